@@ -1,0 +1,100 @@
+/* Parsing of the config message. Every read is bounds-checked; strings are copied in place with a NUL. */
+#include "helper.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct reader {
+    uint8_t *buf;
+    size_t len;
+    size_t pos;
+    int err;
+};
+
+static uint32_t rd_u32(struct reader *r) {
+    if (r->err || r->len - r->pos < 4) {
+        r->err = EBADMSG;
+        return 0;
+    }
+    const uint8_t *p = r->buf + r->pos;
+    r->pos += 4;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * Strings are { u32 length, bytes }. The length word of the *next* field is not needed once read,
+ * so each string is made NUL-terminated by shifting it down over its own length word.
+ */
+static const char *rd_str(struct reader *r) {
+    uint32_t n = rd_u32(r);
+    if (r->err || r->len - r->pos < n) {
+        r->err = EBADMSG;
+        return "";
+    }
+    char *dst = (char *)r->buf + r->pos - 4;
+    memmove(dst, r->buf + r->pos, n);
+    dst[n] = '\0';
+    if (memchr(dst, '\0', n) != NULL) {
+        r->err = EBADMSG;
+        return "";
+    }
+    r->pos += n;
+    return dst;
+}
+
+static char **rd_strv(struct reader *r, uint32_t *count) {
+    uint32_t n = rd_u32(r);
+    if (r->err || n > 65536) {
+        r->err = EBADMSG;
+        return NULL;
+    }
+    char **v = calloc((size_t)n + 1, sizeof(char *));
+    if (v == NULL) {
+        r->err = ENOMEM;
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) v[i] = (char *)rd_str(r);
+    if (count != NULL) *count = n;
+    return v;
+}
+
+int config_parse(uint8_t *buf, size_t len, struct config *cfg) {
+    struct reader r = {buf, len, 0, 0};
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->flags = rd_u32(&r);
+    cfg->fault = rd_u32(&r);
+    cfg->staging = rd_str(&r);
+    cfg->hostname = rd_str(&r);
+    cfg->workdir = rd_str(&r);
+    uint32_t argc = 0;
+    cfg->argv = rd_strv(&r, &argc);
+    cfg->envp = rd_strv(&r, NULL);
+    cfg->cgroup_procs = (const char **)rd_strv(&r, &cfg->ncgroups);
+    cfg->cgroup2_dir = rd_str(&r);
+    cfg->nmounts = rd_u32(&r);
+    if (r.err == 0 && cfg->nmounts > 4096) r.err = EBADMSG;
+    if (r.err == 0) {
+        cfg->mounts = calloc((size_t)cfg->nmounts + 1, sizeof(struct mount_op));
+        if (cfg->mounts == NULL) r.err = ENOMEM;
+    }
+    for (uint32_t i = 0; r.err == 0 && i < cfg->nmounts; i++) {
+        struct mount_op *m = &cfg->mounts[i];
+        m->kind = rd_u32(&r);
+        m->flags = rd_u32(&r);
+        m->source = rd_str(&r);
+        m->target = rd_str(&r);
+        m->data = rd_str(&r);
+        if (m->kind < MNT_BIND || m->kind > MNT_SYMLINK || m->target[0] != '/') r.err = EBADMSG;
+    }
+    cfg->cpumask_len = rd_u32(&r);
+    if (r.err == 0 && (cfg->cpumask_len > 1024 || len - r.pos < cfg->cpumask_len)) r.err = EBADMSG;
+    if (r.err == 0) {
+        cfg->cpumask = buf + r.pos;
+        r.pos += cfg->cpumask_len;
+    }
+    if (r.err == 0 && r.pos != len) r.err = EBADMSG;
+    if (r.err == 0 && (argc == 0 || cfg->argv[0][0] == '\0' || cfg->staging[0] != '/' || cfg->workdir[0] != '/'))
+        r.err = EINVAL;
+    return r.err;
+}

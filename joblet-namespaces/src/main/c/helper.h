@@ -1,0 +1,137 @@
+/*
+ * joblet-helper: the native part of Joblet's launch path.
+ *
+ * The JVM posix_spawns this program with:
+ *   fd 0, 1, 2  the job's stdin, stdout and stderr
+ *   fd 3        control pipe (JVM -> helper): one config message, then commands; EOF = the JVM is gone
+ *   fd 4        status pipe (helper -> JVM): fixed-size status messages, close-on-exec
+ *   argv        exactly { "joblet-helper", HELPER_ARGV_MAGIC }
+ *
+ * The helper (the "supervisor") clones the job into new namespaces. The clone (the "child") builds the
+ * job's root, drops what it must and execs the job command, which becomes PID 1 of its PID namespace.
+ * Every failure before exec reaches die_stage(), which writes {stage, errno, detail} to a close-on-exec
+ * pipe; EOF on that pipe means exec succeeded. C reports codes only; Java writes every message.
+ *
+ * The wire format is little-endian; the Java side is dev.joblet.namespaces.internal.Protocol.
+ */
+#ifndef JOBLET_HELPER_H
+#define JOBLET_HELPER_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define HELPER_ARGV_MAGIC "--joblet-helper-v1"
+#define PROTO_MAGIC 0x544C424Au /* "JBLT" */
+#define PROTO_VERSION 1u
+#define CONFIG_MAX_BYTES (1u << 20)
+
+enum {
+    CTL_FD = 3,
+    STATUS_FD = 4,
+};
+
+/* Config flags. */
+enum {
+    CFG_NEWNET = 1u << 0,      /* new network namespace with only lo (up) */
+    CFG_NO_NEW_PRIVS = 1u << 1,
+    CFG_ROOT_READONLY = 1u << 2,
+    CFG_NEWCGROUP = 1u << 3,   /* new cgroup namespace once the job is in its cgroup */
+};
+
+/* Mount operations, applied in order inside the new root (targets are absolute paths in the job's view). */
+enum mount_kind {
+    MNT_BIND = 1,    /* source (host path) -> target; a symlink source is recreated as the same symlink */
+    MNT_TMPFS = 2,   /* tmpfs at target, data = mount options */
+    MNT_PROC = 3,    /* fresh proc for the job's PID namespace */
+    MNT_DEV = 4,     /* minimal /dev: null zero full random urandom tty, pts, shm, standard symlinks */
+    MNT_DIR = 5,     /* mkdir target (mode 0755) */
+    MNT_SYMLINK = 6, /* symlink source -> target */
+};
+
+enum {
+    MF_READONLY = 1u << 0,
+    MF_OPTIONAL = 1u << 1, /* skip when the source does not exist */
+    MF_RECURSIVE = 1u << 2,
+};
+
+/* Stages reported with a failure (detail = index of the mount or cgroup file, else 0). */
+enum stage {
+    ST_CONFIG = 1,       /* reading or parsing the config message */
+    ST_CGROUP_OPEN = 2,  /* opening a cgroup.procs file or v2 directory */
+    ST_CLONE = 3,        /* clone3 into new namespaces */
+    ST_CGROUP_JOIN = 4,  /* writing to cgroup.procs */
+    ST_CGROUP_NS = 5,    /* unshare(CLONE_NEWCGROUP) */
+    ST_MOUNT_PRIVATE = 6,
+    ST_ROOT = 7,         /* tmpfs for the new root at the staging directory */
+    ST_MOUNT = 8,        /* detail = mount index */
+    ST_ROOT_READONLY = 9,
+    ST_PIVOT_ROOT = 10,
+    ST_HOSTNAME = 11,
+    ST_LOOPBACK = 12,
+    ST_CHDIR = 13,
+    ST_AFFINITY = 14,
+    ST_SIGNALS = 15,
+    ST_NO_NEW_PRIVS = 16,
+    ST_FDS = 17,
+    ST_EXEC = 18,
+    ST_PIPE = 19,        /* helper-internal pipe */
+};
+
+/* Status messages (helper -> JVM): 16 bytes, { u32 type, i32 a, i32 b, i32 c }. */
+enum status_type {
+    MSG_STARTED = 1, /* a = the job's PID in the JVM's PID namespace */
+    MSG_ERROR = 2,   /* a = stage, b = errno, c = detail */
+    MSG_EXIT = 3,    /* a = si_code (CLD_EXITED / CLD_KILLED / CLD_DUMPED), b = si_status */
+};
+
+/* Control commands (JVM -> helper after the config): 8 bytes, { u32 cmd, i32 arg }. */
+enum control_cmd {
+    CMD_SIGNAL = 1, /* send signal arg to the job's PID 1 */
+};
+
+struct mount_op {
+    uint32_t kind;
+    uint32_t flags;
+    const char *source;
+    const char *target;
+    const char *data;
+};
+
+struct config {
+    uint32_t flags;
+    uint32_t fault; /* test builds: (errno << 8) | stage to fail at; 0 = none */
+    const char *staging;
+    const char *hostname;
+    const char *workdir;
+    char **argv;
+    char **envp;
+    uint32_t ncgroups;
+    const char **cgroup_procs;
+    const char *cgroup2_dir; /* "" when none */
+    uint32_t nmounts;
+    struct mount_op *mounts;
+    uint32_t cpumask_len; /* bytes in cpumask; 0 = no affinity */
+    const uint8_t *cpumask;
+};
+
+/* config.c: parse the message body; returns 0 or an errno value. The config points into buf. */
+int config_parse(uint8_t *buf, size_t len, struct config *cfg);
+
+/* sandbox.c: runs in the child; never returns. */
+_Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds);
+
+/* One way to die before exec: report {stage, errno, detail} on errfd and _exit. */
+_Noreturn void die_stage(int errfd, int stage, int err, int detail);
+
+/* Fault injection, compiled in only with -DJOBLET_FAULT_INJECTION (test builds): the errno to fail
+ * the given stage with, or 0. */
+static inline int fault_at(const struct config *cfg, int stage) {
+#ifdef JOBLET_FAULT_INJECTION
+    return (int)(cfg->fault & 0xffu) == stage ? (int)(cfg->fault >> 8) : 0;
+#else
+    (void)cfg; (void)stage;
+    return 0;
+#endif
+}
+
+#endif

@@ -1,0 +1,224 @@
+/* The supervisor: reads the config, clones the job into its namespaces, relays its fate to the JVM. */
+#include "helper.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+struct clone_args_v2 {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+        cgroup;
+};
+
+static int xwrite_all(int fd, const void *buf, size_t n) {
+    const uint8_t *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Reads exactly n bytes; a short read is an error (EBADMSG), EOF at the start returns 0. */
+static ssize_t xread_exact(int fd, void *buf, size_t n) {
+    uint8_t *p = buf;
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, p + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) {
+            if (got == 0) return 0;
+            errno = EBADMSG;
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+static void put_u32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void send_status(uint32_t type, int32_t a, int32_t b, int32_t c) {
+    uint8_t msg[16];
+    put_u32(msg, type);
+    put_u32(msg + 4, (uint32_t)a);
+    put_u32(msg + 8, (uint32_t)b);
+    put_u32(msg + 12, (uint32_t)c);
+    (void)xwrite_all(STATUS_FD, msg, sizeof msg); /* the JVM may be gone: nothing else to do */
+}
+
+_Noreturn static void fail(int stage, int err, int detail) {
+    send_status(MSG_ERROR, stage, err, detail);
+    _exit(1);
+}
+
+static int is_fifo(int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+static void read_config(struct config *cfg) {
+    uint8_t hdr[12];
+    if (xread_exact(CTL_FD, hdr, sizeof hdr) != (ssize_t)sizeof hdr) fail(ST_CONFIG, errno ? errno : EBADMSG, 0);
+    if (get_u32(hdr) != PROTO_MAGIC) fail(ST_CONFIG, EBADMSG, 0);
+    if (get_u32(hdr + 4) != PROTO_VERSION) fail(ST_CONFIG, EPROTONOSUPPORT, (int)get_u32(hdr + 4));
+    uint32_t len = get_u32(hdr + 8);
+    if (len > CONFIG_MAX_BYTES) fail(ST_CONFIG, EMSGSIZE, 0);
+    uint8_t *body = malloc(len + 1);
+    if (body == NULL) fail(ST_CONFIG, ENOMEM, 0);
+    if (len > 0 && xread_exact(CTL_FD, body, len) != (ssize_t)len) fail(ST_CONFIG, errno ? errno : EBADMSG, 0);
+    int err = config_parse(body, len, cfg);
+    if (err != 0) fail(ST_CONFIG, err, 0);
+}
+
+static void reset_signals(void) {
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    for (int s = 1; s < NSIG; s++) {
+        if (s == SIGKILL || s == SIGSTOP) continue;
+        signal(s, SIG_DFL); /* fails harmlessly for the C library's reserved signals */
+    }
+}
+
+/* Waits for the job, obeys commands from the JVM, and kills the job when the JVM goes away. */
+_Noreturn static void supervise(int pidfd) {
+    struct pollfd fds[2] = {{.fd = CTL_FD, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+    for (;;) {
+        int n = poll(fds, 2, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+            fds[0].fd = -1;
+        }
+        if (fds[1].revents & POLLIN) {
+            siginfo_t si;
+            memset(&si, 0, sizeof si);
+            if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0) {
+                if (errno == EINTR) continue;
+                send_status(MSG_EXIT, 0, 0, errno);
+                _exit(1);
+            }
+            send_status(MSG_EXIT, si.si_code, si.si_status, 0);
+            _exit(0);
+        }
+        if (fds[0].fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            uint8_t cmd[8];
+            ssize_t r = xread_exact(CTL_FD, cmd, sizeof cmd);
+            if (r <= 0) {
+                /* Lifeline: the JVM closed the control pipe or died. Nothing of the job may outlive it. */
+                syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+                fds[0].fd = -1;
+            } else if (get_u32(cmd) == CMD_SIGNAL) {
+                syscall(SYS_pidfd_send_signal, pidfd, (int)get_u32(cmd + 4), NULL, 0);
+            }
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2 || strcmp(argv[1], HELPER_ARGV_MAGIC) != 0 || !is_fifo(CTL_FD) || !is_fifo(STATUS_FD)) {
+        fprintf(stderr, "joblet-helper: not for general use; it is started by the Joblet library\n");
+        return 2;
+    }
+    /* Whatever the JVM leaked past its close-on-exec flags stops here. */
+    syscall(SYS_close_range, 5U, ~0U, 0U);
+    fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
+    fcntl(CTL_FD, F_SETFD, FD_CLOEXEC);
+    reset_signals();
+    signal(SIGPIPE, SIG_IGN);
+
+    struct config cfg;
+    read_config(&cfg);
+
+    int *cgroup_fds = calloc((size_t)cfg.ncgroups + 1, sizeof(int));
+    if (cgroup_fds == NULL) fail(ST_CGROUP_OPEN, ENOMEM, 0);
+    for (uint32_t i = 0; i < cfg.ncgroups; i++) {
+        cgroup_fds[i] = open(cfg.cgroup_procs[i], O_WRONLY | O_CLOEXEC);
+        if (cgroup_fds[i] < 0) fail(ST_CGROUP_OPEN, errno, (int)i);
+    }
+    int cgroup2_fd = -1;
+    if (cfg.cgroup2_dir[0] != '\0') {
+        cgroup2_fd = open(cfg.cgroup2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cgroup2_fd < 0) fail(ST_CGROUP_OPEN, errno, (int)cfg.ncgroups);
+    }
+
+    int errpipe[2];
+    if (pipe2(errpipe, O_CLOEXEC) < 0) fail(ST_PIPE, errno, 0);
+
+    int pidfd = -1;
+    struct clone_args_v2 ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
+    if (cfg.flags & CFG_NEWNET) ca.flags |= CLONE_NEWNET;
+    if (cgroup2_fd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)cgroup2_fd;
+    }
+    ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+    ca.exit_signal = SIGCHLD;
+    int fault = fault_at(&cfg, ST_CLONE);
+    if (fault != 0) fail(ST_CLONE, fault, 0);
+    long pid = syscall(SYS_clone3, &ca, sizeof ca);
+    if (pid < 0) fail(ST_CLONE, errno, 0);
+    if (pid == 0) {
+        close(errpipe[0]);
+        child_main(&cfg, errpipe[1], cgroup_fds);
+    }
+
+    close(errpipe[1]);
+    for (uint32_t i = 0; i < cfg.ncgroups; i++) close(cgroup_fds[i]);
+    if (cgroup2_fd >= 0) close(cgroup2_fd);
+    /* The job's stdio belongs to the job alone: EOF on its pipes must mean the job is gone. */
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd <= 2; fd++) {
+        if (devnull >= 0) dup2(devnull, fd); else close(fd);
+    }
+    if (devnull > 2) close(devnull);
+
+    uint8_t report[12];
+    ssize_t r = xread_exact(errpipe[0], report, sizeof report);
+    close(errpipe[0]);
+    if (r != 0) {
+        int stage = r > 0 ? (int)get_u32(report) : ST_PIPE;
+        int err = r > 0 ? (int)get_u32(report + 4) : errno;
+        int detail = r > 0 ? (int)get_u32(report + 8) : 0;
+        siginfo_t si;
+        waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
+        fail(stage, err, detail);
+    }
+    send_status(MSG_STARTED, (int32_t)pid, 0, 0);
+    supervise(pidfd);
+}

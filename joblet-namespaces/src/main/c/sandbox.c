@@ -1,0 +1,265 @@
+/*
+ * The child: PID 1 of the job's new namespaces until it execs the job command.
+ *
+ * Contract: child_main never returns. Every failure goes through die_stage(), which writes
+ * {stage, errno, detail} to errfd (close-on-exec) and exits; EOF on errfd means execve succeeded.
+ */
+#include "helper.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+_Noreturn void die_stage(int errfd, int stage, int err, int detail) {
+    uint32_t msg[3] = {(uint32_t)stage, (uint32_t)err, (uint32_t)detail}; /* little-endian host */
+    ssize_t ignored = write(errfd, msg, sizeof msg);
+    (void)ignored;
+    _exit(127);
+}
+
+/* Runs one step: fails the stage with errno when the step fails or a test build injects a fault. */
+#define STEP(stage, detail, expr)                                                          \
+    do {                                                                                   \
+        int fault_ = fault_at(cfg, (stage));                                               \
+        if (fault_ != 0) die_stage(errfd, (stage), fault_, (detail));                      \
+        if ((expr) < 0) die_stage(errfd, (stage), errno, (detail));                        \
+    } while (0)
+
+static char root_path[PATH_MAX];
+
+/* The host-side path of a target inside the new root. */
+static const char *in_root(const struct config *cfg, const char *target) {
+    int n = snprintf(root_path, sizeof root_path, "%s%s", cfg->staging, target);
+    if (n < 0 || (size_t)n >= sizeof root_path) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    return root_path;
+}
+
+/* mkdir -p, for paths inside the root tmpfs (created by us, so modes are ours to choose). */
+static int mkdirs(char *path, mode_t mode) {
+    for (char *p = path + 1; *p != '\0'; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        int r = mkdir(path, 0755);
+        *p = '/';
+        if (r < 0 && errno != EEXIST) return -1;
+    }
+    if (mkdir(path, mode) < 0 && errno != EEXIST) return -1;
+    return 0;
+}
+
+static int make_parent(char *path) {
+    char *slash = strrchr(path, '/');
+    if (slash == NULL || slash == path) return 0;
+    *slash = '\0';
+    int r = mkdirs(path, 0755);
+    *slash = '/';
+    return r;
+}
+
+/* Creates the mount point for a bind of src: a directory, or an empty file for anything else. */
+static int make_mount_point(char *dst, const struct stat *src) {
+    if (make_parent(dst) < 0) return -1;
+    if (S_ISDIR(src->st_mode)) return mkdirs(dst, 0755);
+    int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) return errno == EEXIST ? 0 : -1;
+    close(fd);
+    return 0;
+}
+
+static int remount_ro(const char *dst, unsigned long extra) {
+    return mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | extra, NULL);
+}
+
+static int do_bind(const struct mount_op *m, char *dst) {
+    struct stat st;
+    if (lstat(m->source, &st) < 0) {
+        if (errno == ENOENT && (m->flags & MF_OPTIONAL)) return 0;
+        return -1;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        char link[PATH_MAX];
+        ssize_t n = readlink(m->source, link, sizeof link - 1);
+        if (n < 0) return -1;
+        link[n] = '\0';
+        if (make_parent(dst) < 0) return -1;
+        return symlink(link, dst) < 0 && errno != EEXIST ? -1 : 0;
+    }
+    if (make_mount_point(dst, &st) < 0) return -1;
+    unsigned long rec = (m->flags & MF_RECURSIVE) ? MS_REC : 0;
+    if (mount(m->source, dst, NULL, MS_BIND | rec, NULL) < 0) return -1;
+    if (m->flags & MF_READONLY) return remount_ro(dst, MS_NOSUID | MS_NODEV);
+    return mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, NULL);
+}
+
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty", NULL};
+
+/* A minimal /dev: a tmpfs holding binds of the harmless host nodes, a private devpts and a shm tmpfs. */
+static int do_dev(char *dst) {
+    if (mkdirs(dst, 0755) < 0) return -1;
+    if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0) return -1;
+    size_t base = strlen(dst);
+    if (base + 32 >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (const char *const *n = dev_nodes; *n != NULL; n++) {
+        char src[32];
+        snprintf(src, sizeof src, "/dev/%s", *n);
+        snprintf(dst + base, PATH_MAX - base, "/%s", *n);
+        int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0) return -1;
+        close(fd);
+        if (mount(src, dst, NULL, MS_BIND, NULL) < 0) return -1;
+    }
+    static const char *const links[][2] = {{"/proc/self/fd", "fd"},   {"/proc/self/fd/0", "stdin"},
+                                           {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+                                           {"pts/ptmx", "ptmx"}};
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        snprintf(dst + base, PATH_MAX - base, "/%s", links[i][1]);
+        if (symlink(links[i][0], dst) < 0) return -1;
+    }
+    snprintf(dst + base, PATH_MAX - base, "/pts");
+    if (mkdir(dst, 0755) < 0) return -1;
+    if (mount("devpts", dst, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620") < 0) return -1;
+    snprintf(dst + base, PATH_MAX - base, "/shm");
+    if (mkdir(dst, 01777) < 0) return -1;
+    if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") < 0) return -1;
+    dst[base] = '\0';
+    return remount_ro(dst, MS_NOSUID | MS_NOEXEC);
+}
+
+static int do_mount(const struct mount_op *m, char *dst) {
+    switch (m->kind) {
+    case MNT_BIND:
+        return do_bind(m, dst);
+    case MNT_TMPFS:
+        if (mkdirs(dst, 0755) < 0) return -1;
+        return mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV | ((m->flags & MF_READONLY) ? MS_RDONLY : 0),
+                     m->data);
+    case MNT_PROC:
+        if (mkdirs(dst, 0555) < 0) return -1;
+        return mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    case MNT_DEV:
+        return do_dev(dst);
+    case MNT_DIR:
+        return mkdirs(dst, 0755);
+    case MNT_SYMLINK:
+        if (make_parent(dst) < 0) return -1;
+        return symlink(m->source, dst);
+    default:
+        errno = EINVAL;
+        return -1;
+    }
+}
+
+static int loopback_up(void) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+    if (r == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        r = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    int saved = errno;
+    close(s);
+    errno = saved;
+    return r;
+}
+
+static int join_cgroups(const struct config *cfg, int errfd, const int *cgroup_fds) {
+    for (uint32_t i = 0; i < cfg->ncgroups; i++) {
+        STEP(ST_CGROUP_JOIN, (int)i, write(cgroup_fds[i], "0", 1));
+        close(cgroup_fds[i]);
+    }
+    return 0;
+}
+
+static const char *env_path(char *const *envp) {
+    for (; *envp != NULL; envp++) {
+        if (strncmp(*envp, "PATH=", 5) == 0) return *envp + 5;
+    }
+    return "/usr/local/bin:/usr/bin:/bin";
+}
+
+/* execvpe with the job's own PATH, resolved inside the new root. Returns only on failure. */
+static void exec_command(char *const *argv, char *const *envp) {
+    const char *cmd = argv[0];
+    if (strchr(cmd, '/') != NULL) {
+        execve(cmd, argv, envp);
+        return;
+    }
+    const char *path = env_path(envp);
+    int seen_eacces = 0;
+    char full[PATH_MAX];
+    while (*path != '\0') {
+        const char *end = strchrnul(path, ':');
+        size_t dirlen = (size_t)(end - path);
+        if (dirlen + strlen(cmd) + 2 <= sizeof full) {
+            memcpy(full, path, dirlen);
+            full[dirlen] = '/';
+            strcpy(full + dirlen + 1, cmd);
+            execve(full, argv, envp);
+            if (errno == EACCES) seen_eacces = 1;
+            else if (errno != ENOENT && errno != ENOTDIR) return;
+        }
+        path = *end == ':' ? end + 1 : end;
+    }
+    errno = seen_eacces ? EACCES : ENOENT;
+}
+
+_Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds) {
+    /* If the supervisor dies, so does the job. */
+    STEP(ST_SIGNALS, 0, prctl(PR_SET_PDEATHSIG, SIGKILL));
+    join_cgroups(cfg, errfd, cgroup_fds);
+    if (cfg->flags & CFG_NEWCGROUP) STEP(ST_CGROUP_NS, 0, unshare(CLONE_NEWCGROUP));
+
+    STEP(ST_MOUNT_PRIVATE, 0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+    STEP(ST_ROOT, 0, mount("tmpfs", cfg->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m"));
+    for (uint32_t i = 0; i < cfg->nmounts; i++) {
+        const char *dst = in_root(cfg, cfg->mounts[i].target);
+        STEP(ST_MOUNT, (int)i, dst == NULL ? -1 : do_mount(&cfg->mounts[i], (char *)dst));
+    }
+    if (cfg->flags & CFG_ROOT_READONLY) STEP(ST_ROOT_READONLY, 0, remount_ro(cfg->staging, MS_NOSUID | MS_NODEV));
+
+    /* pivot_root(".", "."): the old root ends up stacked under the new one and is detached at once. */
+    STEP(ST_PIVOT_ROOT, 0, chdir(cfg->staging));
+    STEP(ST_PIVOT_ROOT, 0, syscall(SYS_pivot_root, ".", "."));
+    STEP(ST_PIVOT_ROOT, 0, umount2(".", MNT_DETACH));
+    STEP(ST_PIVOT_ROOT, 0, chdir("/"));
+
+    if (cfg->hostname[0] != '\0') STEP(ST_HOSTNAME, 0, sethostname(cfg->hostname, strlen(cfg->hostname)));
+    if (cfg->flags & CFG_NEWNET) STEP(ST_LOOPBACK, 0, loopback_up());
+    STEP(ST_CHDIR, 0, chdir(cfg->workdir));
+    if (cfg->cpumask_len > 0)
+        STEP(ST_AFFINITY, 0, sched_setaffinity(0, cfg->cpumask_len, (const cpu_set_t *)(const void *)cfg->cpumask));
+    if (cfg->flags & CFG_NO_NEW_PRIVS) STEP(ST_NO_NEW_PRIVS, 0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+    /* Only stdio survives exec; errfd is close-on-exec like everything else. */
+    STEP(ST_FDS, 0, syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC));
+    STEP(ST_EXEC, 0, 0);
+    exec_command(cfg->argv, cfg->envp);
+    die_stage(errfd, ST_EXEC, errno, 0);
+}

@@ -1,0 +1,217 @@
+package dev.joblet.namespaces;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Everything the native helper needs to start one job. Immutable and thread-safe; built by a
+ * {@link Builder}, which is not thread-safe. Validation of user input happens in the layer above; this
+ * class checks only what would corrupt the wire format.
+ */
+public final class LaunchRequest {
+    private final List<String> argv;
+    private final List<String> env;
+    private final String hostname;
+    private final String workdir;
+    private final String stagingDir;
+    private final boolean network;
+    private final boolean noNewPrivs;
+    private final List<MountOp> mounts;
+    private final List<Path> cgroupProcsFiles;
+    private final @Nullable Path cgroup2Dir;
+    private final BitSet cpuAffinity;
+    private final byte @Nullable [] stdin;
+    private final int fault;
+
+    private LaunchRequest(Builder b) {
+        this.argv = List.copyOf(b.argv);
+        this.env = List.copyOf(b.env);
+        this.hostname = b.hostname;
+        this.workdir = b.workdir;
+        this.stagingDir = b.stagingDir;
+        this.network = b.network;
+        this.noNewPrivs = b.noNewPrivs;
+        this.mounts = List.copyOf(b.mounts);
+        this.cgroupProcsFiles = List.copyOf(b.cgroupProcsFiles);
+        this.cgroup2Dir = b.cgroup2Dir;
+        this.cpuAffinity = (BitSet) b.cpuAffinity.clone();
+        this.stdin = b.stdin == null ? null : b.stdin.clone();
+        this.fault = b.fault;
+        if (argv.isEmpty()) {
+            throw new IllegalArgumentException("argv must not be empty");
+        }
+        for (String s : argv) {
+            requireNoNul("argv", s);
+        }
+        for (String s : env) {
+            requireNoNul("env", s);
+        }
+        requireNoNul("hostname", hostname);
+        requireNoNul("workdir", workdir);
+    }
+
+    private static void requireNoNul(String field, String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(field + " (" + value.replace('\0', '?') + ") contains NUL");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public List<String> argv() {
+        return argv;
+    }
+
+    /** "NAME=value" entries: the job's whole environment. */
+    public List<String> env() {
+        return env;
+    }
+
+    public String hostname() {
+        return hostname;
+    }
+
+    public String workdir() {
+        return workdir;
+    }
+
+    /** An existing host directory the helper mounts the new root's tmpfs on (in the job's mount namespace). */
+    public String stagingDir() {
+        return stagingDir;
+    }
+
+    /** Whether the job gets its own network namespace (loopback only). */
+    public boolean network() {
+        return network;
+    }
+
+    public boolean noNewPrivs() {
+        return noNewPrivs;
+    }
+
+    public List<MountOp> mounts() {
+        return mounts;
+    }
+
+    public List<Path> cgroupProcsFiles() {
+        return cgroupProcsFiles;
+    }
+
+    public @Nullable Path cgroup2Dir() {
+        return cgroup2Dir;
+    }
+
+    public BitSet cpuAffinity() {
+        return (BitSet) cpuAffinity.clone();
+    }
+
+    public byte @Nullable [] stdin() {
+        return stdin == null ? null : stdin.clone();
+    }
+
+    /** Test builds only: {@code (errno << 8) | stage} to fail at; 0 for none. */
+    public int fault() {
+        return fault;
+    }
+
+    /** Builds a {@link LaunchRequest}. Not thread-safe. */
+    public static final class Builder {
+        private final List<String> argv = new ArrayList<>();
+        private final List<String> env = new ArrayList<>();
+        private String hostname = "";
+        private String workdir = "/";
+        private String stagingDir = "/";
+        private boolean network = true;
+        private boolean noNewPrivs = true;
+        private final List<MountOp> mounts = new ArrayList<>();
+        private final List<Path> cgroupProcsFiles = new ArrayList<>();
+        private @Nullable Path cgroup2Dir;
+        private BitSet cpuAffinity = new BitSet();
+        private byte @Nullable [] stdin;
+        private int fault;
+
+        private Builder() {}
+
+        public Builder argv(List<String> value) {
+            argv.clear();
+            argv.addAll(value);
+            return this;
+        }
+
+        public Builder env(List<String> value) {
+            env.clear();
+            env.addAll(value);
+            return this;
+        }
+
+        public Builder hostname(String value) {
+            hostname = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder workdir(String value) {
+            workdir = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder stagingDir(String value) {
+            stagingDir = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** true (the default): a new network namespace with only lo; false: share the host's. */
+        public Builder network(boolean value) {
+            network = value;
+            return this;
+        }
+
+        public Builder noNewPrivs(boolean value) {
+            noNewPrivs = value;
+            return this;
+        }
+
+        public Builder mounts(List<MountOp> value) {
+            mounts.clear();
+            mounts.addAll(value);
+            return this;
+        }
+
+        public Builder cgroupProcsFiles(List<Path> value) {
+            cgroupProcsFiles.clear();
+            cgroupProcsFiles.addAll(value);
+            return this;
+        }
+
+        public Builder cgroup2Dir(@Nullable Path value) {
+            cgroup2Dir = value;
+            return this;
+        }
+
+        public Builder cpuAffinity(BitSet value) {
+            cpuAffinity = (BitSet) value.clone();
+            return this;
+        }
+
+        /** Bytes fed to the job's stdin, then EOF; null (the default) gives the job /dev/null. */
+        public Builder stdin(byte @Nullable [] value) {
+            stdin = value == null ? null : value.clone();
+            return this;
+        }
+
+        /** Test builds of the helper only: fail {@code stage} with {@code errno}. */
+        public Builder fault(Stage stage, int errno) {
+            fault = (errno << 8) | stage.code();
+            return this;
+        }
+
+        public LaunchRequest build() {
+            return new LaunchRequest(this);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.joblet.namespaces;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A job started by the {@link Launcher}: its PID 1 runs in new namespaces under a small native
+ * supervisor. Thread-safe. Every fd and the supervisor are released by the launcher when the job ends.
+ */
+public interface LaunchedProcess {
+    /** The PID of the job's PID 1, as the JVM's PID namespace sees it. */
+    int pid();
+
+    /**
+     * Sends a signal to the job's PID 1 (through the supervisor, so never to a recycled PID). Note the
+     * kernel delivers to a namespace's PID 1 from outside only SIGKILL, SIGSTOP and signals it handles.
+     * Does nothing once the job has ended.
+     */
+    void signal(int signal) throws IOException;
+
+    /**
+     * Completes when PID 1 has exited, every process of the job is gone, its output has been delivered
+     * to the end and the supervisor has been reaped. Completed on the launcher's I/O thread: dependent
+     * actions must not block (use the async variants).
+     */
+    CompletableFuture<ExitStatus> onExit();
+
+    default boolean isAlive() {
+        return !onExit().isDone();
+    }
+}

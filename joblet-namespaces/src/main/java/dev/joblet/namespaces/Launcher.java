@@ -1,0 +1,48 @@
+package dev.joblet.namespaces;
+
+import dev.joblet.namespaces.internal.HelperImage;
+import dev.joblet.namespaces.internal.HelperProcess;
+import java.io.IOException;
+
+/**
+ * Starts jobs through the native helper: posix_spawn (never fork) of a sealed in-memory helper, which
+ * clones the job into new namespaces and execs it as PID 1. Thread-safe; one per helper image.
+ */
+public final class Launcher {
+    private static volatile Launcher system;
+
+    private final HelperImage image;
+
+    private Launcher(HelperImage image) {
+        this.image = image;
+    }
+
+    /** The launcher using the helper bundled in this jar (loaded once). */
+    public static Launcher system() throws IOException {
+        Launcher l = system;
+        if (l == null) {
+            synchronized (Launcher.class) {
+                l = system;
+                if (l == null) {
+                    l = new Launcher(HelperImage.bundled());
+                    system = l;
+                }
+            }
+        }
+        return l;
+    }
+
+    /** A launcher running another build of the helper (tests use the fault-injection build). */
+    public static Launcher withHelper(byte[] helperImage) throws IOException {
+        return new Launcher(HelperImage.of(helperImage));
+    }
+
+    /**
+     * Launches a job and returns once its command has been exec'd.
+     *
+     * @throws LaunchException when a step before exec failed; nothing of the job remains then
+     */
+    public LaunchedProcess launch(LaunchRequest request, OutputHandler output) throws IOException {
+        return HelperProcess.start(image, request, output);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.joblet.namespaces;
+
+import java.util.Objects;
+
+/**
+ * One step of building a job's root filesystem, applied in order inside the new root. Targets are
+ * absolute paths as the job sees them. Immutable.
+ *
+ * @param kind what to do
+ * @param source the host path (bind) or the link text (symlink); empty otherwise
+ * @param target the absolute path inside the job's root
+ * @param readOnly bind or tmpfs mounted read-only
+ * @param optional a bind whose source does not exist is skipped instead of failing the start
+ * @param data mount options (tmpfs), e.g. {@code size=64m,mode=1777}
+ */
+public record MountOp(Kind kind, String source, String target, boolean readOnly, boolean optional, String data) {
+
+    /** The kinds of steps; the codes are the wire protocol's. */
+    public enum Kind {
+        BIND(1),
+        TMPFS(2),
+        PROC(3),
+        DEV(4),
+        DIR(5),
+        SYMLINK(6);
+
+        private final int code;
+
+        Kind(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+    }
+
+    public MountOp {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(data, "data");
+        if (!target.startsWith("/")) {
+            throw new IllegalArgumentException("mount target (" + target + ") must be an absolute path");
+        }
+        if (kind == Kind.BIND && !source.startsWith("/")) {
+            throw new IllegalArgumentException("bind source (" + source + ") must be an absolute path");
+        }
+        for (String s : new String[] {source, target, data}) {
+            if (s.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("mount argument (" + s.replace('\0', '?') + ") contains NUL");
+            }
+        }
+    }
+
+    public static MountOp bind(String source, String target, boolean readOnly) {
+        return new MountOp(Kind.BIND, source, target, readOnly, false, "");
+    }
+
+    /** A read-only bind that is skipped when the host has no such path. */
+    public static MountOp optionalBind(String source, String target) {
+        return new MountOp(Kind.BIND, source, target, true, true, "");
+    }
+
+    public static MountOp tmpfs(String target, String options) {
+        return new MountOp(Kind.TMPFS, "", target, false, false, options);
+    }
+
+    public static MountOp proc(String target) {
+        return new MountOp(Kind.PROC, "", target, false, false, "");
+    }
+
+    public static MountOp dev(String target) {
+        return new MountOp(Kind.DEV, "", target, false, false, "");
+    }
+
+    public static MountOp dir(String target) {
+        return new MountOp(Kind.DIR, "", target, false, false, "");
+    }
+
+    public static MountOp symlink(String linkText, String target) {
+        return new MountOp(Kind.SYMLINK, linkText, target, false, false, "");
+    }
+
+    /** How an error message names this step: "mount /proc", "bind /usr". */
+    public String describe() {
+        switch (kind) {
+            case BIND:
+                return "bind " + source + " on " + target;
+            case SYMLINK:
+                return "symlink " + target;
+            case DIR:
+                return "mkdir " + target;
+            default:
+                return "mount " + kind.name().toLowerCase(java.util.Locale.ROOT) + " on " + target;
+        }
+    }
+}

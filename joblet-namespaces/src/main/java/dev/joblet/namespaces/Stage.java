@@ -1,0 +1,52 @@
+package dev.joblet.namespaces;
+
+/** The step of the launch path that failed; the codes are the native helper's. */
+public enum Stage {
+    CONFIG(1, "read config"),
+    CGROUP_OPEN(2, "open cgroup"),
+    CLONE(3, "clone3 into new namespaces"),
+    CGROUP_JOIN(4, "join cgroup"),
+    CGROUP_NAMESPACE(5, "unshare cgroup namespace"),
+    MOUNT_PRIVATE(6, "make mounts private"),
+    ROOT(7, "mount root tmpfs"),
+    MOUNT(8, "mount"),
+    ROOT_READONLY(9, "remount root read-only"),
+    PIVOT_ROOT(10, "pivot_root"),
+    HOSTNAME(11, "sethostname"),
+    LOOPBACK(12, "bring up lo"),
+    CHDIR(13, "chdir"),
+    AFFINITY(14, "sched_setaffinity"),
+    SIGNALS(15, "set parent-death signal"),
+    NO_NEW_PRIVS(16, "set no_new_privs"),
+    FDS(17, "close inherited fds"),
+    EXEC(18, "execve"),
+    PIPE(19, "helper pipe"),
+    SPAWN(100, "posix_spawn helper"),
+    PROTOCOL(101, "helper protocol");
+
+    private final int code;
+    private final String operation;
+
+    Stage(int code, String operation) {
+        this.code = code;
+        this.operation = operation;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** A short description of the operation, used in error messages. */
+    public String operation() {
+        return operation;
+    }
+
+    public static Stage of(int code) {
+        for (Stage s : values()) {
+            if (s.code == code) {
+                return s;
+            }
+        }
+        return PROTOCOL;
+    }
+}

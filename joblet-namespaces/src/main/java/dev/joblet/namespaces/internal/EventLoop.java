@@ -1,0 +1,102 @@
+package dev.joblet.namespaces.internal;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One epoll thread for every launched job's pipes and pidfds, so that thousands of jobs cost one thread.
+ * Registrations carry a unique token, so a late event for a closed (and reused) fd is dropped. Handlers run
+ * on the loop thread and must not block. Thread-safe.
+ */
+public final class EventLoop {
+    private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
+    private static final int EVENT_SIZE = 12; // struct epoll_event is packed on x86_64
+    private static final int MAX_EVENTS = 64;
+
+    /** Called on the loop thread when a registered fd is ready. */
+    public interface Handler {
+        void ready(int events);
+    }
+
+    private static final class Holder {
+        static final EventLoop SHARED = new EventLoop();
+    }
+
+    private final LibC libc = Native.libc();
+    private final int epfd;
+    private final Map<Long, Handler> handlers = new ConcurrentHashMap<>();
+    private final AtomicLong tokens = new AtomicLong();
+    private final Thread thread;
+
+    private EventLoop() {
+        epfd = libc.epoll_create1(LibC.EPOLL_CLOEXEC);
+        if (epfd < 0) {
+            throw new IllegalStateException("epoll_create1: " + Native.describe(Native.errno()));
+        }
+        thread = new Thread(this::run, "joblet-io");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public static EventLoop shared() {
+        return Holder.SHARED;
+    }
+
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Registers fd for {@code events}; returns the token that {@link #remove} takes. */
+    public long add(int fd, int events, Handler handler) throws IOException {
+        long token = tokens.incrementAndGet();
+        handlers.put(token, handler);
+        Pointer ev = Memory.allocateDirect(Native.runtime(), EVENT_SIZE);
+        ev.putInt(0, events);
+        ev.putLong(4, token);
+        if (libc.epoll_ctl(epfd, LibC.EPOLL_CTL_ADD, fd, ev) < 0) {
+            int err = Native.errno();
+            handlers.remove(token);
+            throw new IOException("epoll_ctl add fd " + fd + ": " + Native.describe(err));
+        }
+        return token;
+    }
+
+    /** Stops watching fd; call before closing it. */
+    public void remove(int fd, long token) {
+        handlers.remove(token);
+        libc.epoll_ctl(epfd, LibC.EPOLL_CTL_DEL, fd, Memory.allocateDirect(Native.runtime(), EVENT_SIZE));
+    }
+
+    private void run() {
+        Pointer events = Memory.allocateDirect(Native.runtime(), EVENT_SIZE * MAX_EVENTS);
+        while (true) {
+            int n = libc.epoll_wait(epfd, events, MAX_EVENTS, -1);
+            if (n < 0) {
+                int err = Native.errno();
+                if (err != LibC.EINTR) {
+                    log.error("epoll_wait: {}", Native.describe(err));
+                }
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                int ev = events.getInt((long) i * EVENT_SIZE);
+                long token = events.getLong((long) i * EVENT_SIZE + 4);
+                Handler h = handlers.get(token);
+                if (h == null) {
+                    continue;
+                }
+                try {
+                    h.ready(ev);
+                } catch (RuntimeException | Error e) {
+                    log.error("event handler failed", e);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.joblet.namespaces.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The native helper's executable, held in a sealed memfd: nothing is written to disk, and nobody (not even
+ * this process) can change it once sealed. It is executed through {@code /proc/self/fd/N}. Thread-safe.
+ */
+public final class HelperImage {
+    private static final String RESOURCE = "joblet-helper";
+
+    private final int fd;
+    private final String path;
+
+    private HelperImage(int fd) {
+        this.fd = fd;
+        this.path = "/proc/self/fd/" + fd;
+    }
+
+    /** The helper bundled with this library. */
+    public static HelperImage bundled() throws IOException {
+        try (InputStream in = HelperImage.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IOException("the native helper is missing from the classpath (resource dev/joblet/namespaces/internal/"
+                        + RESOURCE + "): the joblet-namespaces jar was built without it");
+            }
+            return of(in.readAllBytes());
+        }
+    }
+
+    /** A helper image from bytes (tests use the fault-injection build). */
+    public static HelperImage of(byte[] image) throws IOException {
+        LibC libc = Native.libc();
+        int fd = libc.memfd_create("joblet-helper", LibC.MFD_CLOEXEC | LibC.MFD_ALLOW_SEALING);
+        if (fd < 0) {
+            throw new IOException("memfd_create: " + Native.describe(Native.errno()));
+        }
+        try {
+            int off = 0;
+            while (off < image.length) {
+                byte[] chunk = off == 0 ? image : java.util.Arrays.copyOfRange(image, off, image.length);
+                long w = libc.write(fd, chunk, chunk.length);
+                if (w < 0) {
+                    throw new IOException("write memfd: " + Native.describe(Native.errno()));
+                }
+                off += (int) w;
+            }
+            int seals = LibC.F_SEAL_SEAL | LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_WRITE;
+            if (libc.fcntl(fd, LibC.F_ADD_SEALS, seals) < 0) {
+                throw new IOException("seal memfd: " + Native.describe(Native.errno()));
+            }
+            return new HelperImage(Fds.atLeast(fd, 10));
+        } catch (IOException | RuntimeException e) {
+            libc.close(fd);
+            throw e;
+        }
+    }
+
+    /** The path to pass to posix_spawn. */
+    public String path() {
+        return path;
+    }
+
+    public int fd() {
+        return fd;
+    }
+}

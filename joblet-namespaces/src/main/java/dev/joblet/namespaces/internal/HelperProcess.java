@@ -1,0 +1,447 @@
+package dev.joblet.namespaces.internal;
+
+import dev.joblet.namespaces.ExitStatus;
+import dev.joblet.namespaces.LaunchException;
+import dev.joblet.namespaces.LaunchRequest;
+import dev.joblet.namespaces.LaunchedProcess;
+import dev.joblet.namespaces.OutputHandler;
+import dev.joblet.namespaces.Stage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.byref.IntByReference;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running helper and its job. The start handshake runs on the caller's thread; afterwards every fd is
+ * served by the {@link EventLoop} thread, which alone mutates the fields marked "loop". Thread-safe.
+ */
+public final class HelperProcess implements LaunchedProcess {
+    private static final Logger log = LoggerFactory.getLogger(HelperProcess.class);
+    private static final int READ_CHUNK = 64 * 1024;
+    private static final int SIGINFO_SIZE = 128;
+
+    private final LibC libc = Native.libc();
+    private final EventLoop loop = EventLoop.shared();
+    private final int helperPid;
+    private final int pidfd;
+    private final int jobPid;
+    private final OutputHandler output;
+    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+
+    private final Object ctlLock = new Object();
+    /** Write end of the control pipe (the helper's lifeline); -1 once closed. Guarded by ctlLock. */
+    private int ctlFd;
+
+    // loop: fds still open, and what they have told us
+    private int statusFd;
+    private int outFd;
+    private int errFd;
+    private int stdinFd;
+    private byte[] stdinData;
+    private int stdinOffset;
+    private final byte[] statusBuf = new byte[Protocol.MESSAGE_SIZE];
+    private int statusLen;
+    private @Nullable ExitStatus reported;
+    private int open;
+
+    private HelperProcess(int helperPid, int pidfd, int jobPid, int ctlFd, int statusFd, int outFd, int errFd,
+            int stdinFd, byte[] stdinData, OutputHandler output) {
+        this.helperPid = helperPid;
+        this.pidfd = pidfd;
+        this.jobPid = jobPid;
+        this.ctlFd = ctlFd;
+        this.statusFd = statusFd;
+        this.outFd = outFd;
+        this.errFd = errFd;
+        this.stdinFd = stdinFd;
+        this.stdinData = stdinData;
+        this.output = output;
+    }
+
+    /** Spawns the helper, sends the config, and waits for exec (or the failure report). */
+    public static HelperProcess start(HelperImage image, LaunchRequest request, OutputHandler output)
+            throws IOException {
+        byte[] config = Protocol.encode(request);
+        byte @Nullable [] stdinBytes = request.stdin();
+        LibC libc = Native.libc();
+        int[] ctl = null, status = null, out = null, err = null, in = null;
+        int devNull = -1;
+        int helperPid;
+        try {
+            ctl = Fds.pipe();
+            status = Fds.pipe();
+            out = Fds.pipe();
+            err = Fds.pipe();
+            int stdinChild;
+            if (stdinBytes != null) {
+                in = Fds.pipe();
+                stdinChild = in[0];
+            } else {
+                devNull = Fds.atLeast(libc.open("/dev/null", LibC.O_RDONLY | LibC.O_CLOEXEC, 0), 5);
+                stdinChild = devNull;
+            }
+            helperPid = spawn(image, new int[] {stdinChild, out[1], err[1], ctl[0], status[1]});
+        } catch (IOException | RuntimeException e) {
+            closeAll(ctl, status, out, err, in);
+            Fds.closeQuietly(devNull);
+            throw e;
+        }
+        // The child's ends now belong to the helper alone.
+        libc.close(ctl[0]);
+        libc.close(status[1]);
+        libc.close(out[1]);
+        libc.close(err[1]);
+        if (in != null) {
+            libc.close(in[0]);
+        }
+        Fds.closeQuietly(devNull);
+        int pidfd = (int) libc.syscall(LibC.SYS_PIDFD_OPEN, helperPid, 0);
+        if (pidfd < 0) {
+            int e = Native.errno();
+            closeAll(new int[] {ctl[1], status[0], out[0], err[0], in == null ? -1 : in[1]});
+            throw new LaunchException(Stage.SPAWN, e, "pidfd_open helper " + helperPid);
+        }
+        writeFully(ctl[1], config);
+
+        byte[] msg = new byte[Protocol.MESSAGE_SIZE];
+        int got = readFully(status[0], msg);
+        int type = got == msg.length ? Protocol.u32(msg, 0) : -1;
+        if (type != Protocol.MSG_STARTED) {
+            reap(pidfd);
+            closeAll(new int[] {pidfd, ctl[1], status[0], out[0], err[0], in == null ? -1 : in[1]});
+            if (type == Protocol.MSG_ERROR) {
+                Stage stage = Stage.of(Protocol.u32(msg, 4));
+                throw new LaunchException(stage, Protocol.u32(msg, 8), subject(request, stage, Protocol.u32(msg, 12)));
+            }
+            throw new LaunchException(Stage.PROTOCOL, 71 /* EPROTO */,
+                    "helper " + helperPid + " ended without reporting (got " + got + " bytes)");
+        }
+        HelperProcess p = new HelperProcess(helperPid, pidfd, Protocol.u32(msg, 4), ctl[1], status[0], out[0], err[0],
+                in == null ? -1 : in[1], stdinBytes == null ? new byte[0] : stdinBytes, output);
+        p.register();
+        log.debug("helper {} started job pid {}", helperPid, p.jobPid);
+        return p;
+    }
+
+    private static int spawn(HelperImage image, int[] childFds) throws IOException {
+        LibC libc = Native.libc();
+        jnr.ffi.Runtime rt = Native.runtime();
+        Pointer actions = Memory.allocateDirect(rt, 256);
+        if (libc.posix_spawn_file_actions_init(actions) != 0) {
+            throw new LaunchException(Stage.SPAWN, 12 /* ENOMEM */, "posix_spawn_file_actions_init");
+        }
+        try {
+            for (int target = 0; target < childFds.length; target++) {
+                int rc = libc.posix_spawn_file_actions_adddup2(actions, childFds[target], target);
+                if (rc != 0) {
+                    throw new LaunchException(Stage.SPAWN, rc, "posix_spawn_file_actions_adddup2");
+                }
+            }
+            CStrings argv = new CStrings(List.of("joblet-helper", Protocol.ARGV_MAGIC));
+            CStrings envp = new CStrings(List.of());
+            IntByReference pid = new IntByReference();
+            int rc = libc.posix_spawn(pid, image.path(), actions, null, argv.array, envp.array);
+            java.lang.ref.Reference.reachabilityFence(argv);
+            java.lang.ref.Reference.reachabilityFence(envp);
+            if (rc != 0) {
+                throw new LaunchException(Stage.SPAWN, rc, "posix_spawn " + image.path());
+            }
+            return pid.intValue();
+        } finally {
+            libc.posix_spawn_file_actions_destroy(actions);
+        }
+    }
+
+    /** A NULL-terminated char*[] in native memory; keep the object reachable while C uses it. */
+    private static final class CStrings {
+        final Pointer array;
+        final List<Pointer> strings = new java.util.ArrayList<>();
+
+        CStrings(List<String> values) {
+            jnr.ffi.Runtime rt = Native.runtime();
+            array = Memory.allocateDirect(rt, (values.size() + 1) * 8L, true);
+            for (int i = 0; i < values.size(); i++) {
+                byte[] b = values.get(i).getBytes(StandardCharsets.UTF_8);
+                Pointer s = Memory.allocateDirect(rt, b.length + 1, true);
+                s.put(0, b, 0, b.length);
+                array.putPointer(i * 8L, s);
+                strings.add(s);
+            }
+        }
+    }
+
+    private static String subject(LaunchRequest r, Stage stage, int detail) {
+        switch (stage) {
+            case MOUNT:
+                return detail >= 0 && detail < r.mounts().size() ? r.mounts().get(detail).describe() : "mount";
+            case CGROUP_OPEN:
+            case CGROUP_JOIN:
+                return detail >= 0 && detail < r.cgroupProcsFiles().size()
+                        ? stage.operation() + " " + r.cgroupProcsFiles().get(detail)
+                        : stage.operation() + " " + r.cgroup2Dir();
+            case CHDIR:
+                return "chdir " + r.workdir();
+            case HOSTNAME:
+                return "sethostname " + r.hostname();
+            case EXEC:
+                return "execve " + r.argv().get(0);
+            default:
+                return "";
+        }
+    }
+
+    private static void writeFully(int fd, byte[] data) throws IOException {
+        int off = 0;
+        LibC libc = Native.libc();
+        while (off < data.length) {
+            byte[] chunk = off == 0 ? data : java.util.Arrays.copyOfRange(data, off, data.length);
+            long w = libc.write(fd, chunk, chunk.length);
+            if (w < 0) {
+                int e = Native.errno();
+                if (e == LibC.EINTR) {
+                    continue;
+                }
+                throw new LaunchException(Stage.CONFIG, e, "write config to helper");
+            }
+            off += (int) w;
+        }
+    }
+
+    /** Blocking read of up to b.length bytes; returns how many arrived before EOF. */
+    private static int readFully(int fd, byte[] b) throws IOException {
+        Pointer buf = Memory.allocateDirect(Native.runtime(), b.length);
+        int got = 0;
+        while (got < b.length) {
+            long r = Native.libc().read(fd, buf.slice(got), b.length - got);
+            if (r < 0) {
+                int e = Native.errno();
+                if (e == LibC.EINTR) {
+                    continue;
+                }
+                throw new LaunchException(Stage.PROTOCOL, e, "read helper status");
+            }
+            if (r == 0) {
+                break;
+            }
+            got += (int) r;
+        }
+        buf.get(0, b, 0, got);
+        return got;
+    }
+
+    private static void reap(int pidfd) {
+        Pointer info = Memory.allocateDirect(Native.runtime(), SIGINFO_SIZE, true);
+        while (Native.libc().waitid(LibC.P_PIDFD, pidfd, info, LibC.WEXITED) < 0 && Native.errno() == LibC.EINTR) {
+            // retry
+        }
+    }
+
+    private static void closeAll(int[]... groups) {
+        for (int[] g : groups) {
+            if (g != null) {
+                for (int fd : g) {
+                    Fds.closeQuietly(fd);
+                }
+            }
+        }
+    }
+
+    // ---- after the handshake: the event loop owns the fds ----
+
+    private long statusToken, outToken, errToken, stdinToken, pidToken;
+
+    private void register() throws IOException {
+        Fds.nonBlocking(statusFd);
+        Fds.nonBlocking(outFd);
+        Fds.nonBlocking(errFd);
+        open = 4;
+        outToken = loop.add(outFd, LibC.EPOLLIN, ev -> outFd = drain(outFd, outToken, OutputHandler.Stream.STDOUT));
+        errToken = loop.add(errFd, LibC.EPOLLIN, ev -> errFd = drain(errFd, errToken, OutputHandler.Stream.STDERR));
+        statusToken = loop.add(statusFd, LibC.EPOLLIN, ev -> onStatus());
+        pidToken = loop.add(pidfd, LibC.EPOLLIN, ev -> onHelperExit());
+        if (stdinFd >= 0) {
+            Fds.nonBlocking(stdinFd);
+            stdinToken = loop.add(stdinFd, LibC.EPOLLOUT, ev -> onStdinWritable());
+        }
+    }
+
+    private static final class LoopBuffer {
+        static final Pointer NATIVE = Memory.allocateDirect(Native.runtime(), READ_CHUNK);
+        static final byte[] HEAP = new byte[READ_CHUNK];
+    }
+
+    /** Reads until EAGAIN; on EOF closes fd and returns -1, else returns fd. Loop thread only. */
+    private int drain(int fd, long token, OutputHandler.Stream stream) {
+        if (fd < 0) {
+            return fd;
+        }
+        while (true) {
+            long n = libc.read(fd, LoopBuffer.NATIVE, READ_CHUNK);
+            if (n > 0) {
+                LoopBuffer.NATIVE.get(0, LoopBuffer.HEAP, 0, (int) n);
+                try {
+                    output.onOutput(stream, LoopBuffer.HEAP, 0, (int) n);
+                } catch (RuntimeException e) {
+                    log.warn("output handler failed for job pid {}", jobPid, e);
+                }
+                continue;
+            }
+            if (n < 0) {
+                int e = Native.errno();
+                if (e == LibC.EAGAIN) {
+                    return fd;
+                }
+                if (e == LibC.EINTR) {
+                    continue;
+                }
+            }
+            loop.remove(fd, token);
+            libc.close(fd);
+            try {
+                output.onEnd(stream);
+            } catch (RuntimeException e) {
+                log.warn("output handler failed for job pid {}", jobPid, e);
+            }
+            closedOne();
+            return -1;
+        }
+    }
+
+    private void onStatus() {
+        if (statusFd < 0) {
+            return;
+        }
+        byte[] one = new byte[Protocol.MESSAGE_SIZE];
+        while (true) {
+            long n = libc.read(statusFd, LoopBuffer.NATIVE, Protocol.MESSAGE_SIZE - statusLen);
+            if (n > 0) {
+                LoopBuffer.NATIVE.get(0, statusBuf, statusLen, (int) n);
+                statusLen += (int) n;
+                if (statusLen == Protocol.MESSAGE_SIZE) {
+                    System.arraycopy(statusBuf, 0, one, 0, statusLen);
+                    statusLen = 0;
+                    onMessage(one);
+                }
+                continue;
+            }
+            if (n < 0 && Native.errno() == LibC.EAGAIN) {
+                return;
+            }
+            if (n < 0 && Native.errno() == LibC.EINTR) {
+                continue;
+            }
+            loop.remove(statusFd, statusToken);
+            libc.close(statusFd);
+            statusFd = -1;
+            closedOne();
+            return;
+        }
+    }
+
+    private void onMessage(byte[] m) {
+        if (Protocol.u32(m, 0) != Protocol.MSG_EXIT) {
+            log.warn("unexpected helper message type {} for job pid {}", Protocol.u32(m, 0), jobPid);
+            return;
+        }
+        int code = Protocol.u32(m, 4);
+        int value = Protocol.u32(m, 8);
+        if (code == Protocol.CLD_EXITED) {
+            reported = ExitStatus.exited(value);
+        } else if (code == Protocol.CLD_KILLED || code == Protocol.CLD_DUMPED) {
+            reported = new ExitStatus(true, value, code == Protocol.CLD_DUMPED);
+        }
+    }
+
+    private void onHelperExit() {
+        Pointer info = Memory.allocateDirect(Native.runtime(), SIGINFO_SIZE, true);
+        if (libc.waitid(LibC.P_PIDFD, pidfd, info, LibC.WEXITED | LibC.WNOHANG) < 0 && Native.errno() == LibC.EINTR) {
+            return;
+        }
+        if (info.getInt(16) == 0) {
+            return; // not exited yet (spurious wakeup)
+        }
+        loop.remove(pidfd, pidToken);
+        libc.close(pidfd);
+        closedOne();
+    }
+
+    private void onStdinWritable() {
+        while (stdinFd >= 0 && stdinOffset < stdinData.length) {
+            int len = Math.min(READ_CHUNK, stdinData.length - stdinOffset);
+            byte[] chunk = java.util.Arrays.copyOfRange(stdinData, stdinOffset, stdinOffset + len);
+            long w = libc.write(stdinFd, chunk, len);
+            if (w < 0) {
+                int e = Native.errno();
+                if (e == LibC.EAGAIN) {
+                    return;
+                }
+                if (e == LibC.EINTR) {
+                    continue;
+                }
+                break; // EPIPE: the job closed its stdin
+            }
+            stdinOffset += (int) w;
+        }
+        if (stdinFd >= 0) {
+            loop.remove(stdinFd, stdinToken);
+            libc.close(stdinFd);
+            stdinFd = -1;
+            stdinData = new byte[0];
+        }
+    }
+
+    private void closedOne() {
+        if (--open > 0) {
+            return;
+        }
+        if (stdinFd >= 0) {
+            loop.remove(stdinFd, stdinToken);
+            libc.close(stdinFd);
+            stdinFd = -1;
+        }
+        synchronized (ctlLock) {
+            libc.close(ctlFd);
+            ctlFd = -1;
+        }
+        ExitStatus status = reported;
+        if (status != null) {
+            exit.complete(status);
+        } else {
+            exit.completeExceptionally(new IOException(
+                    "the supervisor (pid " + helperPid + ") of job pid " + jobPid + " ended without reporting an exit status"));
+        }
+    }
+
+    @Override
+    public int pid() {
+        return jobPid;
+    }
+
+    @Override
+    public void signal(int signal) throws IOException {
+        byte[] cmd = Protocol.signalCommand(signal);
+        synchronized (ctlLock) {
+            if (ctlFd < 0) {
+                return;
+            }
+            long w = libc.write(ctlFd, cmd, cmd.length);
+            if (w != cmd.length) {
+                int e = Native.errno();
+                if (e != 32 /* EPIPE: the helper is already gone */) {
+                    throw new IOException("signal job pid " + jobPid + ": " + Native.describe(e));
+                }
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<ExitStatus> onExit() {
+        return exit;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.joblet.namespaces.internal;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.IgnoreError;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.byref.IntByReference;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The libc functions the parent side of the launch path needs, with C names and C types. Functions that
+ * report through errno save it ({@code Runtime.getLastError}); posix_spawn returns its error instead.
+ */
+public interface LibC {
+    int O_RDONLY = 0;
+    int O_RDWR = 2;
+    int O_NONBLOCK = 0x800;
+    int O_CLOEXEC = 0x80000;
+    int F_DUPFD_CLOEXEC = 1030;
+    int F_GETFL = 3;
+    int F_SETFL = 4;
+    int F_ADD_SEALS = 1033;
+    int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
+    int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
+    int EPOLL_CLOEXEC = 0x80000;
+    int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+    int EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010;
+    int P_PIDFD = 3;
+    int WEXITED = 4, WNOHANG = 1;
+    long SYS_PIDFD_OPEN = 434;
+    int EINTR = 4, EAGAIN = 11;
+
+    // posix_spawn returns an errno value; it does not set errno.
+    @IgnoreError
+    int posix_spawn(@Out IntByReference pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
+
+    @IgnoreError
+    int posix_spawn_file_actions_init(Pointer fileActions);
+
+    @IgnoreError
+    int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+    @IgnoreError
+    int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newfd);
+
+    @SaveError
+    int pipe2(@Out int[] fds, int flags);
+
+    @SaveError
+    int close(int fd);
+
+    @SaveError
+    @ssize_t
+    long read(int fd, Pointer buf, @size_t long count);
+
+    @SaveError
+    @ssize_t
+    long write(int fd, @In byte[] buf, @size_t long count);
+
+    @SaveError
+    int fcntl(int fd, int cmd, int arg);
+
+    @SaveError
+    int open(String path, int flags, int mode);
+
+    @SaveError
+    int memfd_create(String name, int flags);
+
+    @SaveError
+    long syscall(long number, long a1, long a2);
+
+    @SaveError
+    int epoll_create1(int flags);
+
+    @SaveError
+    int epoll_ctl(int epfd, int op, int fd, Pointer event);
+
+    @SaveError
+    int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMillis);
+
+    @SaveError
+    int waitid(int idType, int id, Pointer info, int options);
+
+    @IgnoreError
+    int getpid();
+}

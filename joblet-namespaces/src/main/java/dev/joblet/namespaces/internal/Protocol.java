@@ -1,0 +1,126 @@
+package dev.joblet.namespaces.internal;
+
+import dev.joblet.namespaces.LaunchRequest;
+import dev.joblet.namespaces.MountOp;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The wire format between the JVM and the native helper (see helper.h, the other half). Little-endian.
+ * Config: {@code u32 magic, u32 version, u32 length, body}; strings are {@code u32 length, bytes}.
+ */
+public final class Protocol {
+    public static final int MAGIC = 0x544C424A; // "JBLT" little-endian
+    public static final int VERSION = 1;
+    public static final String ARGV_MAGIC = "--joblet-helper-v1";
+
+    public static final int CFG_NEWNET = 1;
+    public static final int CFG_NO_NEW_PRIVS = 2;
+    public static final int CFG_ROOT_READONLY = 4;
+    public static final int CFG_NEWCGROUP = 8;
+
+    public static final int MF_READONLY = 1;
+    public static final int MF_OPTIONAL = 2;
+    public static final int MF_RECURSIVE = 4;
+
+    public static final int MSG_STARTED = 1;
+    public static final int MSG_ERROR = 2;
+    public static final int MSG_EXIT = 3;
+    public static final int MESSAGE_SIZE = 16;
+
+    public static final int CMD_SIGNAL = 1;
+
+    public static final int CLD_EXITED = 1;
+    public static final int CLD_KILLED = 2;
+    public static final int CLD_DUMPED = 3;
+
+    private Protocol() {}
+
+    /** Encodes the whole config message, header included. */
+    public static byte[] encode(LaunchRequest r) {
+        Writer w = new Writer();
+        int flags = CFG_ROOT_READONLY | CFG_NEWCGROUP;
+        if (r.network()) {
+            flags |= CFG_NEWNET;
+        }
+        if (r.noNewPrivs()) {
+            flags |= CFG_NO_NEW_PRIVS;
+        }
+        w.u32(flags);
+        w.u32(r.fault());
+        w.str(r.stagingDir());
+        w.str(r.hostname());
+        w.str(r.workdir());
+        w.strings(r.argv());
+        w.strings(r.env());
+        List<Path> cg = r.cgroupProcsFiles();
+        w.u32(cg.size());
+        for (Path p : cg) {
+            w.str(p.toString());
+        }
+        Path cg2 = r.cgroup2Dir();
+        w.str(cg2 == null ? "" : cg2.toString());
+        w.u32(r.mounts().size());
+        for (MountOp m : r.mounts()) {
+            w.u32(m.kind().code());
+            w.u32((m.readOnly() ? MF_READONLY : 0) | (m.optional() ? MF_OPTIONAL : 0));
+            w.str(m.source());
+            w.str(m.target());
+            w.str(m.data());
+        }
+        byte[] mask = r.cpuAffinity().toByteArray();
+        w.u32(mask.length);
+        w.bytes(mask);
+        byte[] body = w.toByteArray();
+        Writer msg = new Writer();
+        msg.u32(MAGIC);
+        msg.u32(VERSION);
+        msg.u32(body.length);
+        msg.bytes(body);
+        return msg.toByteArray();
+    }
+
+    /** A control command: signal the job's PID 1. */
+    public static byte[] signalCommand(int signal) {
+        Writer w = new Writer();
+        w.u32(CMD_SIGNAL);
+        w.u32(signal);
+        return w.toByteArray();
+    }
+
+    public static int u32(byte[] b, int off) {
+        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+    }
+
+    private static final class Writer extends ByteArrayOutputStream {
+        Writer() {
+            super(512);
+        }
+
+        void u32(int v) {
+            write(v);
+            write(v >>> 8);
+            write(v >>> 16);
+            write(v >>> 24);
+        }
+
+        void bytes(byte[] b) {
+            write(b, 0, b.length);
+        }
+
+        void str(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            u32(b.length);
+            bytes(b);
+        }
+
+        void strings(List<String> list) {
+            u32(list.size());
+            for (String s : list) {
+                str(s);
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.joblet.namespaces;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create namespaces and mounts")
+class LauncherTest {
+
+    @Test
+    void jobIsPid1AndSeesOnlyItsOwnProcesses() throws Exception {
+        TestJobs.Collector c = new TestJobs.Collector();
+        LaunchedProcess p = Launcher.system()
+                .launch(TestJobs.request("bash", "-c", "sleep 30 & sleep 40 & ps -eo pid,args; hostname").build(), c);
+        ExitStatus status = p.onExit().get(20, TimeUnit.SECONDS);
+        assertThat(status).isEqualTo(ExitStatus.exited(0));
+        assertThat(c.stdout()).contains("    1 bash -c sleep 30").contains("sleep 40").contains("testjob");
+        assertThat(c.stdout().lines().count()).isEqualTo(6); // header, bash, 2 sleeps, ps, hostname
+    }
+
+    @Test
+    void exitCodeAndStderrAreReported() throws Exception {
+        TestJobs.Collector c = new TestJobs.Collector();
+        LaunchedProcess p = Launcher.system().launch(TestJobs.request("sh", "-c", "echo oops >&2; exit 7").build(), c);
+        assertThat(p.onExit().get(20, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(7));
+        assertThat(c.stderr()).isEqualTo("oops\n");
+        assertThat(c.stdout()).isEmpty();
+    }
+
+    @Test
+    void killedJobReportsTheSignal() throws Exception {
+        LaunchedProcess p = Launcher.system().launch(TestJobs.request("sleep", "60").build(), OutputHandler.DISCARD);
+        p.signal(9);
+        assertThat(p.onExit().get(20, TimeUnit.SECONDS)).isEqualTo(ExitStatus.killed(9));
+    }
+
+    @Test
+    void missingCommandFailsAtExecWithEnoent() {
+        assertThatThrownBy(() -> Launcher.system().launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD))
+                .isInstanceOfSatisfying(LaunchException.class, e -> {
+                    assertThat(e.stage()).isEqualTo(Stage.EXEC);
+                    assertThat(e.errnoName()).isEqualTo("ENOENT");
+                    assertThat(e.isCommandNotFound()).isTrue();
+                });
+    }
+}
