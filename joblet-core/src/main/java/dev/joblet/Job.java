@@ -1,0 +1,334 @@
+package dev.joblet;
+
+import dev.joblet.cgroups.CgroupStats;
+import dev.joblet.cgroups.JobCgroup;
+import dev.joblet.internal.Events;
+import dev.joblet.internal.OutputBuffer;
+import dev.joblet.namespaces.ExitStatus;
+import dev.joblet.namespaces.LaunchException;
+import dev.joblet.namespaces.LaunchRequest;
+import dev.joblet.namespaces.LaunchedProcess;
+import dev.joblet.namespaces.Launcher;
+import dev.joblet.namespaces.OutputHandler;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running (or finished) job: the handle {@link JobSpec#start()} returns. Thread-safe. Closing it kills
+ * whatever still runs and waits until nothing of the job remains (processes, cgroup, fds).
+ */
+public final class Job implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Job.class);
+    private static final int SIGTERM = 15, SIGKILL = 9;
+
+    private final String id;
+    private final JobSpec spec;
+    private final Instant startedAt;
+    private final OutputBuffer stdout;
+    private final OutputBuffer stderr;
+    private final CompletableFuture<JobResult> result = new CompletableFuture<>();
+    private final @Nullable JobCgroup cgroup;
+    private @Nullable LaunchedProcess process; // set once, before the job is published
+    private final Object lock = new Object();
+    /** Why the library ended the job (STOPPED or TIMED_OUT), if it did. Guarded by lock. */
+    private @Nullable EndReason stopReason;
+    private @Nullable ScheduledFuture<?> timeoutTask;
+
+    private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup) {
+        this.id = id;
+        this.spec = spec;
+        this.cgroup = cgroup;
+        this.startedAt = Instant.now();
+        int cap = (int) spec.outputBuffer().bytes();
+        this.stdout = new OutputBuffer(cap);
+        this.stderr = new OutputBuffer(cap);
+    }
+
+    static Job start(JobSpec spec) throws JobletException {
+        String id = UUID.randomUUID().toString();
+        String shortId = id.substring(0, 8);
+        Host.requireRoot();
+        List<dev.joblet.namespaces.MountOp> mounts = RootPlan.of(spec);
+        JobCgroup cgroup = Host.createCgroup(shortId, id, spec);
+        Job job = new Job(id, spec, cgroup);
+        try {
+            LaunchRequest request = job.request(mounts);
+            job.process = Launcher.system().launch(request, job.new Output());
+        } catch (IOException | RuntimeException e) {
+            job.removeCgroup();
+            throw job.startFailure(e);
+        }
+        LaunchedProcess p = job.process;
+        p.onExit().whenCompleteAsync((status, error) -> job.finish(status, error), Events.executor());
+        spec.timeout().ifPresent(t -> {
+            synchronized (job.lock) {
+                job.timeoutTask = Events.executor().schedule(
+                        () -> job.stop(EndReason.TIMED_OUT, spec.stopGrace()), t.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        });
+        log.debug("job {} started: pid {}", shortId, p.pid());
+        return job;
+    }
+
+    private LaunchRequest request(List<dev.joblet.namespaces.MountOp> mounts) throws IOException {
+        List<String> env = new ArrayList<>();
+        Map<String, String> vars = spec.env();
+        if (!vars.containsKey("PATH")) {
+            env.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        }
+        if (!vars.containsKey("HOME")) {
+            env.add("HOME=/work");
+        }
+        if (!vars.containsKey("TERM")) {
+            env.add("TERM=xterm");
+        }
+        vars.forEach((k, v) -> env.add(k + "=" + v));
+        LaunchRequest.Builder b = LaunchRequest.builder()
+                .argv(spec.command())
+                .env(env)
+                .hostname(spec.hostname().orElse("job-" + id.substring(0, 8)))
+                .workdir(spec.workdir())
+                .stagingDir(Host.stagingDir())
+                .network(spec.network() == Network.NONE)
+                .mounts(mounts)
+                .stdin(spec.stdin().orElse(null));
+        spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
+        if (cgroup != null) {
+            b.cgroupProcsFiles(cgroup.procsFiles());
+            b.cgroup2Dir(cgroup.v2Directory().orElse(null));
+        }
+        return b.build();
+    }
+
+    private JobStartException startFailure(Exception e) {
+        String program = spec.command().get(0);
+        if (e instanceof LaunchException) {
+            LaunchException le = (LaunchException) e;
+            if (le.isCommandNotFound()) {
+                return new JobStartException("\"" + program + "\": not found in runtime " + spec.runtime()
+                        + " (job " + id.substring(0, 8) + ")", le.subject(), le.errnoName(), true, e);
+            }
+            return new JobStartException("cannot start job " + id.substring(0, 8) + " \"" + program + "\": "
+                    + le.getMessage(), le.subject(), le.errnoName(), false, e);
+        }
+        return new JobStartException("cannot start job " + id.substring(0, 8) + " \"" + program + "\": " + e.getMessage(),
+                "launch", null, false, e);
+    }
+
+    /** Runs on the events thread once every process of the job is gone. */
+    private void finish(@Nullable ExitStatus status, @Nullable Throwable error) {
+        ScheduledFuture<?> t;
+        EndReason stopped;
+        synchronized (lock) {
+            t = timeoutTask;
+            stopped = stopReason;
+        }
+        if (t != null) {
+            t.cancel(false);
+        }
+        Usage usage = Usage.NONE;
+        if (cgroup != null) {
+            try {
+                usage = usage(cgroup.stats());
+            } catch (IOException e) {
+                log.warn("job {}: cannot read cgroup statistics: {}", id, e.getMessage());
+            }
+        }
+        removeCgroup();
+        Instant end = Instant.now();
+        JobResult r;
+        if (status == null) {
+            String why = error == null ? "unknown" : String.valueOf(error.getMessage());
+            r = new JobResult(id, stopped != null ? stopped : EndReason.SIGNALLED, -1, SIGKILL, startedAt, end, why, usage);
+        } else if (stopped != null) {
+            r = new JobResult(id, stopped, status.signalled() ? -1 : status.code(), status.signalled() ? status.code() : 0,
+                    startedAt, end, stopped == EndReason.TIMED_OUT ? "timed out after " + spec.timeout().orElseThrow() : "stopped",
+                    usage);
+        } else if (status.signalled()) {
+            boolean oom = status.code() == SIGKILL && usage.oomKills() > 0;
+            r = new JobResult(id, oom ? EndReason.OOM_KILLED : EndReason.SIGNALLED, -1, status.code(), startedAt, end,
+                    oom ? "killed by the kernel: memory limit " + spec.memory().map(String::valueOf).orElse("") + " exceeded"
+                            : "killed by signal " + status.code(),
+                    usage);
+        } else {
+            r = new JobResult(id, EndReason.EXITED, status.code(), 0, startedAt, end, "", usage);
+        }
+        log.debug("job {} ended: {}", id.substring(0, 8), r);
+        result.complete(r);
+    }
+
+    private static Usage usage(CgroupStats s) {
+        return new Usage(s.cpuUserMicros(), s.cpuSystemMicros(), s.throttledMicros(), s.memoryPeakBytes(), s.pidsPeak(),
+                s.pidsMaxHits() > 0, Math.max(0, s.oomKills()), s.ioReadBytes(), s.ioWriteBytes());
+    }
+
+    private void removeCgroup() {
+        if (cgroup == null) {
+            return;
+        }
+        try {
+            cgroup.remove();
+        } catch (IOException e) {
+            log.warn("job {}: cannot remove cgroup {}: {}", id, cgroup.name(), e.getMessage());
+        }
+    }
+
+    /** Delivers output into the bounded buffers; runs on the I/O thread and never blocks. */
+    private final class Output implements OutputHandler {
+        @Override
+        public void onOutput(Stream stream, byte[] data, int off, int len) {
+            (stream == Stream.STDOUT ? stdout : stderr).append(data, off, len);
+        }
+
+        @Override
+        public void onEnd(Stream stream) {
+            (stream == Stream.STDOUT ? stdout : stderr).end();
+        }
+    }
+
+    /** The job's id (a UUID); its first 8 characters identify it in messages and as its default hostname. */
+    public String id() {
+        return id;
+    }
+
+    public JobSpec spec() {
+        return spec;
+    }
+
+    /** The PID of the job's PID 1 as this JVM sees it. */
+    public int pid() {
+        return process().pid();
+    }
+
+    private LaunchedProcess process() {
+        LaunchedProcess p = process;
+        if (p == null) {
+            throw new IllegalStateException("job " + id + " has no process");
+        }
+        return p;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    public LogStream stdout() {
+        return stdout;
+    }
+
+    public LogStream stderr() {
+        return stderr;
+    }
+
+    public boolean isAlive() {
+        return !result.isDone();
+    }
+
+    /**
+     * Completes when the job has ended and nothing of it remains. Completed on the library's events
+     * thread: dependent actions should be quick or use the async variants.
+     */
+    public CompletableFuture<JobResult> onExit() {
+        return result.copy();
+    }
+
+    /** Waits for the job to end. */
+    public JobResult await() throws InterruptedException {
+        try {
+            return result.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("job " + id + " failed", e.getCause());
+        }
+    }
+
+    /** Waits at most {@code timeout}; empty when the job is still running then. */
+    public Optional<JobResult> await(Duration timeout) throws InterruptedException {
+        try {
+            return Optional.of(result.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("job " + id + " failed", e.getCause());
+        }
+    }
+
+    /**
+     * Stops the job: SIGTERM to its PID 1 (which the kernel delivers only if PID 1 handles it), then after
+     * {@code grace} SIGKILL to the whole job. Returns at once; {@link #onExit()} tells when it is over.
+     */
+    public CompletableFuture<JobResult> stop(Duration grace) {
+        stop(EndReason.STOPPED, grace);
+        return onExit();
+    }
+
+    private void stop(EndReason reason, Duration grace) {
+        synchronized (lock) {
+            if (result.isDone()) {
+                return;
+            }
+            if (stopReason == null) {
+                stopReason = reason;
+            }
+        }
+        if (grace.isZero()) {
+            kill();
+            return;
+        }
+        signal(SIGTERM);
+        Events.executor().schedule(this::kill, grace.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void kill() {
+        if (result.isDone()) {
+            return;
+        }
+        signal(SIGKILL); // PID 1's death takes every process of its namespace with it
+        if (cgroup != null) {
+            try {
+                cgroup.kill();
+            } catch (IOException e) {
+                log.debug("job {}: cgroup kill: {}", id, e.getMessage());
+            }
+        }
+    }
+
+    private void signal(int sig) {
+        try {
+            process().signal(sig);
+        } catch (IOException e) {
+            log.debug("job {}: signal {}: {}", id, sig, e.getMessage());
+        }
+    }
+
+    /** Kills whatever of the job still runs and waits until nothing of it remains. Idempotent. */
+    @Override
+    public void close() {
+        stop(EndReason.STOPPED, Duration.ZERO);
+        try {
+            result.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("job {} did not end within 30 s of SIGKILL", id);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Job{" + id.substring(0, 8) + " " + spec.command().get(0) + (isAlive() ? " running}" : " ended}");
+    }
+}

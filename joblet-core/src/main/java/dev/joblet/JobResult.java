@@ -1,0 +1,99 @@
+package dev.joblet;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/** How a job ended: the reason, exit code or signal, timing and resource usage. Immutable. */
+public final class JobResult {
+    private final String jobId;
+    private final EndReason reason;
+    private final int exitCode;
+    private final int signal;
+    private final Instant startedAt;
+    private final Instant endedAt;
+    private final String message;
+    private final Usage usage;
+
+    JobResult(String jobId, EndReason reason, int exitCode, int signal, Instant startedAt, Instant endedAt,
+            String message, Usage usage) {
+        this.jobId = Objects.requireNonNull(jobId);
+        this.reason = Objects.requireNonNull(reason);
+        this.exitCode = exitCode;
+        this.signal = signal;
+        this.startedAt = startedAt;
+        this.endedAt = endedAt;
+        this.message = message;
+        this.usage = usage;
+    }
+
+    public String jobId() {
+        return jobId;
+    }
+
+    public EndReason reason() {
+        return reason;
+    }
+
+    /** PID 1's exit code, when it exited (rather than being killed). */
+    public OptionalInt exitCode() {
+        return exitCode >= 0 ? OptionalInt.of(exitCode) : OptionalInt.empty();
+    }
+
+    /** The signal that killed PID 1, when it was killed. */
+    public OptionalInt signal() {
+        return signal > 0 ? OptionalInt.of(signal) : OptionalInt.empty();
+    }
+
+    /** The shell's view: the exit code, 128 + signal when killed, 127 when the command was not found. */
+    public int shellCode() {
+        if (exitCode >= 0) {
+            return exitCode;
+        }
+        if (signal > 0) {
+            return 128 + signal;
+        }
+        return reason == EndReason.FAILED_TO_START ? 127 : 1;
+    }
+
+    /** True when the job exited with code 0. */
+    public boolean isSuccess() {
+        return reason == EndReason.EXITED && exitCode == 0;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    public Instant endedAt() {
+        return endedAt;
+    }
+
+    public Duration duration() {
+        return Duration.between(startedAt, endedAt);
+    }
+
+    /** A human-readable explanation for reasons other than EXITED; empty otherwise. */
+    public String message() {
+        return message;
+    }
+
+    /** Resource usage measured by the job's cgroup ({@link Usage#NONE} when the job had none). */
+    public Usage usage() {
+        return usage;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("JobResult{").append(jobId, 0, Math.min(8, jobId.length()))
+                .append(' ').append(reason);
+        exitCode().ifPresent(c -> sb.append(" exit=").append(c));
+        signal().ifPresent(s -> sb.append(" signal=").append(s));
+        sb.append(" in ").append(duration().toMillis()).append(" ms");
+        if (!message.isEmpty()) {
+            sb.append(": ").append(message);
+        }
+        return sb.append('}').toString();
+    }
+}

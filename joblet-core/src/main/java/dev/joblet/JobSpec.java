@@ -1,0 +1,412 @@
+package dev.joblet;
+
+import dev.joblet.internal.HostFacts;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What to run and how: immutable, thread-safe and reusable; every {@link #start()} runs a new job.
+ * Built by {@link Joblet#builder()}; {@link #toBuilder()} gives a builder to derive a variant.
+ */
+public final class JobSpec {
+    /** Processes a job may have at once unless {@link Builder#pidsMax} says otherwise. */
+    public static final long DEFAULT_PIDS_MAX = 1024;
+
+    static final MemorySize MIN_MEMORY = MemorySize.ofMegabytes(4);
+    private static final Pattern ENV_NAME = Pattern.compile("[^=\\x00]+");
+    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+
+    private final List<String> command;
+    private final Map<String, String> env;
+    private final Runtime runtime;
+    private final String workdir;
+    private final @Nullable String hostname;
+    private final int cpuPercent;
+    private final @Nullable MemorySize memory;
+    private final @Nullable CpuSet cpus;
+    private final long pidsMax;
+    private final long ioBps;
+    private final Network network;
+    private final List<Volume> volumes;
+    private final @Nullable Duration timeout;
+    private final Duration stopGrace;
+    private final byte @Nullable [] stdin;
+    private final MemorySize workspaceSize;
+    private final MemorySize tmpSize;
+    private final MemorySize outputBuffer;
+
+    private JobSpec(Builder b) {
+        if (b.command.isEmpty()) {
+            throw new IllegalArgumentException("command must not be empty");
+        }
+        if (b.command.get(0).isEmpty()) {
+            throw new IllegalArgumentException("command (\"\") must name a program");
+        }
+        this.command = List.copyOf(b.command);
+        this.env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
+        this.runtime = b.runtime;
+        this.workdir = b.workdir;
+        this.hostname = b.hostname;
+        this.cpuPercent = b.cpuPercent;
+        this.memory = b.memory;
+        this.cpus = b.cpus;
+        this.pidsMax = b.pidsMax;
+        this.ioBps = b.ioBps;
+        this.network = b.network;
+        this.volumes = List.copyOf(b.volumes);
+        this.timeout = b.timeout;
+        this.stopGrace = b.stopGrace;
+        this.stdin = b.stdin == null ? null : b.stdin.clone();
+        this.workspaceSize = b.workspaceSize;
+        this.tmpSize = b.tmpSize;
+        this.outputBuffer = b.outputBuffer;
+    }
+
+    /** Starts a new job from this spec; see {@link Builder#start()}. */
+    public Job start() throws JobletException {
+        return Job.start(this);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    public List<String> command() {
+        return command;
+    }
+
+    /** The variables the spec sets; the job also gets PATH, HOME and TERM defaults when these are unset. */
+    public Map<String, String> env() {
+        return env;
+    }
+
+    public Runtime runtime() {
+        return runtime;
+    }
+
+    public String workdir() {
+        return workdir;
+    }
+
+    public Optional<String> hostname() {
+        return Optional.ofNullable(hostname);
+    }
+
+    /** CPU limit in percent of one core; empty when unlimited. */
+    public OptionalInt cpuPercent() {
+        return cpuPercent > 0 ? OptionalInt.of(cpuPercent) : OptionalInt.empty();
+    }
+
+    public Optional<MemorySize> memory() {
+        return Optional.ofNullable(memory);
+    }
+
+    public Optional<CpuSet> cpus() {
+        return Optional.ofNullable(cpus);
+    }
+
+    /** Maximum number of processes; 0 when unlimited. */
+    public long pidsMax() {
+        return pidsMax;
+    }
+
+    /** IO bandwidth limit in bytes per second (read and write) on the workspace's device; 0 when unlimited. */
+    public long ioBps() {
+        return ioBps;
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    public List<Volume> volumes() {
+        return volumes;
+    }
+
+    public Optional<Duration> timeout() {
+        return Optional.ofNullable(timeout);
+    }
+
+    /** How long a stop waits after SIGTERM before SIGKILL. */
+    public Duration stopGrace() {
+        return stopGrace;
+    }
+
+    public Optional<byte[]> stdin() {
+        return stdin == null ? Optional.empty() : Optional.of(stdin.clone());
+    }
+
+    public MemorySize workspaceSize() {
+        return workspaceSize;
+    }
+
+    public MemorySize tmpSize() {
+        return tmpSize;
+    }
+
+    public MemorySize outputBuffer() {
+        return outputBuffer;
+    }
+
+    /** True when the spec asks for any cgroup limit (the pids limit counts: it is on by default). */
+    boolean needsCgroup() {
+        return cpuPercent > 0 || memory != null || cpus != null || pidsMax > 0 || ioBps > 0;
+    }
+
+    @Override
+    public String toString() {
+        // The command line can hold secrets: only the program name is shown.
+        return "JobSpec{" + command.get(0) + " (+" + (command.size() - 1) + " args), runtime=" + runtime + "}";
+    }
+
+    /**
+     * Builds a {@link JobSpec}. Not thread-safe. Every setter checks its argument at once and throws
+     * {@link IllegalArgumentException} naming the field and the bad value.
+     */
+    public static final class Builder {
+        private final List<String> command = new ArrayList<>();
+        private final Map<String, String> env = new LinkedHashMap<>();
+        private Runtime runtime = Runtime.host();
+        private String workdir = "/work";
+        private @Nullable String hostname;
+        private int cpuPercent;
+        private @Nullable MemorySize memory;
+        private @Nullable CpuSet cpus;
+        private long pidsMax = DEFAULT_PIDS_MAX;
+        private long ioBps;
+        private Network network = Network.NONE;
+        private final List<Volume> volumes = new ArrayList<>();
+        private @Nullable Duration timeout;
+        private Duration stopGrace = Duration.ofSeconds(2);
+        private byte @Nullable [] stdin;
+        private MemorySize workspaceSize = MemorySize.ofMegabytes(256);
+        private MemorySize tmpSize = MemorySize.ofMegabytes(64);
+        private MemorySize outputBuffer = MemorySize.ofMegabytes(4);
+
+        Builder() {}
+
+        private Builder(JobSpec s) {
+            command.addAll(s.command);
+            env.putAll(s.env);
+            runtime = s.runtime;
+            workdir = s.workdir;
+            hostname = s.hostname;
+            cpuPercent = s.cpuPercent;
+            memory = s.memory;
+            cpus = s.cpus;
+            pidsMax = s.pidsMax;
+            ioBps = s.ioBps;
+            network = s.network;
+            volumes.addAll(s.volumes);
+            timeout = s.timeout;
+            stopGrace = s.stopGrace;
+            stdin = s.stdin;
+            workspaceSize = s.workspaceSize;
+            tmpSize = s.tmpSize;
+            outputBuffer = s.outputBuffer;
+        }
+
+        /** The program and its arguments; the program is looked up in the job's PATH inside the runtime. */
+        public Builder command(String... argv) {
+            return command(Arrays.asList(argv));
+        }
+
+        public Builder command(List<String> argv) {
+            List<String> copy = new ArrayList<>(argv.size());
+            for (String a : argv) {
+                Objects.requireNonNull(a, "command element");
+                if (a.indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("command element (" + a.replace('\0', '?') + ") contains NUL");
+                }
+                copy.add(a);
+            }
+            if (copy.isEmpty()) {
+                throw new IllegalArgumentException("command must not be empty");
+            }
+            if (copy.get(0).isEmpty()) {
+                throw new IllegalArgumentException("command (\"\") must name a program");
+            }
+            command.clear();
+            command.addAll(copy);
+            return this;
+        }
+
+        public Builder runtime(Runtime value) {
+            runtime = Objects.requireNonNull(value, "runtime");
+            return this;
+        }
+
+        /** Sets one environment variable. The JVM's own environment is never passed on. */
+        public Builder env(String name, String value) {
+            Objects.requireNonNull(name, "env name");
+            Objects.requireNonNull(value, "env value");
+            if (!ENV_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("env name (" + name.replace('\0', '?') + ") must be non-empty and contain neither '=' nor NUL");
+            }
+            if (value.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("env value of " + name + " contains NUL");
+            }
+            env.put(name, value);
+            return this;
+        }
+
+        public Builder env(Map<String, String> vars) {
+            vars.forEach(this::env);
+            return this;
+        }
+
+        /** The working directory inside the job (default {@code /work}, the writable workspace). */
+        public Builder workdir(String path) {
+            if (!path.startsWith("/") || path.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("workdir (" + path + ") must be an absolute path");
+            }
+            workdir = path;
+            return this;
+        }
+
+        /** The job's hostname (default: {@code job-} and the first 8 characters of its id). */
+        public Builder hostname(String name) {
+            if (!HOSTNAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("hostname (" + name + ") must be 1-63 letters, digits or '-', not starting or ending with '-'");
+            }
+            hostname = name;
+            return this;
+        }
+
+        /** CPU limit in percent of one core: 50 is half a core, 200 two cores. */
+        public Builder cpu(int percent) {
+            int max = 100 * HostFacts.onlineCpus();
+            if (percent <= 0 || percent > max) {
+                throw new IllegalArgumentException("cpu (" + percent + "%) must be between 1 and " + max + " (100 per CPU of this machine)");
+            }
+            cpuPercent = percent;
+            return this;
+        }
+
+        public Builder memory(MemorySize limit) {
+            if (limit.compareTo(MIN_MEMORY) < 0) {
+                throw new IllegalArgumentException("memory (" + limit + ") must be at least " + MIN_MEMORY);
+            }
+            memory = limit;
+            return this;
+        }
+
+        /** Pins the job to these CPUs, e.g. {@code "0-3"} or {@code "1,3,5"}; they must be CPUs this process may use. */
+        public Builder cpus(String list) {
+            return cpus(CpuSet.parse(list));
+        }
+
+        public Builder cpus(CpuSet set) {
+            CpuSet allowed = HostFacts.allowedCpus();
+            if (!set.isSubsetOf(allowed)) {
+                throw new IllegalArgumentException("cpus (" + set + ") must be among the CPUs this process may use: " + allowed);
+            }
+            cpus = set;
+            return this;
+        }
+
+        /** Maximum number of processes at once (default {@value #DEFAULT_PIDS_MAX}); 0 removes the limit. */
+        public Builder pidsMax(long max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("pidsMax (" + max + ") must not be negative");
+            }
+            pidsMax = max;
+            return this;
+        }
+
+        /** IO bandwidth limit, bytes per second for reads and for writes, on the device backing the workspace. */
+        public Builder ioBps(long bytesPerSecond) {
+            if (bytesPerSecond <= 0) {
+                throw new IllegalArgumentException("ioBps (" + bytesPerSecond + ") must be positive");
+            }
+            ioBps = bytesPerSecond;
+            return this;
+        }
+
+        public Builder network(Network value) {
+            network = Objects.requireNonNull(value, "network");
+            return this;
+        }
+
+        /** Makes a host path visible at {@code target}, read-only. */
+        public Builder volume(Path source, String target) {
+            volumes.add(new Volume(source, target, false));
+            return this;
+        }
+
+        public Builder volume(Volume volume) {
+            volumes.add(Objects.requireNonNull(volume, "volume"));
+            return this;
+        }
+
+        /** Stops the job (reason TIMED_OUT) when it runs longer than this. */
+        public Builder timeout(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("timeout (" + value + ") must be positive");
+            }
+            timeout = value;
+            return this;
+        }
+
+        /** How long a stop (or timeout) waits after SIGTERM before SIGKILL (default 2 s). */
+        public Builder stopGrace(Duration value) {
+            if (value.isNegative()) {
+                throw new IllegalArgumentException("stopGrace (" + value + ") must not be negative");
+            }
+            stopGrace = value;
+            return this;
+        }
+
+        /** Bytes fed to the job's stdin, then EOF. Without it the job's stdin is /dev/null. */
+        public Builder stdin(byte[] data) {
+            stdin = data.clone();
+            return this;
+        }
+
+        /** Size limit of the writable workspace {@code /work} (a tmpfs; default 256 MiB). */
+        public Builder workspaceSize(MemorySize size) {
+            if (size.bytes() <= 0) {
+                throw new IllegalArgumentException("workspaceSize (" + size + ") must be positive");
+            }
+            workspaceSize = size;
+            return this;
+        }
+
+        /** Size limit of {@code /tmp} (a tmpfs; default 64 MiB). */
+        public Builder tmpSize(MemorySize size) {
+            if (size.bytes() <= 0) {
+                throw new IllegalArgumentException("tmpSize (" + size + ") must be positive");
+            }
+            tmpSize = size;
+            return this;
+        }
+
+        /** Bytes of stdout and of stderr kept per job (default 4 MiB each); older output is dropped. */
+        public Builder outputBuffer(MemorySize size) {
+            if (size.bytes() < 4096 || size.bytes() > Integer.MAX_VALUE / 2) {
+                throw new IllegalArgumentException("outputBuffer (" + size + ") must be between 4 KiB and 1 GiB");
+            }
+            outputBuffer = size;
+            return this;
+        }
+
+        public JobSpec build() {
+            return new JobSpec(this);
+        }
+
+        /** Builds the spec and starts a job from it. */
+        public Job start() throws JobletException {
+            return build().start();
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.joblet;
+
+import dev.joblet.namespaces.MountOp;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/** The mount plan of a job's root: its runtime read-only, then /proc, /dev, /tmp, /work and volumes. */
+final class RootPlan {
+    /** Host directories that make up {@link Runtime#host()}; symlinks (merged /usr) are recreated as such. */
+    private static final List<String> HOST_DIRS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+
+    /** The parts of the host's /etc that programs need (and nothing secret such as shadow or ssh keys). */
+    private static final List<String> HOST_ETC = List.of(
+            "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts", "/etc/host.conf", "/etc/resolv.conf",
+            "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/timezone",
+            "/etc/alternatives", "/etc/bash.bashrc", "/etc/profile", "/etc/inputrc", "/etc/ssl", "/etc/ca-certificates",
+            "/etc/os-release", "/etc/debian_version", "/etc/terminfo", "/etc/protocols", "/etc/services",
+            "/etc/mime.types", "/etc/magic", "/etc/python3", "/etc/python3.11");
+
+    /** Entries of a directory runtime that the job's own mounts replace. */
+    private static final Set<String> OURS = Set.of("proc", "dev", "tmp", "work", "sys", "run");
+
+    private RootPlan() {}
+
+    static List<MountOp> of(JobSpec spec) throws JobStartException {
+        List<MountOp> ops = new ArrayList<>();
+        Runtime runtime = spec.runtime();
+        if (runtime.isHost()) {
+            for (String d : HOST_DIRS) {
+                ops.add(d.equals("/usr") ? MountOp.bind(d, d, true) : MountOp.optionalBind(d, d));
+            }
+            ops.add(MountOp.dir("/etc"));
+            for (String f : HOST_ETC) {
+                ops.add(MountOp.optionalBind(f, f));
+            }
+        } else {
+            ops.addAll(directoryRuntime(runtime));
+        }
+        ops.add(MountOp.proc("/proc"));
+        ops.add(MountOp.dev("/dev"));
+        ops.add(MountOp.tmpfs("/tmp", "mode=1777,size=" + spec.tmpSize().bytes()));
+        ops.add(MountOp.tmpfs("/work", "mode=0755,size=" + spec.workspaceSize().bytes()));
+        for (Volume v : spec.volumes()) {
+            if (!Files.exists(v.source(), LinkOption.NOFOLLOW_LINKS)) {
+                throw new JobStartException("volume source " + v.source() + " does not exist", "volume " + v.source(), "ENOENT",
+                        false, null);
+            }
+            ops.add(MountOp.bind(v.source().toString(), v.target(), !v.writable()));
+        }
+        return ops;
+    }
+
+    private static List<MountOp> directoryRuntime(Runtime runtime) throws JobStartException {
+        Path root = runtime.resolveDirectory();
+        if (root == null || !Files.isDirectory(root)) {
+            throw new JobStartException("runtime " + runtime.name() + " is not installed: no directory " + root
+                    + " (named runtimes live under " + Runtime.runtimesRoot() + "; use Runtime.host() for the host's system)",
+                    "runtime " + runtime.name(), "ENOENT", false, null);
+        }
+        List<MountOp> ops = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(root)) {
+            for (Path p : (Iterable<Path>) entries.sorted()::iterator) {
+                String name = p.getFileName().toString();
+                if (!OURS.contains(name)) {
+                    ops.add(MountOp.bind(p.toString(), "/" + name, true));
+                }
+            }
+        } catch (IOException e) {
+            throw new JobStartException("runtime " + runtime.name() + ": cannot list " + root + ": " + e.getMessage(),
+                    "runtime " + runtime.name(), null, false, e);
+        }
+        return ops;
+    }
+}
