@@ -1,0 +1,60 @@
+package dev.joblet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class JobSpecTest {
+
+    @Test
+    void buildsAnImmutableReusableSpecWithDefaults() {
+        JobSpec spec = Joblet.builder().command("bash", "-c", "true").env("A", "1").build();
+        assertThat(spec.command()).containsExactly("bash", "-c", "true");
+        assertThat(spec.runtime()).isEqualTo(Runtime.host());
+        assertThat(spec.workdir()).isEqualTo("/work");
+        assertThat(spec.network()).isEqualTo(Network.NONE);
+        assertThat(spec.pidsMax()).isEqualTo(JobSpec.DEFAULT_PIDS_MAX);
+        assertThat(spec.env()).containsEntry("A", "1");
+        assertThatThrownBy(() -> spec.env().put("B", "2")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> spec.command().add("x")).isInstanceOf(UnsupportedOperationException.class);
+        JobSpec derived = spec.toBuilder().memory(MemorySize.ofMegabytes(64)).build();
+        assertThat(derived.memory()).contains(MemorySize.ofMegabytes(64));
+        assertThat(spec.memory()).isEmpty();
+    }
+
+    @Test
+    void badInputNamesTheFieldAndTheValue() {
+        assertThatThrownBy(() -> Joblet.builder().build()).hasMessage("command must not be empty");
+        assertThatThrownBy(() -> Joblet.builder().command()).hasMessage("command must not be empty");
+        assertThatThrownBy(() -> Joblet.builder().command("")).hasMessageContaining("command (\"\")");
+        assertThatThrownBy(() -> Joblet.builder().workdir("rel/dir")).hasMessage("workdir (rel/dir) must be an absolute path");
+        assertThatThrownBy(() -> Joblet.builder().env("A=B", "x")).hasMessageContaining("env name (A=B)");
+        assertThatThrownBy(() -> Joblet.builder().env("A\0B", "x")).hasMessageContaining("env name (A?B)");
+        assertThatThrownBy(() -> Joblet.builder().env("", "x")).hasMessageContaining("env name ()");
+        assertThatThrownBy(() -> Joblet.builder().cpu(0)).hasMessageContaining("cpu (0%)");
+        assertThatThrownBy(() -> Joblet.builder().cpu(-5)).hasMessageContaining("cpu (-5%)");
+        assertThatThrownBy(() -> Joblet.builder().cpu(100_000)).hasMessageContaining("cpu (100000%)");
+        assertThatThrownBy(() -> Joblet.builder().memory(MemorySize.ofMegabytes(1))).hasMessageContaining("memory (1 MiB) must be at least 4 MiB");
+        assertThatThrownBy(() -> MemorySize.ofMegabytes(-5)).hasMessageContaining("-5 MiB");
+        assertThatThrownBy(() -> Joblet.builder().cpus("0-")).hasMessageContaining("cpus (0-)");
+        assertThatThrownBy(() -> Joblet.builder().cpus("3-1")).hasMessageContaining("cpus (3-1)");
+        assertThatThrownBy(() -> Joblet.builder().cpus("a")).hasMessageContaining("cpus (a)");
+        assertThatThrownBy(() -> Joblet.builder().cpus("1,,2")).hasMessageContaining("cpus (1,,2)");
+        assertThatThrownBy(() -> Joblet.builder().cpus("4000")).hasMessageContaining("must be among the CPUs this process may use");
+        assertThatThrownBy(() -> Joblet.builder().pidsMax(-1)).hasMessageContaining("pidsMax (-1)");
+        assertThatThrownBy(() -> Joblet.builder().timeout(Duration.ZERO)).hasMessageContaining("timeout (PT0S)");
+        assertThatThrownBy(() -> Joblet.builder().hostname("-bad")).hasMessageContaining("hostname (-bad)");
+        assertThatThrownBy(() -> Joblet.builder().volume(Path.of("rel"), "/x")).hasMessageContaining("volume source (rel)");
+        assertThatThrownBy(() -> Joblet.builder().volume(Path.of("/tmp"), "/proc/x")).hasMessageContaining("volume target (/proc/x)");
+        assertThatThrownBy(() -> Runtime.named("../etc")).hasMessageContaining("runtime (../etc)");
+    }
+
+    @Test
+    void toStringNeverShowsArgumentsOrEnvironment() {
+        JobSpec spec = Joblet.builder().command("curl", "-H", "Authorization: secret").env("TOKEN", "secret").build();
+        assertThat(spec.toString()).doesNotContain("secret");
+    }
+}
