@@ -1,0 +1,69 @@
+package dev.joblet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/** After many jobs (finished, failed, stopped) nothing of them remains: fds, threads, children, cgroups. */
+@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+class NothingLeaksTest {
+
+    private static long count(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        }
+    }
+
+    private static Set<String> cgroupDirsNamed(Set<String> names) throws IOException {
+        try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup"), 8)) {
+            return s.filter(p -> names.contains(p.getFileName().toString())).map(Path::toString).collect(Collectors.toSet());
+        }
+    }
+
+    @Test
+    void fiveHundredJobsLeaveNothingBehind() throws Exception {
+        // warm up: the I/O and events threads and the helper image are created once per JVM
+        try (Job warm = Joblet.builder().command("true").start()) {
+            warm.await();
+        }
+        long fds = count(Path.of("/proc/self/fd"));
+        long threads = count(Path.of("/proc/self/task"));
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 500; i++) {
+            JobSpec.Builder b = Joblet.builder().command("sh", "-c", "echo $$");
+            if (i % 50 == 1) {
+                b.command("sleep", "30"); // stopped below
+            }
+            if (i % 50 == 2) {
+                b.command("nosuchcmd"); // fails to start
+            }
+            try (Job job = b.start()) {
+                ids.add(job.id());
+                if (i % 50 == 1) {
+                    assertThat(job.stop(Duration.ZERO).get().reason()).isEqualTo(EndReason.STOPPED);
+                } else {
+                    assertThat(job.await().isSuccess()).isTrue();
+                    assertThat(job.stdout().text()).isEqualTo("1\n");
+                }
+            } catch (JobStartException e) {
+                assertThat(e.isCommandNotFound()).isTrue();
+            }
+        }
+        assertThat(count(Path.of("/proc/self/fd"))).isEqualTo(fds);
+        assertThat(count(Path.of("/proc/self/task"))).isEqualTo(threads);
+        assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();
+        assertThat(cgroupDirsNamed(ids)).isEmpty();
+        List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo"));
+        assertThat(mounts).noneMatch(l -> l.contains("/run/joblet/root "));
+    }
+}
