@@ -62,6 +62,10 @@ final class Host {
                         log.info("removed {} cgroups left by jobs of a JVM that died", swept);
                     }
                     driver = d;
+                    CgroupDriver owned = d;
+                    // The per-JVM owner directories go when the JVM exits normally; a crashed JVM's are swept
+                    // by the next one (sweepStale above).
+                    java.lang.Runtime.getRuntime().addShutdownHook(new Thread(owned::close, "joblet-cgroup-cleanup"));
                 }
             }
         }

@@ -1,0 +1,67 @@
+package dev.joblet.cgroups;
+
+import dev.joblet.cgroups.internal.Drivers;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * Creates job cgroups on this host. Thread-safe.
+ *
+ * <p>Where jobs go. With {@link #detect()}, under this process's own cgroup in each hierarchy it uses (read
+ * from {@code /proc/self/cgroup}): {@code <own>/joblet/jvm-<pid>-<starttime>-<pidns>/<name>}, where the
+ * middle directory names the owning JVM (pid, start time from {@code /proc/<pid>/stat} field 22, and the pid
+ * namespace inode) so that {@link #sweepStale()} can tell a crashed JVM's leftovers from a live one's. With
+ * {@link #forRoot(Path)}, under the given directory: {@code <root>/jvm-.../<name>}. Nothing is ever written
+ * outside that subtree, except on pure v2 as described next.
+ *
+ * <p>The "no internal processes" rule of cgroup v2. Controllers can only be enabled in a cgroup's
+ * {@code cgroup.subtree_control} when the cgroup holds no process (the root excepted). When this JVM sits in
+ * a cgroup that holds processes (a systemd service, a session scope) and a controller must be enabled below
+ * it, the driver first moves every process of that cgroup (this JVM, and whatever else the service runs
+ * there) into a leaf {@code <own>/joblet-jvm}: the processes stay under the same parent, so the limits that
+ * applied to them still do. Then it enables {@code +cpu +memory +pids +io +cpuset} (those offered) in
+ * {@code <own>}, {@code <own>/joblet} and the JVM's directory. A delegated root given to
+ * {@link #forRoot(Path)} is treated the same way.
+ *
+ * <p>On v1 and hybrid hosts a job joins one cgroup per v1 hierarchy it uses (cpu, cpuacct, memory, pids,
+ * blkio, plus cpuset when pinned and freezer for kill on pure v1) and, on hybrid, the unified hierarchy,
+ * whose {@code cgroup.kill} kills it.
+ */
+public interface CgroupDriver extends AutoCloseable {
+
+    /** The driver for this process, from {@code /proc/self/mountinfo} and {@code /proc/self/cgroup}. */
+    static CgroupDriver detect() throws CgroupException {
+        return Drivers.detect();
+    }
+
+    /** A v2 driver that creates jobs under {@code delegatedRoot}, a cgroup v2 directory this process may manage. */
+    static CgroupDriver forRoot(Path delegatedRoot) throws CgroupException {
+        return Drivers.forRoot(delegatedRoot);
+    }
+
+    CgroupLayout layout();
+
+    /** The controllers jobs can use: mounted, and enabled or enableable under this process's cgroup. */
+    Set<Controller> availableControllers();
+
+    /** Human-readable description of the layout, directories and controllers (for {@code rnx doctor}). */
+    String describe();
+
+    /**
+     * Creates a job cgroup and writes its limits. The name must match {@code [A-Za-z0-9_.-]{1,64}} and not be
+     * {@code "."} or {@code ".."}. Fails, leaving nothing behind, when a required controller is missing (the
+     * message names it and the layout), the name is in use, or the kernel refuses a limit.
+     */
+    JobCgroup create(String name, CgroupLimits limits) throws CgroupException;
+
+    /**
+     * Removes job cgroups left by JVMs that are gone (their pid is dead or now belongs to another process),
+     * killing what still runs in them. Touches nothing outside the driver's {@code joblet} directory and never a
+     * live JVM's cgroups. Returns the number of job cgroups removed.
+     */
+    int sweepStale();
+
+    /** Removes this JVM's (empty) owner directories; job cgroups still in use are left alone. Idempotent. */
+    @Override
+    void close();
+}

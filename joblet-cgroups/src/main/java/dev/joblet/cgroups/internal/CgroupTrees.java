@@ -1,0 +1,92 @@
+package dev.joblet.cgroups.internal;
+
+import dev.joblet.cgroups.CgroupException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Helpers shared by the drivers: reading optional files, removing trees, bounded waits. Stateless. */
+public final class CgroupTrees {
+    private static final Logger LOG = LoggerFactory.getLogger(CgroupTrees.class);
+    /** How long {@code rmdir} is retried while the kernel still reports the cgroup busy. */
+    static final long RMDIR_RETRY_MILLIS = 1_000;
+
+    private CgroupTrees() {}
+
+    /** The content of {@code file}, empty if it does not exist or cannot be read. */
+    public static Optional<String> readOptional(CgroupFs fs, Path file) {
+        if (!fs.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(fs.read(file));
+        } catch (CgroupException e) {
+            LOG.debug("{}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** A number from {@code file}, -1 if absent. */
+    public static long readNumber(CgroupFs fs, Path file) {
+        return readOptional(fs, file).map(Keyed::number).orElse(-1L);
+    }
+
+    /** Removes {@code dir} and every cgroup below it, children first; does nothing if it does not exist. */
+    public static void removeTree(CgroupFs fs, Path dir) throws CgroupException {
+        if (!fs.exists(dir)) {
+            return;
+        }
+        for (Path child : fs.subdirectories(dir)) {
+            removeTree(fs, child);
+        }
+        long deadline = System.nanoTime() + RMDIR_RETRY_MILLIS * 1_000_000;
+        while (true) {
+            try {
+                fs.rmdir(dir);
+                return;
+            } catch (CgroupException e) {
+                if (!fs.exists(dir)) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.debug("retrying: {}", e.getMessage());
+                sleep(10);
+            }
+        }
+    }
+
+    /** Polls {@code done} until it holds or {@code millis} pass; returns whether it holds. */
+    public static boolean await(BooleanSupplier done, long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        long pause = 1;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return done.getAsBoolean();
+            }
+            sleep(pause);
+            pause = Math.min(pause * 2, 20);
+        }
+        return true;
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Validates a job name: {@code [A-Za-z0-9_.-]{1,64}}, not {@code "."} or {@code ".."}. */
+    public static String requireName(String name) {
+        if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}") || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException(
+                    String.format("name (\"%s\") must match [A-Za-z0-9_.-]{1,64} and not be . or ..", name));
+        }
+        return name;
+    }
+}

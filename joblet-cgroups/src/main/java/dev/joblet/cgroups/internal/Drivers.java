@@ -1,0 +1,60 @@
+package dev.joblet.cgroups.internal;
+
+import dev.joblet.cgroups.CgroupDriver;
+import dev.joblet.cgroups.CgroupException;
+import dev.joblet.cgroups.CgroupLayout;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Factories behind {@link CgroupDriver#detect()} and {@link CgroupDriver#forRoot(Path)}. Stateless. */
+public final class Drivers {
+    private static final Logger LOG = LoggerFactory.getLogger(Drivers.class);
+
+    private Drivers() {}
+
+    public static CgroupDriver detect() throws CgroupException {
+        Path mountinfo = Path.of("/proc/self/mountinfo");
+        Path cgroup = Path.of("/proc/self/cgroup");
+        return detect(read(mountinfo), read(cgroup), Path.of("/"), NioCgroupFs.INSTANCE, ProcProcessTable.system());
+    }
+
+    /** Detection from file contents, with mount points resolved against {@code fsRoot} (testable). */
+    public static CgroupDriver detect(String mountinfo, String procSelfCgroup, Path fsRoot, CgroupFs fs,
+            ProcessTable processes) throws CgroupException {
+        HostLayout host = LayoutDetector.detect(mountinfo, procSelfCgroup, fsRoot);
+        LOG.debug("cgroup layout {}: v1 {}, unified {}", host.layout(), host.v1(), host.unified());
+        if (host.layout() == CgroupLayout.V2) {
+            Hierarchy u = host.unifiedHierarchy().orElseThrow();
+            boolean isRoot = u.ownDir().equals(u.mountPoint());
+            return new V2Driver(fs, processes, u.ownDir(), isRoot, u.ownDir().resolve("joblet"));
+        }
+        return new V1Driver(fs, processes, host);
+    }
+
+    public static CgroupDriver forRoot(Path delegatedRoot) throws CgroupException {
+        return forRoot(delegatedRoot, NioCgroupFs.INSTANCE, ProcProcessTable.system());
+    }
+
+    public static CgroupDriver forRoot(Path delegatedRoot, CgroupFs fs, ProcessTable processes)
+            throws CgroupException {
+        Path root = delegatedRoot.toAbsolutePath().normalize();
+        if (!fs.exists(root)) {
+            throw new CgroupException("open " + root + ": No such file or directory (configured cgroup root)");
+        }
+        // The hierarchy's root has no cgroup.procs owner to protect and no cgroup.events.
+        boolean isRoot = !fs.exists(root.resolve("cgroup.events"));
+        return new V2Driver(fs, processes, root, isRoot, root);
+    }
+
+    private static String read(Path file) throws CgroupException {
+        try {
+            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw NioCgroupFs.failure("read", file, e);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.joblet.cgroups.internal;
+
+import dev.joblet.cgroups.CgroupException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@link CgroupFs} with plain java.nio calls. Immutable and thread-safe. */
+public final class NioCgroupFs implements CgroupFs {
+    public static final NioCgroupFs INSTANCE = new NioCgroupFs();
+
+    private NioCgroupFs() {}
+
+    @Override
+    public String read(Path file) throws CgroupException {
+        try {
+            return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw failure("read", file, e);
+        }
+    }
+
+    @Override
+    public void write(Path file, String value) throws CgroupException {
+        // One write(2) per value: cgroupfs parses each write on its own.
+        ByteBuffer buf = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+        } catch (IOException e) {
+            throw new CgroupException(
+                    "write " + file + ": " + reason(e) + " (value \"" + value.strip() + "\")", e);
+        }
+    }
+
+    @Override
+    public boolean exists(Path path) {
+        return Files.exists(path, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Override
+    public void mkdir(Path dir) throws CgroupException {
+        try {
+            Files.createDirectory(dir);
+        } catch (IOException e) {
+            throw failure("mkdir", dir, e);
+        }
+    }
+
+    @Override
+    public void rmdir(Path dir) throws CgroupException {
+        try {
+            Files.delete(dir);
+        } catch (IOException e) {
+            throw failure("rmdir", dir, e);
+        }
+    }
+
+    @Override
+    public List<Path> subdirectories(Path dir) throws CgroupException {
+        List<Path> dirs = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path p : stream) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    dirs.add(p);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw failure("list", dir, e);
+        }
+        dirs.sort(null);
+        return dirs;
+    }
+
+    /** {@code "<op> <path>: <reason>"}, with the errno text where Java kept it. */
+    public static CgroupException failure(String op, Path path, IOException e) {
+        return new CgroupException(op + " " + path + ": " + reason(e), e);
+    }
+
+    /** The errno-like cause of an I/O failure. */
+    public static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "No such file or directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "Permission denied";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "File exists";
+        }
+        if (e instanceof DirectoryNotEmptyException) {
+            return "Directory not empty";
+        }
+        if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
+            return ((FileSystemException) e).getReason();
+        }
+        String msg = e.getMessage();
+        return msg == null ? e.getClass().getSimpleName() : msg;
+    }
+}

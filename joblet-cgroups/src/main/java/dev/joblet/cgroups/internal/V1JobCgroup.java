@@ -1,0 +1,209 @@
+package dev.joblet.cgroups.internal;
+
+import dev.joblet.cgroups.CgroupException;
+import dev.joblet.cgroups.CgroupStats;
+import dev.joblet.cgroups.JobCgroup;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A job cgroup on a v1 or hybrid host: one directory per v1 hierarchy used, plus one in the unified hierarchy
+ * on hybrid hosts (for {@code cgroup.kill} and {@code cgroup.events}). Thread-safe (kill and remove are
+ * serialized).
+ */
+public final class V1JobCgroup implements JobCgroup {
+    private static final Logger LOG = LoggerFactory.getLogger(V1JobCgroup.class);
+
+    private final String name;
+    private final List<Path> v1Dirs;
+    private final Map<String, Path> byController;
+    private final @Nullable Path unifiedDir;
+    private final CgroupFs fs;
+    private final ProcessTable processes;
+
+    /**
+     * @param hierarchies the v1 hierarchies the job uses
+     * @param unified the unified hierarchy on hybrid hosts, else null
+     * @param relative the job's path below this process's own cgroup in each hierarchy
+     */
+    public V1JobCgroup(String name, List<Hierarchy> hierarchies, @Nullable Hierarchy unified, String relative,
+            CgroupFs fs, ProcessTable processes) {
+        this.name = name;
+        this.fs = fs;
+        this.processes = processes;
+        List<Path> dirs = new ArrayList<>();
+        Map<String, Path> map = new LinkedHashMap<>();
+        for (Hierarchy h : hierarchies) {
+            Path dir = h.ownDir().resolve(relative);
+            dirs.add(dir);
+            for (String c : h.controllers()) {
+                map.putIfAbsent(c, dir);
+            }
+        }
+        this.v1Dirs = List.copyOf(dirs);
+        this.byController = Map.copyOf(map);
+        this.unifiedDir = unified == null ? null : unified.ownDir().resolve(relative);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<Path> procsFiles() {
+        List<Path> files = new ArrayList<>();
+        for (Path dir : v1Dirs) {
+            files.add(dir.resolve("cgroup.procs"));
+        }
+        if (unifiedDir != null) {
+            files.add(unifiedDir.resolve("cgroup.procs"));
+        }
+        return List.copyOf(files);
+    }
+
+    /** Every directory of the job, v1 first, then the unified one. */
+    public List<Path> directories() {
+        List<Path> all = new ArrayList<>(v1Dirs);
+        if (unifiedDir != null) {
+            all.add(unifiedDir);
+        }
+        return all;
+    }
+
+    /** The job's directory for a v1 controller name such as {@code "memory"}. */
+    public Map<String, Path> directoriesByController() {
+        return byController;
+    }
+
+    @Override
+    public Optional<Path> v2Directory() {
+        return Optional.empty();
+    }
+
+    @Override
+    public CgroupStats stats() throws CgroupException {
+        if (directories().stream().noneMatch(fs::exists)) {
+            throw new CgroupException("stats " + directories().get(0) + ": No such file or directory");
+        }
+        return V1Stats.read(fs, byController, unifiedDir);
+    }
+
+    @Override
+    public boolean isPopulated() {
+        if (unifiedDir != null && fs.exists(unifiedDir) && V2JobCgroup.populated(fs, unifiedDir)) {
+            return true;
+        }
+        for (Path dir : v1Dirs) {
+            if (anyProcs(fs, dir)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public synchronized void kill() throws CgroupException {
+        long deadline = System.nanoTime() + V2JobCgroup.KILL_WAIT_MILLIS * 1_000_000;
+        if (unifiedDir != null && fs.exists(unifiedDir.resolve("cgroup.kill"))) {
+            fs.write(unifiedDir.resolve("cgroup.kill"), "1");
+            if (CgroupTrees.await(() -> !isPopulated(), 200)) {
+                LOG.debug("killed job cgroup {} (cgroup.kill)", name);
+                return;
+            }
+        }
+        // A process may have joined some hierarchies only: freeze, kill what is listed, thaw, until empty.
+        Path freezer = byController.get("freezer");
+        @Nullable Path state = freezer == null ? null : freezer.resolve("freezer.state");
+        while (isPopulated()) {
+            if (System.nanoTime() > deadline) {
+                throw new CgroupException("kill " + directories().get(0) + ": processes still present after "
+                        + V2JobCgroup.KILL_WAIT_MILLIS + " ms");
+            }
+            boolean frozen = state != null && fs.exists(state);
+            if (frozen) {
+                fs.write(state, "FROZEN");
+                CgroupTrees.await(() -> CgroupTrees.readOptional(fs, state).orElse("").strip().equals("FROZEN"), 200);
+            }
+            killAll(fs, processes, v1Dirs);
+            if (frozen) {
+                fs.write(state, "THAWED");
+            }
+            CgroupTrees.await(() -> !isPopulated(), 100);
+        }
+        LOG.debug("killed job cgroup {}", name);
+    }
+
+    @Override
+    public synchronized void remove() throws CgroupException {
+        if (directories().stream().noneMatch(fs::exists)) {
+            return;
+        }
+        if (isPopulated()) {
+            kill();
+        }
+        CgroupException failure = null;
+        for (Path dir : directories()) {
+            try {
+                CgroupTrees.removeTree(fs, dir);
+            } catch (CgroupException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        LOG.debug("removed job cgroup {}", name);
+    }
+
+    /** Whether {@code dir} or a cgroup below it lists a process. */
+    static boolean anyProcs(CgroupFs fs, Path dir) {
+        if (!fs.exists(dir)) {
+            return false;
+        }
+        if (CgroupTrees.readOptional(fs, dir.resolve("cgroup.procs")).map(s -> !s.isBlank()).orElse(false)) {
+            return true;
+        }
+        try {
+            for (Path child : fs.subdirectories(dir)) {
+                if (anyProcs(fs, child)) {
+                    return true;
+                }
+            }
+        } catch (CgroupException e) {
+            LOG.debug("{}", e.getMessage());
+        }
+        return false;
+    }
+
+    /** Sends SIGKILL to every process listed in the trees of {@code dirs} (never to this JVM). */
+    static void killAll(CgroupFs fs, ProcessTable processes, List<Path> dirs) throws CgroupException {
+        for (Path dir : dirs) {
+            if (!fs.exists(dir)) {
+                continue;
+            }
+            for (long pid : Keyed.pids(CgroupTrees.readOptional(fs, dir.resolve("cgroup.procs")).orElse(""))) {
+                if (pid != processes.selfPid()) {
+                    processes.kill(pid);
+                }
+            }
+            killAll(fs, processes, fs.subdirectories(dir));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "V1JobCgroup[" + directories() + "]";
+    }
+}
