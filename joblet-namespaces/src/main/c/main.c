@@ -84,6 +84,13 @@ _Noreturn static void fail(int stage, int err, int detail) {
     _exit(1);
 }
 
+/* Test builds: fail the stage here when the config asks for it (see fault_at). */
+#define FAULT_POINT(cfg, stage, detail)                      \
+    do {                                                     \
+        int fault_ = fault_at((cfg), (stage));               \
+        if (fault_ != 0) fail((stage), fault_, (detail));    \
+    } while (0)
+
 static int is_fifo(int fd) {
     struct stat st;
     return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
@@ -91,14 +98,17 @@ static int is_fifo(int fd) {
 
 static void read_config(struct config *cfg) {
     uint8_t hdr[12];
-    if (xread_exact(CTL_FD, hdr, sizeof hdr) != (ssize_t)sizeof hdr) fail(ST_CONFIG, errno ? errno : EBADMSG, 0);
+    /* xread_exact returns 0 on EOF without setting errno: a message cut short is EBADMSG, never a stale errno. */
+    ssize_t r = xread_exact(CTL_FD, hdr, sizeof hdr);
+    if (r != (ssize_t)sizeof hdr) fail(ST_CONFIG, r < 0 ? errno : EBADMSG, 0);
     if (get_u32(hdr) != PROTO_MAGIC) fail(ST_CONFIG, EBADMSG, 0);
     if (get_u32(hdr + 4) != PROTO_VERSION) fail(ST_CONFIG, EPROTONOSUPPORT, (int)get_u32(hdr + 4));
     uint32_t len = get_u32(hdr + 8);
     if (len > CONFIG_MAX_BYTES) fail(ST_CONFIG, EMSGSIZE, 0);
     uint8_t *body = malloc(len + 1);
     if (body == NULL) fail(ST_CONFIG, ENOMEM, 0);
-    if (len > 0 && xread_exact(CTL_FD, body, len) != (ssize_t)len) fail(ST_CONFIG, errno ? errno : EBADMSG, 0);
+    r = len > 0 ? xread_exact(CTL_FD, body, len) : 0;
+    if (r != (ssize_t)len) fail(ST_CONFIG, r < 0 ? errno : EBADMSG, 0);
     int err = config_parse(body, len, cfg);
     if (err != 0) fail(ST_CONFIG, err, 0);
 }
@@ -166,16 +176,19 @@ int main(int argc, char **argv) {
     int *cgroup_fds = calloc((size_t)cfg.ncgroups + 1, sizeof(int));
     if (cgroup_fds == NULL) fail(ST_CGROUP_OPEN, ENOMEM, 0);
     for (uint32_t i = 0; i < cfg.ncgroups; i++) {
+        FAULT_POINT(&cfg, ST_CGROUP_OPEN, (int)i);
         cgroup_fds[i] = open(cfg.cgroup_procs[i], O_WRONLY | O_CLOEXEC);
         if (cgroup_fds[i] < 0) fail(ST_CGROUP_OPEN, errno, (int)i);
     }
     int cgroup2_fd = -1;
     if (cfg.cgroup2_dir[0] != '\0') {
+        FAULT_POINT(&cfg, ST_CGROUP_OPEN, (int)cfg.ncgroups);
         cgroup2_fd = open(cfg.cgroup2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (cgroup2_fd < 0) fail(ST_CGROUP_OPEN, errno, (int)cfg.ncgroups);
     }
 
     int errpipe[2];
+    FAULT_POINT(&cfg, ST_PIPE, 0);
     if (pipe2(errpipe, O_CLOEXEC) < 0) fail(ST_PIPE, errno, 0);
 
     int pidfd = -1;
@@ -189,8 +202,7 @@ int main(int argc, char **argv) {
     }
     ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
     ca.exit_signal = SIGCHLD;
-    int fault = fault_at(&cfg, ST_CLONE);
-    if (fault != 0) fail(ST_CLONE, fault, 0);
+    FAULT_POINT(&cfg, ST_CLONE, 0);
     long pid = syscall(SYS_clone3, &ca, sizeof ca);
     if (pid < 0) fail(ST_CLONE, errno, 0);
     if (pid == 0) {

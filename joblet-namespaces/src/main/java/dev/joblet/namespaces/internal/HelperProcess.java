@@ -107,17 +107,35 @@ public final class HelperProcess implements LaunchedProcess {
             closeAll(new int[] {ctl[1], status[0], out[0], err[0], in == null ? -1 : in[1]});
             throw new LaunchException(Stage.SPAWN, e, "pidfd_open helper " + helperPid);
         }
-        writeFully(ctl[1], config);
-
+        // From here on every failure must reap the helper and close our ends: no early exits.
+        LaunchException failure = null;
+        try {
+            writeFully(ctl[1], config);
+        } catch (LaunchException e) {
+            // The helper stopped reading (e.g. it rejected the header): its report below says why. Closing
+            // the control pipe makes sure it is not left waiting for the rest.
+            failure = e;
+            libc.close(ctl[1]);
+            ctl[1] = -1;
+        }
         byte[] msg = new byte[Protocol.MESSAGE_SIZE];
-        int got = readFully(status[0], msg);
+        int got = 0;
+        try {
+            got = readFully(status[0], msg);
+        } catch (LaunchException e) {
+            failure = failure == null ? e : failure;
+        }
         int type = got == msg.length ? Protocol.u32(msg, 0) : -1;
         if (type != Protocol.MSG_STARTED) {
+            Fds.closeQuietly(ctl[1]); // the lifeline: a helper that did start a job kills it now
             reap(pidfd);
-            closeAll(new int[] {pidfd, ctl[1], status[0], out[0], err[0], in == null ? -1 : in[1]});
+            closeAll(new int[] {pidfd, status[0], out[0], err[0], in == null ? -1 : in[1]});
             if (type == Protocol.MSG_ERROR) {
                 Stage stage = Stage.of(Protocol.u32(msg, 4));
                 throw new LaunchException(stage, Protocol.u32(msg, 8), subject(request, stage, Protocol.u32(msg, 12)));
+            }
+            if (failure != null) {
+                throw failure;
             }
             throw new LaunchException(Stage.PROTOCOL, 71 /* EPROTO */,
                     "helper " + helperPid + " ended without reporting (got " + got + " bytes)");

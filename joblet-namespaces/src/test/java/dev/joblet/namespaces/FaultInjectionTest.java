@@ -1,0 +1,136 @@
+package dev.joblet.namespaces;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Every stage the helper can fail at, failed on purpose with the fault-injection build: the caller gets
+ * exactly that stage and errno, and nothing of the attempt remains (no process, no fd, no cgroup member).
+ */
+@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create namespaces and mounts")
+class FaultInjectionTest {
+    private static final int EIO = 5;
+
+    private static Launcher faults;
+    private static @Nullable Path cgroup;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        faults = Launcher.withHelper(TestJobs.faultHelperImage());
+        cgroup = TestJobs.createPidsCgroup("joblet-test-faults").orElse(null);
+        // Warm up (classes, event loop, libc) so that fd and thread counts below compare like with like.
+        faults.launch(TestJobs.request("true").build(), OutputHandler.DISCARD).onExit().get(20, TimeUnit.SECONDS);
+        catchThrowableOfType(LaunchException.class,
+                () -> faults.launch(request(Stage.EXEC).build(), OutputHandler.DISCARD));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (cgroup != null) {
+            TestJobs.removeCgroup(cgroup);
+        }
+    }
+
+    /** A request that reaches every fault point: a cgroup to open and join, and a CPU affinity to set. */
+    private static LaunchRequest.Builder request(Stage fault) throws Exception {
+        BitSet cpu0 = new BitSet();
+        cpu0.set(0);
+        LaunchRequest.Builder b = TestJobs.request("true").cpuAffinity(cpu0).fault(fault, EIO);
+        if (cgroup != null) {
+            b.cgroupProcsFiles(List.of(cgroup.resolve("cgroup.procs")));
+        }
+        return b;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Stage.class, mode = EnumSource.Mode.EXCLUDE, names = {"CONFIG", "SPAWN", "PROTOCOL"})
+    void everyHelperStageFailsWithItsOwnStageAndErrnoAndLeavesNothingBehind(Stage stage) throws Exception {
+        if (stage == Stage.CGROUP_OPEN || stage == Stage.CGROUP_JOIN) {
+            assumeThat(cgroup).as("a v1 pids hierarchy to make a test cgroup in").isNotNull();
+        }
+        LaunchRequest request = request(stage).build();
+        int fds = TestJobs.openFds();
+        List<ProcessHandle> children = TestJobs.children();
+
+        LaunchException e = catchThrowableOfType(LaunchException.class,
+                () -> faults.launch(request, OutputHandler.DISCARD));
+
+        assertThat(e).as("launch with a fault at %s", stage).isNotNull();
+        assertThat(e.stage()).isEqualTo(stage);
+        assertThat(e.errno()).isEqualTo(EIO);
+        assertThat(e.errnoName()).isEqualTo("EIO");
+        assertThat(e.getMessage()).endsWith(": EIO (Input/output error)");
+        assertThat(TestJobs.children()).as("children of the JVM").isEqualTo(children);
+        assertThat(TestJobs.openFds()).as("open fds of the JVM").isEqualTo(fds);
+        if (cgroup != null) {
+            assertThat(Files.readString(cgroup.resolve("cgroup.procs"))).as("members of the job's cgroup").isEmpty();
+        }
+        switch (stage) {
+            case MOUNT:
+                // The fault hits the first mount: the message names it, target included.
+                assertThat(e.subject()).isEqualTo(request.mounts().get(0).describe()).contains("/usr");
+                break;
+            case CGROUP_OPEN:
+            case CGROUP_JOIN:
+                assertThat(e.subject()).isEqualTo(stage.operation() + " " + cgroup.resolve("cgroup.procs"));
+                break;
+            case CHDIR:
+                assertThat(e.subject()).isEqualTo("chdir /work");
+                break;
+            case HOSTNAME:
+                assertThat(e.subject()).isEqualTo("sethostname testjob");
+                break;
+            case EXEC:
+                assertThat(e.subject()).isEqualTo("execve true");
+                assertThat(e.isCommandNotFound()).isFalse();
+                break;
+            default:
+                assertThat(e.subject()).isEqualTo(stage.operation());
+        }
+    }
+
+    @Test
+    void realMountFailureNamesTheMountThatFailedNotTheFirst() throws Exception {
+        LaunchRequest.Builder b = TestJobs.request("true");
+        List<MountOp> mounts = new java.util.ArrayList<>(b.build().mounts());
+        mounts.add(MountOp.bind("/nonexistent-joblet-src", "/data", true));
+        LaunchRequest request = b.mounts(mounts).build();
+        int fds = TestJobs.openFds();
+
+        LaunchException e = catchThrowableOfType(LaunchException.class,
+                () -> Launcher.system().launch(request, OutputHandler.DISCARD));
+
+        assertThat(e.stage()).isEqualTo(Stage.MOUNT);
+        assertThat(e.errnoName()).isEqualTo("ENOENT");
+        assertThat(e.subject()).isEqualTo("bind /nonexistent-joblet-src on /data");
+        assertThat(e.getMessage()).isEqualTo("bind /nonexistent-joblet-src on /data: ENOENT (No such file or directory)");
+        assertThat(TestJobs.openFds()).isEqualTo(fds);
+    }
+
+    @Test
+    void faultBuildWithoutAFaultRunsTheJob() throws Exception {
+        LaunchRequest.Builder b = request(Stage.EXEC);
+        LaunchedProcess p = faults.launch(b.fault(Stage.EXEC, 0).build(), OutputHandler.DISCARD);
+        assertThat(p.onExit().get(20, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0));
+    }
+
+    @Test
+    void productionHelperIgnoresFaultRequests() throws Exception {
+        LaunchedProcess p = Launcher.system().launch(request(Stage.MOUNT_PRIVATE).build(), OutputHandler.DISCARD);
+        assertThat(p.onExit().get(20, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0));
+    }
+}

@@ -1,0 +1,292 @@
+package dev.joblet.namespaces.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.joblet.namespaces.LaunchRequest;
+import dev.joblet.namespaces.MountOp;
+import dev.joblet.namespaces.Stage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Java half of the wire format, read back the way config.c parses it, and checked against the
+ * constants in helper.h (the other half). No privileges needed.
+ */
+class ProtocolTest {
+
+    private static LaunchRequest.Builder minimal() {
+        return LaunchRequest.builder().argv(List.of("true")).stagingDir("/staging").workdir("/work");
+    }
+
+    @Test
+    void headerIsMagicVersionAndExactBodyLength() {
+        byte[] msg = Protocol.encode(minimal().build());
+        ByteBuffer b = ByteBuffer.wrap(msg).order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(new String(msg, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("JBLT");
+        assertThat(b.getInt(0)).isEqualTo(Protocol.MAGIC).isEqualTo(0x544C424A);
+        assertThat(b.getInt(4)).isEqualTo(Protocol.VERSION).isEqualTo(1);
+        assertThat(b.getInt(8)).isEqualTo(msg.length - 12);
+    }
+
+    @Test
+    void bodyFieldsAreInTheOrderConfigParseReadsThem() {
+        BitSet cpus = new BitSet();
+        cpus.set(1);
+        LaunchRequest r = minimal()
+                .argv(List.of("/bin/sh", "-c", "echo hi"))
+                .env(List.of("PATH=/usr/bin", "A=b c"))
+                .hostname("job-1")
+                .workdir("/work/sub")
+                .stagingDir("/run/stage")
+                .cgroupProcsFiles(List.of(Path.of("/sys/fs/cgroup/pids/x/cgroup.procs"),
+                        Path.of("/sys/fs/cgroup/memory/x/cgroup.procs")))
+                .cgroup2Dir(Path.of("/sys/fs/cgroup/x"))
+                .mounts(List.of(
+                        MountOp.bind("/usr", "/usr", true),
+                        MountOp.optionalBind("/lib64", "/lib64"),
+                        MountOp.tmpfs("/tmp", "mode=1777,size=16m"),
+                        MountOp.symlink("usr/bin", "/bin"),
+                        MountOp.proc("/proc"),
+                        MountOp.dev("/dev"),
+                        MountOp.dir("/etc"),
+                        MountOp.bind("/data", "/work/data", false)))
+                .cpuAffinity(cpus)
+                .fault(Stage.MOUNT, 5)
+                .build();
+
+        Body d = Body.of(Protocol.encode(r));
+        assertThat(d.u32()).as("flags").isEqualTo(Protocol.CFG_NEWNET | Protocol.CFG_NO_NEW_PRIVS
+                | Protocol.CFG_ROOT_READONLY | Protocol.CFG_NEWCGROUP);
+        assertThat(d.u32()).as("fault").isEqualTo(5 << 8 | Stage.MOUNT.code());
+        assertThat(d.str()).as("staging").isEqualTo("/run/stage");
+        assertThat(d.str()).as("hostname").isEqualTo("job-1");
+        assertThat(d.str()).as("workdir").isEqualTo("/work/sub");
+        assertThat(d.strings()).as("argv").containsExactly("/bin/sh", "-c", "echo hi");
+        assertThat(d.strings()).as("envp").containsExactly("PATH=/usr/bin", "A=b c");
+        assertThat(d.strings()).as("cgroup.procs files")
+                .containsExactly("/sys/fs/cgroup/pids/x/cgroup.procs", "/sys/fs/cgroup/memory/x/cgroup.procs");
+        assertThat(d.str()).as("cgroup2 dir").isEqualTo("/sys/fs/cgroup/x");
+        assertThat(d.u32()).as("nmounts").isEqualTo(8);
+        for (MountOp m : r.mounts()) {
+            assertThat(d.u32()).as("kind of %s", m).isEqualTo(m.kind().code());
+            int flags = (m.readOnly() ? Protocol.MF_READONLY : 0) | (m.optional() ? Protocol.MF_OPTIONAL : 0);
+            assertThat(d.u32()).as("flags of %s", m).isEqualTo(flags);
+            assertThat(d.str()).as("source of %s", m).isEqualTo(m.source());
+            assertThat(d.str()).as("target of %s", m).isEqualTo(m.target());
+            assertThat(d.str()).as("data of %s", m).isEqualTo(m.data());
+        }
+        assertThat(d.u32()).as("cpumask length").isEqualTo(1);
+        assertThat(d.bytes(1)).as("cpumask").containsExactly(0b10);
+        assertThat(d.remaining()).as("nothing after the cpumask").isZero();
+    }
+
+    @Test
+    void absentOptionalFieldsAreEmptyNotMissing() {
+        Body d = Body.of(Protocol.encode(minimal().build()));
+        d.u32(); // flags
+        assertThat(d.u32()).as("no fault").isZero();
+        assertThat(d.str()).isEqualTo("/staging");
+        assertThat(d.str()).as("hostname").isEmpty();
+        assertThat(d.str()).isEqualTo("/work");
+        assertThat(d.strings()).containsExactly("true");
+        assertThat(d.strings()).as("env").isEmpty();
+        assertThat(d.strings()).as("cgroups").isEmpty();
+        assertThat(d.str()).as("cgroup2 dir").isEmpty();
+        assertThat(d.u32()).as("nmounts").isZero();
+        assertThat(d.u32()).as("cpumask length: no affinity").isZero();
+        assertThat(d.remaining()).isZero();
+    }
+
+    @Test
+    void stringsAreUtf8PrefixedWithTheirByteLength() {
+        Body d = Body.of(Protocol.encode(minimal().hostname("hôst-ü").build()));
+        d.u32();
+        d.u32();
+        d.str();
+        int len = d.u32();
+        assertThat(len).isEqualTo("hôst-ü".getBytes(StandardCharsets.UTF_8).length).isEqualTo(8);
+        assertThat(new String(d.bytes(len), StandardCharsets.UTF_8)).isEqualTo("hôst-ü");
+    }
+
+    @Test
+    void flagsFollowTheRequestAndAlwaysIsolateRootAndCgroupNamespace() {
+        int flags = Body.of(Protocol.encode(minimal().network(false).noNewPrivs(false).build())).u32();
+        assertThat(flags).isEqualTo(Protocol.CFG_ROOT_READONLY | Protocol.CFG_NEWCGROUP);
+        flags = Body.of(Protocol.encode(minimal().network(true).noNewPrivs(false).build())).u32();
+        assertThat(flags).isEqualTo(Protocol.CFG_ROOT_READONLY | Protocol.CFG_NEWCGROUP | Protocol.CFG_NEWNET);
+    }
+
+    @Test
+    void cpuAffinityIsACpuSetBitmaskLowCpuInTheLowBitOfTheFirstByte() {
+        BitSet cpus = new BitSet();
+        cpus.set(0);
+        cpus.set(9);
+        cpus.set(63);
+        Body d = Body.of(Protocol.encode(minimal().cpuAffinity(cpus).build()));
+        d.skipTo("cpumask", 0);
+        assertThat(d.u32()).isEqualTo(8);
+        assertThat(d.bytes(8)).containsExactly(0x01, 0x02, 0, 0, 0, 0, 0, 0x80);
+    }
+
+    @Test
+    void faultWordIsErrnoAboveTheStageByte() {
+        Body d = Body.of(Protocol.encode(minimal().fault(Stage.PIVOT_ROOT, 28).build()));
+        d.u32();
+        int fault = d.u32();
+        assertThat(fault & 0xff).isEqualTo(Stage.PIVOT_ROOT.code());
+        assertThat(fault >>> 8).isEqualTo(28);
+    }
+
+    @Test
+    void signalCommandIsTwoLittleEndianWords() {
+        assertThat(Protocol.signalCommand(15)).containsExactly(1, 0, 0, 0, 15, 0, 0, 0);
+        assertThat(Protocol.signalCommand(9)).hasSize(8);
+        assertThat(Protocol.u32(Protocol.signalCommand(9), 0)).isEqualTo(Protocol.CMD_SIGNAL);
+    }
+
+    @Test
+    void u32ReadsLittleEndianUnsignedBytes() {
+        assertThat(Protocol.u32(new byte[] {(byte) 0xff, (byte) 0xfe, 0x01, (byte) 0x80}, 0)).isEqualTo(0x8001feff);
+    }
+
+    // ---- helper.h is the other half: every shared constant must agree ----
+
+    private static final Pattern ENUM_ENTRY =
+            Pattern.compile("^\\s*([A-Z][A-Z0-9_]*)\\s*=\\s*(\\d+)u?(?:\\s*<<\\s*(\\d+))?\\s*,?", Pattern.MULTILINE);
+
+    private static Map<String, Long> helperConstants() throws IOException {
+        String h = Files.readString(Path.of("src/main/c/helper.h"));
+        Map<String, Long> values = new HashMap<>();
+        Matcher m = ENUM_ENTRY.matcher(h);
+        while (m.find()) {
+            long v = Long.parseLong(m.group(2));
+            if (m.group(3) != null) {
+                v <<= Integer.parseInt(m.group(3));
+            }
+            values.put(m.group(1), v);
+        }
+        Matcher def = Pattern.compile("#define (\\w+) (0x[0-9A-Fa-f]+|\\d+)u\\b").matcher(h);
+        while (def.find()) {
+            values.put(def.group(1), Long.decode(def.group(2)));
+        }
+        return values;
+    }
+
+    @Test
+    void wireConstantsMatchHelperH() throws IOException {
+        Map<String, Long> h = helperConstants();
+        assertThat(Files.readString(Path.of("src/main/c/helper.h")))
+                .contains("#define HELPER_ARGV_MAGIC \"" + Protocol.ARGV_MAGIC + "\"\n");
+        assertThat(h).containsEntry("PROTO_MAGIC", (long) Protocol.MAGIC)
+                .containsEntry("PROTO_VERSION", (long) Protocol.VERSION)
+                .containsEntry("CFG_NEWNET", (long) Protocol.CFG_NEWNET)
+                .containsEntry("CFG_NO_NEW_PRIVS", (long) Protocol.CFG_NO_NEW_PRIVS)
+                .containsEntry("CFG_ROOT_READONLY", (long) Protocol.CFG_ROOT_READONLY)
+                .containsEntry("CFG_NEWCGROUP", (long) Protocol.CFG_NEWCGROUP)
+                .containsEntry("MF_READONLY", (long) Protocol.MF_READONLY)
+                .containsEntry("MF_OPTIONAL", (long) Protocol.MF_OPTIONAL)
+                .containsEntry("MF_RECURSIVE", (long) Protocol.MF_RECURSIVE)
+                .containsEntry("MSG_STARTED", (long) Protocol.MSG_STARTED)
+                .containsEntry("MSG_ERROR", (long) Protocol.MSG_ERROR)
+                .containsEntry("MSG_EXIT", (long) Protocol.MSG_EXIT)
+                .containsEntry("CMD_SIGNAL", (long) Protocol.CMD_SIGNAL);
+        for (MountOp.Kind k : MountOp.Kind.values()) {
+            assertThat(h).as("MNT_%s", k).containsEntry("MNT_" + k.name(), (long) k.code());
+        }
+    }
+
+    @Test
+    void everyHelperStageHasAJavaStageWithTheSameCodeAndViceVersa() throws IOException {
+        Map<String, Long> h = helperConstants();
+        List<String> helperStages = new ArrayList<>();
+        h.keySet().stream().filter(k -> k.startsWith("ST_")).forEach(helperStages::add);
+        assertThat(helperStages).isNotEmpty();
+        for (String st : helperStages) {
+            Stage s = Stage.of(h.get(st).intValue());
+            assertThat(s).as("Java stage for %s = %s", st, h.get(st)).isNotEqualTo(Stage.PROTOCOL);
+            assertThat(cName(s)).as("name of the stage with code %s", h.get(st)).isEqualTo(st);
+        }
+        for (Stage s : Stage.values()) {
+            if (s == Stage.SPAWN || s == Stage.PROTOCOL) {
+                assertThat(h.values()).as("Java-only stage %s must not collide with a helper code", s)
+                        .doesNotContain((long) s.code());
+                assertThat(s.code()).isGreaterThanOrEqualTo(100);
+                continue;
+            }
+            assertThat(h).as("helper.h defines %s", cName(s)).containsEntry(cName(s), (long) s.code());
+        }
+    }
+
+    private static String cName(Stage s) {
+        return s == Stage.CGROUP_NAMESPACE ? "ST_CGROUP_NS" : "ST_" + s.name();
+    }
+
+    /** Reads a config message body the way config.c does. */
+    static final class Body {
+        private final ByteBuffer b;
+
+        private Body(ByteBuffer b) {
+            this.b = b;
+        }
+
+        static Body of(byte[] message) {
+            ByteBuffer b = ByteBuffer.wrap(message).order(ByteOrder.LITTLE_ENDIAN);
+            b.position(12);
+            return new Body(b);
+        }
+
+        int u32() {
+            return b.getInt();
+        }
+
+        byte[] bytes(int n) {
+            byte[] out = new byte[n];
+            b.get(out);
+            return out;
+        }
+
+        String str() {
+            return new String(bytes(u32()), StandardCharsets.UTF_8);
+        }
+
+        List<String> strings() {
+            int n = u32();
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                out.add(str());
+            }
+            return out;
+        }
+
+        int remaining() {
+            return b.remaining();
+        }
+
+        /** Skips the fields before the cpumask (for a request with {@code nmounts} mounts). */
+        void skipTo(String field, int nmounts) {
+            assertThat(field).isEqualTo("cpumask");
+            u32();
+            u32();
+            str();
+            str();
+            str();
+            strings();
+            strings();
+            strings();
+            str();
+            assertThat(u32()).isEqualTo(nmounts);
+        }
+    }
+}
