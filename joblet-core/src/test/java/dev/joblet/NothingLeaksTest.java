@@ -24,10 +24,24 @@ class NothingLeaksTest {
         }
     }
 
+    /** Directories named like our jobs anywhere in cgroupfs (other processes' cgroups may come and go meanwhile). */
     private static Set<String> cgroupDirsNamed(Set<String> names) throws IOException {
-        try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup"), 8)) {
-            return s.filter(p -> names.contains(p.getFileName().toString())).map(Path::toString).collect(Collectors.toSet());
-        }
+        Set<String> found = new HashSet<>();
+        Files.walkFileTree(Path.of("/sys/fs/cgroup"), Set.of(), 8, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes a) {
+                if (names.contains(dir.getFileName() == null ? "" : dir.getFileName().toString())) {
+                    found.add(dir.toString());
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                return java.nio.file.FileVisitResult.CONTINUE; // removed while we walked
+            }
+        });
+        return found;
     }
 
     @Test
