@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -232,8 +233,11 @@ static void exec_command(char *const *argv, char *const *envp) {
 }
 
 _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds) {
-    /* If the supervisor dies, so does the job. */
+    /* If the supervisor dies, so does the job. It may have died before the line below took effect: the
+     * supervisor alone holds the read end of errfd, so POLLERR on our write end means it is gone. */
     STEP(ST_SIGNALS, 0, prctl(PR_SET_PDEATHSIG, SIGKILL));
+    struct pollfd alive = {.fd = errfd, .events = POLLOUT};
+    if (poll(&alive, 1, 0) == 1 && (alive.revents & POLLERR)) _exit(127);
     join_cgroups(cfg, errfd, cgroup_fds);
     if (cfg->flags & CFG_NEWCGROUP) STEP(ST_CGROUP_NS, 0, unshare(CLONE_NEWCGROUP));
 
