@@ -1,0 +1,173 @@
+package dev.joblet.examples.rnx;
+
+import dev.joblet.EndReason;
+import dev.joblet.Job;
+import dev.joblet.JobResult;
+import dev.joblet.JobSpec;
+import dev.joblet.JobStartException;
+import dev.joblet.JobletException;
+import dev.joblet.LogStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+
+/**
+ * Runs one job for {@code rnx job run}: relays its stdout and stderr live, stops it when rnx is interrupted
+ * or terminated, and turns its result into rnx's exit status. Not thread-safe; one instance per run.
+ */
+final class JobRunner {
+    /** How long to wait for the output relays after the job ended (they end with the job's streams). */
+    private static final Duration DRAIN = Duration.ofSeconds(5);
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    JobRunner(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(JobSpec spec, boolean json) {
+        Job job;
+        try {
+            job = spec.start();
+        } catch (JobStartException e) {
+            return startFailed(e.getMessage(), e.isCommandNotFound(), json);
+        } catch (JobletException e) {
+            return startFailed(e.getMessage(), false, json);
+        }
+        Relay stdout = new Relay(job, job.stdout(), out, err, "stdout");
+        Relay stderr = new Relay(job, job.stderr(), err, err, "stderr");
+        Thread hook = new Thread(() -> {
+            // SIGINT, SIGTERM or System.exit elsewhere: leave nothing of the job behind, and flush what it wrote.
+            if (job.isAlive()) {
+                job.close();
+                stdout.join(DRAIN);
+                stderr.join(DRAIN);
+                err.println("rnx: stopped job " + shortId(job.id()));
+                err.flush();
+            }
+        }, "rnx-stop-job");
+        java.lang.Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stdout.start();
+            stderr.start();
+            JobResult result = job.await();
+            stdout.join(DRAIN);
+            stderr.join(DRAIN);
+            report(result, stdout, json);
+            return result.shellCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            job.close();
+            err.println("rnx: interrupted; stopped job " + shortId(job.id()));
+            return 130;
+        } finally {
+            job.close();
+            try {
+                java.lang.Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running or has run; it stops the job itself.
+            }
+        }
+    }
+
+    private int startFailed(String message, boolean notFound, boolean json) {
+        err.println("rnx: " + message);
+        if (json) {
+            out.println(JsonResult.startFailure(message));
+        }
+        out.flush();
+        err.flush();
+        return notFound ? Rnx.EXIT_NOT_FOUND : Rnx.EXIT_START_FAILED;
+    }
+
+    private void report(JobResult r, Relay stdout, boolean json) {
+        if (r.reason() != EndReason.EXITED && !r.message().isEmpty()) {
+            err.println("rnx: job " + shortId(r.jobId()) + " " + r.reason().name().toLowerCase(java.util.Locale.ROOT)
+                    + ": " + r.message());
+        }
+        if (json) {
+            if (stdout.endsMidLine()) {
+                out.println();
+            }
+            out.println(JsonResult.of(r));
+        }
+        out.flush();
+        err.flush();
+    }
+
+    static String shortId(String id) {
+        return id.substring(0, Math.min(8, id.length()));
+    }
+
+    /**
+     * Copies one of the job's streams to one of rnx's as data arrives. If rnx's side breaks (a closed pipe),
+     * it stops the job, as SIGPIPE would stop a program writing into that pipe.
+     */
+    private static final class Relay implements Runnable {
+        private final Job job;
+        private final LogStream source;
+        private final PrintStream sink;
+        private final PrintStream err;
+        private final String name;
+        private final Thread thread;
+        private volatile int lastByte = '\n';
+
+        Relay(Job job, LogStream source, PrintStream sink, PrintStream err, String name) {
+            this.job = job;
+            this.source = source;
+            this.sink = sink;
+            this.err = err;
+            this.name = name;
+            this.thread = new Thread(this, "rnx-" + name);
+            this.thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void join(Duration timeout) {
+            try {
+                thread.join(timeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        boolean endsMidLine() {
+            return lastByte != '\n';
+        }
+
+        @Override
+        public void run() {
+            byte[] buf = new byte[16 * 1024];
+            InputStream in = source.open();
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buf);
+                } catch (java.io.InterruptedIOException e) {
+                    return;
+                } catch (IOException e) {
+                    // The reader fell behind the job's bounded buffer: say what was lost, go on from what is left.
+                    sink.flush();
+                    err.println("rnx: job " + name + ": " + e.getMessage());
+                    in = source.open();
+                    continue;
+                }
+                if (n < 0) {
+                    return;
+                }
+                sink.write(buf, 0, n);
+                lastByte = buf[n - 1];
+                if (sink.checkError()) { // flushes; true once rnx's side of the stream is gone
+                    job.stop(Duration.ZERO);
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.joblet.examples.rnx;
+
+import dev.joblet.JobSpec;
+import dev.joblet.Joblet;
+import dev.joblet.Runtime;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code rnx job run [OPTIONS] [--] COMMAND [ARGS...]}. Options end at COMMAND (see
+ * {@link Rnx#commandLine}); {@link #toSpec()} turns them into a {@link JobSpec} without starting anything.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Rnx.Version.class, sortOptions = false,
+        description = {"Runs COMMAND as an isolated job, streaming its output; exits with its exit status.",
+            "The job gets its own PID, mount, UTS, IPC and network namespaces, a read-only root and cgroup limits; "
+                + "it sees none of rnx's environment. Ctrl-C or SIGTERM to rnx stops the job.",
+            "Options end at COMMAND: in 'rnx job run top -b -n 1', '-b -n 1' belong to top."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"N:the job's exit code", "128+N:the job was killed by signal N",
+            "2:bad usage: an unknown option or a bad value", "125:the job could not start",
+            "127:COMMAND was not found in the runtime"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  rnx job run bash -c \"sleep 30 & sleep 40 & ps aux\"", "  rnx job run top -b -n 1",
+            "  rnx job run --max-memory=512 --max-cpu=50 --timeout=2h30m python3 train.py",
+            "  rnx job run --volume=./data:/data:rw -e MODE=fast -s API_KEY --json ls /data"})
+final class RunCommand implements Callable<Integer> {
+    @Spec
+    @SuppressWarnings("NullAway.Init")
+    CommandSpec spec;
+
+    @Option(names = "--runtime", paramLabel = "NAME", description = "Root filesystem: host (the default: the host's "
+            + "/usr, /bin, /lib, read-only) or a runtime under /var/lib/joblet/runtimes.")
+    @Nullable String runtime;
+
+    @Option(names = "--max-cpu", paramLabel = "PCT", description = "CPU limit in percent of one core (50 = half a core, 200 = two).")
+    @Nullable Integer maxCpu;
+
+    @Option(names = "--max-memory", paramLabel = "MB", description = "Memory limit in megabytes (or with a unit: 512m, 2g).")
+    @Nullable String maxMemory;
+
+    @Option(names = "--max-iobps", paramLabel = "BYTES", description = "IO limit in bytes per second, for reads and for writes.")
+    @Nullable Long maxIoBps;
+
+    @Option(names = "--cpu-cores", paramLabel = "LIST", description = "CPUs the job may use, e.g. 0-3 or 1,3.")
+    @Nullable String cpuCores;
+
+    @Option(names = "--network", paramLabel = "none|host", description = "none (the default: loopback only) or host "
+            + "(the host's network, not isolated).")
+    @Nullable String network;
+
+    @Option(names = "--volume", paramLabel = "HOST:JOB[:rw]", description = "Makes a host path visible in the job, "
+            + "read-only unless :rw. Repeatable.")
+    List<String> volumes = new ArrayList<>();
+
+    @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Sets a variable in the job; a bare NAME "
+            + "passes rnx's own. Repeatable. The job never inherits rnx's environment otherwise.")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = {"-s", "--secret-env"}, paramLabel = "NAME[=VALUE]", description = "Like --env, but the value is "
+            + "never printed or logged. Prefer a bare NAME: the value then stays off the command line. Repeatable.")
+    List<String> secretEnv = new ArrayList<>();
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "Stops the job after this long: 30s, 5m, 1h, 2h30m.")
+    @Nullable String timeout;
+
+    @Option(names = "--workdir", paramLabel = "PATH", description = "Working directory in the job (default /work, "
+            + "the writable workspace).")
+    @Nullable String workdir;
+
+    @Option(names = "--hostname", paramLabel = "NAME", description = "The job's hostname (default job-<id>).")
+    @Nullable String hostname;
+
+    @Option(names = "--pids-max", paramLabel = "N", description = "Most processes at once (default "
+            + JobSpec.DEFAULT_PIDS_MAX + "; 0 = unlimited).")
+    @Nullable Long pidsMax;
+
+    @Option(names = "--json", description = "After the job's output, prints its result as one line of JSON on stdout: "
+            + "id, reason, exitCode, signal, durationMs, message, usage.")
+    boolean json;
+
+    @Parameters(index = "0", paramLabel = "COMMAND", description = "The program, looked up in the runtime's PATH.")
+    @SuppressWarnings("NullAway.Init")
+    String program;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments, passed verbatim.")
+    List<String> args = new ArrayList<>();
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    RunCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+        return new JobRunner(out, err).run(toSpec(), json);
+    }
+
+    /** The job these options describe; a bad value is a {@link ParameterException} naming the option. */
+    JobSpec toSpec() {
+        JobSpec.Builder b = Joblet.builder();
+        List<String> argv = new ArrayList<>(args.size() + 1);
+        argv.add(program);
+        argv.addAll(args);
+        set("COMMAND", argv, b::command);
+        set("--runtime", runtime, v -> b.runtime(Runtime.named(v)));
+        set("--max-cpu", maxCpu, b::cpu);
+        set("--max-memory", maxMemory, v -> b.memory(OptionValues.memory(v)));
+        set("--max-iobps", maxIoBps, b::ioBps);
+        set("--cpu-cores", cpuCores, b::cpus);
+        set("--network", network, v -> b.network(OptionValues.network(v)));
+        for (String v : volumes) {
+            set("--volume", v, x -> b.volume(OptionValues.volume(x)));
+        }
+        for (String v : env) {
+            set("--env", v, x -> put(b, OptionValues.variable(x, false, System::getenv)));
+        }
+        for (String v : secretEnv) {
+            try {
+                put(b, OptionValues.variable(v, true, System::getenv));
+            } catch (IllegalArgumentException e) {
+                // The builder's and our messages name the variable, never its value; the value is not echoed here.
+                throw new ParameterException(spec.commandLine(), "--secret-env: " + e.getMessage());
+            }
+        }
+        set("--timeout", timeout, v -> b.timeout(OptionValues.duration(v)));
+        set("--workdir", workdir, b::workdir);
+        set("--hostname", hostname, b::hostname);
+        set("--pids-max", pidsMax, b::pidsMax);
+        return b.build();
+    }
+
+    private static void put(JobSpec.Builder b, Map.Entry<String, String> variable) {
+        b.env(variable.getKey(), variable.getValue());
+    }
+
+    private <T> void set(String option, @Nullable T value, Consumer<T> setter) {
+        if (value == null) {
+            return;
+        }
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage(), e, null, String.valueOf(value));
+        }
+    }
+}
