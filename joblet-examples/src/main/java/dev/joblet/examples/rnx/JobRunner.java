@@ -19,6 +19,8 @@ import java.time.Duration;
 final class JobRunner {
     /** How long to wait for the output relays after the job ended (they end with the job's streams). */
     private static final Duration DRAIN = Duration.ofSeconds(5);
+    /** What a shell reports for a program killed by SIGPIPE: rnx's own output went away. */
+    static final int EXIT_BROKEN_PIPE = 128 + 13;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -56,6 +58,9 @@ final class JobRunner {
             JobResult result = job.await();
             stdout.join(DRAIN);
             stderr.join(DRAIN);
+            if (stdout.outputBroken() || stderr.outputBroken()) {
+                return EXIT_BROKEN_PIPE; // quietly, as a program killed by SIGPIPE
+            }
             report(result, stdout, json);
             return result.shellCode();
         } catch (InterruptedException e) {
@@ -85,8 +90,7 @@ final class JobRunner {
 
     private void report(JobResult r, Relay stdout, boolean json) {
         if (r.reason() != EndReason.EXITED && !r.message().isEmpty()) {
-            err.println("rnx: job " + shortId(r.jobId()) + " " + r.reason().name().toLowerCase(java.util.Locale.ROOT)
-                    + ": " + r.message());
+            err.println("rnx: job " + shortId(r.jobId()) + ": " + r.message());
         }
         if (json) {
             if (stdout.endsMidLine()) {
@@ -114,6 +118,7 @@ final class JobRunner {
         private final String name;
         private final Thread thread;
         private volatile int lastByte = '\n';
+        private volatile boolean broken;
 
         Relay(Job job, LogStream source, PrintStream sink, PrintStream err, String name) {
             this.job = job;
@@ -135,6 +140,11 @@ final class JobRunner {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        /** True when rnx's side of the stream went away (and the job was stopped for it). */
+        boolean outputBroken() {
+            return broken;
         }
 
         boolean endsMidLine() {
@@ -164,6 +174,7 @@ final class JobRunner {
                 sink.write(buf, 0, n);
                 lastByte = buf[n - 1];
                 if (sink.checkError()) { // flushes; true once rnx's side of the stream is gone
+                    broken = true;
                     job.stop(Duration.ZERO);
                     return;
                 }
