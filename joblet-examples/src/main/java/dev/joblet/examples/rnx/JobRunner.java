@@ -89,7 +89,8 @@ final class JobRunner {
     }
 
     private void report(JobResult r, Relay stdout, boolean json) {
-        if (r.reason() != EndReason.EXITED && !r.message().isEmpty()) {
+        // Why the job ended, unless it exited by itself or rnx stopped it (the shutdown hook says so itself).
+        if (r.reason() != EndReason.EXITED && r.reason() != EndReason.STOPPED && !r.message().isEmpty()) {
             err.println("rnx: job " + shortId(r.jobId()) + ": " + r.message());
         }
         if (json) {
