@@ -84,11 +84,19 @@ final class Host {
             b.pidsMax(spec.pidsMax());
         }
         spec.cpus().ifPresent(c -> b.cpusetCpus(c.toString()));
+        spec.cpuWeight().ifPresent(b::cpuWeight);
+        spec.memoryHigh().ifPresent(m -> b.memoryHighBytes(m.bytes()));
+        for (dev.joblet.IoLimit l : spec.ioLimits()) {
+            b.io(new IoLimit(l.major(), l.minor(), l.readBps(), l.writeBps(), l.readIops(), l.writeIops()));
+        }
         String program = spec.command().get(0);
         try {
             if (spec.ioBps() > 0) {
                 long[] dev = BlockDevices.wholeDiskOf(Path.of("/"));
-                b.io(new IoLimit((int) dev[0], (int) dev[1], spec.ioBps(), spec.ioBps(), 0, 0));
+                boolean explicit = spec.ioLimits().stream().anyMatch(l -> l.major() == dev[0] && l.minor() == dev[1]);
+                if (!explicit) { // an explicit limit on the same device wins
+                    b.io(new IoLimit((int) dev[0], (int) dev[1], spec.ioBps(), spec.ioBps(), 0, 0));
+                }
             }
             return cgroups().create(id, b.build());
         } catch (IOException | RuntimeException e) {

@@ -36,6 +36,9 @@ public final class JobSpec {
     private final @Nullable CpuSet cpus;
     private final long pidsMax;
     private final long ioBps;
+    private final int cpuWeight;
+    private final @Nullable MemorySize memoryHigh;
+    private final List<IoLimit> ioLimits;
     private final Network network;
     private final List<Volume> volumes;
     private final @Nullable Duration timeout;
@@ -62,6 +65,9 @@ public final class JobSpec {
         this.cpus = b.cpus;
         this.pidsMax = b.pidsMax;
         this.ioBps = b.ioBps;
+        this.cpuWeight = b.cpuWeight;
+        this.memoryHigh = b.memoryHigh;
+        this.ioLimits = List.copyOf(b.ioLimits);
         this.network = b.network;
         this.volumes = List.copyOf(b.volumes);
         this.timeout = b.timeout;
@@ -125,6 +131,21 @@ public final class JobSpec {
         return ioBps;
     }
 
+    /** Relative CPU weight (1-10000, the cgroup v2 scale; 100 is the kernel's default); empty when unset. */
+    public OptionalInt cpuWeight() {
+        return cpuWeight > 0 ? OptionalInt.of(cpuWeight) : OptionalInt.empty();
+    }
+
+    /** The memory use above which the kernel throttles and reclaims (v2 memory.high; v1 soft limit). */
+    public Optional<MemorySize> memoryHigh() {
+        return Optional.ofNullable(memoryHigh);
+    }
+
+    /** Per-device IO limits. */
+    public List<IoLimit> ioLimits() {
+        return ioLimits;
+    }
+
     public Network network() {
         return network;
     }
@@ -160,7 +181,8 @@ public final class JobSpec {
 
     /** True when the spec asks for any cgroup limit (the pids limit counts: it is on by default). */
     boolean needsCgroup() {
-        return cpuPercent > 0 || memory != null || cpus != null || pidsMax > 0 || ioBps > 0;
+        return cpuPercent > 0 || memory != null || cpus != null || pidsMax > 0 || ioBps > 0 || cpuWeight > 0
+                || memoryHigh != null || !ioLimits.isEmpty();
     }
 
     @Override
@@ -184,6 +206,9 @@ public final class JobSpec {
         private @Nullable CpuSet cpus;
         private long pidsMax = DEFAULT_PIDS_MAX;
         private long ioBps;
+        private int cpuWeight;
+        private @Nullable MemorySize memoryHigh;
+        private final List<IoLimit> ioLimits = new ArrayList<>();
         private Network network = Network.NONE;
         private final List<Volume> volumes = new ArrayList<>();
         private @Nullable Duration timeout;
@@ -206,6 +231,9 @@ public final class JobSpec {
             cpus = s.cpus;
             pidsMax = s.pidsMax;
             ioBps = s.ioBps;
+            cpuWeight = s.cpuWeight;
+            memoryHigh = s.memoryHigh;
+            ioLimits.addAll(s.ioLimits);
             network = s.network;
             volumes.addAll(s.volumes);
             timeout = s.timeout;
@@ -330,6 +358,39 @@ public final class JobSpec {
                 throw new IllegalArgumentException("ioBps (" + bytesPerSecond + ") must be positive");
             }
             ioBps = bytesPerSecond;
+            return this;
+        }
+
+        /** Relative CPU weight against other jobs, 1-10000 (100 = the kernel's default share). */
+        public Builder cpuWeight(int weight) {
+            if (weight < 1 || weight > 10_000) {
+                throw new IllegalArgumentException("cpuWeight (" + weight + ") must be between 1 and 10000");
+            }
+            cpuWeight = weight;
+            return this;
+        }
+
+        /** A soft memory limit: above it the kernel throttles and reclaims the job's memory (no OOM kill). */
+        public Builder memoryHigh(MemorySize limit) {
+            if (limit.compareTo(MIN_MEMORY) < 0) {
+                throw new IllegalArgumentException("memoryHigh (" + limit + ") must be at least " + MIN_MEMORY);
+            }
+            memoryHigh = limit;
+            return this;
+        }
+
+        /** Bandwidth/IOPS limits on one block device, e.g. {@code io(IoLimit.device("/dev/vda").writeBps(2 << 20))}. */
+        public Builder io(IoLimit limit) {
+            Objects.requireNonNull(limit, "io");
+            if (limit.limitsNothing()) {
+                throw new IllegalArgumentException("io (" + limit + ") limits nothing: set a bandwidth or IOPS value");
+            }
+            for (IoLimit l : ioLimits) {
+                if (l.major() == limit.major() && l.minor() == limit.minor()) {
+                    throw new IllegalArgumentException("io (" + limit + ") repeats device " + l.major() + ":" + l.minor());
+                }
+            }
+            ioLimits.add(limit);
             return this;
         }
 

@@ -53,6 +53,19 @@ class JobLimitsTest {
     }
 
     @Test
+    void theLimitHoldsFromTheJobsFirstInstruction() throws Exception {
+        // PID 1 is the one process pids.max=1 allows: its very first fork must fail, so the job was inside
+        // its cgroup before its command started (no unlimited window).
+        try (Job job = Joblet.builder().pidsMax(1)
+                .command("python3", "-c", "import os\ntry:\n os.fork()\n print('forked')\nexcept OSError as e:\n print(e.errno)")
+                .start()) {
+            JobResult r = run(job);
+            assertThat(job.stdout().text()).isEqualTo("11\n");
+            assertThat(r.usage().pidsLimitHit()).isTrue();
+        }
+    }
+
+    @Test
     void cpuBurnerIsThrottledToItsQuota() throws Exception {
         try (Job job = Joblet.builder().cpu(20)
                 .command("timeout", "2", "sh", "-c", "while :; do :; done").start()) {
@@ -72,6 +85,33 @@ class JobLimitsTest {
             JobResult r = run(job);
             assertThat(r.isSuccess()).as(job.stderr().text()).isTrue();
             assertThat(job.stdout().text()).matches("Cpus_allowed_list:\\s+0\\n1\\n");
+        }
+    }
+
+    @Test
+    void directWritesAreThrottledToTheDevicesWriteLimit() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("/var/tmp"), "joblet-io");
+        try {
+            java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            long[] disk = BlockDevices.wholeDiskOf(dir);
+            long limit = 2L << 20; // 2 MiB/s
+            try (Job job = Joblet.builder()
+                    .io(IoLimit.device(disk[0] + ":" + disk[1]).writeBps(limit))
+                    .volume(new Volume(dir, "/data", true))
+                    .command("dd", "if=/dev/zero", "of=/data/f", "bs=64k", "count=96", "oflag=direct")
+                    .start()) {
+                JobResult r = run(job);
+                assertThat(r.isSuccess()).as(job.stderr().text()).isTrue();
+                double seconds = r.duration().toNanos() / 1e9;
+                double rate = (96 * 64 * 1024) / seconds;
+                // 6 MiB at 2 MiB/s: the throttle can only make it slower, so this bound cannot flake on a slow machine
+                assertThat(rate).as("bytes/s with a %d bytes/s limit", limit).isLessThan(2.0 * limit);
+                assertThat(r.usage().ioWriteBytes()).isGreaterThanOrEqualTo(96 * 64 * 1024);
+            }
+        } finally {
+            try (var s = java.nio.file.Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 }

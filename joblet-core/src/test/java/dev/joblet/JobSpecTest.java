@@ -50,6 +50,26 @@ class JobSpecTest {
         assertThatThrownBy(() -> Joblet.builder().volume(Path.of("rel"), "/x")).hasMessageContaining("volume source (rel)");
         assertThatThrownBy(() -> Joblet.builder().volume(Path.of("/tmp"), "/proc/x")).hasMessageContaining("volume target (/proc/x)");
         assertThatThrownBy(() -> Runtime.named("../etc")).hasMessageContaining("runtime (../etc)");
+        assertThatThrownBy(() -> Joblet.builder().cpuWeight(0)).hasMessageContaining("cpuWeight (0)");
+        assertThatThrownBy(() -> Joblet.builder().memoryHigh(MemorySize.ofKilobytes(10))).hasMessageContaining("memoryHigh (10 KiB)");
+        assertThatThrownBy(() -> IoLimit.device("/etc/passwd")).hasMessageContaining("io device (/etc/passwd) is not a block device");
+        assertThatThrownBy(() -> IoLimit.device("/no/such/dev")).hasMessageContaining("io device (/no/such/dev)");
+        assertThatThrownBy(() -> IoLimit.device("999:999")).hasMessageContaining("io device (999:999) is not a block device of this host");
+        assertThatThrownBy(() -> IoLimit.device("/dev/null")).hasMessageContaining("is not a block device");
+    }
+
+    @Test
+    void ioLimitsNameTheirDeviceAndRejectEmptyOrRepeatedOnes() throws Exception {
+        long[] disk = BlockDevices.wholeDiskOf(Path.of("/"));
+        String dev = disk[0] + ":" + disk[1];
+        IoLimit l = IoLimit.device(dev).writeBps(1000).readIops(50);
+        assertThat(l.major()).isEqualTo((int) disk[0]);
+        assertThat(l.writeBps()).isEqualTo(1000);
+        assertThat(l.readIops()).isEqualTo(50);
+        assertThatThrownBy(() -> Joblet.builder().io(IoLimit.device(dev))).hasMessageContaining("limits nothing");
+        assertThatThrownBy(() -> Joblet.builder().io(l).io(l)).hasMessageContaining("repeats device " + dev);
+        assertThatThrownBy(() -> l.writeBps(-1)).hasMessageContaining("writeBps (-1)");
+        assertThat(Joblet.builder().command("x").io(l).cpuWeight(500).build().ioLimits()).containsExactly(l);
     }
 
     @Test
