@@ -33,6 +33,11 @@ public final class EventLoop {
     private final Map<Long, Handler> handlers = new ConcurrentHashMap<>();
     private final AtomicLong tokens = new AtomicLong();
     private final Thread thread;
+    /**
+     * The loop waits here, in Java, while nothing is registered: a thread blocked in native epoll_wait
+     * would hold up every JVM exit by ~300 ms (HotSpot waits for threads in native code).
+     */
+    private final Object idle = new Object();
 
     private EventLoop() {
         epfd = libc.epoll_create1(LibC.EPOLL_CLOEXEC);
@@ -56,6 +61,9 @@ public final class EventLoop {
     public long add(int fd, int events, Handler handler) throws IOException {
         long token = tokens.incrementAndGet();
         handlers.put(token, handler);
+        synchronized (idle) {
+            idle.notifyAll();
+        }
         Pointer ev = Memory.allocateDirect(Native.runtime(), EVENT_SIZE);
         ev.putInt(0, events);
         ev.putLong(4, token);
@@ -76,6 +84,15 @@ public final class EventLoop {
     private void run() {
         Pointer events = Memory.allocateDirect(Native.runtime(), EVENT_SIZE * MAX_EVENTS);
         while (true) {
+            synchronized (idle) {
+                while (handlers.isEmpty()) {
+                    try {
+                        idle.wait();
+                    } catch (InterruptedException e) {
+                        // a daemon thread: keep serving
+                    }
+                }
+            }
             int n = libc.epoll_wait(epfd, events, MAX_EVENTS, -1);
             if (n < 0) {
                 int err = Native.errno();
