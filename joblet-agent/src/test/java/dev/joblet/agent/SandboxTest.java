@@ -73,7 +73,7 @@ class SandboxTest {
         assertThat(r.stdoutTruncated()).isTrue();
         assertThat(r.stdout().length()).isLessThanOrEqualTo(1000);
         assertThat(r.stdout()).endsWith("line 1999\nEND\n");
-        assertThat(r.stdoutBytes()).isEqualTo(18_894) // "line 0\n" .. "line 1999\n" + "END\n";
+        assertThat(r.stdoutBytes()).isEqualTo(18_894); // "line 0\n" .. "line 1999\n" and "END\n"
         assertThat(r.stderrTruncated()).isFalse();
         assertThat(r.stderr()).isEqualTo("short");
         assertThat(r.toToolText()).contains("stdout: [truncated: last 1000 of " + r.stdoutBytes() + " bytes]");
