@@ -39,7 +39,7 @@ class JobletExtensionTest {
                 .collect(Collectors.joining("\n"));
     }
 
-    static class StoppedAfterTheTest {
+    static class StoppedAfterwards {
         @Test
         void usesAFixture(@JobletFixture(command = {"bash", "-c", "echo up; sleep 1000 & sleep 1000"}, readyLog = "^up$")
                 FixtureProcess p) {
@@ -50,8 +50,8 @@ class JobletExtensionTest {
     }
 
     @Test
-    void fixtureIsStoppedAfterTheTestAndNothingOfItRemains() {
-        Events events = run(StoppedAfterTheTest.class);
+    void fixtureIsStoppedAfterwardsAndNothingOfItRemains() {
+        Events events = run(StoppedAfterwards.class);
         events.assertStatistics(s -> s.started(1).succeeded(1));
         FixtureProcess p = SEEN.get(0);
         assertThat(p.isAlive()).isFalse();
@@ -100,7 +100,7 @@ class JobletExtensionTest {
                 .contains("EXITED exit=3").contains("--- stderr (tail) ---\noops");
     }
 
-    static class CrashesDuringTheTest {
+    static class CrashesMidway {
         @Test
         void fixtureCrashes(@JobletFixture(command = {"bash", "-c",
                 "echo up; until [ -e /work/go ]; do sleep 0.05; done; echo crashing >&2; exit 9"}, readyLog = "up")
@@ -112,8 +112,8 @@ class JobletExtensionTest {
     }
 
     @Test
-    void fixtureThatCrashesDuringTheTestFailsIt() {
-        Events events = run(CrashesDuringTheTest.class);
+    void fixtureThatCrashesMidwayFailsIt() {
+        Events events = run(CrashesMidway.class);
         events.assertStatistics(s -> s.failed(1));
         assertThat(failureMessages(events)).contains("fixture \"bash -c echo up; until")
                 .contains("ended during the test: JobResult{").contains("EXITED exit=9").contains("crashing");
