@@ -1,0 +1,228 @@
+package dev.joblet.agent;
+
+import dev.joblet.CpuSet;
+import dev.joblet.Job;
+import dev.joblet.JobResult;
+import dev.joblet.JobSpec;
+import dev.joblet.Joblet;
+import dev.joblet.JobletException;
+import dev.joblet.MemorySize;
+import dev.joblet.Network;
+import dev.joblet.Runtime;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs code snippets as sandboxed jobs: each {@link #run} is a new job with the sandbox's runtime, limits and
+ * timeout, no network unless asked, and a fresh tmpfs {@code /work}. A {@link SandboxSession} keeps {@code /work}
+ * between calls. Immutable and thread-safe: any number of threads may run snippets at once.
+ *
+ * <pre>{@code
+ * Sandbox sandbox = Sandbox.builder().memory(MemorySize.ofMegabytes(256)).timeout(Duration.ofSeconds(10)).build();
+ * ExecutionResult r = sandbox.run(Language.PYTHON3, "print(6 * 7)");
+ * r.stdout();   // "42\n"
+ * }</pre>
+ */
+public final class Sandbox {
+    private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
+
+    /** Longest snippet accepted: it is passed as one argument, and Linux caps one argument at 128 KiB. */
+    public static final int MAX_CODE_BYTES = 100_000;
+
+    private final JobSpec template;
+    private final int outputLimit;
+    private final Duration idleTimeout;
+    private final Path sessionRoot;
+
+    private Sandbox(Builder b) {
+        this.template = b.spec.build();
+        this.outputLimit = b.outputLimit;
+        this.idleTimeout = b.idleTimeout;
+        this.sessionRoot = b.sessionRoot;
+    }
+
+    /** A builder with safe defaults: host runtime, no network, 512 MiB, 128 processes, 30 s, 64 KiB of output. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Runs one snippet in a fresh sandbox and waits for it. A snippet that fails, times out or is killed for
+     * memory still gives a result; only a sandbox that cannot start throws.
+     *
+     * @throws JobletException when the job cannot start (e.g. the interpreter is not in the runtime)
+     * @throws InterruptedException when interrupted while waiting; the job is killed first
+     */
+    public ExecutionResult run(Language language, String code) throws JobletException, InterruptedException {
+        return execute(specFor(language, code, null));
+    }
+
+    /** Opens a session whose calls share {@code /work}; it closes itself after the idle timeout. */
+    public SandboxSession openSession() throws IOException {
+        return openSession(idleTimeout);
+    }
+
+    /** Opens a session that closes itself when no call was made for {@code idle}. */
+    public SandboxSession openSession(Duration idle) throws IOException {
+        requirePositive("idleTimeout", idle);
+        return new SandboxSession(this, Workspace.create(sessionRoot), idle);
+    }
+
+    JobSpec specFor(Language language, String code, @org.jspecify.annotations.Nullable Workspace workspace) {
+        Objects.requireNonNull(language, "language");
+        Objects.requireNonNull(code, "code");
+        if (code.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("code must not contain NUL characters");
+        }
+        int bytes = code.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_CODE_BYTES) {
+            throw new IllegalArgumentException("code (" + bytes + " bytes) must be at most " + MAX_CODE_BYTES
+                    + " bytes; put larger programs into a session's files with put() and run them from there");
+        }
+        JobSpec.Builder b = template.toBuilder().command(language.argv(code));
+        if (workspace != null) {
+            b.volume(workspace.volume());
+        }
+        return b.build();
+    }
+
+    ExecutionResult execute(JobSpec spec) throws JobletException, InterruptedException {
+        try (Job job = spec.start()) {
+            JobResult r = job.await();
+            log.debug("snippet job {} ended: {}", job.id().substring(0, 8), r.reason());
+            return ExecutionResult.of(job, r, outputLimit);
+        }
+    }
+
+    /** The job spec every snippet starts from (its command is a placeholder). */
+    public JobSpec template() {
+        return template;
+    }
+
+    /** Bytes of stdout and of stderr kept per snippet. */
+    public int outputLimit() {
+        return outputLimit;
+    }
+
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    private static void requirePositive(String name, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " (" + d + ") must be positive");
+        }
+    }
+
+    /**
+     * Builds a {@link Sandbox}. Not thread-safe. Limits are checked at once by {@link JobSpec.Builder}, whose
+     * messages name the field and the value.
+     */
+    public static final class Builder {
+        private JobSpec.Builder spec = Joblet.builder().command("true")
+                .memory(MemorySize.ofMegabytes(512))
+                .pidsMax(128)
+                .timeout(Duration.ofSeconds(30))
+                .stopGrace(Duration.ofMillis(500))
+                .network(Network.NONE);
+        private int outputLimit = 64 * 1024;
+        private Duration idleTimeout = Duration.ofMinutes(10);
+        private Path sessionRoot = Path.of(System.getProperty("java.io.tmpdir"));
+
+        private Builder() {
+            outputBuffer();
+        }
+
+        /**
+         * Starts from this job spec instead of the defaults (its command is replaced per snippet); for what
+         * this builder has no method for, e.g. read-only volumes or environment.
+         */
+        public Builder template(JobSpec value) {
+            spec = value.toBuilder();
+            outputBuffer();
+            return this;
+        }
+
+        public Builder runtime(Runtime value) {
+            spec.runtime(value);
+            return this;
+        }
+
+        /** CPU limit in percent of one core. */
+        public Builder cpu(int percent) {
+            spec.cpu(percent);
+            return this;
+        }
+
+        public Builder memory(MemorySize limit) {
+            spec.memory(limit);
+            return this;
+        }
+
+        public Builder cpus(CpuSet set) {
+            spec.cpus(set);
+            return this;
+        }
+
+        public Builder pidsMax(long max) {
+            spec.pidsMax(max);
+            return this;
+        }
+
+        /** {@link Network#NONE} by default; {@link Network#HOST} gives the snippet the host's network. */
+        public Builder network(Network value) {
+            spec.network(value);
+            return this;
+        }
+
+        public Builder env(String name, String value) {
+            spec.env(name, value);
+            return this;
+        }
+
+        /** Wall-clock limit of one snippet (default 30 s); it ends as TIMED_OUT. */
+        public Builder timeout(Duration value) {
+            spec.timeout(value);
+            return this;
+        }
+
+        /** Bytes of stdout and of stderr kept per snippet (default 64 KiB); the last bytes are kept. */
+        public Builder outputLimit(MemorySize limit) {
+            if (limit.bytes() < 1 || limit.bytes() > 64L * 1024 * 1024) {
+                throw new IllegalArgumentException("outputLimit (" + limit + ") must be between 1 byte and 64 MiB");
+            }
+            outputLimit = (int) limit.bytes();
+            outputBuffer();
+            return this;
+        }
+
+        /** How long a session may go without a call before it closes itself (default 10 minutes). */
+        public Builder idleTimeout(Duration value) {
+            requirePositive("idleTimeout", value);
+            idleTimeout = value;
+            return this;
+        }
+
+        /** The host directory under which sessions keep their {@code /work} (default java.io.tmpdir). */
+        public Builder sessionRoot(Path dir) {
+            if (!dir.isAbsolute()) {
+                throw new IllegalArgumentException("sessionRoot (" + dir + ") must be an absolute path");
+            }
+            sessionRoot = dir;
+            return this;
+        }
+
+        private void outputBuffer() {
+            spec.outputBuffer(MemorySize.ofBytes(Math.max(4096, outputLimit)));
+        }
+
+        public Sandbox build() {
+            return new Sandbox(this);
+        }
+    }
+}
