@@ -85,6 +85,10 @@ final class RunCommand implements Callable<Integer> {
             + JobSpec.DEFAULT_PIDS_MAX + "; 0 = unlimited).")
     @Nullable Long pidsMax;
 
+    @Option(names = "--schedule", paramLabel = "WHEN", description = "Starts the job later: after a delay (45s, 30min, "
+            + "1hour, 2h30m) or at an RFC 3339 time (2025-07-18T20:15:00-07:00); rnx waits in the foreground.")
+    @Nullable String schedule;
+
     @Option(names = "--json", description = "After the job's output, prints its result as one line of JSON on stdout: "
             + "id, reason, exitCode, signal, durationMs, message, usage.")
     boolean json;
@@ -105,8 +109,14 @@ final class RunCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
-        return new JobRunner(out, err).run(toSpec(), json);
+    public Integer call() throws InterruptedException {
+        JobSpec jobSpec = toSpec();
+        if (schedule != null) {
+            java.time.Instant at = parse("--schedule", schedule, v -> dev.joblet.engine.StartTimes.parse(v, java.time.Instant.now()));
+            err.println("rnx: job scheduled for " + at);
+            Thread.sleep(Math.max(0, java.time.Duration.between(java.time.Instant.now(), at).toMillis()));
+        }
+        return new JobRunner(out, err).run(jobSpec, json);
     }
 
     /** The job these options describe; a bad value is a {@link ParameterException} naming the option. */
@@ -145,6 +155,14 @@ final class RunCommand implements Callable<Integer> {
 
     private static void put(JobSpec.Builder b, Map.Entry<String, String> variable) {
         b.env(variable.getKey(), variable.getValue());
+    }
+
+    private <T> T parse(String option, String value, java.util.function.Function<String, T> parser) {
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage(), e, null, value);
+        }
     }
 
     private <T> void set(String option, @Nullable T value, Consumer<T> setter) {

@@ -1,0 +1,59 @@
+package dev.joblet.engine;
+
+import dev.joblet.Job;
+import dev.joblet.JobResult;
+import dev.joblet.JobSpec;
+import dev.joblet.JobletException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * How an engine starts a job it decided to start. {@link #system()} (the default) calls {@link JobSpec#start()};
+ * tests give the engine a fake one. Implementations are thread-safe: the engine may launch several jobs at once.
+ */
+@FunctionalInterface
+public interface JobLauncher {
+
+    /**
+     * Starts {@code spec} (already pinned to the job's exclusive cores, if any) for the engine's job {@code id}.
+     *
+     * @throws JobletException when the job cannot start; the engine marks it FAILED with the message
+     */
+    Launched launch(String id, JobSpec spec) throws JobletException;
+
+    /** A started job as the engine sees it. Thread-safe. */
+    interface Launched {
+        /** The running {@link Job}, when the launcher made a real one. */
+        Optional<Job> job();
+
+        /** Completes when the job has ended and nothing of it remains. */
+        CompletableFuture<JobResult> onExit();
+
+        /** Stops the job (SIGTERM, then SIGKILL after {@code grace}); returns at once. */
+        void stop(Duration grace);
+    }
+
+    /** Starts real jobs with {@link JobSpec#start()}. */
+    static JobLauncher system() {
+        return (id, spec) -> {
+            Job job = spec.start();
+            return new Launched() {
+                @Override
+                public Optional<Job> job() {
+                    return Optional.of(job);
+                }
+
+                @Override
+                public CompletableFuture<JobResult> onExit() {
+                    return job.onExit();
+                }
+
+                @Override
+                public void stop(Duration grace) {
+                    job.stop(grace);
+                }
+            };
+        };
+    }
+}
