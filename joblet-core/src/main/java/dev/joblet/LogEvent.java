@@ -115,7 +115,7 @@ public sealed interface LogEvent permits LogEvent.Data, LogEvent.Gap {
 
         /**
          * The bytes decoded as UTF-8, invalid sequences replaced by U+FFFD. A multi-byte character split
-         * across two chunks is replaced too: use {@link LogText} or {@link LogLines} for exact text.
+         * across two chunks is replaced too: {@link SseEncoder} keeps such characters whole.
          */
         public String text() {
             return new String(bytes, from, length, StandardCharsets.UTF_8);
