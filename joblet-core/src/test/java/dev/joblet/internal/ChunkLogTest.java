@@ -194,10 +194,14 @@ class ChunkLogTest {
             write(log, 5);
         }
         end(log);
-        Collector witness = new Collector(Long.MAX_VALUE); // queued behind c's drain on the same pool
+        Collector witness = new Collector(Long.MAX_VALUE);
         log.fromBeginning().subscribe(witness);
         witness.done.get(30, TimeUnit.SECONDS);
-        pool.submit(() -> null).get();
+        while (c.events.size() < 3) {
+            Thread.onSpinWait();
+        }
+        pool.shutdown(); // every task that could still deliver to c has run once the pool is idle
+        assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
         assertThat(c.events).hasSize(3);
         assertThat(after.get()).isZero();
         assertThat(c.done).isNotDone();
