@@ -2,7 +2,9 @@ package dev.joblet;
 
 import dev.joblet.cgroups.CgroupStats;
 import dev.joblet.cgroups.JobCgroup;
+import dev.joblet.internal.ChunkLog;
 import dev.joblet.internal.Events;
+import dev.joblet.internal.LogDelivery;
 import dev.joblet.internal.OutputBuffer;
 import dev.joblet.namespaces.ExitStatus;
 import dev.joblet.namespaces.LaunchException;
@@ -40,6 +42,7 @@ public final class Job implements AutoCloseable {
     private final Instant startedAt;
     private final OutputBuffer stdout;
     private final OutputBuffer stderr;
+    private final ChunkLog logs;
     private final CompletableFuture<JobResult> result = new CompletableFuture<>();
     private final @Nullable JobCgroup cgroup;
     private @Nullable LaunchedProcess process; // set once, before the job is published
@@ -56,6 +59,7 @@ public final class Job implements AutoCloseable {
         int cap = (int) spec.outputBuffer().bytes();
         this.stdout = new OutputBuffer(cap);
         this.stderr = new OutputBuffer(cap);
+        this.logs = new ChunkLog(id.substring(0, 8), 2L * cap, LogDelivery.executor());
     }
 
     static Job start(JobSpec spec) throws JobletException {
@@ -192,11 +196,13 @@ public final class Job implements AutoCloseable {
         @Override
         public void onOutput(Stream stream, byte[] data, int off, int len) {
             (stream == Stream.STDOUT ? stdout : stderr).append(data, off, len);
+            logs.append(stream == Stream.STDOUT ? LogEvent.Source.STDOUT : LogEvent.Source.STDERR, data, off, len);
         }
 
         @Override
         public void onEnd(Stream stream) {
             (stream == Stream.STDOUT ? stdout : stderr).end();
+            logs.end(stream == Stream.STDOUT ? LogEvent.Source.STDOUT : LogEvent.Source.STDERR);
         }
     }
 
@@ -232,6 +238,14 @@ public final class Job implements AutoCloseable {
 
     public LogStream stderr() {
         return stderr;
+    }
+
+    /**
+     * stdout and stderr as one ordered, resumable log of stamped chunks, published to any number of
+     * {@link java.util.concurrent.Flow.Subscriber}s; see {@link JobLog}.
+     */
+    public JobLog logs() {
+        return logs;
     }
 
     public boolean isAlive() {

@@ -1,0 +1,201 @@
+package dev.joblet.internal;
+
+import dev.joblet.JobLog;
+import dev.joblet.LogEvent;
+import java.time.Instant;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A job's log: a bounded ring of immutable chunks with absolute offsets, written by the I/O thread and
+ * read by {@link LogSubscription}s on the delivery pool. The writer never blocks and never calls a
+ * subscriber: it copies the bytes, and at most submits one fan-out task that wakes the subscribers.
+ * Thread-safe.
+ */
+public final class ChunkLog implements JobLog {
+    private static final Logger log = LoggerFactory.getLogger(ChunkLog.class);
+    /** What a chunk costs beyond its bytes (object headers, the Data view, the array), for retention. */
+    static final int CHUNK_OVERHEAD = 64;
+
+    private final String name;
+    private final long capacity;
+    private final Executor executor;
+    private final CopyOnWriteArrayList<LogSubscription> subscribers = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean fanOutPending = new AtomicBoolean();
+
+    /** Retained chunks, oldest first, as a ring: chunks[(head + i) % length] for i < count. Guarded by this. */
+    private LogEvent.Data[] chunks = new LogEvent.Data[16];
+    private int head;
+    private int count;
+    /** Bytes plus overhead of the retained chunks; at most capacity (beyond one chunk). Guarded by this. */
+    private long retainedCost;
+    /** The offset of the oldest retained byte; everything before it was dropped. Guarded by this. */
+    private long first;
+    /** The offset the next chunk starts at. Guarded by this. */
+    private long end;
+    /** Streams still open: bit 0 stdout, bit 1 stderr. Guarded by this. */
+    private int open = 3;
+
+    /**
+     * @param name identifies the log in debug messages (the job's short id)
+     * @param capacity retained bytes (plus per-chunk overhead) before the oldest chunks are dropped
+     */
+    public ChunkLog(String name, long capacity, Executor executor) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity (" + capacity + ") must be positive");
+        }
+        this.name = name;
+        this.capacity = capacity;
+        this.executor = executor;
+    }
+
+    /** Appends a copy of {@code data[off, off+len)}; called by the I/O thread only, never blocks. */
+    public void append(LogEvent.Source source, byte[] data, int off, int len) {
+        if (len == 0) {
+            return;
+        }
+        Instant now = Instant.now();
+        synchronized (this) {
+            LogEvent.Data chunk = LogEvent.Data.of(source, end, now, data, off, len);
+            if (count == chunks.length) {
+                LogEvent.Data[] grown = new LogEvent.Data[chunks.length * 2];
+                for (int i = 0; i < count; i++) {
+                    grown[i] = chunks[(head + i) % chunks.length];
+                }
+                chunks = grown;
+                head = 0;
+            }
+            chunks[(head + count) % chunks.length] = chunk;
+            count++;
+            end += len;
+            retainedCost += len + CHUNK_OVERHEAD;
+            while (retainedCost > capacity && count > 1) {
+                LogEvent.Data dropped = chunks[head];
+                chunks[head] = null;
+                head = (head + 1) % chunks.length;
+                count--;
+                retainedCost -= dropped.length() + CHUNK_OVERHEAD;
+                first = dropped.endOffset();
+            }
+        }
+        wake();
+    }
+
+    /** One of the streams reached EOF; called by the I/O thread only. */
+    public void end(LogEvent.Source source) {
+        synchronized (this) {
+            open &= ~(1 << source.ordinal());
+        }
+        wake();
+    }
+
+    /** Wakes the subscribers without calling any of them here: one fan-out task on the pool, at most. */
+    private void wake() {
+        if (!subscribers.isEmpty() && fanOutPending.compareAndSet(false, true)) {
+            executor.execute(this::fanOut);
+        }
+    }
+
+    private void fanOut() {
+        fanOutPending.set(false); // before reading: a later append submits another fan-out
+        for (LogSubscription s : subscribers) {
+            s.signal();
+        }
+    }
+
+    /**
+     * The event at {@code cursor}: a gap if the cursor is older than what is retained, the chunk (or its
+     * tail) holding the cursor, or null if there is nothing yet. Never blocks beyond the lock.
+     */
+    synchronized LogEvent.@Nullable Data chunkAt(long cursor) {
+        if (cursor < first || cursor >= end) {
+            return null;
+        }
+        int lo = 0, hi = count - 1; // the last chunk whose offset <= cursor
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (chunks[(head + mid) % chunks.length].offset() <= cursor) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return chunks[(head + lo) % chunks.length].sliceFrom(cursor);
+    }
+
+    /** What comes at {@code cursor}; see {@link LogSubscription}. */
+    synchronized @Nullable LogEvent next(long cursor) {
+        if (cursor < first) {
+            return new LogEvent.Gap(cursor, first);
+        }
+        return chunkAt(cursor);
+    }
+
+    /** True when nothing will ever follow {@code cursor}. */
+    synchronized boolean finishedAt(long cursor) {
+        return open == 0 && cursor >= end;
+    }
+
+    void remove(LogSubscription s) {
+        subscribers.remove(s);
+    }
+
+    String name() {
+        return name;
+    }
+
+    private void subscribe(Flow.Subscriber<? super LogEvent> subscriber, @Nullable Long from) {
+        LogSubscription s;
+        synchronized (this) { // the start offset and the registration are atomic with respect to appends
+            long start = from == null ? end : from;
+            s = new LogSubscription(this, subscriber, start, executor);
+            subscribers.add(s);
+        }
+        log.debug("log {}: subscriber {} from offset {}", name, subscriber, s.cursor());
+        s.start();
+    }
+
+    @Override
+    public Flow.Publisher<LogEvent> from(long offset) {
+        long size = size();
+        if (offset < 0 || offset > size) {
+            throw new IllegalArgumentException("offset (" + offset + ") must be in [0, " + size + "]");
+        }
+        return subscriber -> subscribe(subscriber, offset);
+    }
+
+    @Override
+    public Flow.Publisher<LogEvent> live() {
+        return subscriber -> subscribe(subscriber, null);
+    }
+
+    @Override
+    public synchronized long size() {
+        return end;
+    }
+
+    @Override
+    public synchronized long retainedFrom() {
+        return first;
+    }
+
+    @Override
+    public synchronized boolean isEnded() {
+        return open == 0;
+    }
+
+    /** Subscribers currently registered (for tests and leak checks). */
+    public int subscriberCount() {
+        return subscribers.size();
+    }
+
+    @Override
+    public String toString() {
+        return "ChunkLog{" + name + " [" + retainedFrom() + ", " + size() + ")}";
+    }
+}

@@ -1,0 +1,121 @@
+package dev.joblet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/** {@link Job#logs()} with a real job writing fast while subscribers join. */
+@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root for namespaces, mounts and cgroups")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class JobLogTest {
+    /** Collects everything and checks contiguity as it goes. */
+    static class Sink implements Flow.Subscriber<LogEvent> {
+        final List<LogEvent> events = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(LogEvent e) {
+            if (!events.isEmpty() && events.get(events.size() - 1).endOffset() != e.offset()) {
+                done.completeExceptionally(new AssertionError("not contiguous: " + events.get(events.size() - 1) + " then " + e));
+            }
+            events.add(e);
+            if (e instanceof LogEvent.Data) {
+                LogEvent.Data d = (LogEvent.Data) e;
+                try {
+                    d.writeTo(d.source() == LogEvent.Source.STDOUT ? out : err);
+                } catch (java.io.IOException x) {
+                    throw new UncheckedIOException(x);
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            done.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            done.complete(null);
+        }
+    }
+
+    @Test
+    void subscribersJoiningWhileTheJobWritesGetEveryByteOnceInOrderWithStreamsApart() throws Exception {
+        int n = 20_000;
+        String expectedOut = IntStream.rangeClosed(1, n).mapToObj(i -> "o" + i + "\n").collect(Collectors.joining());
+        String expectedErr = IntStream.rangeClosed(1, n).mapToObj(i -> "e" + i + "\n").collect(Collectors.joining());
+        try (Job job = Joblet.builder().outputBuffer(MemorySize.ofMegabytes(8))
+                .command("bash", "-c", "for i in $(seq 1 " + n + "); do echo o$i; echo e$i >&2; done").start()) {
+            List<Sink> fromStart = new ArrayList<>(), live = new ArrayList<>();
+            while (!job.logs().isEnded() || fromStart.size() < 5) {
+                Sink a = new Sink(), b = new Sink();
+                job.logs().fromBeginning().subscribe(a);
+                job.logs().live().subscribe(b);
+                fromStart.add(a);
+                live.add(b);
+                Thread.sleep(1);
+            }
+            JobResult r = job.await();
+            assertThat(r.exitCode()).hasValue(0);
+            long size = job.logs().size();
+            assertThat(size).isEqualTo(expectedOut.length() + expectedErr.length());
+            for (Sink s : fromStart) {
+                s.done.get(60, TimeUnit.SECONDS);
+                assertThat(s.out.toString()).isEqualTo(expectedOut);
+                assertThat(s.err.toString()).isEqualTo(expectedErr);
+            }
+            for (Sink s : live) {
+                s.done.get(60, TimeUnit.SECONDS);
+                assertThat(s.events).noneMatch(e -> e instanceof LogEvent.Gap);
+                if (!s.events.isEmpty()) {
+                    assertThat(s.events.get(s.events.size() - 1).endOffset()).isEqualTo(size);
+                    assertThat(expectedOut).endsWith(s.out.toString()); // a suffix of each stream, nothing repeated
+                }
+            }
+            assertThat(fromStart.size()).isGreaterThanOrEqualTo(5);
+        }
+    }
+
+    @Test
+    void aSubscriberThatNeverRequestsDoesNotSlowTheJobAndLearnsWhatItLost() throws Exception {
+        try (Job job = Joblet.builder().outputBuffer(MemorySize.ofMegabytes(4))
+                .command("head", "-c", "100000000", "/dev/zero").start()) {
+            List<Flow.Subscription> subs = new ArrayList<>();
+            Sink after = new Sink() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                    subs.add(s); // requests nothing until the job has ended
+                }
+            };
+            job.logs().fromBeginning().subscribe(after);
+            JobResult r = job.await();
+            assertThat(r.exitCode()).hasValue(0);
+            subs.get(0).request(Long.MAX_VALUE);
+            after.done.get(60, TimeUnit.SECONDS);
+            LogEvent.Gap gap = (LogEvent.Gap) after.events.get(0);
+            assertThat(gap.offset()).isZero();
+            assertThat(gap.endOffset()).isEqualTo(job.logs().retainedFrom());
+            assertThat(gap.lost() + after.out.size()).isEqualTo(100_000_000L);
+            assertThat(after.out.size()).isLessThanOrEqualTo(8 << 20);
+        }
+    }
+}
