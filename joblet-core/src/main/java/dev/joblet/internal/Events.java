@@ -4,8 +4,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 
 /**
- * The one thread on which jobs are finished, results completed and timeouts fired, so that user
- * callbacks never run on the I/O thread. Thread-safe.
+ * The two threads on which jobs are finished (cgroup statistics read, cgroup removed, result completed) and
+ * timeouts fired, so that user callbacks never run on the I/O thread. Two, so that one slow cgroup removal does
+ * not hold up every other job's result. Thread-safe.
  */
 public final class Events {
     private static final ScheduledThreadPoolExecutor EXECUTOR;
@@ -16,7 +17,7 @@ public final class Events {
             t.setDaemon(true);
             return t;
         };
-        EXECUTOR = new ScheduledThreadPoolExecutor(1, tf);
+        EXECUTOR = new ScheduledThreadPoolExecutor(2, tf);
         EXECUTOR.setRemoveOnCancelPolicy(true);
     }
 
