@@ -93,6 +93,7 @@ int config_parse(uint8_t *buf, size_t len, struct config *cfg) {
         cfg->cpumask = buf + r.pos;
         r.pos += cfg->cpumask_len;
     }
+    cfg->netns = rd_str(&r);
     if (r.err == 0 && r.pos != len) r.err = EBADMSG;
     if (r.err == 0 && (argc == 0 || cfg->argv[0][0] == '\0' || cfg->staging[0] != '/' || cfg->workdir[0] != '/'))
         r.err = EINVAL;

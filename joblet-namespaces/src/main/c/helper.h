@@ -75,6 +75,7 @@ enum stage {
     ST_FDS = 17,
     ST_EXEC = 18,
     ST_PIPE = 19,        /* helper-internal pipe */
+    ST_NETNS = 20,       /* setns into the network namespace prepared by the JVM */
 };
 
 /* Status messages (helper -> JVM): 16 bytes, { u32 type, i32 a, i32 b, i32 c }. */
@@ -112,6 +113,7 @@ struct config {
     struct mount_op *mounts;
     uint32_t cpumask_len; /* bytes in cpumask; 0 = no affinity */
     const uint8_t *cpumask;
+    const char *netns; /* path of a network namespace to join instead of a new one; "" = none */
 };
 
 /* config.c: parse the message body; returns 0 or an errno value. The config points into buf. */

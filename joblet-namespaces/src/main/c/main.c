@@ -195,7 +195,7 @@ int main(int argc, char **argv) {
     struct clone_args_v2 ca;
     memset(&ca, 0, sizeof ca);
     ca.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
-    if (cfg.flags & CFG_NEWNET) ca.flags |= CLONE_NEWNET;
+    if ((cfg.flags & CFG_NEWNET) && cfg.netns[0] == '\0') ca.flags |= CLONE_NEWNET;
     if (cgroup2_fd >= 0) {
         ca.flags |= CLONE_INTO_CGROUP;
         ca.cgroup = (uint64_t)cgroup2_fd;

@@ -191,6 +191,17 @@ static int loopback_up(void) {
     return r;
 }
 
+/* Enters the network namespace the JVM prepared (veth, addresses, routes already set up). */
+static int join_netns(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int r = setns(fd, CLONE_NEWNET);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
+}
+
 static int join_cgroups(const struct config *cfg, int errfd, const int *cgroup_fds) {
     for (uint32_t i = 0; i < cfg->ncgroups; i++) {
         STEP(ST_CGROUP_JOIN, (int)i, write(cgroup_fds[i], "0", 1));
@@ -240,6 +251,7 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     if (poll(&alive, 1, 0) == 1 && (alive.revents & POLLERR)) _exit(127);
     join_cgroups(cfg, errfd, cgroup_fds);
     if (cfg->flags & CFG_NEWCGROUP) STEP(ST_CGROUP_NS, 0, unshare(CLONE_NEWCGROUP));
+    if (cfg->netns[0] != '\0') STEP(ST_NETNS, 0, join_netns(cfg->netns));
 
     STEP(ST_MOUNT_PRIVATE, 0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
     STEP(ST_ROOT, 0, mount("tmpfs", cfg->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m"));
@@ -256,7 +268,7 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     STEP(ST_PIVOT_ROOT, 0, chdir("/"));
 
     if (cfg->hostname[0] != '\0') STEP(ST_HOSTNAME, 0, sethostname(cfg->hostname, strlen(cfg->hostname)));
-    if (cfg->flags & CFG_NEWNET) STEP(ST_LOOPBACK, 0, loopback_up());
+    if ((cfg->flags & CFG_NEWNET) || cfg->netns[0] != '\0') STEP(ST_LOOPBACK, 0, loopback_up());
     STEP(ST_CHDIR, 0, chdir(cfg->workdir));
     if (cfg->cpumask_len > 0)
         STEP(ST_AFFINITY, 0, sched_setaffinity(0, cfg->cpumask_len, (const cpu_set_t *)(const void *)cfg->cpumask));

@@ -50,6 +50,7 @@ public final class Job implements AutoCloseable {
     /** Why the library ended the job (STOPPED or TIMED_OUT), if it did. Guarded by lock. */
     private @Nullable EndReason stopReason;
     private @Nullable ScheduledFuture<?> timeoutTask;
+    private @Nullable JobNetworking net; // set once, before the job is published
 
     private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup) {
         this.id = id;
@@ -70,10 +71,17 @@ public final class Job implements AutoCloseable {
         JobCgroup cgroup = Host.createCgroup(shortId, id, spec);
         Job job = new Job(id, spec, cgroup);
         try {
-            LaunchRequest request = job.request(mounts);
+            job.net = JobNetworking.prepare(spec, id, job.hostname());
+        } catch (JobStartException e) {
+            job.removeCgroup();
+            throw e;
+        }
+        try {
+            LaunchRequest request = job.request(JobNetworking.withHosts(mounts, job.net));
             job.process = Launcher.system().launch(request, job.new Output());
         } catch (IOException | RuntimeException e) {
             job.removeCgroup();
+            job.releaseNetwork();
             throw job.startFailure(e);
         }
         LaunchedProcess p = job.process;
@@ -104,10 +112,11 @@ public final class Job implements AutoCloseable {
         LaunchRequest.Builder b = LaunchRequest.builder()
                 .argv(spec.command())
                 .env(env)
-                .hostname(spec.hostname().orElse("job-" + id.substring(0, 8)))
+                .hostname(hostname())
                 .workdir(spec.workdir())
                 .stagingDir(Host.stagingDir())
-                .network(spec.network() == Network.NONE)
+                .network(spec.network() != Network.HOST)
+                .netns(net == null ? null : net.netnsPath())
                 .mounts(mounts)
                 .stdin(spec.stdin().orElse(null));
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
@@ -153,6 +162,7 @@ public final class Job implements AutoCloseable {
             }
         }
         removeCgroup();
+        releaseNetwork();
         Instant end = Instant.now();
         JobResult r;
         if (status == null) {
@@ -189,6 +199,33 @@ public final class Job implements AutoCloseable {
         } catch (IOException e) {
             log.warn("job {}: cannot remove cgroup {}: {}", id, cgroup.name(), e.getMessage());
         }
+    }
+
+    private String hostname() {
+        return spec.hostname().orElse("job-" + id.substring(0, 8));
+    }
+
+    private void releaseNetwork() {
+        JobNetworking n = net;
+        if (n != null) {
+            n.close();
+        }
+    }
+
+    /** The job's IPv4 address on its private network; empty for {@link Network#NONE} and {@link Network#HOST}. */
+    public Optional<String> address() {
+        JobNetworking n = net;
+        return n == null ? Optional.empty() : Optional.of(n.address());
+    }
+
+    /** The port on the host's 127.0.0.1 where the job's {@code jobPort} is published (see {@link JobSpec.Builder#publish}). */
+    public int publishedPort(int jobPort) {
+        JobNetworking n = net;
+        Integer p = n == null ? null : n.publishedPort(jobPort);
+        if (p == null) {
+            throw new IllegalArgumentException("jobPort (" + jobPort + ") is not published by job " + id.substring(0, 8));
+        }
+        return p;
     }
 
     /** Delivers output into the bounded buffers; runs on the I/O thread and never blocks. */

@@ -40,6 +40,7 @@ public final class JobSpec {
     private final @Nullable MemorySize memoryHigh;
     private final List<IoLimit> ioLimits;
     private final Network network;
+    private final Map<Integer, Integer> published;
     private final List<Volume> volumes;
     private final @Nullable Duration timeout;
     private final Duration stopGrace;
@@ -69,6 +70,11 @@ public final class JobSpec {
         this.memoryHigh = b.memoryHigh;
         this.ioLimits = List.copyOf(b.ioLimits);
         this.network = b.network;
+        this.published = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.published));
+        if (!published.isEmpty() && !(network instanceof PrivateNetwork)) {
+            throw new IllegalArgumentException("publish (" + published.keySet().iterator().next() + ") needs a private"
+                    + " network: network is " + network);
+        }
         this.volumes = List.copyOf(b.volumes);
         this.timeout = b.timeout;
         this.stopGrace = b.stopGrace;
@@ -150,6 +156,11 @@ public final class JobSpec {
         return network;
     }
 
+    /** Published ports: the job's port to the port on the host's 127.0.0.1 (0: any free port). */
+    public Map<Integer, Integer> published() {
+        return published;
+    }
+
     public List<Volume> volumes() {
         return volumes;
     }
@@ -210,6 +221,7 @@ public final class JobSpec {
         private @Nullable MemorySize memoryHigh;
         private final List<IoLimit> ioLimits = new ArrayList<>();
         private Network network = Network.NONE;
+        private final Map<Integer, Integer> published = new LinkedHashMap<>();
         private final List<Volume> volumes = new ArrayList<>();
         private @Nullable Duration timeout;
         private Duration stopGrace = Duration.ofSeconds(2);
@@ -235,6 +247,7 @@ public final class JobSpec {
             memoryHigh = s.memoryHigh;
             ioLimits.addAll(s.ioLimits);
             network = s.network;
+            published.putAll(s.published);
             volumes.addAll(s.volumes);
             timeout = s.timeout;
             stopGrace = s.stopGrace;
@@ -396,6 +409,24 @@ public final class JobSpec {
 
         public Builder network(Network value) {
             network = Objects.requireNonNull(value, "network");
+            return this;
+        }
+
+        /**
+         * Publishes the job's TCP {@code jobPort} on the host's loopback, {@code 127.0.0.1:hostPort} (0: any free
+         * port; {@link Job#publishedPort} tells which). Needs a {@link PrivateNetwork}. Repeatable.
+         */
+        public Builder publish(int jobPort, int hostPort) {
+            if (jobPort < 1 || jobPort > 65535) {
+                throw new IllegalArgumentException("publish jobPort (" + jobPort + ") must be 1 to 65535");
+            }
+            if (hostPort < 0 || hostPort > 65535) {
+                throw new IllegalArgumentException("publish hostPort (" + hostPort + ") must be 0 to 65535");
+            }
+            if (hostPort != 0 && published.containsValue(hostPort)) {
+                throw new IllegalArgumentException("publish hostPort (" + hostPort + ") is already published");
+            }
+            published.put(jobPort, hostPort);
             return this;
         }
 

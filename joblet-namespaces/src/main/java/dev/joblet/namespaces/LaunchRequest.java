@@ -26,6 +26,7 @@ public final class LaunchRequest {
     private final BitSet cpuAffinity;
     private final byte @Nullable [] stdin;
     private final int fault;
+    private final @Nullable Path netns;
 
     private LaunchRequest(Builder b) {
         this.argv = List.copyOf(b.argv);
@@ -41,6 +42,7 @@ public final class LaunchRequest {
         this.cpuAffinity = (BitSet) b.cpuAffinity.clone();
         this.stdin = b.stdin == null ? null : b.stdin.clone();
         this.fault = b.fault;
+        this.netns = b.netns;
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("argv must not be empty");
         }
@@ -120,6 +122,11 @@ public final class LaunchRequest {
         return fault;
     }
 
+    /** A prepared network namespace (e.g. {@code /run/netns/NAME}) the job joins instead of a new one; null for none. */
+    public @Nullable Path netns() {
+        return netns;
+    }
+
     /** Builds a {@link LaunchRequest}. Not thread-safe. */
     public static final class Builder {
         private final List<String> argv = new ArrayList<>();
@@ -135,6 +142,7 @@ public final class LaunchRequest {
         private BitSet cpuAffinity = new BitSet();
         private byte @Nullable [] stdin;
         private int fault;
+        private @Nullable Path netns;
 
         private Builder() {}
 
@@ -207,6 +215,15 @@ public final class LaunchRequest {
         /** Test builds of the helper only: fail {@code stage} with {@code errno}. */
         public Builder fault(Stage stage, int errno) {
             fault = (errno << 8) | stage.code();
+            return this;
+        }
+
+        /**
+         * A network namespace prepared beforehand (veth, addresses, routes) that the job joins with setns()
+         * instead of a new one; lo is brought up in it. null (the default): as {@link #network(boolean)} says.
+         */
+        public Builder netns(@Nullable Path value) {
+            netns = value;
             return this;
         }
 

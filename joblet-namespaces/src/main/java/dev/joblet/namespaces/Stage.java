@@ -21,6 +21,7 @@ public enum Stage {
     FDS(17, "close inherited fds"),
     EXEC(18, "execve"),
     PIPE(19, "helper pipe"),
+    NETNS(20, "join network namespace"),
     SPAWN(100, "posix_spawn helper"),
     PROTOCOL(101, "helper protocol");
 

@@ -49,7 +49,9 @@ class FaultInjectionTest {
     private static LaunchRequest.Builder request(Stage fault) throws Exception {
         BitSet cpu0 = new BitSet();
         cpu0.set(0);
-        LaunchRequest.Builder b = TestJobs.request("true").cpuAffinity(cpu0).fault(fault, EIO);
+        // A netns to join (the host's own, as the clone sees it) so that the NETNS stage is reached too.
+        LaunchRequest.Builder b = TestJobs.request("true").cpuAffinity(cpu0).netns(java.nio.file.Path.of("/proc/self/ns/net"))
+                .fault(fault, EIO);
         if (cgroup != null) {
             b.cgroupProcsFiles(List.of(cgroup.resolve("cgroup.procs")));
         }

@@ -22,6 +22,39 @@ class LauncherTest {
     }
 
     @Test
+    void jobJoinsAPreparedNetworkNamespaceWithLoUp() throws Exception {
+        String ns = "joblet-lt-" + ProcessHandle.current().pid();
+        run("ip", "netns", "add", ns);
+        try {
+            run("ip", "-n", ns, "link", "add", "jltdummy0", "type", "veth", "peer", "name", "jltdummy1");
+            TestJobs.Collector c = new TestJobs.Collector();
+            LaunchedProcess p = Launcher.system().launch(TestJobs.request("ip", "-o", "link")
+                    .netns(java.nio.file.Path.of("/run/netns", ns)).build(), c);
+            assertThat(p.onExit().get(20, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0));
+            assertThat(c.stdout()).as("interfaces of the prepared namespace").contains("jltdummy0@jltdummy1")
+                    .containsPattern("lo: <LOOPBACK,UP,LOWER_UP>");
+        } finally {
+            run("ip", "netns", "del", ns);
+        }
+    }
+
+    @Test
+    void joiningANetworkNamespaceThatDoesNotExistFailsAtThatStage() {
+        assertThatThrownBy(() -> Launcher.system().launch(TestJobs.request("true")
+                .netns(java.nio.file.Path.of("/run/netns/joblet-no-such-ns")).build(), OutputHandler.DISCARD))
+                .isInstanceOfSatisfying(LaunchException.class, e -> {
+                    assertThat(e.stage()).isEqualTo(Stage.NETNS);
+                    assertThat(e.errnoName()).isEqualTo("ENOENT");
+                });
+    }
+
+    private static void run(String... argv) throws Exception {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("%s: %s", String.join(" ", argv), out).isZero();
+    }
+
+    @Test
     void exitCodeAndStderrAreReported() throws Exception {
         TestJobs.Collector c = new TestJobs.Collector();
         LaunchedProcess p = Launcher.system().launch(TestJobs.request("sh", "-c", "echo oops >&2; exit 7").build(), c);

@@ -84,7 +84,8 @@ final class OptionValues {
         switch (text.trim().toLowerCase(Locale.ROOT)) {
             case "none": return Network.NONE;
             case "host": return Network.HOST;
-            default: throw new IllegalArgumentException("'" + text + "' must be none or host");
+            default: return Network.named(text.trim()).orElseThrow(() -> new IllegalArgumentException(
+                    "'" + text + "' must be none, host or the name of a network created in this process"));
         }
     }
 

@@ -49,7 +49,7 @@ class OptionValuesTest {
         assertThat(OptionValues.network("none")).isEqualTo(Network.NONE);
         assertThat(OptionValues.network("HOST")).isEqualTo(Network.HOST);
         assertThatIllegalArgumentException().isThrownBy(() -> OptionValues.network("bridge"))
-                .withMessageContaining("'bridge'");
+                .withMessage("'bridge' must be none, host or the name of a network created in this process");
     }
 
     @Test

@@ -73,6 +73,8 @@ public final class Protocol {
         byte[] mask = r.cpuAffinity().toByteArray();
         w.u32(mask.length);
         w.bytes(mask);
+        Path netns = r.netns();
+        w.str(netns == null ? "" : netns.toString());
         byte[] body = w.toByteArray();
         Writer msg = new Writer();
         msg.u32(MAGIC);

@@ -156,7 +156,7 @@ class HelperConfigTest {
             for (int kind = 1; kind <= 6; kind++) {
                 w.u32(kind).u32(0).str("/src").str("/t" + kind).str("");
             }
-            w.u32(0);
+            w.u32(0).str("");
         });
         Outcome o = run(msg);
         assertThat(Stage.of(o.stage())).as("errno %s", Native.errnoName(o.errno())).isEqualTo(Stage.CGROUP_OPEN);
@@ -216,6 +216,11 @@ class HelperConfigTest {
     }
 
     @Test
+    void missingNetnsFieldAfterTheCpumaskIsRejected() throws Exception {
+        assertRejected(message(w -> prefix(w, "/", "/", "true").u32(0).u32(0)), EBADMSG);
+    }
+
+    @Test
     void stringLongerThanTheBodyIsRejected() throws Exception {
         assertRejected(message(w -> w.u32(0).u32(0).u32(1000).str("abc")), EBADMSG);
     }
@@ -258,12 +263,12 @@ class HelperConfigTest {
 
     @Test
     void emptyArgvIsInvalid() throws Exception {
-        assertRejected(message(w -> prefix(w, "/", "/").u32(0).u32(0)), EINVAL);
+        assertRejected(message(w -> prefix(w, "/", "/").u32(0).u32(0).str("")), EINVAL);
     }
 
     @Test
     void emptyCommandNameIsInvalid() throws Exception {
-        assertRejected(message(w -> prefix(w, "/", "/", "").u32(0).u32(0)), EINVAL);
+        assertRejected(message(w -> prefix(w, "/", "/", "").u32(0).u32(0).str("")), EINVAL);
     }
 
     @Test

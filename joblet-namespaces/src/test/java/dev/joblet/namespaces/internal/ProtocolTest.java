@@ -63,6 +63,7 @@ class ProtocolTest {
                         MountOp.dir("/etc"),
                         MountOp.bind("/data", "/work/data", false)))
                 .cpuAffinity(cpus)
+                .netns(Path.of("/run/netns/j1"))
                 .fault(Stage.MOUNT, 5)
                 .build();
 
@@ -89,7 +90,8 @@ class ProtocolTest {
         }
         assertThat(d.u32()).as("cpumask length").isEqualTo(1);
         assertThat(d.bytes(1)).as("cpumask").containsExactly(0b10);
-        assertThat(d.remaining()).as("nothing after the cpumask").isZero();
+        assertThat(d.str()).as("netns path, appended last").isEqualTo("/run/netns/j1");
+        assertThat(d.remaining()).as("nothing after the netns path").isZero();
     }
 
     @Test
@@ -106,6 +108,7 @@ class ProtocolTest {
         assertThat(d.str()).as("cgroup2 dir").isEmpty();
         assertThat(d.u32()).as("nmounts").isZero();
         assertThat(d.u32()).as("cpumask length: no affinity").isZero();
+        assertThat(d.str()).as("netns: none").isEmpty();
         assertThat(d.remaining()).isZero();
     }
 

@@ -1,0 +1,85 @@
+package dev.joblet.benchmarks;
+
+import dev.joblet.JobResult;
+import dev.joblet.JobSpec;
+import dev.joblet.Joblet;
+import dev.joblet.Network;
+import dev.joblet.PrivateNetwork;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What each network mode adds to a job's start-to-end ({@code /bin/true}, start + await + close): HOST (no
+ * network namespace), NONE (a new namespace in clone3, lo up), a private network (a namespace prepared with
+ * {@code ip -batch}, a veth pair on the bridge, address and route, the hosts file; torn down at exit), the same
+ * with a published port, and, for scale, the bare {@code ip netns add + del} pair. Needs root:
+ *
+ * <pre>java -jar benchmarks/target/benchmarks.jar NetworkStartBenchmark</pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 3)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+public class NetworkStartBenchmark {
+    private PrivateNetwork network;
+    private JobSpec host;
+    private JobSpec none;
+    private JobSpec privateNet;
+    private JobSpec published;
+
+    @Setup(Level.Trial)
+    public void setup() throws Exception {
+        network = Network.create("bench", "10.232.0.0/24");
+        host = Joblet.builder().command("/bin/true").network(Network.HOST).build();
+        none = Joblet.builder().command("/bin/true").build();
+        privateNet = Joblet.builder().command("/bin/true").network(network).build();
+        published = Joblet.builder().command("/bin/true").network(network).publish(8000, 0).build();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        network.close();
+    }
+
+    @Benchmark
+    public JobResult host() throws Exception {
+        return StartBenchmark.run(host);
+    }
+
+    @Benchmark
+    public JobResult none() throws Exception {
+        return StartBenchmark.run(none);
+    }
+
+    @Benchmark
+    public JobResult privateNetwork() throws Exception {
+        return StartBenchmark.run(privateNet);
+    }
+
+    @Benchmark
+    public JobResult privateNetworkPublished() throws Exception {
+        return StartBenchmark.run(published);
+    }
+
+    @Benchmark
+    public int ipNetnsAddDel() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ip", "-batch", "-").start();
+        p.getOutputStream().write("netns add joblet-bench-ns\nnetns del joblet-bench-ns\n".getBytes());
+        p.getOutputStream().close();
+        return p.waitFor();
+    }
+}
