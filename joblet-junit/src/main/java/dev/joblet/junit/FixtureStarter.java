@@ -1,5 +1,7 @@
 package dev.joblet.junit;
 
+import dev.joblet.Network;
+
 import dev.joblet.Job;
 import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
@@ -24,7 +26,7 @@ final class FixtureStarter {
         if (f.command().length == 0) {
             throw new IllegalArgumentException("command must not be empty");
         }
-        JobSpec.Builder b = Joblet.builder().command(f.command()).runtime(Runtime.named(f.runtime())).network(f.network())
+        JobSpec.Builder b = Joblet.builder().command(f.command()).runtime(Runtime.named(f.runtime())).network(network(f.network()))
                 .workdir(f.workdir()).stopGrace(Duration.ofMillis(requireNonNegative("stopGraceMillis", f.stopGraceMillis())));
         if (f.cpu() != 0) {
             b.cpu(f.cpu());
@@ -140,5 +142,17 @@ final class FixtureStarter {
 
     private static String tail(String s) {
         return s.length() <= 2000 ? s : "..." + s.substring(s.length() - 2000);
+    }
+
+    private static Network network(String name) {
+        switch (name) {
+            case "none":
+                return Network.NONE;
+            case "host":
+                return Network.HOST;
+            default:
+                return Network.named(name).orElseThrow(() -> new IllegalArgumentException("@JobletFixture network (" + name
+                        + ") must be none, host or the name of a private network created in this JVM"));
+        }
     }
 }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <pre>{@code
  * @Test
  * void talksToTheServer(@JobletFixture(command = {"python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1"},
- *         network = Network.HOST, memoryMb = 128, readyLog = "port (\\d+)") FixtureProcess server) {
+ *         network = "host", memoryMb = 128, readyLog = "port (\\d+)") FixtureProcess server) {
  *     int port = Integer.parseInt(server.readyGroup(1));
  *     ...
  * }
@@ -45,8 +45,11 @@ public @interface JobletFixture {
     /** Maximum processes; -1 for the library default (1024), 0 for none. */
     long pidsMax() default -1;
 
-    /** {@link Network#NONE} (loopback only, the default) or {@link Network#HOST}. */
-    Network network() default Network.NONE;
+    /**
+     * {@code "none"} (loopback only, the default), {@code "host"} (the host's network), or the name of a private
+     * network created in this JVM with {@link Network#create}.
+     */
+    String network() default "none";
 
     /** Environment variables as {@code NAME=value}. */
     String[] env() default {};

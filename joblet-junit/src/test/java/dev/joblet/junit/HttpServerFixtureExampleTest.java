@@ -23,7 +23,7 @@ class HttpServerFixtureExampleTest {
             @JobletFixture(
                     command = {"bash", "-c", "echo hello from the sandbox > /work/hello.txt && "
                             + "exec python3 -u -m http.server 0 --bind 127.0.0.1 --directory /work"},
-                    network = Network.HOST, // shares the host's loopback so the test can connect
+                    network = "host", // shares the host's loopback so the test can connect
                     memoryMb = 128,
                     cpu = 50,
                     readyLog = "Serving HTTP on 127\\.0\\.0\\.1 port (\\d+)")
