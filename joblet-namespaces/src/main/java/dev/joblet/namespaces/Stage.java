@@ -21,6 +21,12 @@ public enum Stage {
     FDS(17, "close inherited fds"),
     EXEC(18, "execve"),
     PIPE(19, "helper pipe"),
+    RLIMITS(20, "setrlimit"),
+    CAPS(21, "drop capabilities"),
+    IDS(22, "set uid and gid"),
+    SECCOMP(23, "install seccomp filter"),
+    MASK_PROC(24, "harden /proc"),
+    USERNS(25, "set up user namespace"),
     SPAWN(100, "posix_spawn helper"),
     PROTOCOL(101, "helper protocol");
 
