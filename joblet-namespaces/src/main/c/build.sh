@@ -13,9 +13,9 @@ fi
 mkdir -p "$(dirname "$out")"
 CFLAGS="-std=c11 -Wall -Wextra -Werror -O2 -D_FORTIFY_SOURCE=2 -D_GNU_SOURCE -fno-strict-aliasing"
 # Static when the C library allows it (no dynamic loader on the hot path); dynamic otherwise.
-if ! "$CC" $CFLAGS "$@" -static -o "$out" "$src"/main.c "$src"/config.c "$src"/sandbox.c 2>"$out.log"; then
+if ! "$CC" $CFLAGS "$@" -static -o "$out" "$src"/main.c "$src"/config.c "$src"/sandbox.c "$src"/security.c 2>"$out.log"; then
   echo "joblet: static link failed, linking dynamically:" >&2
   cat "$out.log" >&2
-  "$CC" $CFLAGS "$@" -o "$out" "$src"/main.c "$src"/config.c "$src"/sandbox.c
+  "$CC" $CFLAGS "$@" -o "$out" "$src"/main.c "$src"/config.c "$src"/sandbox.c "$src"/security.c
 fi
 rm -f "$out.log"

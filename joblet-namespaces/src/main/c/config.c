@@ -93,6 +93,27 @@ int config_parse(uint8_t *buf, size_t len, struct config *cfg) {
         cfg->cpumask = buf + r.pos;
         r.pos += cfg->cpumask_len;
     }
+    /* Security fields, appended after the cpumask. */
+    cfg->secflags = rd_u32(&r);
+    cfg->uid = rd_u32(&r);
+    cfg->gid = rd_u32(&r);
+    uint32_t caps_lo = rd_u32(&r);
+    uint32_t caps_hi = rd_u32(&r);
+    cfg->caps_keep = (uint64_t)caps_hi << 32 | caps_lo;
+    cfg->nrlimits = rd_u32(&r);
+    if (r.err == 0 && (cfg->nrlimits > 64 || (len - r.pos) / 20 < cfg->nrlimits)) r.err = EBADMSG;
+    if (r.err == 0) {
+        cfg->rlimits = buf + r.pos;
+        r.pos += (size_t)cfg->nrlimits * 20;
+    }
+    cfg->seccomp_len = rd_u32(&r);
+    if (r.err == 0 && (cfg->seccomp_len > 4096 || (len - r.pos) / 8 < cfg->seccomp_len)) r.err = EBADMSG;
+    if (r.err == 0) {
+        cfg->seccomp = buf + r.pos;
+        r.pos += (size_t)cfg->seccomp_len * 8;
+    }
+    cfg->uid_map = rd_str(&r);
+    cfg->gid_map = rd_str(&r);
     cfg->netns = rd_str(&r);
     if (r.err == 0 && r.pos != len) r.err = EBADMSG;
     if (r.err == 0 && (argc == 0 || cfg->argv[0][0] == '\0' || cfg->staging[0] != '/' || cfg->workdir[0] != '/'))

@@ -75,8 +75,24 @@ enum stage {
     ST_FDS = 17,
     ST_EXEC = 18,
     ST_PIPE = 19,        /* helper-internal pipe */
-    ST_NETNS = 20,       /* setns into the network namespace prepared by the JVM */
+    ST_RLIMITS = 20,     /* setrlimit; detail = index of the limit */
+    ST_CAPS = 21,        /* bounding set, ambient set, keepcaps, capset */
+    ST_IDS = 22,         /* setgroups, setresgid, setresuid */
+    ST_SECCOMP = 23,     /* installing the seccomp filter */
+    ST_MASK_PROC = 24,   /* hiding or freezing parts of /proc; detail = mount index */
+    ST_USERNS = 25,      /* writing the job's uid_map / gid_map (supervisor) */
+    ST_NETNS = 26,       /* setns into the network namespace prepared by the JVM */
 };
+
+/* Security flags (the word after the cpumask). */
+enum {
+    SEC_MASK_PROC = 1u << 0,      /* mask kcore, keys, timer_list...; /proc/sys and friends read-only */
+    SEC_USERNS = 1u << 1,         /* clone into a new user namespace; the supervisor writes the id maps */
+    SEC_SETGROUPS_DENY = 1u << 2, /* write "deny" to setgroups before gid_map (unprivileged supervisor) */
+};
+
+#define ID_KEEP 0xFFFFFFFFu /* uid or gid: leave unchanged */
+#define CAPS_ALL (~(uint64_t)0) /* caps_keep: change no capability set */
 
 /* Status messages (helper -> JVM): 16 bytes, { u32 type, i32 a, i32 b, i32 c }. */
 enum status_type {
@@ -113,6 +129,16 @@ struct config {
     struct mount_op *mounts;
     uint32_t cpumask_len; /* bytes in cpumask; 0 = no affinity */
     const uint8_t *cpumask;
+    /* Appended fields (security): */
+    uint32_t secflags;
+    uint32_t uid, gid;          /* the job's ids inside; ID_KEEP = unchanged */
+    uint64_t caps_keep;         /* capabilities kept (bit n = capability n); 0 = none */
+    uint32_t nrlimits;
+    const uint8_t *rlimits;     /* nrlimits x { u32 resource, u64 soft, u64 hard } little-endian */
+    uint32_t seccomp_len;       /* instructions (8 bytes each); 0 = no filter */
+    const uint8_t *seccomp;     /* struct sock_filter[] as built by Java */
+    const char *uid_map;        /* SEC_USERNS: contents of /proc/<pid>/uid_map */
+    const char *gid_map;
     const char *netns; /* path of a network namespace to join instead of a new one; "" = none */
 };
 
@@ -121,6 +147,16 @@ int config_parse(uint8_t *buf, size_t len, struct config *cfg);
 
 /* sandbox.c: runs in the child; never returns. */
 _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds);
+
+/* security.c: each returns 0 or -1 with errno. */
+int mask_proc(char *proc_dir);
+int apply_rlimits(const struct config *cfg, uint32_t *failed_index);
+int drop_bounding_and_ambient(uint64_t keep);
+int set_ids(const struct config *cfg);
+int set_caps(uint64_t keep);
+int install_seccomp(const struct config *cfg);
+int remount_ro(const char *dst, unsigned long extra);
+int remount_bind(const char *dst, unsigned long flags);
 
 /* One way to die before exec: report {stage, errno, detail} on errfd and _exit. */
 _Noreturn void die_stage(int errfd, int stage, int err, int detail);

@@ -91,6 +91,33 @@ _Noreturn static void fail(int stage, int err, int detail) {
         if (fault_ != 0) fail((stage), fault_, (detail));    \
     } while (0)
 
+#define FAULT_AT_USERNS(cfg) fault_at((cfg), ST_USERNS)
+
+static int write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    size_t n = strlen(text);
+    int err = xwrite_all(fd, text, n) < 0 ? errno : 0;
+    close(fd);
+    return err;
+}
+
+/* Writes the child's setgroups policy, uid_map and gid_map; returns 0 or an errno value. */
+static int write_id_maps(const struct config *cfg, int pid) {
+    char path[64];
+    int err = 0;
+    if (cfg->secflags & SEC_SETGROUPS_DENY) {
+        snprintf(path, sizeof path, "/proc/%d/setgroups", pid);
+        err = write_file(path, "deny");
+        if (err != 0) return err;
+    }
+    snprintf(path, sizeof path, "/proc/%d/uid_map", pid);
+    err = write_file(path, cfg->uid_map);
+    if (err != 0) return err;
+    snprintf(path, sizeof path, "/proc/%d/gid_map", pid);
+    return write_file(path, cfg->gid_map);
+}
+
 static int is_fifo(int fd) {
     struct stat st;
     return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
@@ -191,11 +218,17 @@ int main(int argc, char **argv) {
     FAULT_POINT(&cfg, ST_PIPE, 0);
     if (pipe2(errpipe, O_CLOEXEC) < 0) fail(ST_PIPE, errno, 0);
 
+    /* User namespace: the child waits on this pipe until its id maps are written. */
+    int userns = (cfg.secflags & SEC_USERNS) != 0;
+    int syncpipe[2] = {-1, -1};
+    if (userns && pipe2(syncpipe, O_CLOEXEC) < 0) fail(ST_PIPE, errno, 1);
+
     int pidfd = -1;
     struct clone_args_v2 ca;
     memset(&ca, 0, sizeof ca);
     ca.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
     if ((cfg.flags & CFG_NEWNET) && cfg.netns[0] == '\0') ca.flags |= CLONE_NEWNET;
+    if (userns) ca.flags |= CLONE_NEWUSER;
     if (cgroup2_fd >= 0) {
         ca.flags |= CLONE_INTO_CGROUP;
         ca.cgroup = (uint64_t)cgroup2_fd;
@@ -207,10 +240,31 @@ int main(int argc, char **argv) {
     if (pid < 0) fail(ST_CLONE, errno, 0);
     if (pid == 0) {
         close(errpipe[0]);
+        if (userns) {
+            close(syncpipe[1]);
+            char go = 0;
+            ssize_t n;
+            do n = read(syncpipe[0], &go, 1); while (n < 0 && errno == EINTR);
+            if (n != 1) _exit(127); /* the supervisor failed and reports it */
+            close(syncpipe[0]);
+        }
         child_main(&cfg, errpipe[1], cgroup_fds);
     }
 
     close(errpipe[1]);
+    if (userns) {
+        close(syncpipe[0]);
+        int err = FAULT_AT_USERNS(&cfg);
+        if (err == 0) err = write_id_maps(&cfg, (int)pid);
+        if (err != 0) {
+            syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+            siginfo_t si;
+            waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
+            fail(ST_USERNS, err, 0);
+        }
+        if (write(syncpipe[1], "1", 1) != 1) fail(ST_USERNS, errno, 1);
+        close(syncpipe[1]);
+    }
     for (uint32_t i = 0; i < cfg.ncgroups; i++) close(cgroup_fds[i]);
     if (cgroup2_fd >= 0) close(cgroup2_fd);
     /* The job's stdio belongs to the job alone: EOF on its pipes must mean the job is gone. */

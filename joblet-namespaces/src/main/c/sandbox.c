@@ -88,10 +88,6 @@ static int make_mount_point(char *dst, const struct stat *src) {
     return 0;
 }
 
-static int remount_ro(const char *dst, unsigned long extra) {
-    return mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | extra, NULL);
-}
-
 static int do_bind(const struct mount_op *m, char *dst) {
     struct stat st;
     if (lstat(m->source, &st) < 0) {
@@ -110,7 +106,7 @@ static int do_bind(const struct mount_op *m, char *dst) {
     unsigned long rec = (m->flags & MF_RECURSIVE) ? MS_REC : 0;
     if (mount(m->source, dst, NULL, MS_BIND | rec, NULL) < 0) return -1;
     if (m->flags & MF_READONLY) return remount_ro(dst, MS_NOSUID | MS_NODEV);
-    return mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, NULL);
+    return remount_bind(dst, MS_NOSUID | MS_NODEV);
 }
 
 static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty", NULL};
@@ -249,6 +245,12 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     STEP(ST_SIGNALS, 0, prctl(PR_SET_PDEATHSIG, SIGKILL));
     struct pollfd alive = {.fd = errfd, .events = POLLOUT};
     if (poll(&alive, 1, 0) == 1 && (alive.revents & POLLERR)) _exit(127);
+    /* In a new user namespace the maps are written now: become the job's ids inside it, which the maps
+     * give to the host's unprivileged id (the capabilities of the namespace's creator are kept). */
+    if (cfg->secflags & SEC_USERNS) {
+        if (cfg->gid != ID_KEEP) STEP(ST_USERNS, 2, setresgid(cfg->gid, cfg->gid, cfg->gid));
+        if (cfg->uid != ID_KEEP) STEP(ST_USERNS, 3, setresuid(cfg->uid, cfg->uid, cfg->uid));
+    }
     join_cgroups(cfg, errfd, cgroup_fds);
     if (cfg->flags & CFG_NEWCGROUP) STEP(ST_CGROUP_NS, 0, unshare(CLONE_NEWCGROUP));
     if (cfg->netns[0] != '\0') STEP(ST_NETNS, 0, join_netns(cfg->netns));
@@ -258,6 +260,13 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     for (uint32_t i = 0; i < cfg->nmounts; i++) {
         const char *dst = in_root(cfg, cfg->mounts[i].target);
         STEP(ST_MOUNT, (int)i, dst == NULL ? -1 : do_mount(&cfg->mounts[i], (char *)dst));
+    }
+    if (cfg->secflags & SEC_MASK_PROC) {
+        for (uint32_t i = 0; i < cfg->nmounts; i++) {
+            if (cfg->mounts[i].kind != MNT_PROC) continue;
+            const char *dst = in_root(cfg, cfg->mounts[i].target);
+            STEP(ST_MASK_PROC, (int)i, dst == NULL ? -1 : mask_proc((char *)dst));
+        }
     }
     if (cfg->flags & CFG_ROOT_READONLY) STEP(ST_ROOT_READONLY, 0, remount_ro(cfg->staging, MS_NOSUID | MS_NODEV));
 
@@ -272,9 +281,21 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     STEP(ST_CHDIR, 0, chdir(cfg->workdir));
     if (cfg->cpumask_len > 0)
         STEP(ST_AFFINITY, 0, sched_setaffinity(0, cfg->cpumask_len, (const cpu_set_t *)(const void *)cfg->cpumask));
-    if (cfg->flags & CFG_NO_NEW_PRIVS) STEP(ST_NO_NEW_PRIVS, 0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+    /* Limits first: raising a hard limit needs CAP_SYS_RESOURCE, which goes below. */
+    uint32_t rl_index = 0;
+    STEP(ST_RLIMITS, (int)rl_index, apply_rlimits(cfg, &rl_index));
+    /* The privilege drop, in the order that works: no_new_privs, bounding set, ambient set, groups, gid,
+     * uid, then the remaining capability sets. */
+    int nnp = (cfg->flags & CFG_NO_NEW_PRIVS) != 0;
+    if (nnp) STEP(ST_NO_NEW_PRIVS, 0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+    STEP(ST_CAPS, 0, drop_bounding_and_ambient(cfg->caps_keep));
+    /* Without no_new_privs only a privileged process may install a filter: do it while we still are. */
+    if (!nnp) STEP(ST_SECCOMP, 0, install_seccomp(cfg));
+    STEP(ST_IDS, 0, set_ids(cfg));
+    STEP(ST_CAPS, 1, set_caps(cfg->caps_keep));
     /* Only stdio survives exec; errfd is close-on-exec like everything else. */
     STEP(ST_FDS, 0, syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC));
+    if (nnp) STEP(ST_SECCOMP, 0, install_seccomp(cfg));
     STEP(ST_EXEC, 0, 0);
     exec_command(cfg->argv, cfg->envp);
     die_stage(errfd, ST_EXEC, errno, 0);

@@ -6,7 +6,11 @@ import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.IoLimit;
 import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.internal.HostFacts;
+import dev.joblet.internal.Syscalls;
+import dev.joblet.namespaces.LaunchRequest;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -24,12 +28,41 @@ final class Host {
 
     private Host() {}
 
-    static void requireRoot() throws JobStartException {
-        int euid = HostFacts.euid();
-        if (euid != 0) {
-            throw new JobStartException("joblet needs root: creating namespaces, mounts and cgroups requires euid 0, and this"
-                    + " process runs as uid " + euid + " (rootless mode is not available yet; run as root or with sudo)",
+    /** True when this JVM is not root: jobs then run through a user namespace (rootless mode). */
+    static boolean rootless() {
+        return HostFacts.euid() != 0;
+    }
+
+    /** Fails before anything starts when this host cannot give the job what its spec asks for. */
+    static void requireLaunchable(JobSpec spec) throws JobStartException {
+        if (spec.security().seccomp().isEnabled() && !Syscalls.supportedArch()) {
+            throw new JobStartException("the default seccomp filter is built for x86_64 and this JVM runs on "
+                    + System.getProperty("os.arch") + "; run without one with seccomp(SeccompPolicy.disabled())",
+                    "build seccomp filter", "ENOSYS", false, null);
+        }
+        if (rootless() && !spec.security().capabilities().isEmpty() && !spec.security().rootInUserNamespace()) {
+            throw new JobStartException("capabilities " + spec.security().capabilities() + " cannot be kept in rootless mode"
+                    + " for a non-root job user; ask for rootInUserNamespace() (capabilities over the job's own namespaces)",
                     "check privileges", "EPERM", false, null);
+        }
+    }
+
+    /** Puts the job's uid, capabilities, seccomp filter, rlimits and user namespace into the request. */
+    static void applySecurity(Security sec, LaunchRequest.Builder b) {
+        List<LaunchRequest.Rlimit> limits = new ArrayList<>();
+        sec.rlimits().forEach((r, l) -> limits.add(new LaunchRequest.Rlimit(r.resource(), l.soft(), l.hard())));
+        b.ids(sec.uid(), sec.gid())
+                .capabilities(sec.capabilityMask())
+                .noNewPrivs(sec.noNewPrivileges())
+                .maskProc(sec.hardenedProc())
+                .seccompFilter(sec.seccomp().program())
+                .rlimits(limits);
+        if (rootless()) {
+            // An unprivileged helper may map exactly its own ids, once, after denying setgroups.
+            b.userNamespace(new LaunchRequest.UserNamespace(sec.uid() + " " + HostFacts.euid() + " 1\n",
+                    sec.gid() + " " + HostFacts.egid() + " 1\n", true));
+        } else if (sec.rootInUserNamespace()) {
+            b.userNamespace(new LaunchRequest.UserNamespace("0 " + sec.hostUid() + " 1\n", "0 " + sec.hostGid() + " 1\n", false));
         }
     }
 
@@ -37,16 +70,22 @@ final class Host {
     static String stagingDir() throws IOException {
         if (!stagingReady) {
             synchronized (Host.class) {
-                if (!Files.isDirectory(STAGING)) {
-                    Files.createDirectories(STAGING.getParent(),
+                Path staging = staging();
+                if (!Files.isDirectory(staging)) {
+                    Files.createDirectories(staging.getParent(),
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
-                    Files.createDirectories(STAGING,
+                    Files.createDirectories(staging,
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 }
                 stagingReady = true;
             }
         }
-        return STAGING.toString();
+        return staging().toString();
+    }
+
+    /** /run/joblet/root as root; rootless, a directory of this user's under java.io.tmpdir. */
+    private static Path staging() {
+        return rootless() ? Path.of(System.getProperty("java.io.tmpdir"), "joblet-" + HostFacts.euid(), "root") : STAGING;
     }
 
     static CgroupDriver cgroups() throws CgroupException {
@@ -100,8 +139,10 @@ final class Host {
             }
             return cgroups().create(id, b.build());
         } catch (IOException | RuntimeException e) {
+            String fix = rootless() ? " (this JVM is not root: run it in a cgroup delegated to this user, e.g. under"
+                    + " 'systemd-run --user --scope -p Delegate=yes' on cgroup v2, or ask for no limits, pidsMax(0) included)" : "";
             throw new JobStartException("cannot start job " + shortId + " \"" + program + "\": the limits asked for cannot be"
-                    + " enforced: " + e.getMessage(), "create cgroup", null, false, e);
+                    + " enforced: " + e.getMessage() + fix, "create cgroup", null, false, e);
         }
     }
 }

@@ -66,7 +66,7 @@ public final class Job implements AutoCloseable {
     static Job start(JobSpec spec) throws JobletException {
         String id = UUID.randomUUID().toString();
         String shortId = id.substring(0, 8);
-        Host.requireRoot();
+        Host.requireLaunchable(spec);
         List<dev.joblet.namespaces.MountOp> mounts = RootPlan.of(spec);
         JobCgroup cgroup = Host.createCgroup(shortId, id, spec);
         Job job = new Job(id, spec, cgroup);
@@ -120,6 +120,7 @@ public final class Job implements AutoCloseable {
                 .mounts(mounts)
                 .stdin(spec.stdin().orElse(null));
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
+        Host.applySecurity(spec.security(), b);
         if (cgroup != null) {
             b.cgroupProcsFiles(cgroup.procsFiles());
             b.cgroup2Dir(cgroup.v2Directory().orElse(null));

@@ -48,6 +48,7 @@ public final class JobSpec {
     private final MemorySize workspaceSize;
     private final MemorySize tmpSize;
     private final MemorySize outputBuffer;
+    private final Security security;
 
     private JobSpec(Builder b) {
         if (b.command.isEmpty()) {
@@ -82,6 +83,13 @@ public final class JobSpec {
         this.workspaceSize = b.workspaceSize;
         this.tmpSize = b.tmpSize;
         this.outputBuffer = b.outputBuffer;
+        this.security = b.security.build();
+        if (network instanceof PrivateNetwork && security.rootInUserNamespace()) {
+            // Joining a network namespace owned by the host's user namespace needs CAP_SYS_ADMIN there, which a
+            // job inside its own user namespace does not have.
+            throw new IllegalArgumentException("network (" + network.name() + ") cannot be combined with"
+                    + " rootInUserNamespace(): a private network's namespace belongs to the host's user namespace");
+        }
     }
 
     /** Starts a new job from this spec; see {@link Builder#start()}. */
@@ -190,6 +198,11 @@ public final class JobSpec {
         return outputBuffer;
     }
 
+    /** Who the job runs as and what it may do: see {@link Security} for the defaults. */
+    public Security security() {
+        return security;
+    }
+
     /** True when the spec asks for any cgroup limit (the pids limit counts: it is on by default). */
     boolean needsCgroup() {
         return cpuPercent > 0 || memory != null || cpus != null || pidsMax > 0 || ioBps > 0 || cpuWeight > 0
@@ -229,6 +242,7 @@ public final class JobSpec {
         private MemorySize workspaceSize = MemorySize.ofMegabytes(256);
         private MemorySize tmpSize = MemorySize.ofMegabytes(64);
         private MemorySize outputBuffer = MemorySize.ofMegabytes(4);
+        private Security.Builder security = Security.DEFAULTS.toBuilder();
 
         Builder() {}
 
@@ -255,6 +269,7 @@ public final class JobSpec {
             workspaceSize = s.workspaceSize;
             tmpSize = s.tmpSize;
             outputBuffer = s.outputBuffer;
+            security = s.security.toBuilder();
         }
 
         /** The program and its arguments; the program is looked up in the job's PATH inside the runtime. */
@@ -489,6 +504,65 @@ public final class JobSpec {
                 throw new IllegalArgumentException("outputBuffer (" + size + ") must be between 4 KiB and 1 GiB");
             }
             outputBuffer = size;
+            return this;
+        }
+
+        // ---- Least privilege: every job gets all of it unless one of these relaxes a part on purpose ----
+
+        /**
+         * The uid and gid the job runs as (default {@value Security#NOBODY}, nobody). Neither may be 0: root inside
+         * a job is only given by {@link #rootInUserNamespace()}.
+         */
+        public Builder user(int uid, int gid) {
+            security.user(uid, gid);
+            return this;
+        }
+
+        /** Root inside the job, in a new user namespace whose root is host uid and gid {@value Security#NOBODY}. */
+        public Builder rootInUserNamespace() {
+            return rootInUserNamespace(Security.NOBODY, Security.NOBODY);
+        }
+
+        /**
+         * Root inside the job, in a new user namespace whose root is the given unprivileged host ids (never 0).
+         * Capabilities are still dropped unless {@link #capabilities} keeps some; they are then capabilities over
+         * the job's own namespaces only. A JVM that is not root maps the job's root to its own ids instead.
+         */
+        public Builder rootInUserNamespace(int hostUid, int hostGid) {
+            security.rootInUserNamespace(hostUid, hostGid);
+            return this;
+        }
+
+        /** Capabilities the job keeps (default: none, every set emptied). */
+        public Builder capabilities(Capability... keep) {
+            security.capabilities(java.util.Set.of(keep));
+            return this;
+        }
+
+        /** The seccomp policy (default {@link SeccompPolicy#defaults()}; {@link SeccompPolicy#disabled()} for none). */
+        public Builder seccomp(SeccompPolicy policy) {
+            security.seccomp(policy);
+            return this;
+        }
+
+        /** Whether no_new_privs is set (default true: setuid binaries and file capabilities do not elevate). */
+        public Builder noNewPrivileges(boolean value) {
+            security.noNewPrivileges(value);
+            return this;
+        }
+
+        /**
+         * Whether /proc is hardened (default true): kcore, keys, timer_list, sysrq-trigger, kallsyms and similar
+         * are masked, acpi and scsi hidden, /proc/sys, bus, fs and irq read-only.
+         */
+        public Builder hardenedProc(boolean value) {
+            security.hardenedProc(value);
+            return this;
+        }
+
+        /** A resource limit (defaults: NOFILE 1024/4096, CORE 0/0); {@link ResourceLimit#UNLIMITED} for none. */
+        public Builder rlimit(ResourceLimit resource, long soft, long hard) {
+            security.rlimit(resource, soft, hard);
             return this;
         }
 

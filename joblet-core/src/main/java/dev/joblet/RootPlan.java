@@ -45,7 +45,9 @@ final class RootPlan {
         ops.add(MountOp.proc("/proc"));
         ops.add(MountOp.dev("/dev"));
         ops.add(MountOp.tmpfs("/tmp", "mode=1777,size=" + spec.tmpSize().bytes()));
-        ops.add(MountOp.tmpfs("/work", "mode=0755,size=" + spec.workspaceSize().bytes()));
+        // The workspace belongs to the job's user: it stays writable after the privilege drop.
+        ops.add(MountOp.tmpfs("/work", "mode=0755,size=" + spec.workspaceSize().bytes() + ",uid=" + spec.security().uid()
+                + ",gid=" + spec.security().gid()));
         for (Volume v : spec.volumes()) {
             if (!Files.exists(v.source(), LinkOption.NOFOLLOW_LINKS)) {
                 throw new JobStartException("volume source " + v.source() + " does not exist", "volume " + v.source(), "ENOENT",

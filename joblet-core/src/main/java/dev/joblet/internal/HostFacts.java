@@ -29,6 +29,15 @@ public final class HostFacts {
         return Integer.parseInt(uid.trim().split("\\s+")[1]);
     }
 
+    /** The effective gid, from /proc/self/status. */
+    public static int egid() {
+        String gid = statusField("Gid");
+        if (gid == null) {
+            return -1;
+        }
+        return Integer.parseInt(gid.trim().split("\\s+")[1]);
+    }
+
     private static @org.jspecify.annotations.Nullable String statusField(String name) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

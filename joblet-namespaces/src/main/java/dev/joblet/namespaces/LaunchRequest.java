@@ -26,6 +26,33 @@ public final class LaunchRequest {
     private final BitSet cpuAffinity;
     private final byte @Nullable [] stdin;
     private final int fault;
+    private final int uid;
+    private final int gid;
+    private final long capabilities;
+    private final List<Rlimit> rlimits;
+    private final BpfProgram seccomp;
+    private final boolean maskProc;
+    private final @Nullable UserNamespace userNamespace;
+
+    /** Keep every capability (the default at this level; the layer above drops them). */
+    public static final long ALL_CAPABILITIES = -1L;
+    /** A uid or gid that leaves the helper's own unchanged. */
+    public static final int KEEP_ID = -1;
+
+    /** One resource limit: {@code resource} is the kernel's RLIMIT_* number; -1 is RLIM_INFINITY. */
+    public record Rlimit(int resource, long soft, long hard) {}
+
+    /**
+     * A new user namespace for the job, with the contents of its {@code uid_map} and {@code gid_map}
+     * (written by the helper from outside) and whether {@code setgroups} is denied first (needed when the
+     * helper is not privileged).
+     */
+    public record UserNamespace(String uidMap, String gidMap, boolean denySetgroups) {
+        public UserNamespace {
+            requireNoNul("uidMap", uidMap);
+            requireNoNul("gidMap", gidMap);
+        }
+    }
     private final @Nullable Path netns;
 
     private LaunchRequest(Builder b) {
@@ -42,6 +69,13 @@ public final class LaunchRequest {
         this.cpuAffinity = (BitSet) b.cpuAffinity.clone();
         this.stdin = b.stdin == null ? null : b.stdin.clone();
         this.fault = b.fault;
+        this.uid = b.uid;
+        this.gid = b.gid;
+        this.capabilities = b.capabilities;
+        this.rlimits = List.copyOf(b.rlimits);
+        this.seccomp = b.seccomp;
+        this.maskProc = b.maskProc;
+        this.userNamespace = b.userNamespace;
         this.netns = b.netns;
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("argv must not be empty");
@@ -122,6 +156,38 @@ public final class LaunchRequest {
         return fault;
     }
 
+    /** The job's uid inside its namespaces; {@link #KEEP_ID} leaves the helper's. */
+    public int uid() {
+        return uid;
+    }
+
+    public int gid() {
+        return gid;
+    }
+
+    /** The capabilities kept (bit n = capability n); {@link #ALL_CAPABILITIES} changes none, 0 drops all. */
+    public long capabilities() {
+        return capabilities;
+    }
+
+    public List<Rlimit> rlimits() {
+        return rlimits;
+    }
+
+    /** The seccomp filter installed last before exec; {@link BpfProgram#NONE} for none. */
+    public BpfProgram seccompFilter() {
+        return seccomp;
+    }
+
+    /** Whether /proc is hardened (kcore, keys, sysrq-trigger... masked; /proc/sys read-only). */
+    public boolean maskProc() {
+        return maskProc;
+    }
+
+    public @Nullable UserNamespace userNamespace() {
+        return userNamespace;
+    }
+
     /** A prepared network namespace (e.g. {@code /run/netns/NAME}) the job joins instead of a new one; null for none. */
     public @Nullable Path netns() {
         return netns;
@@ -142,9 +208,49 @@ public final class LaunchRequest {
         private BitSet cpuAffinity = new BitSet();
         private byte @Nullable [] stdin;
         private int fault;
+        private int uid = KEEP_ID;
+        private int gid = KEEP_ID;
+        private long capabilities = ALL_CAPABILITIES;
+        private final List<Rlimit> rlimits = new ArrayList<>();
+        private BpfProgram seccomp = BpfProgram.NONE;
+        private boolean maskProc;
+        private @Nullable UserNamespace userNamespace;
         private @Nullable Path netns;
 
         private Builder() {}
+
+        /** The job's uid and gid inside its namespaces (default: unchanged). */
+        public Builder ids(int uidValue, int gidValue) {
+            uid = uidValue;
+            gid = gidValue;
+            return this;
+        }
+
+        public Builder capabilities(long keep) {
+            capabilities = keep;
+            return this;
+        }
+
+        public Builder rlimits(List<Rlimit> value) {
+            rlimits.clear();
+            rlimits.addAll(value);
+            return this;
+        }
+
+        public Builder seccompFilter(BpfProgram value) {
+            seccomp = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder maskProc(boolean value) {
+            maskProc = value;
+            return this;
+        }
+
+        public Builder userNamespace(@Nullable UserNamespace value) {
+            userNamespace = value;
+            return this;
+        }
 
         public Builder argv(List<String> value) {
             argv.clear();

@@ -21,7 +21,13 @@ public enum Stage {
     FDS(17, "close inherited fds"),
     EXEC(18, "execve"),
     PIPE(19, "helper pipe"),
-    NETNS(20, "join network namespace"),
+    RLIMITS(20, "setrlimit"),
+    CAPS(21, "drop capabilities"),
+    IDS(22, "set uid and gid"),
+    SECCOMP(23, "install seccomp filter"),
+    MASK_PROC(24, "harden /proc"),
+    USERNS(25, "set up user namespace"),
+    NETNS(26, "join network namespace"),
     SPAWN(100, "posix_spawn helper"),
     PROTOCOL(101, "helper protocol");
 

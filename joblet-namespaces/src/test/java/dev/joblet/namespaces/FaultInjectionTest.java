@@ -55,6 +55,12 @@ class FaultInjectionTest {
         if (cgroup != null) {
             b.cgroupProcsFiles(List.of(cgroup.resolve("cgroup.procs")));
         }
+        if (fault == Stage.MASK_PROC) {
+            b.maskProc(true);
+        }
+        if (fault == Stage.USERNS) {
+            b.userNamespace(new LaunchRequest.UserNamespace("0 65534 1\n", "0 65534 1\n", false));
+        }
         return b;
     }
 

@@ -21,6 +21,12 @@ public final class Protocol {
     public static final int CFG_ROOT_READONLY = 4;
     public static final int CFG_NEWCGROUP = 8;
 
+    public static final int SEC_MASK_PROC = 1;
+    public static final int SEC_USERNS = 2;
+    public static final int SEC_SETGROUPS_DENY = 4;
+    /** A uid or gid of -1 (0xFFFFFFFF): leave it unchanged. */
+    public static final int ID_KEEP = -1;
+
     public static final int MF_READONLY = 1;
     public static final int MF_OPTIONAL = 2;
     public static final int MF_RECURSIVE = 4;
@@ -73,6 +79,30 @@ public final class Protocol {
         byte[] mask = r.cpuAffinity().toByteArray();
         w.u32(mask.length);
         w.bytes(mask);
+        // Security fields, appended after the cpumask (config.c reads them in this order).
+        int sec = (r.maskProc() ? SEC_MASK_PROC : 0);
+        LaunchRequest.UserNamespace userns = r.userNamespace();
+        if (userns != null) {
+            sec |= SEC_USERNS;
+            if (userns.denySetgroups()) {
+                sec |= SEC_SETGROUPS_DENY;
+            }
+        }
+        w.u32(sec);
+        w.u32(r.uid());
+        w.u32(r.gid());
+        w.u32((int) r.capabilities());
+        w.u32((int) (r.capabilities() >>> 32));
+        w.u32(r.rlimits().size());
+        for (LaunchRequest.Rlimit l : r.rlimits()) {
+            w.u32(l.resource());
+            w.u64(l.soft());
+            w.u64(l.hard());
+        }
+        w.u32(r.seccompFilter().instructions());
+        r.seccompFilter().writeTo(w);
+        w.str(userns == null ? "" : userns.uidMap());
+        w.str(userns == null ? "" : userns.gidMap());
         Path netns = r.netns();
         w.str(netns == null ? "" : netns.toString());
         byte[] body = w.toByteArray();
@@ -106,6 +136,11 @@ public final class Protocol {
             write(v >>> 8);
             write(v >>> 16);
             write(v >>> 24);
+        }
+
+        void u64(long v) {
+            u32((int) v);
+            u32((int) (v >>> 32));
         }
 
         void bytes(byte[] b) {

@@ -116,6 +116,14 @@ class HelperConfigTest {
         return w.u32(0).u32(0).str("");
     }
 
+    /**
+     * The fields after the cpumask, all empty: security (flags, uid, gid, caps (2 words), rlimits, seccomp, maps),
+     * then the netns path.
+     */
+    private static Wire noSecurity(Wire w) {
+        return w.u32(0).u32(-1).u32(-1).u32(-1).u32(-1).u32(0).u32(0).str("").str("").str("");
+    }
+
     static final class Wire extends ByteArrayOutputStream {
         Wire u32(int v) {
             write(v);
@@ -156,7 +164,7 @@ class HelperConfigTest {
             for (int kind = 1; kind <= 6; kind++) {
                 w.u32(kind).u32(0).str("/src").str("/t" + kind).str("");
             }
-            w.u32(0).str("");
+            noSecurity(w.u32(0));
         });
         Outcome o = run(msg);
         assertThat(Stage.of(o.stage())).as("errno %s", Native.errnoName(o.errno())).isEqualTo(Stage.CGROUP_OPEN);
@@ -262,13 +270,25 @@ class HelperConfigTest {
     }
 
     @Test
+    void truncatedOrOversizedSecurityFieldsAreRejected() throws Exception {
+        // Security fields missing entirely (a message from an older encoder).
+        assertRejected(message(w -> prefix(w, "/", "/", "true").u32(0).u32(0)), EBADMSG);
+        // An rlimit count with no entries behind it.
+        assertRejected(message(w -> prefix(w, "/", "/", "true").u32(0).u32(0).u32(0).u32(-1).u32(-1).u32(0).u32(0)
+                .u32(3)), EBADMSG);
+        // A seccomp program longer than the kernel's limit.
+        assertRejected(message(w -> prefix(w, "/", "/", "true").u32(0).u32(0).u32(0).u32(-1).u32(-1).u32(0).u32(0)
+                .u32(0).u32(4097)), EBADMSG);
+    }
+
+    @Test
     void emptyArgvIsInvalid() throws Exception {
-        assertRejected(message(w -> prefix(w, "/", "/").u32(0).u32(0).str("")), EINVAL);
+        assertRejected(message(w -> noSecurity(prefix(w, "/", "/").u32(0).u32(0))), EINVAL);
     }
 
     @Test
     void emptyCommandNameIsInvalid() throws Exception {
-        assertRejected(message(w -> prefix(w, "/", "/", "").u32(0).u32(0).str("")), EINVAL);
+        assertRejected(message(w -> noSecurity(prefix(w, "/", "/", "").u32(0).u32(0))), EINVAL);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.joblet.namespaces.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.namespaces.BpfProgram;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.MountOp;
 import dev.joblet.namespaces.Stage;
@@ -90,6 +91,15 @@ class ProtocolTest {
         }
         assertThat(d.u32()).as("cpumask length").isEqualTo(1);
         assertThat(d.bytes(1)).as("cpumask").containsExactly(0b10);
+        assertThat(d.u32()).as("security flags").isZero();
+        assertThat(d.u32()).as("uid: keep").isEqualTo(-1);
+        assertThat(d.u32()).as("gid: keep").isEqualTo(-1);
+        assertThat(d.u32()).as("capabilities, low word: all").isEqualTo(-1);
+        assertThat(d.u32()).as("capabilities, high word: all").isEqualTo(-1);
+        assertThat(d.u32()).as("rlimits").isZero();
+        assertThat(d.u32()).as("seccomp instructions").isZero();
+        assertThat(d.str()).as("uid_map").isEmpty();
+        assertThat(d.str()).as("gid_map").isEmpty();
         assertThat(d.str()).as("netns path, appended last").isEqualTo("/run/netns/j1");
         assertThat(d.remaining()).as("nothing after the netns path").isZero();
     }
@@ -108,7 +118,38 @@ class ProtocolTest {
         assertThat(d.str()).as("cgroup2 dir").isEmpty();
         assertThat(d.u32()).as("nmounts").isZero();
         assertThat(d.u32()).as("cpumask length: no affinity").isZero();
+        assertThat(d.bytes(9 * 4 - 8)).as("security fields: flags, ids, caps, rlimit and seccomp counts").hasSize(28);
+        assertThat(d.str()).isEmpty();
+        assertThat(d.str()).isEmpty();
         assertThat(d.str()).as("netns: none").isEmpty();
+        assertThat(d.remaining()).isZero();
+    }
+
+    @Test
+    void securityFieldsFollowTheCpumaskInTheOrderConfigParseReadsThem() {
+        BpfProgram filter = BpfProgram.of(new byte[] {6, 0, 0, 0, 0, 0, (byte) 0xff, 0x7f});
+        Body d = Body.of(Protocol.encode(minimal().ids(65534, 65533).capabilities(1L << 10 | 1L << 33)
+                .rlimits(List.of(new LaunchRequest.Rlimit(7, 1024, -1))).seccompFilter(filter).maskProc(true)
+                .userNamespace(new LaunchRequest.UserNamespace("0 1000 1\n", "0 100 1\n", true)).build()));
+        d.skipTo("cpumask", 0);
+        assertThat(d.u32()).isZero();
+        assertThat(d.u32()).as("security flags")
+                .isEqualTo(Protocol.SEC_MASK_PROC | Protocol.SEC_USERNS | Protocol.SEC_SETGROUPS_DENY);
+        assertThat(d.u32()).as("uid").isEqualTo(65534);
+        assertThat(d.u32()).as("gid").isEqualTo(65533);
+        assertThat(d.u32()).as("caps low").isEqualTo(1 << 10);
+        assertThat(d.u32()).as("caps high").isEqualTo(1 << 1);
+        assertThat(d.u32()).as("rlimit count").isEqualTo(1);
+        assertThat(d.u32()).as("resource").isEqualTo(7);
+        assertThat(d.u32()).as("soft, low").isEqualTo(1024);
+        assertThat(d.u32()).as("soft, high").isZero();
+        assertThat(d.u32()).as("hard, low: infinity").isEqualTo(-1);
+        assertThat(d.u32()).as("hard, high: infinity").isEqualTo(-1);
+        assertThat(d.u32()).as("seccomp instructions").isEqualTo(1);
+        assertThat(d.bytes(8)).containsExactly(6, 0, 0, 0, 0, 0, 0xff, 0x7f);
+        assertThat(d.str()).isEqualTo("0 1000 1\n");
+        assertThat(d.str()).isEqualTo("0 100 1\n");
+        assertThat(d.str()).as("netns: none, appended last").isEmpty();
         assertThat(d.remaining()).isZero();
     }
 
@@ -198,6 +239,9 @@ class ProtocolTest {
                 .containsEntry("CFG_NO_NEW_PRIVS", (long) Protocol.CFG_NO_NEW_PRIVS)
                 .containsEntry("CFG_ROOT_READONLY", (long) Protocol.CFG_ROOT_READONLY)
                 .containsEntry("CFG_NEWCGROUP", (long) Protocol.CFG_NEWCGROUP)
+                .containsEntry("SEC_MASK_PROC", (long) Protocol.SEC_MASK_PROC)
+                .containsEntry("SEC_USERNS", (long) Protocol.SEC_USERNS)
+                .containsEntry("SEC_SETGROUPS_DENY", (long) Protocol.SEC_SETGROUPS_DENY)
                 .containsEntry("MF_READONLY", (long) Protocol.MF_READONLY)
                 .containsEntry("MF_OPTIONAL", (long) Protocol.MF_OPTIONAL)
                 .containsEntry("MF_RECURSIVE", (long) Protocol.MF_RECURSIVE)

@@ -1,0 +1,118 @@
+package dev.joblet.internal;
+
+import dev.joblet.namespaces.BpfProgram;
+import java.io.ByteArrayOutputStream;
+import java.util.Collection;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Compiles a deny-list seccomp policy into a classic BPF program for x86_64. Every jump is short and
+ * local (each rule is a self-contained block ending in a return), so any number of rules fits the 8-bit
+ * jump offsets. Thread-safe (stateless apart from a compilation counter).
+ *
+ * <p>Layout: wrong architecture kills the process; the x32 ABI is refused; each denied call returns
+ * EPERM; then the argument rules (clone with namespace flags, clone3, personality, ioctl TIOCSTI and
+ * TIOCLINUX); everything else is allowed.
+ */
+public final class SeccompCompiler {
+    private static final int LD_W_ABS = 0x20;
+    private static final int JEQ_K = 0x15;
+    private static final int JGE_K = 0x35;
+    private static final int JSET_K = 0x45;
+    private static final int RET_K = 0x06;
+
+    private static final int RET_ALLOW = 0x7fff0000;
+    private static final int RET_KILL_PROCESS = 0x80000000;
+    private static final int RET_ERRNO = 0x00050000;
+    private static final int EPERM = 1;
+    private static final int ENOSYS = 38;
+
+    private static final int OFF_NR = 0;
+    private static final int OFF_ARCH = 4;
+    private static final int OFF_ARG0 = 16;
+    private static final int OFF_ARG1 = 24;
+
+    /** CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET (NEWTIME overlaps the exit signal in clone). */
+    static final int CLONE_NAMESPACE_FLAGS = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000
+            | 0x40000000;
+    static final int TIOCSTI = 0x5412;
+    static final int TIOCLINUX = 0x541C;
+    /** Personalities runtimes allow: PER_LINUX, PER_LINUX32, UNAME26 variants, and the query 0xffffffff. */
+    private static final int[] SAFE_PERSONALITIES = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
+
+    /** The argument rules, by the name that switches them off when allowed. */
+    public static final String RULE_CLONE = "clone";
+    public static final String RULE_CLONE3 = "clone3";
+    public static final String RULE_PERSONALITY = "personality";
+    public static final String RULE_IOCTL = "ioctl";
+
+    private static final AtomicLong compilations = new AtomicLong();
+
+    private SeccompCompiler() {}
+
+    /** How many programs were compiled in this JVM (policies are compiled once and cached). */
+    public static long compilations() {
+        return compilations.get();
+    }
+
+    /** Compiles the deny list (syscall numbers) and the argument rules (names above) that are on. */
+    public static BpfProgram compile(Collection<Integer> denied, Collection<String> rules) {
+        compilations.incrementAndGet();
+        Asm a = new Asm();
+        a.op(LD_W_ABS, 0, 0, OFF_ARCH);
+        a.op(JEQ_K, 1, 0, Syscalls.AUDIT_ARCH_X86_64);
+        a.op(RET_K, 0, 0, RET_KILL_PROCESS);
+        a.op(LD_W_ABS, 0, 0, OFF_NR);
+        a.op(JGE_K, 0, 1, Syscalls.X32_SYSCALL_BIT);
+        a.op(RET_K, 0, 0, RET_ERRNO | EPERM);
+        for (int nr : denied) {
+            a.op(JEQ_K, 0, 1, nr);
+            a.op(RET_K, 0, 0, RET_ERRNO | EPERM);
+        }
+        if (rules.contains(RULE_CLONE)) {
+            a.op(JEQ_K, 0, 4, Syscalls.number("clone").orElseThrow());
+            a.op(LD_W_ABS, 0, 0, OFF_ARG0);
+            a.op(JSET_K, 0, 1, CLONE_NAMESPACE_FLAGS);
+            a.op(RET_K, 0, 0, RET_ERRNO | EPERM);
+            a.op(RET_K, 0, 0, RET_ALLOW);
+        }
+        if (rules.contains(RULE_CLONE3)) {
+            // clone3 passes its flags in memory, out of a filter's reach: ENOSYS makes libc fall back to clone.
+            a.op(JEQ_K, 0, 1, Syscalls.number("clone3").orElseThrow());
+            a.op(RET_K, 0, 0, RET_ERRNO | ENOSYS);
+        }
+        if (rules.contains(RULE_PERSONALITY)) {
+            int n = SAFE_PERSONALITIES.length;
+            a.op(JEQ_K, 0, n + 3, Syscalls.number("personality").orElseThrow());
+            a.op(LD_W_ABS, 0, 0, OFF_ARG0);
+            for (int i = 0; i < n; i++) {
+                a.op(JEQ_K, n - i, 0, SAFE_PERSONALITIES[i]); // to RET_ALLOW below
+            }
+            a.op(RET_K, 0, 0, RET_ERRNO | EPERM);
+            a.op(RET_K, 0, 0, RET_ALLOW);
+        }
+        if (rules.contains(RULE_IOCTL)) {
+            a.op(JEQ_K, 0, 5, Syscalls.number("ioctl").orElseThrow());
+            a.op(LD_W_ABS, 0, 0, OFF_ARG1);
+            a.op(JEQ_K, 2, 0, TIOCSTI);
+            a.op(JEQ_K, 1, 0, TIOCLINUX);
+            a.op(RET_K, 0, 0, RET_ALLOW);
+            a.op(RET_K, 0, 0, RET_ERRNO | EPERM);
+        }
+        a.op(RET_K, 0, 0, RET_ALLOW);
+        return BpfProgram.of(a.toByteArray());
+    }
+
+    private static final class Asm extends ByteArrayOutputStream {
+        void op(int code, int jt, int jf, int k) {
+            write(code);
+            write(code >>> 8);
+            write(jt);
+            write(jf);
+            write(k);
+            write(k >>> 8);
+            write(k >>> 16);
+            write(k >>> 24);
+        }
+    }
+}

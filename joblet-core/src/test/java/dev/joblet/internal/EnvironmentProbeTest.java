@@ -1,0 +1,60 @@
+package dev.joblet.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.joblet.EnvironmentCheck;
+import dev.joblet.Joblet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EnvironmentProbeTest {
+    @TempDir
+    Path dir;
+
+    private EnvironmentCheck check(List<EnvironmentCheck> checks, String name) {
+        return checks.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void everyAreaIsReportedOnThisHost() {
+        List<EnvironmentCheck> checks = Joblet.checkEnvironment();
+        assertThat(checks).extracting(EnvironmentCheck::name)
+                .containsExactly("privileges", "user namespaces", "cgroups", "seccomp", "landlock", "overlayfs");
+        for (EnvironmentCheck c : checks) {
+            assertThat(c.fix().isEmpty()).as("a fix exactly when something is missing: %s", c)
+                    .isEqualTo(c.status() == EnvironmentCheck.Status.OK);
+            assertThat(c.detail()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void userNamespacesSwitchedOffAreMissingWithAFix() throws Exception {
+        Files.createDirectories(dir.resolve("proc/sys/user"));
+        Files.writeString(dir.resolve("proc/sys/user/max_user_namespaces"), "0\n");
+        EnvironmentCheck c = check(new EnvironmentProbe(dir.resolve("proc"), dir.resolve("sys")).run(), "user namespaces");
+        assertThat(c.status()).isEqualTo(EnvironmentCheck.Status.MISSING);
+        assertThat(c.fix()).contains("user.max_user_namespaces");
+    }
+
+    @Test
+    void missingSeccompAndOverlayAreReported() {
+        List<EnvironmentCheck> checks = new EnvironmentProbe(dir.resolve("proc"), dir.resolve("sys")).run();
+        assertThat(check(checks, "seccomp").status()).isEqualTo(EnvironmentCheck.Status.MISSING);
+        assertThat(check(checks, "overlayfs").status()).isEqualTo(EnvironmentCheck.Status.MISSING);
+        assertThat(check(checks, "landlock").status()).isEqualTo(EnvironmentCheck.Status.LIMITED);
+    }
+
+    @Test
+    void landlockIsReadFromTheLsmList() throws Exception {
+        Files.createDirectories(dir.resolve("sys/kernel/security"));
+        Files.writeString(dir.resolve("sys/kernel/security/lsm"), "lockdown,capability,yama");
+        EnvironmentCheck c = check(new EnvironmentProbe(dir.resolve("proc"), dir.resolve("sys")).run(), "landlock");
+        assertThat(c.status()).isEqualTo(EnvironmentCheck.Status.MISSING);
+        Files.writeString(dir.resolve("sys/kernel/security/lsm"), "lockdown,capability,landlock,yama");
+        c = check(new EnvironmentProbe(dir.resolve("proc"), dir.resolve("sys")).run(), "landlock");
+        assertThat(c.status()).isEqualTo(EnvironmentCheck.Status.OK);
+    }
+}
