@@ -118,7 +118,11 @@ public final class PrivateNetwork extends Network implements AutoCloseable {
 
         /** Creates the network on this host. */
         public PrivateNetwork create() throws JobletException {
-            Host.requireRoot();
+            if (Host.rootless()) {
+                throw new JobStartException("cannot create network " + name + ": private networks need root (bridges,"
+                        + " veth pairs and nftables rules in the host's network namespace); this process runs as uid "
+                        + dev.joblet.internal.HostFacts.euid(), "create network " + name, "EPERM", false, null);
+            }
             try {
                 PrivateNetwork n = new PrivateNetwork(NetHost.get().create(name, cidr, egress));
                 OPEN.put(name, n);
