@@ -40,17 +40,18 @@ class PrivateNetworkTest {
                 Job first = Joblet.builder().network(net).hostname("first").timeout(Duration.ofSeconds(60))
                         .command("bash", "-c", "until grep -q second /etc/hosts; do sleep 0.1; done; cat /etc/hosts; sleep 60")
                         .start()) {
-            // "first" prints its /etc/hosts once it names a job that joined after it, and stays.
+            // "first" prints its /etc/hosts once it names a job that joined after it, and stays. "second" stays
+            // until then too, so that its entry cannot come and go between two of first's looks.
             try (Job second = Joblet.builder().network(net).hostname("second")
-                    .command("python3", "-c", "import socket; print(socket.gethostbyname('first'))").start()) {
-                second.await(Duration.ofSeconds(60)).orElseThrow();
+                    .command("python3", "-c", "import socket, time; print(socket.gethostbyname('first'), flush=True); time.sleep(60)")
+                    .start()) {
+                for (int i = 0; i < 600 && !(first.stdout().text().contains("gateway") && !second.stdout().text().isEmpty()); i++) {
+                    Thread.sleep(50);
+                }
                 assertThat(second.stdout().text()).isEqualTo("10.231.4.2\n");
+                assertThat(first.stdout().text()).contains("10.231.4.2\tfirst").contains("10.231.4.3\tsecond")
+                        .contains("10.231.4.1\tgateway");
             }
-            for (int i = 0; i < 600 && !first.stdout().text().contains("gateway"); i++) {
-                Thread.sleep(50);
-            }
-            assertThat(first.stdout().text()).contains("10.231.4.2\tfirst").contains("10.231.4.3\tsecond")
-                    .contains("10.231.4.1\tgateway");
             assertThat(net.members()).as("the second job's address and name are released").containsOnlyKeys("first");
         }
     }
