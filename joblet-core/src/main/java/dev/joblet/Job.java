@@ -47,11 +47,13 @@ public final class Job implements AutoCloseable {
     /** Why the library ended the job (STOPPED or TIMED_OUT), if it did. Guarded by lock. */
     private @Nullable EndReason stopReason;
     private @Nullable ScheduledFuture<?> timeoutTask;
+    private final @Nullable Workspace workspace;
 
-    private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup) {
+    private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable Workspace workspace) {
         this.id = id;
         this.spec = spec;
         this.cgroup = cgroup;
+        this.workspace = workspace;
         this.startedAt = Instant.now();
         int cap = (int) spec.outputBuffer().bytes();
         this.stdout = new OutputBuffer(cap);
@@ -62,14 +64,35 @@ public final class Job implements AutoCloseable {
         String id = UUID.randomUUID().toString();
         String shortId = id.substring(0, 8);
         Host.requireRoot();
-        List<dev.joblet.namespaces.MountOp> mounts = RootPlan.of(spec);
-        JobCgroup cgroup = Host.createCgroup(shortId, id, spec);
-        Job job = new Job(id, spec, cgroup);
+        Runtimes.Resolved resolved = spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime());
+        Workspace workspace = null;
+        if (spec.retainsWorkspace()) {
+            try {
+                workspace = Workspace.create(id, spec.workspaceSize(), spec.uploads());
+            } catch (IOException e) {
+                throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
+                        + e.getMessage(), "workspace", null, false, e);
+            }
+        }
+        Job job;
+        List<dev.joblet.namespaces.MountOp> mounts;
         try {
-            LaunchRequest request = job.request(mounts);
+            mounts = RootPlan.of(spec, resolved, workspace == null ? null : workspace.directory());
+            job = new Job(id, spec, Host.createCgroup(shortId, id, spec), workspace);
+        } catch (JobStartException | RuntimeException e) {
+            if (workspace != null) {
+                workspace.close();
+            }
+            throw e;
+        }
+        try {
+            LaunchRequest request = job.request(mounts, resolved);
             job.process = Launcher.system().launch(request, job.new Output());
         } catch (IOException | RuntimeException e) {
             job.removeCgroup();
+            if (workspace != null) {
+                workspace.close();
+            }
             throw job.startFailure(e);
         }
         LaunchedProcess p = job.process;
@@ -84,9 +107,14 @@ public final class Job implements AutoCloseable {
         return job;
     }
 
-    private LaunchRequest request(List<dev.joblet.namespaces.MountOp> mounts) throws IOException {
+    private LaunchRequest request(List<dev.joblet.namespaces.MountOp> mounts, Runtimes.@Nullable Resolved resolved)
+            throws IOException {
         List<String> env = new ArrayList<>();
-        Map<String, String> vars = spec.env();
+        Map<String, String> vars = new java.util.LinkedHashMap<>();
+        if (resolved != null && resolved.manifest() != null) {
+            vars.putAll(resolved.manifest().env()); // the runtime's defaults; the spec's own variables win
+        }
+        vars.putAll(spec.env());
         if (!vars.containsKey("PATH")) {
             env.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         }
@@ -149,6 +177,9 @@ public final class Job implements AutoCloseable {
             }
         }
         removeCgroup();
+        if (workspace != null) {
+            workspace.jobEnded();
+        }
         Instant end = Instant.now();
         JobResult r;
         if (status == null) {
@@ -224,6 +255,14 @@ public final class Job implements AutoCloseable {
 
     public Instant startedAt() {
         return startedAt;
+    }
+
+    /**
+     * The job's /work, when the spec {@linkplain JobSpec#retainsWorkspace() retains it}: readable once the job has
+     * ended, until {@link #close()}.
+     */
+    public Optional<Workspace> workspace() {
+        return Optional.ofNullable(workspace);
     }
 
     public LogStream stdout() {
@@ -324,6 +363,9 @@ public final class Job implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             log.warn("job {} did not end within 30 s of SIGKILL", id);
+        }
+        if (workspace != null) {
+            workspace.close();
         }
     }
 

@@ -44,6 +44,8 @@ public final class JobSpec {
     private final MemorySize workspaceSize;
     private final MemorySize tmpSize;
     private final MemorySize outputBuffer;
+    private final List<Upload> uploads;
+    private final boolean retainWorkspace;
 
     private JobSpec(Builder b) {
         if (b.command.isEmpty()) {
@@ -70,6 +72,16 @@ public final class JobSpec {
         this.workspaceSize = b.workspaceSize;
         this.tmpSize = b.tmpSize;
         this.outputBuffer = b.outputBuffer;
+        this.uploads = List.copyOf(b.uploads);
+        this.retainWorkspace = b.retainWorkspace;
+        long needed = 0;
+        for (Upload u : uploads) {
+            needed += u.check();
+        }
+        if (needed > workspaceSize.bytes()) {
+            throw new IllegalArgumentException("uploads (" + MemorySize.ofBytes(needed) + ") exceed workspaceSize ("
+                    + workspaceSize + ")");
+        }
     }
 
     /** Starts a new job from this spec; see {@link Builder#start()}. */
@@ -158,6 +170,16 @@ public final class JobSpec {
         return outputBuffer;
     }
 
+    /** Files copied into /work before the job starts. */
+    public List<Upload> uploads() {
+        return uploads;
+    }
+
+    /** Whether /work is kept on the host, readable through {@link Job#workspace()} after the end (uploads imply it). */
+    public boolean retainsWorkspace() {
+        return retainWorkspace || !uploads.isEmpty();
+    }
+
     /** True when the spec asks for any cgroup limit (the pids limit counts: it is on by default). */
     boolean needsCgroup() {
         return cpuPercent > 0 || memory != null || cpus != null || pidsMax > 0 || ioBps > 0;
@@ -192,6 +214,8 @@ public final class JobSpec {
         private MemorySize workspaceSize = MemorySize.ofMegabytes(256);
         private MemorySize tmpSize = MemorySize.ofMegabytes(64);
         private MemorySize outputBuffer = MemorySize.ofMegabytes(4);
+        private final List<Upload> uploads = new ArrayList<>();
+        private boolean retainWorkspace;
 
         Builder() {}
 
@@ -214,6 +238,8 @@ public final class JobSpec {
             workspaceSize = s.workspaceSize;
             tmpSize = s.tmpSize;
             outputBuffer = s.outputBuffer;
+            uploads.addAll(s.uploads);
+            retainWorkspace = s.retainWorkspace;
         }
 
         /** The program and its arguments; the program is looked up in the job's PATH inside the runtime. */
@@ -397,6 +423,24 @@ public final class JobSpec {
                 throw new IllegalArgumentException("outputBuffer (" + size + ") must be between 4 KiB and 1 GiB");
             }
             outputBuffer = size;
+            return this;
+        }
+
+        /**
+         * Copies a file, a directory or bytes into /work before the start. {@link #build()} checks the sources
+         * (links pointing out are rejected) and that they fit in {@link #workspaceSize}.
+         */
+        public Builder upload(Upload upload) {
+            uploads.add(Objects.requireNonNull(upload, "upload"));
+            return this;
+        }
+
+        /**
+         * Keeps /work on the host so that {@link Job#workspace()} can read it after the end, until the job is
+         * closed. Uploads imply it.
+         */
+        public Builder retainWorkspace(boolean value) {
+            retainWorkspace = value;
             return this;
         }
 
