@@ -2,6 +2,7 @@ package dev.joblet.examples.rnx;
 
 import dev.joblet.MemorySize;
 import dev.joblet.Network;
+import dev.joblet.Upload;
 import dev.joblet.Volume;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,5 +129,27 @@ final class OptionValues {
                     + " is not set in rnx's environment to pass on");
         }
         return new SimpleImmutableEntry<>(name, value);
+    }
+
+    /**
+     * {@code --upload=FILE[:PATH]} (PATH defaults to the file's name) and {@code --upload-dir=DIR[:PATH]} (PATH
+     * defaults to /work itself). A relative host path is taken from the current directory.
+     */
+    static Upload upload(String text, boolean directory) {
+        int colon = text.lastIndexOf(':');
+        String host = colon > 0 ? text.substring(0, colon) : text;
+        String target = colon > 0 ? text.substring(colon + 1) : null;
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("(" + text + ") must name a host path");
+        }
+        Path source = Path.of(host).toAbsolutePath().normalize();
+        if (directory) {
+            return Upload.directory(source, target == null ? "." : target);
+        }
+        Path name = source.getFileName();
+        if (target == null && name == null) {
+            throw new IllegalArgumentException("(" + text + ") must name a file");
+        }
+        return Upload.file(source, target == null ? String.valueOf(name) : target);
     }
 }

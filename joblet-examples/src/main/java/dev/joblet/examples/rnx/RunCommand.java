@@ -63,6 +63,14 @@ final class RunCommand implements Callable<Integer> {
             + "read-only unless :rw. Repeatable.")
     List<String> volumes = new ArrayList<>();
 
+    @Option(names = "--upload", paramLabel = "FILE[:PATH]", description = "Copies a host file into /work before the start "
+            + "(at /work/PATH; default: its file name). Repeatable.")
+    List<String> uploads = new ArrayList<>();
+
+    @Option(names = "--upload-dir", paramLabel = "DIR[:PATH]", description = "Copies a host directory's contents into "
+            + "/work (or /work/PATH) before the start; links pointing out of it are refused. Repeatable.")
+    List<String> uploadDirs = new ArrayList<>();
+
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Sets a variable in the job; a bare NAME "
             + "passes rnx's own. Repeatable. The job never inherits rnx's environment otherwise.")
     List<String> env = new ArrayList<>();
@@ -125,6 +133,12 @@ final class RunCommand implements Callable<Integer> {
         for (String v : volumes) {
             set("--volume", v, x -> b.volume(OptionValues.volume(x)));
         }
+        for (String v : uploads) {
+            set("--upload", v, x -> b.upload(OptionValues.upload(x, false)));
+        }
+        for (String v : uploadDirs) {
+            set("--upload-dir", v, x -> b.upload(OptionValues.upload(x, true)));
+        }
         for (String v : env) {
             set("--env", v, x -> put(b, OptionValues.variable(x, false, System::getenv)));
         }
@@ -140,7 +154,11 @@ final class RunCommand implements Callable<Integer> {
         set("--workdir", workdir, b::workdir);
         set("--hostname", hostname, b::hostname);
         set("--pids-max", pidsMax, b::pidsMax);
-        return b.build();
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), String.valueOf(e.getMessage()), e, null, "");
+        }
     }
 
     private static void put(JobSpec.Builder b, Map.Entry<String, String> variable) {
