@@ -48,6 +48,7 @@ public final class Job implements AutoCloseable {
     private @Nullable EndReason stopReason;
     private @Nullable ScheduledFuture<?> timeoutTask;
     private final @Nullable Workspace workspace;
+    private @Nullable WritableLayer layer; // set once, before the job is published
 
     private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable Workspace workspace) {
         this.id = id;
@@ -76,12 +77,27 @@ public final class Job implements AutoCloseable {
         }
         Job job;
         List<dev.joblet.namespaces.MountOp> mounts;
+        WritableLayer layer = null;
         try {
-            mounts = RootPlan.of(spec, resolved, workspace == null ? null : workspace.directory());
+            Runtimes.Resolved root = resolved;
+            if (resolved != null && spec.writableLayer().isPresent()) {
+                try {
+                    layer = WritableLayer.create(id, resolved.rootfs(), spec.writableLayer().get());
+                } catch (IOException e) {
+                    throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
+                            + "writable layer: " + e.getMessage(), "writable layer", null, false, e);
+                }
+                root = new Runtimes.Resolved(layer.merged(), resolved.manifest());
+            }
+            mounts = RootPlan.of(spec, root, workspace == null ? null : workspace.directory());
             job = new Job(id, spec, Host.createCgroup(shortId, id, spec), workspace);
+            job.layer = layer;
         } catch (JobStartException | RuntimeException e) {
             if (workspace != null) {
                 workspace.close();
+            }
+            if (layer != null) {
+                layer.close();
             }
             throw e;
         }
@@ -92,6 +108,9 @@ public final class Job implements AutoCloseable {
             job.removeCgroup();
             if (workspace != null) {
                 workspace.close();
+            }
+            if (layer != null) {
+                layer.close();
             }
             throw job.startFailure(e);
         }
@@ -179,6 +198,10 @@ public final class Job implements AutoCloseable {
         removeCgroup();
         if (workspace != null) {
             workspace.jobEnded();
+        }
+        WritableLayer l = layer;
+        if (l != null) {
+            l.close(); // nothing of the job uses it any more
         }
         Instant end = Instant.now();
         JobResult r;

@@ -46,6 +46,7 @@ public final class JobSpec {
     private final MemorySize outputBuffer;
     private final List<Upload> uploads;
     private final boolean retainWorkspace;
+    private final @Nullable MemorySize writableLayer;
 
     private JobSpec(Builder b) {
         if (b.command.isEmpty()) {
@@ -74,6 +75,11 @@ public final class JobSpec {
         this.outputBuffer = b.outputBuffer;
         this.uploads = List.copyOf(b.uploads);
         this.retainWorkspace = b.retainWorkspace;
+        this.writableLayer = b.writableLayer;
+        if (writableLayer != null && runtime.isHost()) {
+            throw new IllegalArgumentException("writableLayer (" + writableLayer + ") needs a named or directory runtime, "
+                    + "not the host's");
+        }
         long needed = 0;
         for (Upload u : uploads) {
             needed += u.check();
@@ -180,6 +186,11 @@ public final class JobSpec {
         return retainWorkspace || !uploads.isEmpty();
     }
 
+    /** The size of the writable layer over the runtime, when the job has one. */
+    public Optional<MemorySize> writableLayer() {
+        return Optional.ofNullable(writableLayer);
+    }
+
     /** True when the spec asks for any cgroup limit (the pids limit counts: it is on by default). */
     boolean needsCgroup() {
         return cpuPercent > 0 || memory != null || cpus != null || pidsMax > 0 || ioBps > 0;
@@ -216,6 +227,7 @@ public final class JobSpec {
         private MemorySize outputBuffer = MemorySize.ofMegabytes(4);
         private final List<Upload> uploads = new ArrayList<>();
         private boolean retainWorkspace;
+        private @Nullable MemorySize writableLayer;
 
         Builder() {}
 
@@ -240,6 +252,7 @@ public final class JobSpec {
             outputBuffer = s.outputBuffer;
             uploads.addAll(s.uploads);
             retainWorkspace = s.retainWorkspace;
+            writableLayer = s.writableLayer;
         }
 
         /** The program and its arguments; the program is looked up in the job's PATH inside the runtime. */
@@ -441,6 +454,19 @@ public final class JobSpec {
          */
         public Builder retainWorkspace(boolean value) {
             retainWorkspace = value;
+            return this;
+        }
+
+        /**
+         * Gives the job a writable layer over its (named or directory) runtime: it may change any file of its root
+         * (e.g. {@code pip install}), up to {@code size}; the changes go with the job and the runtime on disk never
+         * changes.
+         */
+        public Builder writableLayer(MemorySize size) {
+            if (size.bytes() <= 0) {
+                throw new IllegalArgumentException("writableLayer (" + size + ") must be positive");
+            }
+            writableLayer = size;
             return this;
         }
 

@@ -53,7 +53,7 @@ final class RootPlan {
             if (resolved == null) {
                 throw new IllegalArgumentException("runtime " + runtime + " was not resolved");
             }
-            ops.addAll(directoryRuntime(runtime, resolved.rootfs()));
+            ops.addAll(directoryRuntime(runtime, resolved.rootfs(), spec.writableLayer().isEmpty()));
         }
         ops.add(MountOp.proc("/proc"));
         ops.add(MountOp.dev("/dev"));
@@ -76,13 +76,13 @@ final class RootPlan {
     }
 
     /** Each top-level entry of the tree read-only; the helper recreates top-level links as links. */
-    private static List<MountOp> directoryRuntime(Runtime runtime, Path root) throws JobStartException {
+    private static List<MountOp> directoryRuntime(Runtime runtime, Path root, boolean readOnly) throws JobStartException {
         List<MountOp> ops = new ArrayList<>();
         try (Stream<Path> entries = Files.list(root)) {
             for (Path p : (Iterable<Path>) entries.sorted()::iterator) {
                 String name = p.getFileName().toString();
                 if (!OURS.contains(name)) {
-                    ops.add(MountOp.bind(p.toString(), "/" + name, true));
+                    ops.add(MountOp.bind(p.toString(), "/" + name, readOnly));
                 }
             }
         } catch (IOException e) {

@@ -55,16 +55,30 @@ public final class RuntimeInstaller {
     private final Runtimes store;
     private final Path etcApt;
     private final Path osRelease;
+    private final Path cache;
 
-    private RuntimeInstaller(Runtimes store, Path etcApt, Path osRelease) {
+    private RuntimeInstaller(Runtimes store, Path etcApt, Path osRelease, Path cache) {
         this.store = store;
         this.etcApt = etcApt;
         this.osRelease = osRelease;
+        this.cache = cache;
     }
 
-    /** Installs into {@code store}, with the host's {@code /etc/apt} and {@code /etc/os-release}. */
+    /**
+     * Installs into {@code store}, with the host's {@code /etc/apt} and {@code /etc/os-release}, caching packages
+     * in {@code <root>/.cache/debs}.
+     */
     public static RuntimeInstaller into(Runtimes store) {
-        return new RuntimeInstaller(store, Path.of("/etc/apt"), Path.of("/etc/os-release"));
+        return new RuntimeInstaller(store, Path.of("/etc/apt"), Path.of("/etc/os-release"),
+                store.root().resolve(".cache").resolve("debs"));
+    }
+
+    /** The same installer with the downloaded packages kept in {@code dir} (an absolute path) instead. */
+    public RuntimeInstaller withCache(Path dir) {
+        if (!dir.isAbsolute()) {
+            throw new IllegalArgumentException("cache (" + dir + ") must be an absolute path");
+        }
+        return new RuntimeInstaller(store, etcApt, osRelease, dir);
     }
 
     /** The runtimes this installer can build. */
@@ -147,7 +161,6 @@ public final class RuntimeInstaller {
         if (!Files.isExecutable(mmdebstrap)) {
             throw new IOException("mmdebstrap is not installed (apt-get install mmdebstrap)");
         }
-        Path cache = store.root().resolve(".cache").resolve("debs");
         Files.createDirectories(cache);
         List<String> argv = new ArrayList<>(List.of("mmdebstrap", "--mode=root", "--variant=essential",
                 "--include=" + String.join(",", recipe.packages()),

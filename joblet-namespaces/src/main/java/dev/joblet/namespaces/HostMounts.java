@@ -42,6 +42,24 @@ public final class HostMounts {
         }
     }
 
+    /**
+     * Mounts an overlay on {@code merged}: {@code lower} read-only below, changes going to {@code upper} (with
+     * {@code work}, on the same filesystem as {@code upper}). Paths holding {@code , : \\} are refused.
+     */
+    public static void mountOverlay(Path lower, Path upper, Path work, Path merged) throws IOException {
+        for (Path p : new Path[] {lower, upper, work}) {
+            String t = p.toString();
+            if (t.indexOf(',') >= 0 || t.indexOf(':') >= 0 || t.indexOf('\\') >= 0) {
+                throw new IOException("overlay path " + t + " holds ',', ':' or '\\', which overlayfs options cannot carry");
+            }
+        }
+        String options = "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work;
+        if (Holder.SYS.mount("overlay", merged.toString(), "overlay", MS_NOSUID | MS_NODEV, options) != 0) {
+            int errno = Native.errno();
+            throw new IOException("mount overlay on " + merged + " (" + options + "): " + Native.describe(errno));
+        }
+    }
+
     /** Detaches whatever is mounted on {@code dir} (lazily, so open files do not block it). */
     public static void unmount(Path dir) throws IOException {
         if (Holder.SYS.umount2(dir.toString(), MNT_DETACH) != 0) {
