@@ -45,8 +45,8 @@ public final class RuntimeInstaller {
     private static final List<Recipe> RECIPES = List.of(
             new Recipe("python-3.11", "Python 3.11 from Debian packages (bash, coreutils, procps)", BASE,
                     "import sys; assert sys.version_info[:2] == (3, 11), sys.version"),
-            new Recipe("python-3.11-ml", "Python 3.11 with numpy, pandas and scikit-learn from Debian packages",
-                    concat(BASE, List.of("python3-numpy", "python3-pandas", "python3-sklearn")),
+            new Recipe("python-3.11-ml", "Python 3.11 with numpy, pandas, scikit-learn and pip from Debian packages",
+                    concat(BASE, List.of("python3-numpy", "python3-pandas", "python3-sklearn", "python3-pip")),
                     "import sys, numpy, pandas, sklearn; assert sys.version_info[:2] == (3, 11), sys.version"));
 
     /** What an install did. */
@@ -173,6 +173,8 @@ public final class RuntimeInstaller {
                 "--setup-hook=sync-in /cache /var/cache/apt/archives/",
                 "--customize-hook=sync-out /var/cache/apt/archives /cache",
                 "--customize-hook=rm -f \"$1\"/var/cache/apt/archives/*.deb",
+                // A job's changes go to its own writable layer, never to the runtime: let pip install there (PEP 668).
+                "--customize-hook=rm -f \"$1\"/usr/lib/python3*/EXTERNALLY-MANAGED",
                 suite, "/build/rootfs"));
         mirrors.forEach(m -> argv.add(m.toLine()));
         JobSpec.Builder b = Joblet.builder()

@@ -91,9 +91,13 @@ final class OptionValues {
 
     /**
      * {@code HOST:JOB}, {@code HOST:JOB:ro} or {@code HOST:JOB:rw}; read-only unless {@code :rw}. A relative
-     * HOST path is taken from the current directory.
+     * HOST path is taken from the current directory. A bare {@code NAME} is a named persistent volume at
+     * {@code /volumes/NAME}.
      */
     static Volume volume(String text) {
+        if (text.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            return Volume.named(text); // a named persistent volume at /volumes/NAME
+        }
         String[] parts = text.split(":", -1);
         if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
             throw new IllegalArgumentException("'" + text + "' is not HOST:JOB or HOST:JOB:rw, e.g. /data:/data:rw");

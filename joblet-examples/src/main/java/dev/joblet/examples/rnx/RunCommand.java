@@ -59,9 +59,14 @@ final class RunCommand implements Callable<Integer> {
             + "(the host's network, not isolated).")
     @Nullable String network;
 
-    @Option(names = "--volume", paramLabel = "HOST:JOB[:rw]", description = "Makes a host path visible in the job, "
-            + "read-only unless :rw. Repeatable.")
+    @Option(names = "--volume", paramLabel = "HOST:JOB[:rw]|NAME", description = "Makes a host path visible in the job, "
+            + "read-only unless :rw; a bare NAME is a persistent volume (created when missing) at /volumes/NAME. "
+            + "Repeatable.")
     List<String> volumes = new ArrayList<>();
+
+    @Option(names = "--writable-layer", paramLabel = "MB", description = "Gives the job a writable layer of this size "
+            + "over its (named) runtime, e.g. for pip install; the runtime on disk never changes.")
+    @Nullable String writableLayer;
 
     @Option(names = "--upload", paramLabel = "FILE[:PATH]", description = "Copies a host file into /work before the start "
             + "(at /work/PATH; default: its file name). Repeatable.")
@@ -133,6 +138,7 @@ final class RunCommand implements Callable<Integer> {
         for (String v : volumes) {
             set("--volume", v, x -> b.volume(OptionValues.volume(x)));
         }
+        set("--writable-layer", writableLayer, v -> b.writableLayer(OptionValues.memory(v)));
         for (String v : uploads) {
             set("--upload", v, x -> b.upload(OptionValues.upload(x, false)));
         }

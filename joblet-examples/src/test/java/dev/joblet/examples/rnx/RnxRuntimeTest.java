@@ -75,6 +75,22 @@ class RnxRuntimeTest {
     }
 
     @Test
+    @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root")
+    void aNamedVolumePersistsBetweenJobsAtVolumesName(@TempDir Path volumes) {
+        System.setProperty("joblet.volumes", volumes.toString());
+        try {
+            Captured write = rnx("job", "run", "--volume=results", "sh", "-c", "echo kept > /volumes/results/r.txt");
+            assertThat(write.status).as("%s", write).isZero();
+            assertThat(volumes.resolve("results/r.txt")).hasContent("kept");
+            Captured read = rnx("job", "run", "--volume=results", "cat", "/volumes/results/r.txt");
+            assertThat(read.out()).isEqualTo("kept\n");
+            assertThat(rnx("job", "run", "--volume=bad/name", "true").status).isEqualTo(2);
+        } finally {
+            System.clearProperty("joblet.volumes");
+        }
+    }
+
+    @Test
     @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "starts a job: needs root")
     void anUnknownRuntimeNamesTheInstalledOnes() throws Exception {
         fake("alpha", "name = alpha\n");
