@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A job on the python-3.11-ml runtime against the host runtime ({@code /bin/true}), and {@code python3 -c 'import
- * numpy'} in such a job against the host's own python3 run by ProcessBuilder. Needs root and the runtime installed
+ * numpy'} in such a job against ProcessBuilder running the host's own python3 (whatever numpy the host has) and
+ * chroot(8) into the runtime's tree (the same files, no sandbox: the like-for-like baseline). Needs root and the runtime installed
  * ({@code rnx runtime install python-3.11-ml}; {@code -jvmArgsAppend -Djoblet.runtimes=DIR} for another root):
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar RuntimeBenchmark</pre>
@@ -36,6 +37,8 @@ public class RuntimeBenchmark {
     private JobSpec hostTrue;
     private JobSpec mlTrue;
     private JobSpec mlNumpy;
+    private JobSpec mlNumpyNoCgroup;
+    private String mlRoot;
 
     @Setup
     public void setup() throws IOException {
@@ -44,9 +47,11 @@ public class RuntimeBenchmark {
                     + ": " + Runtimes.system().validate("python-3.11-ml"));
         }
         Runtime ml = Runtime.named("python-3.11-ml");
+        mlRoot = Runtimes.system().info("python-3.11-ml").orElseThrow().rootfs().toString();
         hostTrue = Joblet.builder().command("/bin/true").build();
         mlTrue = Joblet.builder().runtime(ml).command("/bin/true").build();
         mlNumpy = Joblet.builder().runtime(ml).command("python3", "-c", NUMPY).build();
+        mlNumpyNoCgroup = mlNumpy.toBuilder().pidsMax(0).build();
     }
 
     @Benchmark
@@ -68,8 +73,24 @@ public class RuntimeBenchmark {
         return rc;
     }
 
+    /** The same files as the job's, without a sandbox: chroot(8) into the runtime's tree. */
+    @Benchmark
+    public int numpyChrootIntoTheRuntime() throws IOException, InterruptedException {
+        int rc = new ProcessBuilder("chroot", mlRoot, "python3", "-c", NUMPY).start().waitFor();
+        if (rc != 0) {
+            throw new IllegalStateException("chroot python3 cannot import numpy (exit " + rc + ")");
+        }
+        return rc;
+    }
+
     @Benchmark
     public JobResult numpyInPythonMlJob() throws Exception {
         return StartBenchmark.run(mlNumpy);
+    }
+
+    /** Without a cgroup (no limits, pids limit off): shows what the cgroup attach costs on sporadic starts. */
+    @Benchmark
+    public JobResult numpyInPythonMlJobNoCgroup() throws Exception {
+        return StartBenchmark.run(mlNumpyNoCgroup);
     }
 }
