@@ -51,11 +51,14 @@ public final class Job implements AutoCloseable {
     private @Nullable EndReason stopReason;
     private @Nullable ScheduledFuture<?> timeoutTask;
     private @Nullable JobNetworking net; // set once, before the job is published
+    private final @Nullable Workspace workspace;
+    private @Nullable WritableLayer layer; // set once, before the job is published
 
-    private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup) {
+    private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable Workspace workspace) {
         this.id = id;
         this.spec = spec;
         this.cgroup = cgroup;
+        this.workspace = workspace;
         this.startedAt = Instant.now();
         int cap = (int) spec.outputBuffer().bytes();
         this.stdout = new OutputBuffer(cap);
@@ -67,21 +70,67 @@ public final class Job implements AutoCloseable {
         String id = UUID.randomUUID().toString();
         String shortId = id.substring(0, 8);
         Host.requireLaunchable(spec);
-        List<dev.joblet.namespaces.MountOp> mounts = RootPlan.of(spec);
-        JobCgroup cgroup = Host.createCgroup(shortId, id, spec);
-        Job job = new Job(id, spec, cgroup);
+        Runtimes.Resolved resolved = spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime());
+        Workspace workspace = null;
+        if (spec.retainsWorkspace()) {
+            try {
+                workspace = Workspace.create(id, spec.workspaceSize(), spec.uploads(), spec.security().uid(),
+                        spec.security().gid());
+            } catch (IOException e) {
+                throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
+                        + e.getMessage(), "workspace", null, false, e);
+            }
+        }
+        Job job;
+        List<dev.joblet.namespaces.MountOp> mounts;
+        WritableLayer layer = null;
         try {
-            job.net = JobNetworking.prepare(spec, id, job.hostname());
-        } catch (JobStartException e) {
-            job.removeCgroup();
+            Runtimes.Resolved root = resolved;
+            if (resolved != null && spec.writableLayer().isPresent()) {
+                try {
+                    layer = WritableLayer.create(id, resolved.rootfs(), spec.writableLayer().get());
+                } catch (IOException e) {
+                    throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
+                            + "writable layer: " + e.getMessage(), "writable layer", null, false, e);
+                }
+                root = new Runtimes.Resolved(layer.merged(), resolved.manifest());
+            }
+            mounts = RootPlan.of(spec, root, workspace == null ? null : workspace.directory());
+            job = new Job(id, spec, Host.createCgroup(shortId, id, spec), workspace);
+            job.layer = layer;
+        } catch (JobStartException | RuntimeException e) {
+            if (workspace != null) {
+                workspace.close();
+            }
+            if (layer != null) {
+                layer.close();
+            }
             throw e;
         }
         try {
-            LaunchRequest request = job.request(JobNetworking.withHosts(mounts, job.net));
+            job.net = JobNetworking.prepare(spec, id, job.hostname());
+        } catch (JobStartException | RuntimeException e) {
+            job.removeCgroup();
+            if (workspace != null) {
+                workspace.close();
+            }
+            if (layer != null) {
+                layer.close();
+            }
+            throw e;
+        }
+        try {
+            LaunchRequest request = job.request(JobNetworking.withHosts(mounts, job.net), resolved);
             job.process = Launcher.system().launch(request, job.new Output());
         } catch (IOException | RuntimeException e) {
             job.removeCgroup();
             job.releaseNetwork();
+            if (workspace != null) {
+                workspace.close();
+            }
+            if (layer != null) {
+                layer.close();
+            }
             throw job.startFailure(e);
         }
         LaunchedProcess p = job.process;
@@ -96,9 +145,14 @@ public final class Job implements AutoCloseable {
         return job;
     }
 
-    private LaunchRequest request(List<dev.joblet.namespaces.MountOp> mounts) throws IOException {
+    private LaunchRequest request(List<dev.joblet.namespaces.MountOp> mounts, Runtimes.@Nullable Resolved resolved)
+            throws IOException {
         List<String> env = new ArrayList<>();
-        Map<String, String> vars = spec.env();
+        Map<String, String> vars = new java.util.LinkedHashMap<>();
+        if (resolved != null && resolved.manifest() != null) {
+            vars.putAll(resolved.manifest().env()); // the runtime's defaults; the spec's own variables win
+        }
+        vars.putAll(spec.env());
         if (!vars.containsKey("PATH")) {
             env.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         }
@@ -164,6 +218,13 @@ public final class Job implements AutoCloseable {
         }
         removeCgroup();
         releaseNetwork();
+        if (workspace != null) {
+            workspace.jobEnded();
+        }
+        WritableLayer l = layer;
+        if (l != null) {
+            l.close(); // nothing of the job uses it any more
+        }
         Instant end = Instant.now();
         JobResult r;
         if (status == null) {
@@ -268,6 +329,14 @@ public final class Job implements AutoCloseable {
 
     public Instant startedAt() {
         return startedAt;
+    }
+
+    /**
+     * The job's /work, when the spec {@linkplain JobSpec#retainsWorkspace() retains it}: readable once the job has
+     * ended, until {@link #close()}.
+     */
+    public Optional<Workspace> workspace() {
+        return Optional.ofNullable(workspace);
     }
 
     public LogStream stdout() {
@@ -376,6 +445,9 @@ public final class Job implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             log.warn("job {} did not end within 30 s of SIGKILL", id);
+        }
+        if (workspace != null) {
+            workspace.close();
         }
     }
 

@@ -49,6 +49,9 @@ public final class JobSpec {
     private final MemorySize tmpSize;
     private final MemorySize outputBuffer;
     private final Security security;
+    private final List<Upload> uploads;
+    private final boolean retainWorkspace;
+    private final @Nullable MemorySize writableLayer;
 
     private JobSpec(Builder b) {
         if (b.command.isEmpty()) {
@@ -89,6 +92,21 @@ public final class JobSpec {
             // job inside its own user namespace does not have.
             throw new IllegalArgumentException("network (" + network.name() + ") cannot be combined with"
                     + " rootInUserNamespace(): a private network's namespace belongs to the host's user namespace");
+        }
+        this.uploads = List.copyOf(b.uploads);
+        this.retainWorkspace = b.retainWorkspace;
+        this.writableLayer = b.writableLayer;
+        if (writableLayer != null && runtime.isHost()) {
+            throw new IllegalArgumentException("writableLayer (" + writableLayer + ") needs a named or directory runtime, "
+                    + "not the host's");
+        }
+        long needed = 0;
+        for (Upload u : uploads) {
+            needed += u.check();
+        }
+        if (needed > workspaceSize.bytes()) {
+            throw new IllegalArgumentException("uploads (" + MemorySize.ofBytes(needed) + ") exceed workspaceSize ("
+                    + workspaceSize + ")");
         }
     }
 
@@ -203,6 +221,21 @@ public final class JobSpec {
         return security;
     }
 
+    /** Files copied into /work before the job starts. */
+    public List<Upload> uploads() {
+        return uploads;
+    }
+
+    /** Whether /work is kept on the host, readable through {@link Job#workspace()} after the end (uploads imply it). */
+    public boolean retainsWorkspace() {
+        return retainWorkspace || !uploads.isEmpty();
+    }
+
+    /** The size of the writable layer over the runtime, when the job has one. */
+    public Optional<MemorySize> writableLayer() {
+        return Optional.ofNullable(writableLayer);
+    }
+
     /** True when the spec asks for any cgroup limit (the pids limit counts: it is on by default). */
     boolean needsCgroup() {
         return cpuPercent > 0 || memory != null || cpus != null || pidsMax > 0 || ioBps > 0 || cpuWeight > 0
@@ -243,6 +276,9 @@ public final class JobSpec {
         private MemorySize tmpSize = MemorySize.ofMegabytes(64);
         private MemorySize outputBuffer = MemorySize.ofMegabytes(4);
         private Security.Builder security = Security.DEFAULTS.toBuilder();
+        private final List<Upload> uploads = new ArrayList<>();
+        private boolean retainWorkspace;
+        private @Nullable MemorySize writableLayer;
 
         Builder() {}
 
@@ -270,6 +306,9 @@ public final class JobSpec {
             tmpSize = s.tmpSize;
             outputBuffer = s.outputBuffer;
             security = s.security.toBuilder();
+            uploads.addAll(s.uploads);
+            retainWorkspace = s.retainWorkspace;
+            writableLayer = s.writableLayer;
         }
 
         /** The program and its arguments; the program is looked up in the job's PATH inside the runtime. */
@@ -552,6 +591,15 @@ public final class JobSpec {
         }
 
         /**
+         * Copies a file, a directory or bytes into /work before the start. {@link #build()} checks the sources
+         * (links pointing out are rejected) and that they fit in {@link #workspaceSize}.
+         */
+        public Builder upload(Upload upload) {
+            uploads.add(Objects.requireNonNull(upload, "upload"));
+            return this;
+        }
+
+        /**
          * Whether /proc is hardened (default true): kcore, keys, timer_list, sysrq-trigger, kallsyms and similar
          * are masked, acpi and scsi hidden, /proc/sys, bus, fs and irq read-only.
          */
@@ -563,6 +611,28 @@ public final class JobSpec {
         /** A resource limit (defaults: NOFILE 1024/4096, CORE 0/0); {@link ResourceLimit#UNLIMITED} for none. */
         public Builder rlimit(ResourceLimit resource, long soft, long hard) {
             security.rlimit(resource, soft, hard);
+            return this;
+        }
+
+        /**
+         * Keeps /work on the host so that {@link Job#workspace()} can read it after the end, until the job is
+         * closed. Uploads imply it.
+         */
+        public Builder retainWorkspace(boolean value) {
+            retainWorkspace = value;
+            return this;
+        }
+
+        /**
+         * Gives the job a writable layer over its (named or directory) runtime: it may change any file of its root
+         * (e.g. {@code pip install}), up to {@code size}; the changes go with the job and the runtime on disk never
+         * changes.
+         */
+        public Builder writableLayer(MemorySize size) {
+            if (size.bytes() <= 0) {
+                throw new IllegalArgumentException("writableLayer (" + size + ") must be positive");
+            }
+            writableLayer = size;
             return this;
         }
 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /** The mount plan of a job's root: its runtime read-only, then /proc, /dev, /tmp, /work and volumes. */
 final class RootPlan {
@@ -29,6 +30,15 @@ final class RootPlan {
     private RootPlan() {}
 
     static List<MountOp> of(JobSpec spec) throws JobStartException {
+        return of(spec, spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime()), null);
+    }
+
+    /**
+     * The plan for a job whose runtime resolved to {@code resolved} (null for the host) and whose workspace is
+     * the host directory {@code workspace} (null for a fresh tmpfs).
+     */
+    static List<MountOp> of(JobSpec spec, Runtimes.@Nullable Resolved resolved, @Nullable Path workspace)
+            throws JobStartException {
         List<MountOp> ops = new ArrayList<>();
         Runtime runtime = spec.runtime();
         if (runtime.isHost()) {
@@ -40,15 +50,25 @@ final class RootPlan {
                 ops.add(MountOp.optionalBind(f, f));
             }
         } else {
-            ops.addAll(directoryRuntime(runtime));
+            if (resolved == null) {
+                throw new IllegalArgumentException("runtime " + runtime + " was not resolved");
+            }
+            ops.addAll(directoryRuntime(runtime, resolved.rootfs(), spec.writableLayer().isEmpty()));
         }
         ops.add(MountOp.proc("/proc"));
         ops.add(MountOp.dev("/dev"));
         ops.add(MountOp.tmpfs("/tmp", "mode=1777,size=" + spec.tmpSize().bytes()));
         // The workspace belongs to the job's user: it stays writable after the privilege drop.
-        ops.add(MountOp.tmpfs("/work", "mode=0755,size=" + spec.workspaceSize().bytes() + ",uid=" + spec.security().uid()
-                + ",gid=" + spec.security().gid()));
-        for (Volume v : spec.volumes()) {
+        ops.add(workspace == null
+                ? MountOp.tmpfs("/work", "mode=0755,size=" + spec.workspaceSize().bytes() + ",uid=" + spec.security().uid()
+                        + ",gid=" + spec.security().gid())
+                : MountOp.bind(workspace.toString(), "/work", false));
+        List<Volume> volumes = new ArrayList<>();
+        if (resolved != null && resolved.manifest() != null) {
+            volumes.addAll(resolved.manifest().mounts());
+        }
+        volumes.addAll(spec.volumes());
+        for (Volume v : volumes) {
             if (!Files.exists(v.source(), LinkOption.NOFOLLOW_LINKS)) {
                 throw new JobStartException("volume source " + v.source() + " does not exist", "volume " + v.source(), "ENOENT",
                         false, null);
@@ -58,19 +78,14 @@ final class RootPlan {
         return ops;
     }
 
-    private static List<MountOp> directoryRuntime(Runtime runtime) throws JobStartException {
-        Path root = runtime.resolveDirectory();
-        if (root == null || !Files.isDirectory(root)) {
-            throw new JobStartException("runtime " + runtime.name() + " is not installed: no directory " + root
-                    + " (named runtimes live under " + Runtime.runtimesRoot() + "; use Runtime.host() for the host's system)",
-                    "runtime " + runtime.name(), "ENOENT", false, null);
-        }
+    /** Each top-level entry of the tree read-only; the helper recreates top-level links as links. */
+    private static List<MountOp> directoryRuntime(Runtime runtime, Path root, boolean readOnly) throws JobStartException {
         List<MountOp> ops = new ArrayList<>();
         try (Stream<Path> entries = Files.list(root)) {
             for (Path p : (Iterable<Path>) entries.sorted()::iterator) {
                 String name = p.getFileName().toString();
                 if (!OURS.contains(name)) {
-                    ops.add(MountOp.bind(p.toString(), "/" + name, true));
+                    ops.add(MountOp.bind(p.toString(), "/" + name, readOnly));
                 }
             }
         } catch (IOException e) {

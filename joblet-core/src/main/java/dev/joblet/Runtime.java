@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #host()}: the host's system directories (/usr, /bin, /lib*, /sbin and the parts of /etc
  *       programs need), read-only; nothing else of the host.
  *   <li>{@link #directory(Path)}: a prepared root tree; each of its top-level entries is bound read-only.
- *   <li>{@link #named(String)}: a directory of that name under the runtimes root
- *       ({@code /var/lib/joblet/runtimes}, or the system property {@code joblet.runtimes}).
+ *   <li>{@link #named(String)}: a directory of that name under the {@linkplain #runtimesRoot() runtimes root},
+ *       holding a {@link RuntimeManifest} and the tree in {@code rootfs/} (see {@link Runtimes}).
  * </ul>
  */
 public final class Runtime {
@@ -53,9 +53,26 @@ public final class Runtime {
         return new Runtime(root.toString(), root.normalize());
     }
 
-    /** The runtimes root that {@link #named} resolves against. */
+    /**
+     * The runtimes root that {@link #named} resolves against: the system property {@code joblet.runtimes}, else the
+     * environment variable {@code JOBLET_RUNTIMES}, else {@code /var/lib/joblet/runtimes} for root and
+     * {@code $XDG_DATA_HOME/joblet/runtimes} (default {@code ~/.local/share/joblet/runtimes}) for other users.
+     */
     public static Path runtimesRoot() {
-        return Path.of(System.getProperty("joblet.runtimes", "/var/lib/joblet/runtimes"));
+        String configured = System.getProperty("joblet.runtimes");
+        if (configured == null || configured.isEmpty()) {
+            configured = System.getenv("JOBLET_RUNTIMES");
+        }
+        if (configured != null && !configured.isEmpty()) {
+            return Path.of(configured).toAbsolutePath();
+        }
+        if (dev.joblet.internal.HostFacts.euid() == 0) {
+            return Path.of("/var/lib/joblet/runtimes");
+        }
+        String data = System.getenv("XDG_DATA_HOME");
+        Path base = data != null && data.startsWith("/") ? Path.of(data)
+                : Path.of(System.getProperty("user.home"), ".local", "share");
+        return base.resolve("joblet").resolve("runtimes");
     }
 
     public String name() {

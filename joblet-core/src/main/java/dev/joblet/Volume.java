@@ -1,6 +1,10 @@
 package dev.joblet;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /**
  * A host directory or file made visible inside a job. Read-only unless asked. Immutable.
@@ -10,6 +14,38 @@ import java.nio.file.Path;
  * @param writable whether the job may write to it
  */
 public record Volume(Path source, String target, boolean writable) {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    /**
+     * A named persistent volume: the directory {@code <volumes root>/<name>} (created when missing), writable, at
+     * {@code /volumes/<name>}. The volumes root is the system property {@code joblet.volumes}, else
+     * {@code JOBLET_VOLUMES}, else {@code volumes} next to the {@linkplain Runtime#runtimesRoot() runtimes root}.
+     */
+    public static Volume named(String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("volume name (" + name + ") must be letters, digits, '.', '_' or '-'");
+        }
+        Path dir = volumesRoot().resolve(name);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the volume " + dir + ": " + e.getMessage(), e);
+        }
+        return new Volume(dir, "/volumes/" + name, true);
+    }
+
+    /** Where {@link #named} volumes live. */
+    public static Path volumesRoot() {
+        String configured = System.getProperty("joblet.volumes");
+        if (configured == null || configured.isEmpty()) {
+            configured = System.getenv("JOBLET_VOLUMES");
+        }
+        if (configured != null && !configured.isEmpty()) {
+            return Path.of(configured).toAbsolutePath();
+        }
+        return Runtime.runtimesRoot().resolveSibling("volumes");
+    }
+
     public Volume {
         if (!source.isAbsolute()) {
             throw new IllegalArgumentException("volume source (" + source + ") must be an absolute path");

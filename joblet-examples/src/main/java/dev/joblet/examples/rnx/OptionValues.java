@@ -2,6 +2,7 @@ package dev.joblet.examples.rnx;
 
 import dev.joblet.MemorySize;
 import dev.joblet.Network;
+import dev.joblet.Upload;
 import dev.joblet.Volume;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,9 +92,13 @@ final class OptionValues {
 
     /**
      * {@code HOST:JOB}, {@code HOST:JOB:ro} or {@code HOST:JOB:rw}; read-only unless {@code :rw}. A relative
-     * HOST path is taken from the current directory.
+     * HOST path is taken from the current directory. A bare {@code NAME} is a named persistent volume at
+     * {@code /volumes/NAME}.
      */
     static Volume volume(String text) {
+        if (text.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            return Volume.named(text); // a named persistent volume at /volumes/NAME
+        }
         String[] parts = text.split(":", -1);
         if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
             throw new IllegalArgumentException("'" + text + "' is not HOST:JOB or HOST:JOB:rw, e.g. /data:/data:rw");
@@ -129,5 +134,27 @@ final class OptionValues {
                     + " is not set in rnx's environment to pass on");
         }
         return new SimpleImmutableEntry<>(name, value);
+    }
+
+    /**
+     * {@code --upload=FILE[:PATH]} (PATH defaults to the file's name) and {@code --upload-dir=DIR[:PATH]} (PATH
+     * defaults to /work itself). A relative host path is taken from the current directory.
+     */
+    static Upload upload(String text, boolean directory) {
+        int colon = text.lastIndexOf(':');
+        String host = colon > 0 ? text.substring(0, colon) : text;
+        String target = colon > 0 ? text.substring(colon + 1) : null;
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("(" + text + ") must name a host path");
+        }
+        Path source = Path.of(host).toAbsolutePath().normalize();
+        if (directory) {
+            return Upload.directory(source, target == null ? "." : target);
+        }
+        Path name = source.getFileName();
+        if (target == null && name == null) {
+            throw new IllegalArgumentException("(" + text + ") must name a file");
+        }
+        return Upload.file(source, target == null ? String.valueOf(name) : target);
     }
 }

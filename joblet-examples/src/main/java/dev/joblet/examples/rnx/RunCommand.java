@@ -59,9 +59,22 @@ final class RunCommand implements Callable<Integer> {
             + "(the host's network, not isolated).")
     @Nullable String network;
 
-    @Option(names = "--volume", paramLabel = "HOST:JOB[:rw]", description = "Makes a host path visible in the job, "
-            + "read-only unless :rw. Repeatable.")
+    @Option(names = "--volume", paramLabel = "HOST:JOB[:rw]|NAME", description = "Makes a host path visible in the job, "
+            + "read-only unless :rw; a bare NAME is a persistent volume (created when missing) at /volumes/NAME. "
+            + "Repeatable.")
     List<String> volumes = new ArrayList<>();
+
+    @Option(names = "--writable-layer", paramLabel = "MB", description = "Gives the job a writable layer of this size "
+            + "over its (named) runtime, e.g. for pip install; the runtime on disk never changes.")
+    @Nullable String writableLayer;
+
+    @Option(names = "--upload", paramLabel = "FILE[:PATH]", description = "Copies a host file into /work before the start "
+            + "(at /work/PATH; default: its file name). Repeatable.")
+    List<String> uploads = new ArrayList<>();
+
+    @Option(names = "--upload-dir", paramLabel = "DIR[:PATH]", description = "Copies a host directory's contents into "
+            + "/work (or /work/PATH) before the start; links pointing out of it are refused. Repeatable.")
+    List<String> uploadDirs = new ArrayList<>();
 
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Sets a variable in the job; a bare NAME "
             + "passes rnx's own. Repeatable. The job never inherits rnx's environment otherwise.")
@@ -135,6 +148,13 @@ final class RunCommand implements Callable<Integer> {
         for (String v : volumes) {
             set("--volume", v, x -> b.volume(OptionValues.volume(x)));
         }
+        set("--writable-layer", writableLayer, v -> b.writableLayer(OptionValues.memory(v)));
+        for (String v : uploads) {
+            set("--upload", v, x -> b.upload(OptionValues.upload(x, false)));
+        }
+        for (String v : uploadDirs) {
+            set("--upload-dir", v, x -> b.upload(OptionValues.upload(x, true)));
+        }
         for (String v : env) {
             set("--env", v, x -> put(b, OptionValues.variable(x, false, System::getenv)));
         }
@@ -150,7 +170,11 @@ final class RunCommand implements Callable<Integer> {
         set("--workdir", workdir, b::workdir);
         set("--hostname", hostname, b::hostname);
         set("--pids-max", pidsMax, b::pidsMax);
-        return b.build();
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), String.valueOf(e.getMessage()), e, null, "");
+        }
     }
 
     private static void put(JobSpec.Builder b, Map.Entry<String, String> variable) {
