@@ -70,7 +70,11 @@ public final class Sandbox {
     /** Opens a session that closes itself when no call was made for {@code idle}. */
     public SandboxSession openSession(Duration idle) throws IOException {
         requirePositive("idleTimeout", idle);
-        return new SandboxSession(this, Workspace.create(sessionRoot), idle);
+        dev.joblet.Security sec = template.security();
+        // The host ids the job's files belong to: its own uid, or the host ids its user namespace maps root to.
+        int uid = sec.rootInUserNamespace() ? sec.hostUid() : sec.uid();
+        int gid = sec.rootInUserNamespace() ? sec.hostGid() : sec.gid();
+        return new SandboxSession(this, Workspace.create(sessionRoot, uid, gid), idle);
     }
 
     JobSpec specFor(Language language, String code, @org.jspecify.annotations.Nullable Workspace workspace) {

@@ -25,16 +25,32 @@ import java.nio.file.attribute.PosixFilePermissions;
 final class Workspace {
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
     private final Path dir;
+    /** The job's user on the host: the directory and everything put into it belong to it, so jobs can write. */
+    private final int uid;
+    private final int gid;
 
-    private Workspace(Path dir) {
+    private Workspace(Path dir, int uid, int gid) {
         this.dir = dir;
+        this.uid = uid;
+        this.gid = gid;
     }
 
-    static Workspace create(Path root) throws IOException {
+    static Workspace create(Path root, int uid, int gid) throws IOException {
         Files.createDirectories(root);
         Path dir = Files.createTempDirectory(root, "joblet-session-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        return new Workspace(dir);
+        Workspace w = new Workspace(dir, uid, gid);
+        w.chown(dir);
+        return w;
+    }
+
+    /** Gives p (never a link target) to the job's user. */
+    private void chown(Path p) throws IOException {
+        java.nio.file.attribute.UserPrincipalLookupService lookup = p.getFileSystem().getUserPrincipalLookupService();
+        java.nio.file.attribute.PosixFileAttributeView view =
+                Files.getFileAttributeView(p, java.nio.file.attribute.PosixFileAttributeView.class, NOFOLLOW);
+        view.setOwner(lookup.lookupPrincipalByName(Integer.toString(uid)));
+        view.setGroup(lookup.lookupPrincipalByGroupName(Integer.toString(gid)));
     }
 
     Volume volume() {
@@ -84,13 +100,21 @@ final class Workspace {
         refuseLinks(path, p);
         Path parent = p.getParent();
         if (parent != null && !parent.equals(dir)) {
+            Path missing = parent;
+            while (!missing.getParent().equals(dir) && !Files.exists(missing.getParent(), NOFOLLOW)) {
+                missing = missing.getParent();
+            }
             Files.createDirectories(parent);
             refuseLinks(path, p);
+            for (Path d = parent; d.startsWith(missing); d = d.getParent()) {
+                chown(d); // the directories put() made
+            }
         }
         try (OutputStream out = Files.newOutputStream(p, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             out.write(data);
         }
+        chown(p);
     }
 
     byte[] get(String path, long maxBytes) throws IOException {
