@@ -5,6 +5,7 @@ import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.internal.ChunkLog;
 import dev.joblet.internal.Events;
 import dev.joblet.internal.LogDelivery;
+import dev.joblet.internal.LogSpill;
 import dev.joblet.internal.OutputBuffer;
 import dev.joblet.namespaces.ExitStatus;
 import dev.joblet.namespaces.LaunchException;
@@ -51,7 +52,7 @@ public final class Job implements AutoCloseable {
     private @Nullable EndReason stopReason;
     private @Nullable ScheduledFuture<?> timeoutTask;
 
-    private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup) {
+    private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable LogSpill spill) {
         this.id = id;
         this.spec = spec;
         this.cgroup = cgroup;
@@ -59,7 +60,7 @@ public final class Job implements AutoCloseable {
         int cap = (int) spec.outputBuffer().bytes();
         this.stdout = new OutputBuffer(cap);
         this.stderr = new OutputBuffer(cap);
-        this.logs = new ChunkLog(id.substring(0, 8), 2L * cap, LogDelivery.executor());
+        this.logs = new ChunkLog(id.substring(0, 8), 2L * cap, LogDelivery.executor(), spill);
     }
 
     static Job start(JobSpec spec) throws JobletException {
@@ -67,13 +68,29 @@ public final class Job implements AutoCloseable {
         String shortId = id.substring(0, 8);
         Host.requireRoot();
         List<dev.joblet.namespaces.MountOp> mounts = RootPlan.of(spec);
-        JobCgroup cgroup = Host.createCgroup(shortId, id, spec);
-        Job job = new Job(id, spec, cgroup);
+        LogSpill spill = null;
+        if (spec.logSpill().isPresent()) {
+            try {
+                spill = LogSpill.create(spec.logSpill().get(), id);
+            } catch (IOException e) {
+                throw new JobStartException("cannot start job " + shortId + ": cannot create its log spill in "
+                        + spec.logSpill().get() + ": " + e, "logSpill", null, false, e);
+            }
+        }
+        JobCgroup cgroup;
+        try {
+            cgroup = Host.createCgroup(shortId, id, spec);
+        } catch (JobletException | RuntimeException e) {
+            closeQuietly(spill);
+            throw e;
+        }
+        Job job = new Job(id, spec, cgroup, spill);
         try {
             LaunchRequest request = job.request(mounts);
             job.process = Launcher.system().launch(request, job.new Output());
         } catch (IOException | RuntimeException e) {
             job.removeCgroup();
+            closeQuietly(spill);
             throw job.startFailure(e);
         }
         LaunchedProcess p = job.process;
@@ -86,6 +103,16 @@ public final class Job implements AutoCloseable {
         });
         log.debug("job {} started: pid {}", shortId, p.pid());
         return job;
+    }
+
+    private static void closeQuietly(@Nullable LogSpill spill) {
+        if (spill != null) {
+            try {
+                spill.close();
+            } catch (IOException e) {
+                log.warn("cannot remove log spill {}: {}", spill.directory(), e.getMessage());
+            }
+        }
     }
 
     private LaunchRequest request(List<dev.joblet.namespaces.MountOp> mounts) throws IOException {
@@ -338,6 +365,11 @@ public final class Job implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             log.warn("job {} did not end within 30 s of SIGKILL", id);
+        }
+        try {
+            logs.closeSpill();
+        } catch (IOException e) {
+            log.warn("job {}: cannot remove its log spill: {}", id, e.getMessage());
         }
     }
 

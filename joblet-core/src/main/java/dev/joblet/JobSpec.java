@@ -47,6 +47,7 @@ public final class JobSpec {
     private final MemorySize workspaceSize;
     private final MemorySize tmpSize;
     private final MemorySize outputBuffer;
+    private final @Nullable Path logSpill;
 
     private JobSpec(Builder b) {
         if (b.command.isEmpty()) {
@@ -76,6 +77,7 @@ public final class JobSpec {
         this.workspaceSize = b.workspaceSize;
         this.tmpSize = b.tmpSize;
         this.outputBuffer = b.outputBuffer;
+        this.logSpill = b.logSpill;
     }
 
     /** Starts a new job from this spec; see {@link Builder#start()}. */
@@ -179,6 +181,11 @@ public final class JobSpec {
         return outputBuffer;
     }
 
+    /** Where the job's whole log is spilled (in a per-job directory below it), if asked; see {@link Builder#logSpill}. */
+    public Optional<Path> logSpill() {
+        return Optional.ofNullable(logSpill);
+    }
+
     /** True when the spec asks for any cgroup limit (the pids limit counts: it is on by default). */
     boolean needsCgroup() {
         return cpuPercent > 0 || memory != null || cpus != null || pidsMax > 0 || ioBps > 0 || cpuWeight > 0
@@ -217,6 +224,7 @@ public final class JobSpec {
         private MemorySize workspaceSize = MemorySize.ofMegabytes(256);
         private MemorySize tmpSize = MemorySize.ofMegabytes(64);
         private MemorySize outputBuffer = MemorySize.ofMegabytes(4);
+        private @Nullable Path logSpill;
 
         Builder() {}
 
@@ -242,6 +250,7 @@ public final class JobSpec {
             workspaceSize = s.workspaceSize;
             tmpSize = s.tmpSize;
             outputBuffer = s.outputBuffer;
+            logSpill = s.logSpill;
         }
 
         /** The program and its arguments; the program is looked up in the job's PATH inside the runtime. */
@@ -458,6 +467,19 @@ public final class JobSpec {
                 throw new IllegalArgumentException("outputBuffer (" + size + ") must be between 4 KiB and 1 GiB");
             }
             outputBuffer = size;
+            return this;
+        }
+
+        /**
+         * Also writes the job's whole log to disk, in a private directory {@code parent/joblet-<id>} (mode 0700)
+         * that {@link Job#close()} deletes: subscribers from any offset, 0 included, then get every byte (from
+         * the file once memory no longer holds it) and never a gap. The directory's filesystem bounds it.
+         */
+        public Builder logSpill(Path parent) {
+            if (!parent.isAbsolute()) {
+                throw new IllegalArgumentException("logSpill (" + parent + ") must be an absolute path");
+            }
+            logSpill = parent;
             return this;
         }
 
