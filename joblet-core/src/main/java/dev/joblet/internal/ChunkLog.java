@@ -122,7 +122,7 @@ public final class ChunkLog implements JobLog {
     private void fanOut() {
         fanOutPending.set(false); // before reading: a later append submits another fan-out
         for (LogSubscription s : subscribers) {
-            s.signal();
+            s.signalInline(); // one pool hop per wake-up, not two; a drain yields after a batch
         }
     }
 
