@@ -5,6 +5,7 @@ import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.internal.ChunkLog;
 import dev.joblet.internal.Events;
 import dev.joblet.internal.LogDelivery;
+import dev.joblet.internal.LogSpill;
 import dev.joblet.internal.OutputBuffer;
 import dev.joblet.namespaces.ExitStatus;
 import dev.joblet.namespaces.LaunchException;
@@ -54,7 +55,8 @@ public final class Job implements AutoCloseable {
     private final @Nullable Workspace workspace;
     private @Nullable WritableLayer layer; // set once, before the job is published
 
-    private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable Workspace workspace) {
+    private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable Workspace workspace,
+            @Nullable LogSpill spill) {
         this.id = id;
         this.spec = spec;
         this.cgroup = cgroup;
@@ -63,7 +65,7 @@ public final class Job implements AutoCloseable {
         int cap = (int) spec.outputBuffer().bytes();
         this.stdout = new OutputBuffer(cap);
         this.stderr = new OutputBuffer(cap);
-        this.logs = new ChunkLog(id.substring(0, 8), 2L * cap, LogDelivery.executor());
+        this.logs = new ChunkLog(id.substring(0, 8), 2L * cap, LogDelivery.executor(), spill);
     }
 
     static Job start(JobSpec spec) throws JobletException {
@@ -71,12 +73,22 @@ public final class Job implements AutoCloseable {
         String shortId = id.substring(0, 8);
         Host.requireLaunchable(spec);
         Runtimes.Resolved resolved = spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime());
+        LogSpill spill = null;
+        if (spec.logSpill().isPresent()) {
+            try {
+                spill = LogSpill.create(spec.logSpill().get(), id);
+            } catch (IOException e) {
+                throw new JobStartException("cannot start job " + shortId + ": cannot create its log spill in "
+                        + spec.logSpill().get() + ": " + e, "logSpill", null, false, e);
+            }
+        }
         Workspace workspace = null;
         if (spec.retainsWorkspace()) {
             try {
                 workspace = Workspace.create(id, spec.workspaceSize(), spec.uploads(), spec.security().uid(),
                         spec.security().gid());
             } catch (IOException e) {
+                closeQuietly(spill);
                 throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
                         + e.getMessage(), "workspace", null, false, e);
             }
@@ -96,9 +108,10 @@ public final class Job implements AutoCloseable {
                 root = new Runtimes.Resolved(layer.merged(), resolved.manifest());
             }
             mounts = RootPlan.of(spec, root, workspace == null ? null : workspace.directory());
-            job = new Job(id, spec, Host.createCgroup(shortId, id, spec), workspace);
+            job = new Job(id, spec, Host.createCgroup(shortId, id, spec), workspace, spill);
             job.layer = layer;
         } catch (JobStartException | RuntimeException e) {
+            closeQuietly(spill);
             if (workspace != null) {
                 workspace.close();
             }
@@ -111,6 +124,7 @@ public final class Job implements AutoCloseable {
             job.net = JobNetworking.prepare(spec, id, job.hostname());
         } catch (JobStartException | RuntimeException e) {
             job.removeCgroup();
+            closeQuietly(spill);
             if (workspace != null) {
                 workspace.close();
             }
@@ -131,6 +145,7 @@ public final class Job implements AutoCloseable {
             if (layer != null) {
                 layer.close();
             }
+            closeQuietly(spill);
             throw job.startFailure(e);
         }
         LaunchedProcess p = job.process;
@@ -143,6 +158,16 @@ public final class Job implements AutoCloseable {
         });
         log.debug("job {} started: pid {}", shortId, p.pid());
         return job;
+    }
+
+    private static void closeQuietly(@Nullable LogSpill spill) {
+        if (spill != null) {
+            try {
+                spill.close();
+            } catch (IOException e) {
+                log.warn("cannot remove log spill {}: {}", spill.directory(), e.getMessage());
+            }
+        }
     }
 
     private LaunchRequest request(List<dev.joblet.namespaces.MountOp> mounts, Runtimes.@Nullable Resolved resolved)
@@ -448,6 +473,11 @@ public final class Job implements AutoCloseable {
         }
         if (workspace != null) {
             workspace.close();
+        }
+        try {
+            logs.closeSpill();
+        } catch (IOException e) {
+            log.warn("job {}: cannot remove its log spill: {}", id, e.getMessage());
         }
     }
 

@@ -52,6 +52,7 @@ public final class JobSpec {
     private final List<Upload> uploads;
     private final boolean retainWorkspace;
     private final @Nullable MemorySize writableLayer;
+    private final @Nullable Path logSpill;
 
     private JobSpec(Builder b) {
         if (b.command.isEmpty()) {
@@ -108,6 +109,7 @@ public final class JobSpec {
             throw new IllegalArgumentException("uploads (" + MemorySize.ofBytes(needed) + ") exceed workspaceSize ("
                     + workspaceSize + ")");
         }
+        this.logSpill = b.logSpill;
     }
 
     /** Starts a new job from this spec; see {@link Builder#start()}. */
@@ -236,6 +238,11 @@ public final class JobSpec {
         return Optional.ofNullable(writableLayer);
     }
 
+    /** Where the job's whole log is spilled (in a per-job directory below it), if asked; see {@link Builder#logSpill}. */
+    public Optional<Path> logSpill() {
+        return Optional.ofNullable(logSpill);
+    }
+
     /** True when the spec asks for any cgroup limit (the pids limit counts: it is on by default). */
     boolean needsCgroup() {
         return cpuPercent > 0 || memory != null || cpus != null || pidsMax > 0 || ioBps > 0 || cpuWeight > 0
@@ -279,6 +286,7 @@ public final class JobSpec {
         private final List<Upload> uploads = new ArrayList<>();
         private boolean retainWorkspace;
         private @Nullable MemorySize writableLayer;
+        private @Nullable Path logSpill;
 
         Builder() {}
 
@@ -309,6 +317,7 @@ public final class JobSpec {
             uploads.addAll(s.uploads);
             retainWorkspace = s.retainWorkspace;
             writableLayer = s.writableLayer;
+            logSpill = s.logSpill;
         }
 
         /** The program and its arguments; the program is looked up in the job's PATH inside the runtime. */
@@ -633,6 +642,19 @@ public final class JobSpec {
                 throw new IllegalArgumentException("writableLayer (" + size + ") must be positive");
             }
             writableLayer = size;
+            return this;
+        }
+
+        /**
+         * Also writes the job's whole log to disk, in a private directory {@code parent/joblet-<id>} (mode 0700)
+         * that {@link Job#close()} deletes: subscribers from any offset, 0 included, then get every byte (from
+         * the file once memory no longer holds it) and never a gap. The directory's filesystem bounds it.
+         */
+        public Builder logSpill(Path parent) {
+            if (!parent.isAbsolute()) {
+                throw new IllegalArgumentException("logSpill (" + parent + ") must be an absolute path");
+            }
+            logSpill = parent;
             return this;
         }
 

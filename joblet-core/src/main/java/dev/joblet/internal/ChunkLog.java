@@ -25,6 +25,8 @@ public final class ChunkLog implements JobLog {
     private final String name;
     private final long capacity;
     private final Executor executor;
+    /** The whole log on disk, if the job asked for it: history older than {@code first} is read from there. */
+    private final @Nullable LogSpill spill;
     private final CopyOnWriteArrayList<LogSubscription> subscribers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean fanOutPending = new AtomicBoolean();
 
@@ -46,22 +48,37 @@ public final class ChunkLog implements JobLog {
      * @param capacity retained bytes (plus per-chunk overhead) before the oldest chunks are dropped
      */
     public ChunkLog(String name, long capacity, Executor executor) {
+        this(name, capacity, executor, null);
+    }
+
+    /** As above, also writing every chunk to {@code spill} first, so that nothing is ever lost. */
+    public ChunkLog(String name, long capacity, Executor executor, @Nullable LogSpill spill) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity (" + capacity + ") must be positive");
         }
         this.name = name;
         this.capacity = capacity;
         this.executor = executor;
+        this.spill = spill;
     }
 
-    /** Appends a copy of {@code data[off, off+len)}; called by the I/O thread only, never blocks. */
-    public void append(LogEvent.Source source, byte[] data, int off, int len) {
+    /**
+     * Appends a copy of {@code data[off, off+len)} and returns it (null if {@code len} is 0); called by the I/O
+     * thread only, never blocks (with a spill, the write goes to the page cache).
+     */
+    public LogEvent.@Nullable Data append(LogEvent.Source source, byte[] data, int off, int len) {
         if (len == 0) {
-            return;
+            return null;
         }
-        Instant now = Instant.now();
+        long at;
         synchronized (this) {
-            LogEvent.Data chunk = LogEvent.Data.of(source, end, now, data, off, len);
+            at = end; // only this thread moves end
+        }
+        LogEvent.Data chunk = LogEvent.Data.of(source, at, Instant.now(), data, off, len);
+        if (spill != null) {
+            spill.append(chunk); // on disk before it can be dropped from memory
+        }
+        synchronized (this) {
             if (count == chunks.length) {
                 LogEvent.Data[] grown = new LogEvent.Data[chunks.length * 2];
                 for (int i = 0; i < count; i++) {
@@ -84,6 +101,7 @@ public final class ChunkLog implements JobLog {
             }
         }
         wake();
+        return chunk;
     }
 
     /** One of the streams reached EOF; called by the I/O thread only. */
@@ -104,7 +122,7 @@ public final class ChunkLog implements JobLog {
     private void fanOut() {
         fanOutPending.set(false); // before reading: a later append submits another fan-out
         for (LogSubscription s : subscribers) {
-            s.signal();
+            s.signalInline(); // one pool hop per wake-up, not two; a drain yields after a batch
         }
     }
 
@@ -128,12 +146,22 @@ public final class ChunkLog implements JobLog {
         return chunks[(head + lo) % chunks.length].sliceFrom(cursor);
     }
 
-    /** What comes at {@code cursor}; see {@link LogSubscription}. */
-    synchronized @Nullable LogEvent next(long cursor) {
-        if (cursor < first) {
-            return new LogEvent.Gap(cursor, first);
+    /** What comes at {@code cursor}; see {@link LogSubscription}. Reads a spill outside the lock. */
+    @Nullable LogEvent next(long cursor) {
+        long oldest;
+        synchronized (this) {
+            if (cursor >= first) {
+                return chunkAt(cursor);
+            }
+            oldest = first;
         }
-        return chunkAt(cursor);
+        if (spill != null) {
+            LogEvent.Data d = spill.read(cursor);
+            if (d != null) {
+                return d;
+            }
+        }
+        return new LogEvent.Gap(cursor, oldest);
     }
 
     /** True when nothing will ever follow {@code cursor}. */
@@ -181,7 +209,14 @@ public final class ChunkLog implements JobLog {
 
     @Override
     public synchronized long retainedFrom() {
-        return first;
+        return spill != null && spill.end() >= first ? 0 : first;
+    }
+
+    /** Deletes the spill, if any (history older than what memory retains is gone after this). */
+    public void closeSpill() throws java.io.IOException {
+        if (spill != null) {
+            spill.close();
+        }
     }
 
     @Override

@@ -73,6 +73,13 @@ final class LogSubscription implements Flow.Subscription {
         }
     }
 
+    /** As {@link #signal()}, but drains on the calling pool thread (the fan-out task) instead of submitting. */
+    void signalInline() {
+        if (!cancelled && wip.getAndIncrement() == 0) {
+            drain();
+        }
+    }
+
     private void drain() {
         int missed = 1;
         int budget = BATCH;

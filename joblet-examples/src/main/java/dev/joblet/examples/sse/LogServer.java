@@ -121,8 +121,8 @@ public final class LogServer implements AutoCloseable {
                 if (jobs.get(id).isAlive()) {
                     seenLive.add(id);
                 }
-                // fetches may land out of order: a final report (with the exit) is never replaced
-                reports.merge(id, body, (old, nu) -> old.contains("\"exit\":null") ? nu : old);
+                // fetches may land out of order; a later report holds everything an earlier one did, and more
+                reports.merge(id, body, (old, nu) -> nu.length() >= old.length() ? nu : old);
                 send(ex, 204, "");
             } else {
                 send(ex, 404, "not found: " + method + " " + path);

@@ -23,7 +23,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class HelperProcess implements LaunchedProcess {
     private static final Logger log = LoggerFactory.getLogger(HelperProcess.class);
-    private static final int READ_CHUNK = 64 * 1024;
+    /** The loop's read buffer: one pipe's worth once it has grown (see {@link #BIG_PIPE}). */
+    private static final int READ_CHUNK = 1 << 20;
+    /** A pipe starts at the kernel's 64 KiB; when a read finds it full, the job writes fast: grow it to this. */
+    private static final int BIG_PIPE = 1 << 20;
+    private static final int SMALL_PIPE = 64 * 1024;
     private static final int SIGINFO_SIZE = 128;
 
     private final LibC libc = Native.libc();
@@ -290,9 +294,13 @@ public final class HelperProcess implements LaunchedProcess {
     }
 
     private static final class LoopBuffer {
-        static final Pointer NATIVE = Memory.allocateDirect(Native.runtime(), READ_CHUNK);
+        static final Pointer NATIVE = Memory.allocateDirect(Native.runtime(), Protocol.MESSAGE_SIZE);
+        /** Read into directly (pinned): one copy from the kernel, as ProcessBuilder's streams make. */
         static final byte[] HEAP = new byte[READ_CHUNK];
     }
+
+    // loop: whether the stdout/stderr pipe was grown already
+    private boolean outGrown, errGrown;
 
     /** Reads until EAGAIN; on EOF closes fd and returns -1, else returns fd. Loop thread only. */
     private int drain(int fd, long token, OutputHandler.Stream stream) {
@@ -300,9 +308,11 @@ public final class HelperProcess implements LaunchedProcess {
             return fd;
         }
         while (true) {
-            long n = libc.read(fd, LoopBuffer.NATIVE, READ_CHUNK);
+            long n = libc.read(fd, LoopBuffer.HEAP, READ_CHUNK);
             if (n > 0) {
-                LoopBuffer.NATIVE.get(0, LoopBuffer.HEAP, 0, (int) n);
+                if (n >= SMALL_PIPE) {
+                    grow(fd, stream);
+                }
                 try {
                     output.onOutput(stream, LoopBuffer.HEAP, 0, (int) n);
                 } catch (RuntimeException e) {
@@ -328,6 +338,22 @@ public final class HelperProcess implements LaunchedProcess {
             }
             closedOne();
             return -1;
+        }
+    }
+
+    /** The pipe was full: fewer, larger reads from now on (fewer wake-ups per byte). Loop thread only. */
+    private void grow(int fd, OutputHandler.Stream stream) {
+        boolean out = stream == OutputHandler.Stream.STDOUT;
+        if (out ? outGrown : errGrown) {
+            return;
+        }
+        if (out) {
+            outGrown = true;
+        } else {
+            errGrown = true;
+        }
+        if (libc.fcntl(fd, LibC.F_SETPIPE_SZ, BIG_PIPE) < 0) {
+            log.debug("job pid {}: cannot grow the {} pipe: {}", jobPid, stream, Native.describe(Native.errno()));
         }
     }
 

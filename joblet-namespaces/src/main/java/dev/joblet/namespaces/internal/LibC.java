@@ -4,6 +4,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.annotations.IgnoreError;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.Pinned;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.byref.IntByReference;
 import jnr.ffi.types.size_t;
@@ -22,6 +23,7 @@ public interface LibC {
     int F_GETFL = 3;
     int F_SETFL = 4;
     int F_ADD_SEALS = 1033;
+    int F_SETPIPE_SZ = 1031;
     int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
     int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
     int EPOLL_CLOEXEC = 0x80000;
@@ -54,6 +56,11 @@ public interface LibC {
     @SaveError
     @ssize_t
     long read(int fd, Pointer buf, @size_t long count);
+
+    /** Reads straight into a Java array (pinned for the call: no intermediate native buffer). */
+    @SaveError
+    @ssize_t
+    long read(int fd, @Pinned @Out byte[] buf, @size_t long count);
 
     @SaveError
     @ssize_t
