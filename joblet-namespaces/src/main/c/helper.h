@@ -36,6 +36,7 @@ enum {
     CFG_NO_NEW_PRIVS = 1u << 1,
     CFG_ROOT_READONLY = 1u << 2,
     CFG_NEWCGROUP = 1u << 3,   /* new cgroup namespace once the job is in its cgroup */
+    CFG_TTY = 1u << 4,         /* stdio is a terminal: new session, fd 0 made the controlling terminal */
 };
 
 /* Mount operations, applied in order inside the new root (targets are absolute paths in the job's view). */
@@ -82,6 +83,7 @@ enum stage {
     ST_MASK_PROC = 24,   /* hiding or freezing parts of /proc; detail = mount index */
     ST_USERNS = 25,      /* writing the job's uid_map / gid_map (supervisor) */
     ST_NETNS = 26,       /* setns into the network namespace prepared by the JVM */
+    ST_TTY = 27,         /* setsid and TIOCSCTTY on the job's terminal (detail 0 / 1) */
 };
 
 /* Security flags (the word after the cpumask). */

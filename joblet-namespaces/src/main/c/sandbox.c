@@ -254,6 +254,10 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     join_cgroups(cfg, errfd, cgroup_fds);
     if (cfg->flags & CFG_NEWCGROUP) STEP(ST_CGROUP_NS, 0, unshare(CLONE_NEWCGROUP));
     if (cfg->netns[0] != '\0') STEP(ST_NETNS, 0, join_netns(cfg->netns));
+    if (cfg->flags & CFG_TTY) {
+        STEP(ST_TTY, 0, setsid());
+        STEP(ST_TTY, 1, ioctl(0, TIOCSCTTY, 0));
+    }
 
     STEP(ST_MOUNT_PRIVATE, 0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
     STEP(ST_ROOT, 0, mount("tmpfs", cfg->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m"));

@@ -197,7 +197,8 @@ public final class Job implements AutoCloseable {
                 .network(spec.network() != Network.HOST)
                 .netns(net == null ? null : net.netnsPath())
                 .mounts(mounts)
-                .stdin(spec.stdin().orElse(null));
+                .stdin(spec.stdin().orElse(null))
+                .tty(spec.tty());
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
         Host.applySecurity(spec.security(), b);
         if (cgroup != null) {
@@ -366,6 +367,37 @@ public final class Job implements AutoCloseable {
 
     public LogStream stdout() {
         return stdout;
+    }
+
+    /**
+     * Input typed into the job's terminal (jobs with {@code tty(true)} only). Writes block only while the
+     * terminal's input queue is full; closing the stream does not end the job (type Ctrl-D, byte 4, for EOF).
+     *
+     * @throws IllegalStateException when the job has no terminal
+     */
+    public java.io.OutputStream terminalInput() {
+        if (!spec.tty()) {
+            throw new IllegalStateException("job " + id.substring(0, 8) + " has no terminal: start it with tty(true)");
+        }
+        return new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                process().writeInput(b, off, len);
+            }
+        };
+    }
+
+    /** Sets the job's terminal size (jobs with {@code tty(true)} only); its foreground process gets SIGWINCH. */
+    public void resizeTerminal(int rows, int columns) throws IOException {
+        if (!spec.tty()) {
+            throw new IllegalStateException("job " + id.substring(0, 8) + " has no terminal: start it with tty(true)");
+        }
+        process().resizeTerminal(rows, columns);
     }
 
     public LogStream stderr() {

@@ -45,6 +45,7 @@ public final class JobSpec {
     private final @Nullable Duration timeout;
     private final Duration stopGrace;
     private final byte @Nullable [] stdin;
+    private final boolean tty;
     private final MemorySize workspaceSize;
     private final MemorySize tmpSize;
     private final MemorySize outputBuffer;
@@ -84,6 +85,7 @@ public final class JobSpec {
         this.timeout = b.timeout;
         this.stopGrace = b.stopGrace;
         this.stdin = b.stdin == null ? null : b.stdin.clone();
+        this.tty = b.tty;
         this.workspaceSize = b.workspaceSize;
         this.tmpSize = b.tmpSize;
         this.outputBuffer = b.outputBuffer;
@@ -202,6 +204,11 @@ public final class JobSpec {
         return stopGrace;
     }
 
+    /** Whether the job's stdin, stdout and stderr are a pseudo-terminal; see {@link Builder#tty(boolean)}. */
+    public boolean tty() {
+        return tty;
+    }
+
     public Optional<byte[]> stdin() {
         return stdin == null ? Optional.empty() : Optional.of(stdin.clone());
     }
@@ -279,6 +286,7 @@ public final class JobSpec {
         private @Nullable Duration timeout;
         private Duration stopGrace = Duration.ofSeconds(2);
         private byte @Nullable [] stdin;
+        private boolean tty;
         private MemorySize workspaceSize = MemorySize.ofMegabytes(256);
         private MemorySize tmpSize = MemorySize.ofMegabytes(64);
         private MemorySize outputBuffer = MemorySize.ofMegabytes(4);
@@ -310,6 +318,7 @@ public final class JobSpec {
             timeout = s.timeout;
             stopGrace = s.stopGrace;
             stdin = s.stdin;
+            tty = s.tty;
             workspaceSize = s.workspaceSize;
             tmpSize = s.tmpSize;
             outputBuffer = s.outputBuffer;
@@ -519,6 +528,17 @@ public final class JobSpec {
                 throw new IllegalArgumentException("stopGrace (" + value + ") must not be negative");
             }
             stopGrace = value;
+            return this;
+        }
+
+        /**
+         * Gives the job a pseudo-terminal as stdin, stdout and stderr (its controlling terminal), for interactive
+         * programs such as {@code top}: output then arrives on {@link Job#stdout()} only (with terminal line
+         * endings), and {@link Job#terminalInput()} types into it. {@link #stdin(byte[])} bytes, if any, are typed
+         * first.
+         */
+        public Builder tty(boolean value) {
+            tty = value;
             return this;
         }
 

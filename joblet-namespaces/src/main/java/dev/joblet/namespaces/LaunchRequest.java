@@ -54,6 +54,7 @@ public final class LaunchRequest {
         }
     }
     private final @Nullable Path netns;
+    private final boolean tty;
 
     private LaunchRequest(Builder b) {
         this.argv = List.copyOf(b.argv);
@@ -77,6 +78,7 @@ public final class LaunchRequest {
         this.maskProc = b.maskProc;
         this.userNamespace = b.userNamespace;
         this.netns = b.netns;
+        this.tty = b.tty;
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("argv must not be empty");
         }
@@ -188,7 +190,15 @@ public final class LaunchRequest {
         return userNamespace;
     }
 
-    /** A prepared network namespace (e.g. {@code /run/netns/NAME}) the job joins instead of a new one; null for none. */
+    /**
+     * Whether the job's stdin, stdout and stderr are one pseudo-terminal (its controlling terminal) instead of
+     * pipes; its output then arrives as STDOUT only, and input is written with {@link LaunchedProcess#writeInput}.
+     */
+    public boolean tty() {
+        return tty;
+    }
+
+    /** A prepared network (e.g. {@code /run/netns/NAME}) the job joins instead of a new one; null for none. */
     public @Nullable Path netns() {
         return netns;
     }
@@ -216,6 +226,7 @@ public final class LaunchRequest {
         private boolean maskProc;
         private @Nullable UserNamespace userNamespace;
         private @Nullable Path netns;
+        private boolean tty;
 
         private Builder() {}
 
@@ -330,6 +341,12 @@ public final class LaunchRequest {
          */
         public Builder netns(@Nullable Path value) {
             netns = value;
+            return this;
+        }
+
+        /** Gives the job a pseudo-terminal as stdin, stdout and stderr (see {@link LaunchRequest#tty()}). */
+        public Builder tty(boolean value) {
+            tty = value;
             return this;
         }
 

@@ -25,6 +25,17 @@ public interface LaunchedProcess {
      */
     CompletableFuture<ExitStatus> onExit();
 
+    /**
+     * Writes input to the job's terminal (tty jobs only; see {@link LaunchRequest#tty()}), as typed: bytes such
+     * as Ctrl-C (3) reach the job's foreground process group through the terminal's line discipline.
+     *
+     * @throws IOException when the job has no terminal or has ended
+     */
+    void writeInput(byte[] data, int off, int len) throws IOException;
+
+    /** Sets the size of the job's terminal (tty jobs only); the job's foreground process gets SIGWINCH. */
+    void resizeTerminal(int rows, int columns) throws IOException;
+
     default boolean isAlive() {
         return !onExit().isDone();
     }

@@ -58,6 +58,9 @@ class FaultInjectionTest {
         if (fault == Stage.MASK_PROC) {
             b.maskProc(true);
         }
+        if (fault == Stage.TTY) {
+            b.tty(true);
+        }
         if (fault == Stage.USERNS) {
             b.userNamespace(new LaunchRequest.UserNamespace("0 65534 1\n", "0 65534 1\n", false));
         }

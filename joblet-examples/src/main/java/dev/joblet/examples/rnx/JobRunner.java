@@ -52,6 +52,7 @@ final class JobRunner {
             }
         }, "rnx-stop-job");
         java.lang.Runtime.getRuntime().addShutdownHook(hook);
+        Terminal terminal = spec.tty() ? Terminal.attach(job, System.in, err) : null;
         try {
             stdout.start();
             stderr.start();
@@ -70,6 +71,9 @@ final class JobRunner {
             return 130;
         } finally {
             job.close();
+            if (terminal != null) {
+                terminal.detach();
+            }
             try {
                 java.lang.Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {

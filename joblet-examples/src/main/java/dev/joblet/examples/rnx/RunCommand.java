@@ -102,6 +102,10 @@ final class RunCommand implements Callable<Integer> {
             + "1hour, 2h30m) or at an RFC 3339 time (2025-07-18T20:15:00-07:00); rnx waits in the foreground.")
     @Nullable String schedule;
 
+    @Option(names = {"-t", "--tty"}, description = "Gives the job a pseudo-terminal (for interactive programs such as "
+            + "top): its output comes on stdout, and what you type goes to it (raw, when rnx runs in a terminal).")
+    boolean tty;
+
     @Option(names = "--json", description = "After the job's output, prints its result as one line of JSON on stdout: "
             + "id, reason, exitCode, signal, durationMs, message, usage.")
     boolean json;
@@ -135,6 +139,9 @@ final class RunCommand implements Callable<Integer> {
     /** The job these options describe; a bad value is a {@link ParameterException} naming the option. */
     JobSpec toSpec() {
         JobSpec.Builder b = Joblet.builder();
+        if (tty) {
+            b.tty(true);
+        }
         List<String> argv = new ArrayList<>(args.size() + 1);
         argv.add(program);
         argv.addAll(args);

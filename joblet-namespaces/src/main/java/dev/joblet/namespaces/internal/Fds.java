@@ -20,6 +20,15 @@ public final class Fds {
         return moved;
     }
 
+    /** A close-on-exec duplicate of fd numbered >= min (the original stays open). */
+    public static int dupAtLeast(int fd, int min) throws IOException {
+        int d = Native.libc().fcntl(fd, LibC.F_DUPFD_CLOEXEC, min);
+        if (d < 0) {
+            throw new IOException("fcntl F_DUPFD_CLOEXEC: " + Native.describe(Native.errno()));
+        }
+        return d;
+    }
+
     /** A close-on-exec pipe {read, write}, both ends numbered >= 5 so they never collide with stdio 0-4. */
     public static int[] pipe() throws IOException {
         int[] fds = new int[2];

@@ -39,6 +39,9 @@ public final class HelperProcess implements LaunchedProcess {
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
 
     private final Object ctlLock = new Object();
+    private final Object inputLock = new Object();
+    /** The terminal's master side, for input (tty jobs only); -1 once closed. Guarded by inputLock. */
+    private int inputFd = -1;
     /** Write end of the control pipe (the helper's lifeline); -1 once closed. Guarded by ctlLock. */
     private int ctlFd;
 
@@ -80,17 +83,23 @@ public final class HelperProcess implements LaunchedProcess {
         try {
             ctl = Fds.pipe();
             status = Fds.pipe();
-            out = Fds.pipe();
+            out = request.tty() ? null : Fds.pipe();
             err = Fds.pipe();
             int stdinChild;
-            if (stdinBytes != null) {
+            if (request.tty()) {
+                // in = {slave: the job's stdin, master: our input}; out = {master dup: its output, slave dup}.
+                in = Pty.open();
+                out = new int[] {Fds.dupAtLeast(in[1], 5), Fds.dupAtLeast(in[0], 5)};
+                stdinChild = in[0];
+            } else if (stdinBytes != null) {
                 in = Fds.pipe();
                 stdinChild = in[0];
             } else {
                 devNull = Fds.atLeast(libc.open("/dev/null", LibC.O_RDONLY | LibC.O_CLOEXEC, 0), 5);
                 stdinChild = devNull;
             }
-            helperPid = spawn(image, new int[] {stdinChild, out[1], err[1], ctl[0], status[1]});
+            // With a terminal, stdout and stderr are both the terminal; the stderr pipe then simply ends at once.
+            helperPid = spawn(image, new int[] {stdinChild, out[1], request.tty() ? out[1] : err[1], ctl[0], status[1]});
         } catch (IOException | RuntimeException e) {
             closeAll(ctl, status, out, err, in);
             Fds.closeQuietly(devNull);
@@ -144,9 +153,14 @@ public final class HelperProcess implements LaunchedProcess {
             throw new LaunchException(Stage.PROTOCOL, 71 /* EPROTO */,
                     "helper " + helperPid + " ended without reporting (got " + got + " bytes)");
         }
+        boolean tty = request.tty();
         HelperProcess p = new HelperProcess(helperPid, pidfd, Protocol.u32(msg, 4), ctl[1], status[0], out[0], err[0],
-                in == null ? -1 : in[1], stdinBytes == null ? new byte[0] : stdinBytes, output);
+                in == null || tty ? -1 : in[1], stdinBytes == null || tty ? new byte[0] : stdinBytes, output);
+        p.inputFd = tty ? in[1] : -1;
         p.register();
+        if (tty && stdinBytes != null) {
+            p.writeInput(stdinBytes, 0, stdinBytes.length);
+        }
         log.debug("helper {} started job pid {}", helperPid, p.jobPid);
         return p;
     }
@@ -453,6 +467,10 @@ public final class HelperProcess implements LaunchedProcess {
             libc.close(ctlFd);
             ctlFd = -1;
         }
+        synchronized (inputLock) {
+            Fds.closeQuietly(inputFd);
+            inputFd = -1;
+        }
         ExitStatus status = reported;
         if (status != null) {
             exit.complete(status);
@@ -465,6 +483,42 @@ public final class HelperProcess implements LaunchedProcess {
     @Override
     public int pid() {
         return jobPid;
+    }
+
+    @Override
+    public void writeInput(byte[] data, int off, int len) throws IOException {
+        synchronized (inputLock) {
+            if (inputFd < 0) {
+                throw new IOException("job pid " + jobPid + " has no terminal input (not a tty job, or it ended)");
+            }
+            int done = 0;
+            while (done < len) {
+                byte[] chunk = java.util.Arrays.copyOfRange(data, off + done, off + len);
+                long w = libc.write(inputFd, chunk, chunk.length);
+                if (w < 0) {
+                    int e = Native.errno();
+                    if (e == LibC.EAGAIN) { // the terminal's input queue is full: the job is not reading
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                        continue;
+                    }
+                    if (e == LibC.EINTR) {
+                        continue;
+                    }
+                    throw new IOException("write to the terminal of job pid " + jobPid + ": " + Native.describe(e));
+                }
+                done += (int) w;
+            }
+        }
+    }
+
+    @Override
+    public void resizeTerminal(int rows, int columns) throws IOException {
+        synchronized (inputLock) {
+            if (inputFd < 0) {
+                throw new IOException("job pid " + jobPid + " has no terminal (not a tty job, or it ended)");
+            }
+            Pty.resize(inputFd, rows, columns);
+        }
     }
 
     @Override

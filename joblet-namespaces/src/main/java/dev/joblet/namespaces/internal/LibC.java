@@ -92,4 +92,22 @@ public interface LibC {
 
     @IgnoreError
     int getpid();
+
+    int O_NOCTTY = 0x100;
+    long TIOCSWINSZ = 0x5414;
+
+    @SaveError
+    int posix_openpt(int flags);
+
+    @SaveError
+    int grantpt(int fd);
+
+    @SaveError
+    int unlockpt(int fd);
+
+    @SaveError
+    int ptsname_r(int fd, @Out byte[] buf, @size_t long len);
+
+    @SaveError
+    int ioctl(int fd, long request, Pointer arg);
 }

@@ -20,6 +20,7 @@ public final class Protocol {
     public static final int CFG_NO_NEW_PRIVS = 2;
     public static final int CFG_ROOT_READONLY = 4;
     public static final int CFG_NEWCGROUP = 8;
+    public static final int CFG_TTY = 16;
 
     public static final int SEC_MASK_PROC = 1;
     public static final int SEC_USERNS = 2;
@@ -47,7 +48,7 @@ public final class Protocol {
     /** Encodes the whole config message, header included. */
     public static byte[] encode(LaunchRequest r) {
         Writer w = new Writer();
-        int flags = CFG_ROOT_READONLY | CFG_NEWCGROUP;
+        int flags = CFG_ROOT_READONLY | CFG_NEWCGROUP | (r.tty() ? CFG_TTY : 0);
         if (r.network()) {
             flags |= CFG_NEWNET;
         }
