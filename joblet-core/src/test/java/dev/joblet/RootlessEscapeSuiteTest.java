@@ -150,17 +150,19 @@ class RootlessEscapeSuiteTest {
                 "-Djava.io.tmpdir=" + work.resolve("tmp"), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", classpath, RootlessEscapeRunner.class.getName(), mode, Long.toString(hostProcess.pid()),
                 Integer.toString(hostServer.getLocalPort()), marker.getFileName().toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        Path resultFile = work.resolve("results-" + mode + ".jsonl");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(resultFile.toFile());
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/bin:/bin");
         pb.environment().put("HOME", work.resolve("tmp").toString());
         pb.environment().put("JOIN", cgroupProcs.stream().map(Path::toString).collect(Collectors.joining(" ")));
         Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+        if (!p.waitFor(10, TimeUnit.MINUTES)) { // a hang guard, not a timing assertion
             p.destroyForcibly().waitFor();
         }
+        String out = Files.readString(resultFile, StandardCharsets.UTF_8);
         assertThat(p.exitValue()).as("the unprivileged JVM's exit status; stdout: %s", out).isZero();
         List<Result> results = new ArrayList<>();
         for (String line : out.split("\n")) {
