@@ -72,26 +72,45 @@ static int path_in(char *out, const char *dir, const char *name) {
     return 0;
 }
 
+/*
+ * Few mounts, since each costs at start and again at teardown: a bind mount copies the flags of the mount it
+ * is taken from, so only the first masked file gets /dev/null plus a read-only nodev remount, and every other
+ * one is a single bind of that first mask; likewise the masked directories share the first one's empty
+ * tmpfs. The read-only directories are plain (not recursive) binds: a fresh /proc has no submounts. The
+ * proc mount itself is nosuid,nodev,noexec and nothing in it is locked, so no statvfs is needed either.
+ */
 int mask_proc(char *proc_dir) {
     char p[PATH_MAX];
+    char first[PATH_MAX] = "";
     struct stat st;
     for (const char *const *n = proc_masked_files; *n != NULL; n++) {
         if (path_in(p, proc_dir, *n) < 0) return -1;
         if (lstat(p, &st) < 0) continue; /* not in this kernel */
+        if (first[0] != '\0') {
+            if (mount(first, p, NULL, MS_BIND, NULL) < 0) return -1;
+            continue;
+        }
         if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) return -1;
         if (remount_ro(p, MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0) return -1;
+        memcpy(first, p, sizeof first);
     }
+    first[0] = '\0';
     for (const char *const *n = proc_masked_dirs; *n != NULL; n++) {
         if (path_in(p, proc_dir, *n) < 0) return -1;
         if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
+        if (first[0] != '\0') {
+            if (mount(first, p, NULL, MS_BIND, NULL) < 0) return -1;
+            continue;
+        }
         if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,nr_inodes=1,mode=0555") < 0)
             return -1;
+        memcpy(first, p, sizeof first);
     }
     for (const char *const *n = proc_readonly; *n != NULL; n++) {
         if (path_in(p, proc_dir, *n) < 0) return -1;
         if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
-        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) return -1;
-        if (remount_ro(p, MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0) return -1;
+        if (mount(p, p, NULL, MS_BIND, NULL) < 0) return -1;
+        if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) return -1;
     }
     return 0;
 }

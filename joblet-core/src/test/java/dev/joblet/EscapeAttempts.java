@@ -112,8 +112,9 @@ final class EscapeAttempts {
         a.add(syscall("unshare a mount namespace", 272, "0x00020000"));
         a.add(syscall("setns into the host's namespaces", 308, "os.open('/proc/1/ns/mnt', os.O_RDONLY), 0"));
         a.add(py("clone with CLONE_NEWUSER", "attempt(lambda: sc(56, 0x10000000 | 17, 0, 0, 0, 0), 'EPERM')"));
+        // EPERM without CAP_SETUID; EINVAL in rootless mode, where uid 0 has no mapping in the job's user namespace.
         a.add(py("become host root with setuid(0)", "try:\n    os.setuid(0)\nexcept OSError as e:\n    print('blocked',"
-                + " errno.errorcode[e.errno]); sys.exit(0 if e.errno == errno.EPERM else 2)\n"
+                + " errno.errorcode[e.errno]); sys.exit(0 if e.errno in (errno.EPERM, errno.EINVAL) else 2)\n"
                 + "m = open('/proc/self/uid_map').read().split()\n"
                 + "must(m[0] == '0' and m[1] != '0', 'root in here is host uid ' + m[1])"));
         a.add(py("setuid binary (su, nosuid + no_new_privs)", "import subprocess; r = subprocess.run(['/usr/bin/su', '-c', 'id -u'],"

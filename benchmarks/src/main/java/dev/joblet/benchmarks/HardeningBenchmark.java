@@ -39,12 +39,16 @@ public class HardeningBenchmark {
     private JobSpec hardened;
     private JobSpec relaxed;
     private JobSpec userns;
+    private JobSpec seccompOnly;
+    private JobSpec procMaskingOnly;
 
     @Setup
     public void setup() {
         hardened = Joblet.builder().command("/bin/true").network(Network.HOST).pidsMax(0).build();
         relaxed = hardened.toBuilder().seccomp(SeccompPolicy.disabled()).hardenedProc(false).build();
         userns = hardened.toBuilder().rootInUserNamespace().build();
+        seccompOnly = hardened.toBuilder().hardenedProc(false).build();
+        procMaskingOnly = hardened.toBuilder().seccomp(SeccompPolicy.disabled()).build();
     }
 
     @Benchmark
@@ -60,5 +64,16 @@ public class HardeningBenchmark {
     @Benchmark
     public JobResult rootInUserNamespace() throws Exception {
         return StartBenchmark.run(userns);
+    }
+
+    /** The seccomp filter without the /proc masks: with {@link #procMaskingOnly}, where the difference goes. */
+    @Benchmark
+    public JobResult seccompWithoutProcMasking() throws Exception {
+        return StartBenchmark.run(seccompOnly);
+    }
+
+    @Benchmark
+    public JobResult procMaskingWithoutSeccomp() throws Exception {
+        return StartBenchmark.run(procMaskingOnly);
     }
 }
