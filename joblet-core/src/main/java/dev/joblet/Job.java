@@ -51,6 +51,8 @@ public final class Job implements AutoCloseable {
     private @Nullable EndReason stopReason;
     private @Nullable ScheduledFuture<?> timeoutTask;
     private @Nullable JobNetworking net; // set once, before the job is published
+    /** Completes when the job's network namespace has gone (after the result: see close()). */
+    private volatile CompletableFuture<Void> networkReleased = CompletableFuture.completedFuture(null);
 
     private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup) {
         this.id = id;
@@ -82,6 +84,7 @@ public final class Job implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             job.removeCgroup();
             job.releaseNetwork();
+            job.networkReleased.join();
             throw job.startFailure(e);
         }
         LaunchedProcess p = job.process;
@@ -206,10 +209,11 @@ public final class Job implements AutoCloseable {
         return spec.hostname().orElse("job-" + id.substring(0, 8));
     }
 
+    /** Frees the job's host name and ports now; its namespace goes in the background (close() waits for it). */
     private void releaseNetwork() {
         JobNetworking n = net;
         if (n != null) {
-            n.close();
+            networkReleased = n.release();
         }
     }
 
@@ -291,7 +295,8 @@ public final class Job implements AutoCloseable {
     }
 
     /**
-     * Completes when the job has ended and nothing of it remains. Completed on the library's events
+     * Completes when the job has ended and nothing of it remains but, on a private network, its network namespace,
+     * which is removed in the background and which {@link #close()} waits for. Completed on the library's events
      * thread: dependent actions should be quick or use the async variants.
      */
     public CompletableFuture<JobResult> onExit() {
@@ -366,12 +371,17 @@ public final class Job implements AutoCloseable {
         }
     }
 
-    /** Kills whatever of the job still runs and waits until nothing of it remains. Idempotent. */
+    /**
+     * Kills whatever of the job still runs and waits until nothing of it remains, including its network namespace
+     * on a private network (removed in the background after the result, as the kernel takes tens of milliseconds to
+     * unregister a veth). Idempotent.
+     */
     @Override
     public void close() {
         stop(EndReason.STOPPED, Duration.ZERO);
         try {
             result.get(30, TimeUnit.SECONDS);
+            networkReleased.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
