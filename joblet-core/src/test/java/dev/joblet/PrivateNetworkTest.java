@@ -41,14 +41,14 @@ class PrivateNetworkTest {
                 Job first = Joblet.builder().network(net).hostname("first").timeout(Duration.ofSeconds(60))
                         .command("bash", "-c", "until grep -q second /etc/hosts; do sleep 0.1; done; cat /etc/hosts; sleep 60")
                         .start()) {
-            // "first" prints its /etc/hosts once it names a job that joined after it, and stays.
-            try (Job second = Joblet.builder().network(net).hostname("second")
-                    .command("python3", "-c", "import socket; print(socket.gethostbyname('first'))").start()) {
-                second.await(Duration.ofSeconds(60)).orElseThrow();
+            // "first" prints its /etc/hosts once it names a job that joined after it, and stays; "second" stays
+            // until then too (its name leaves the hosts file when it ends).
+            try (Job second = Joblet.builder().network(net).hostname("second").command("bash", "-c",
+                    "python3 -c \"import socket; print(socket.gethostbyname('first'))\"; sleep 60").start()) {
+                for (int i = 0; i < 600 && !(first.stdout().text().contains("gateway") && second.stdout().text().contains("\n")); i++) {
+                    Thread.sleep(50);
+                }
                 assertThat(second.stdout().text()).isEqualTo("10.231.4.2\n");
-            }
-            for (int i = 0; i < 600 && !first.stdout().text().contains("gateway"); i++) {
-                Thread.sleep(50);
             }
             assertThat(first.stdout().text()).contains("10.231.4.2\tfirst").contains("10.231.4.3\tsecond")
                     .contains("10.231.4.1\tgateway");
