@@ -54,6 +54,8 @@ public final class Job implements AutoCloseable {
     private @Nullable JobNetworking net; // set once, before the job is published
     private final @Nullable Workspace workspace;
     private @Nullable WritableLayer layer; // set once, before the job is published
+    /** Completes when the job's network namespace has gone (after the result: see close()). */
+    private volatile CompletableFuture<Void> networkReleased = CompletableFuture.completedFuture(null);
 
     private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable Workspace workspace,
             @Nullable LogSpill spill) {
@@ -146,6 +148,7 @@ public final class Job implements AutoCloseable {
                 layer.close();
             }
             closeQuietly(spill);
+            job.networkReleased.join();
             throw job.startFailure(e);
         }
         LaunchedProcess p = job.process;
@@ -293,10 +296,11 @@ public final class Job implements AutoCloseable {
         return spec.hostname().orElse("job-" + id.substring(0, 8));
     }
 
+    /** Frees the job's host name and ports now; its namespace goes in the background (close() waits for it). */
     private void releaseNetwork() {
         JobNetworking n = net;
         if (n != null) {
-            n.close();
+            networkReleased = n.release();
         }
     }
 
@@ -417,7 +421,8 @@ public final class Job implements AutoCloseable {
     }
 
     /**
-     * Completes when the job has ended and nothing of it remains. Completed on the library's events
+     * Completes when the job has ended and nothing of it remains but, on a private network, its network namespace,
+     * which is removed in the background and which {@link #close()} waits for. Completed on the library's events
      * thread: dependent actions should be quick or use the async variants.
      */
     public CompletableFuture<JobResult> onExit() {
@@ -492,12 +497,17 @@ public final class Job implements AutoCloseable {
         }
     }
 
-    /** Kills whatever of the job still runs and waits until nothing of it remains. Idempotent. */
+    /**
+     * Kills whatever of the job still runs and waits until nothing of it remains, including its network namespace
+     * on a private network (removed in the background after the result, as the kernel takes tens of milliseconds to
+     * unregister a veth). Idempotent.
+     */
     @Override
     public void close() {
         stop(EndReason.STOPPED, Duration.ZERO);
         try {
             result.get(30, TimeUnit.SECONDS);
+            networkReleased.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

@@ -9,15 +9,16 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A job's place on a private network, prepared before launch: its network namespace, address, host name, hosts
- * file and published ports. Thread-safe; {@link #close()} (when the job has ended) removes all of it.
+ * file and published ports. Thread-safe; {@link #release()} (when the job has ended) removes all of it.
  */
-final class JobNetworking implements AutoCloseable {
+final class JobNetworking {
     private static final Logger log = LoggerFactory.getLogger(JobNetworking.class);
 
     private final Attachment attachment;
@@ -36,7 +37,7 @@ final class JobNetworking implements AutoCloseable {
         String shortId = id.substring(0, 8);
         Attachment a;
         try {
-            a = net.impl().attach(id, hostname);
+            a = net.impl().attach(hostname);
         } catch (IllegalStateException e) {
             throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
                     + e.getMessage(), "join network " + net.name(), null, false, e);
@@ -50,7 +51,7 @@ final class JobNetworking implements AutoCloseable {
                 n.proxies.put(p.getKey(), PortProxy.open(p.getValue(), a.address(), p.getKey(), shortId));
             }
         } catch (IOException e) {
-            n.close();
+            n.release().join();
             throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
                     + e.getMessage(), "publish port", null, false, e);
         }
@@ -92,12 +93,15 @@ final class JobNetworking implements AutoCloseable {
         return out;
     }
 
-    @Override
-    public void close() {
+    /**
+     * Closes the published ports and frees the host name now; the namespace, veth pair and address go in the
+     * background: the future completes when they have.
+     */
+    CompletableFuture<Void> release() {
         for (PortProxy p : proxies.values()) {
             p.close();
         }
-        attachment.close();
-        log.debug("released {} on {}", address(), attachment.network());
+        log.debug("releasing {} on {}", address(), attachment.network());
+        return attachment.release();
     }
 }

@@ -88,6 +88,7 @@ public final class PrivateNetwork extends Network implements AutoCloseable {
         private final String name;
         private final Cidr cidr;
         private final List<Allow> egress = new ArrayList<>();
+        private int pool = 2;
 
         Builder(String name, String cidr) {
             if (!NAME.matcher(name).matches()) {
@@ -116,6 +117,19 @@ public final class PrivateNetwork extends Network implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How many network namespaces the network keeps ready (veth on the bridge, address and route set), so that
+         * a job's start does not wait for them to be made; 0 makes each when its job starts. Each holds one of the
+         * network's addresses until a job takes it (jobs take pooled ones first, so none is lost). Default 2.
+         */
+        public Builder pool(int size) {
+            if (size < 0 || size > 64) {
+                throw new IllegalArgumentException("pool (" + size + ") must be 0 to 64");
+            }
+            this.pool = size;
+            return this;
+        }
+
         /** Creates the network on this host. */
         public PrivateNetwork create() throws JobletException {
             if (Host.rootless()) {
@@ -124,7 +138,7 @@ public final class PrivateNetwork extends Network implements AutoCloseable {
                         + dev.joblet.internal.HostFacts.euid(), "create network " + name, "EPERM", false, null);
             }
             try {
-                PrivateNetwork n = new PrivateNetwork(NetHost.get().create(name, cidr, egress));
+                PrivateNetwork n = new PrivateNetwork(NetHost.get().create(name, cidr, egress, pool));
                 OPEN.put(name, n);
                 return n;
             } catch (IOException e) {

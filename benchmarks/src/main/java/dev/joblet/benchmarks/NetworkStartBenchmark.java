@@ -1,5 +1,6 @@
 package dev.joblet.benchmarks;
 
+import dev.joblet.Job;
 import dev.joblet.JobResult;
 import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
@@ -24,7 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * What each network mode adds to a job's start-to-end ({@code /bin/true}, start + await + close): HOST (no
  * network namespace), NONE (a new namespace in clone3, lo up), a private network (a namespace prepared with
  * {@code ip -batch}, a veth pair on the bridge, address and route, the hosts file; torn down at exit), the same
- * with a published port, and, for scale, the bare {@code ip netns add + del} pair. Needs root:
+ * with a published port, the same without the network's pool of ready namespaces, start + await only (the
+ * namespace's removal left to the background until the next start), and, for scale, the bare
+ * {@code ip netns add + del} pair. Needs root:
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar NetworkStartBenchmark</pre>
  */
@@ -40,6 +43,9 @@ public class NetworkStartBenchmark {
     private JobSpec none;
     private JobSpec privateNet;
     private JobSpec published;
+    private PrivateNetwork unpooled;
+    private JobSpec unpooledNet;
+    private Job previous;
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
@@ -48,11 +54,17 @@ public class NetworkStartBenchmark {
         none = Joblet.builder().command("/bin/true").build();
         privateNet = Joblet.builder().command("/bin/true").network(network).build();
         published = Joblet.builder().command("/bin/true").network(network).publish(8000, 0).build();
+        unpooled = Network.builder("bench-nopool", "10.232.1.0/24").pool(0).create();
+        unpooledNet = Joblet.builder().command("/bin/true").network(unpooled).build();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (previous != null) {
+            previous.close();
+        }
         network.close();
+        unpooled.close();
     }
 
     @Benchmark
@@ -68,6 +80,25 @@ public class NetworkStartBenchmark {
     @Benchmark
     public JobResult privateNetwork() throws Exception {
         return StartBenchmark.run(privateNet);
+    }
+
+    /** The same without the pool: the namespace is made while the job starts. */
+    @Benchmark
+    public JobResult privateNetworkNoPool() throws Exception {
+        return StartBenchmark.run(unpooledNet);
+    }
+
+    /**
+     * Start + await only, the job closed at the next invocation: how soon a job's result is there, when its
+     * namespace's removal (in the background) is not waited for at once.
+     */
+    @Benchmark
+    public JobResult privateNetworkResult() throws Exception {
+        if (previous != null) {
+            previous.close();
+        }
+        previous = privateNet.start();
+        return previous.await();
     }
 
     @Benchmark

@@ -3,35 +3,38 @@ package dev.joblet.internal.net;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One job's place on a private network: a persistent network namespace ({@code /run/netns/joblet-TAG-JOB}), made
- * before the job starts, with {@code eth0} (the job's end of a veth pair whose other end is a port of the bridge),
- * the job's address and a default route through the gateway. The helper joins it with setns(). Thread-safe;
- * {@link #close()} removes the namespace and the veth pair and releases the address.
+ * One job's place on a private network: a persistent network namespace ({@code /run/netns/joblet-TAG-ID}) with
+ * {@code eth0} (the job's end of a veth pair whose other end is a port of the bridge), an address and a default
+ * route through the gateway. Made ahead of time (a network keeps a few ready, see {@link PrivateNet}) and claimed
+ * by a job, which joins it with setns(); used once, never handed to a second job. Thread-safe; {@link #release()}
+ * removes the namespace and the veth pair, then frees the address.
  */
-public final class Attachment implements AutoCloseable {
+public final class Attachment {
     private static final Logger log = LoggerFactory.getLogger(Attachment.class);
 
     private final PrivateNet network;
-    private final String hostname;
     private final int address;
     private final String netns;
     private final String veth;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean released = new AtomicBoolean();
+    private volatile String hostname = "";
 
-    Attachment(PrivateNet network, String jobId, String hostname, int address) {
+    Attachment(PrivateNet network, int address) {
         this.network = network;
-        this.hostname = hostname;
         this.address = address;
-        String shortId = jobId.replace("-", "").substring(0, 8);
-        this.netns = "joblet-" + network.host().owner().tag() + "-" + shortId;
-        this.veth = "jve-" + shortId;
+        String id = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        this.netns = "joblet-" + network.host().owner().tag() + "-" + id;
+        this.veth = "jve-" + id;
     }
 
+    /** Two {@code ip -batch} runs: the namespace and the veth pair on the bridge; then, inside, address and route. */
     void setUp() throws IOException {
         try {
             Tools.ipBatch("", List.of(
@@ -44,16 +47,21 @@ public final class Attachment implements AutoCloseable {
                     "link set eth0 up",
                     "route add default via " + Cidr.format(network.gateway())), false);
         } catch (IOException e) {
-            tearDown();
+            tearDownNow();
             throw e;
         }
-        log.debug("{}: {} at {} in {}", network, hostname, Cidr.format(address), netns);
+        log.debug("{}: {} ready in {}", network, Cidr.format(address), netns);
+    }
+
+    void claim(String name) {
+        this.hostname = name;
     }
 
     public PrivateNet network() {
         return network;
     }
 
+    /** The job's host name on the network; empty while the attachment waits in the network's pool. */
     public String hostname() {
         return hostname;
     }
@@ -67,12 +75,21 @@ public final class Attachment implements AutoCloseable {
         return NetHost.NETNS_DIR.resolve(netns);
     }
 
+    String netnsName() {
+        return netns;
+    }
+
+    String vethName() {
+        return veth;
+    }
+
     /** The hosts file to bind over the job's {@code /etc/hosts}. */
     public Path hostsFile() {
         return network.hostsFile();
     }
 
-    private void tearDown() {
+    /** Synchronously, for failures during setup and the JVM's exit. */
+    void tearDownNow() {
         try {
             Tools.ipBatch("", List.of("link del " + veth, "netns del " + netns), true);
         } catch (IOException e) {
@@ -80,12 +97,16 @@ public final class Attachment implements AutoCloseable {
         }
     }
 
-    /** Removes the namespace and veth pair and releases the address and name. Idempotent. */
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            tearDown();
-            network.detach(this);
+    /**
+     * Frees the host name at once; removes the namespace and veth pair in the background (the kernel takes tens of
+     * milliseconds to unregister a device), then frees the address. The future completes when all of that is done.
+     * Idempotent: later calls return a completed future.
+     */
+    public CompletableFuture<Void> release() {
+        if (!released.compareAndSet(false, true)) {
+            return CompletableFuture.completedFuture(null);
         }
+        network.unname(this);
+        return network.host().reaper().remove(this).whenComplete((v, e) -> network.detach(this));
     }
 }

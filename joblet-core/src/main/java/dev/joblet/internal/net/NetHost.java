@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -25,6 +27,7 @@ public final class NetHost {
     private static final Logger log = LoggerFactory.getLogger(NetHost.class);
     static final Path NETNS_DIR = Path.of("/run/netns");
     static final Path STATE_DIR = Path.of("/run/joblet/net");
+    static final Path FORWARD_DIR = Path.of("/run/joblet/ip_forward");
     private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
     private static final Pattern LINK = Pattern.compile("^\\d+: ([^:@\\s]+)(?:@\\S+)?:.*\\balias joblet:(\\d+:\\d+)", Pattern.MULTILINE);
     private static final Pattern TABLE = Pattern.compile("^table inet joblet_(\\d+_\\d+)$", Pattern.MULTILINE);
@@ -34,11 +37,14 @@ public final class NetHost {
 
     private final Owner owner;
     private final Map<String, PrivateNet> networks = new LinkedHashMap<>();
+    private final Reaper reaper = new Reaper();
+    private final Forwarding forwarding;
+    private final ExecutorService filler = Reaper.idleEnding("joblet-net-pool");
     private boolean started;
-    private boolean forwardingTurnedOn;
 
     private NetHost(Owner owner) {
         this.owner = owner;
+        this.forwarding = new Forwarding(FORWARD_DIR, IP_FORWARD, owner);
     }
 
     public static NetHost get() {
@@ -49,12 +55,21 @@ public final class NetHost {
         return owner;
     }
 
+    Reaper reaper() {
+        return reaper;
+    }
+
+    /** The thread that fills the networks' pools of ready namespaces. */
+    Executor filler() {
+        return filler;
+    }
+
     String table() {
         return "joblet_" + owner.tag();
     }
 
     /** Creates and registers a network: its bridge, gateway address and rules. */
-    public synchronized PrivateNet create(String name, Cidr cidr, List<Allow> egress) throws IOException {
+    public synchronized PrivateNet create(String name, Cidr cidr, List<Allow> egress, int poolSize) throws IOException {
         start();
         PrivateNet existing = networks.get(name);
         if (existing != null) {
@@ -71,7 +86,7 @@ public final class NetHost {
                 throw new IllegalArgumentException("cidr (" + cidr + ") overlaps " + route + ", a network this host already routes");
             }
         }
-        PrivateNet net = new PrivateNet(this, name, cidr, egress);
+        PrivateNet net = new PrivateNet(this, name, cidr, egress, poolSize);
         net.createBridge();
         networks.put(name, net);
         try {
@@ -81,6 +96,7 @@ public final class NetHost {
             net.removeBridge();
             throw e;
         }
+        filler.execute(net::fill);
         return net;
     }
 
@@ -136,19 +152,7 @@ public final class NetHost {
                     .append("  }\n}\n");
         }
         Tools.nft(s.toString());
-        forwarding(egress);
-    }
-
-    /** Turns IPv4 forwarding on while a network has egress; turns it off again if it was this JVM that turned it on. */
-    private void forwarding(boolean wanted) throws IOException {
-        if (wanted && !forwardingTurnedOn && Files.readString(IP_FORWARD).trim().equals("0")) {
-            Files.writeString(IP_FORWARD, "1");
-            forwardingTurnedOn = true;
-            log.info("turned on net.ipv4.ip_forward for the egress of private networks");
-        } else if (!wanted && forwardingTurnedOn) {
-            Files.writeString(IP_FORWARD, "0");
-            forwardingTurnedOn = false;
-        }
+        forwarding.want(egress);
     }
 
     /** IPv4 networks in the host's main routing table and on its interfaces. */
@@ -234,6 +238,7 @@ public final class NetHost {
             PrivateNet.deleteTree(dir);
             n++;
         }
+        n += new Forwarding(FORWARD_DIR, IP_FORWARD, Owner.self()).sweep();
         return n + del.size();
     }
 

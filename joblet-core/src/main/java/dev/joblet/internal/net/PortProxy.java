@@ -9,12 +9,14 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A published port: a TCP listener on the host's loopback that relays each connection to the job's address and
- * port on its private network. Threads: one acceptor, two per open connection, all ended by {@link #close()}.
+ * port on its private network. Threads: one acceptor, two per open connection; a connection's sockets are closed
+ * and its threads end as soon as both directions have finished; {@link #close()} ends the rest.
  * Thread-safe.
  */
 public final class PortProxy implements AutoCloseable {
@@ -82,13 +84,18 @@ public final class PortProxy implements AutoCloseable {
                 open.add(client);
                 open.add(upstream);
                 threads.removeIf(t -> !t.isAlive());
-                threads.add(pump(client, upstream));
-                threads.add(pump(upstream, client));
+                AtomicInteger directions = new AtomicInteger(2);
+                threads.add(pump(client, upstream, directions));
+                threads.add(pump(upstream, client, directions));
             }
         }
     }
 
-    private Thread pump(SocketChannel from, SocketChannel to) {
+    /**
+     * Copies {@code from} to {@code to} until EOF, then half-closes {@code to}; the second direction to finish
+     * closes both sockets (a failure closes them at once), so a finished connection holds nothing until close().
+     */
+    private Thread pump(SocketChannel from, SocketChannel to, AtomicInteger directions) {
         Thread t = new Thread(() -> {
             ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
             try {
@@ -106,6 +113,15 @@ public final class PortProxy implements AutoCloseable {
                 log.debug("publish {}: {}", target, e.getMessage());
                 closeQuietly(from);
                 closeQuietly(to);
+            } finally {
+                if (directions.decrementAndGet() == 0) {
+                    closeQuietly(from);
+                    closeQuietly(to);
+                    synchronized (open) {
+                        open.remove(from);
+                        open.remove(to);
+                    }
+                }
             }
         }, acceptor.getName() + "-io");
         t.setDaemon(true);

@@ -7,12 +7,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * One private network: a bridge in the host's namespace holding the gateway address (the first of the CIDR),
  * an address allocator, and a hosts file that every job of the network sees as its {@code /etc/hosts}.
  * Thread-safe. Closing stops new jobs from joining; the bridge, rules and files go with the last job.
+ *
+ * <p>A job's start does not wait for {@code ip}: the network keeps a pool of ready namespaces (veth on the bridge,
+ * address and route set, see {@link Attachment}), filled on a background thread as soon as the network is
+ * created and topped up after every take. A pooled namespace holds its address; jobs take the lowest pooled
+ * address, so sequential jobs still get addresses in order. Used namespaces are never reused (a job could leave
+ * state in one); they are removed in the background by the {@link Reaper}.
  */
 public final class PrivateNet {
     private static final Logger log = LoggerFactory.getLogger(PrivateNet.class);
@@ -34,12 +43,19 @@ public final class PrivateNet {
     private final BitSet used = new BitSet();
     /** Host name to address, in the order jobs joined. Guarded by this. */
     private final Map<String, Integer> hosts = new LinkedHashMap<>();
+    /** Addresses reserved: the pool's and the jobs' namespaces, including those being made or removed. */
     private int attached;
+    /** Ready namespaces, by address. Guarded by this. */
+    private final TreeSet<Attachment> pool = new TreeSet<>(Comparator.comparingInt(Attachment::address));
+    /** Namespaces the filler is making now. Guarded by this. */
+    private int filling;
+    private final int poolSize;
     private boolean closed;
     private boolean removed;
 
-    PrivateNet(NetHost host, String name, Cidr cidr, List<Allow> egress) {
+    PrivateNet(NetHost host, String name, Cidr cidr, List<Allow> egress, int poolSize) {
         this.host = host;
+        this.poolSize = poolSize;
         this.name = name;
         this.cidr = cidr;
         this.egress = List.copyOf(egress);
@@ -107,51 +123,126 @@ public final class PrivateNet {
         }
     }
 
-    /**
-     * Gives a job an address and a host name on this network and prepares its network namespace.
-     *
-     * @throws IllegalStateException when the network is closed or full, or the host name is taken
-     */
     NetHost host() {
         return host;
     }
 
-    public Attachment attach(String jobId, String hostname) throws IOException {
-        int offset;
+    /**
+     * Gives a job an address and a host name on this network: a ready namespace from the pool (the lowest address
+     * there), or one made now when the pool is empty; then tops the pool up in the background.
+     *
+     * @throws IllegalStateException when the network is closed or full, or the host name is taken
+     */
+    public Attachment attach(String hostname) throws IOException {
+        Attachment a;
+        int offset = -1;
         synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("network " + name + " is closed");
+            check(hostname);
+            try {
+                while (pool.isEmpty() && filling > 0) { // one is nearly ready: addresses stay in order
+                    wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for a network namespace", e);
             }
-            if (hosts.containsKey(hostname)) {
-                throw new IllegalStateException("host name " + hostname + " is in use on network " + name);
+            check(hostname);
+            a = pool.pollFirst();
+            if (a == null) {
+                offset = reserve();
+                if (offset < 0) {
+                    throw new IllegalStateException("network " + name + " (" + cidr + ") has no free address");
+                }
+                a = new Attachment(this, cidr.address(offset));
             }
-            offset = used.nextClearBit(0);
-            if (offset >= cidr.size()) {
-                throw new IllegalStateException("network " + name + " (" + cidr + ") has no free address");
-            }
-            used.set(offset);
-            hosts.put(hostname, cidr.address(offset));
-            attached++;
+            a.claim(hostname);
+            hosts.put(hostname, a.address());
             writeHostsQuietly();
         }
-        Attachment a = new Attachment(this, jobId, hostname, cidr.address(offset));
-        try {
-            a.setUp();
-        } catch (IOException | RuntimeException e) {
-            detach(a);
-            throw e;
+        if (offset >= 0) {
+            try {
+                a.setUp();
+            } catch (IOException | RuntimeException e) {
+                unname(a);
+                detach(a);
+                throw e;
+            }
         }
+        host.filler().execute(this::fill);
         return a;
     }
 
-    /** Releases the job's address and name; removes the network if it was closed and this was its last job. */
+    private void check(String hostname) {
+        if (closed) {
+            throw new IllegalStateException("network " + name + " is closed");
+        }
+        if (hosts.containsKey(hostname)) {
+            throw new IllegalStateException("host name " + hostname + " is in use on network " + name);
+        }
+    }
+
+    /** The lowest free address's offset, now counted as attached; -1 when none is free. Guarded by this. */
+    private int reserve() {
+        int offset = used.nextClearBit(0);
+        if (offset >= cidr.size()) {
+            return -1;
+        }
+        used.set(offset);
+        attached++;
+        return offset;
+    }
+
+    /** Makes ready namespaces until the pool is full (on the filler thread); stops at the first failure. */
+    void fill() {
+        while (true) {
+            int offset;
+            synchronized (this) {
+                if (closed || pool.size() + filling >= poolSize || (offset = reserve()) < 0) {
+                    return;
+                }
+                filling++;
+            }
+            Attachment a = new Attachment(this, cidr.address(offset));
+            boolean ready = false;
+            try {
+                a.setUp();
+                ready = true;
+            } catch (IOException | RuntimeException e) {
+                log.debug("network {}: cannot fill the pool: {}", name, e.getMessage());
+            }
+            boolean keep;
+            synchronized (this) {
+                filling--;
+                keep = ready && !closed;
+                if (keep) {
+                    pool.add(a);
+                }
+                notifyAll();
+            }
+            if (!keep) {
+                if (ready) {
+                    a.release();
+                } else {
+                    detach(a);
+                }
+                return;
+            }
+        }
+    }
+
+    /** Takes the job's host name off the network (its address stays taken until its namespace has gone). */
+    synchronized void unname(Attachment a) {
+        if (hosts.remove(a.hostname(), a.address())) {
+            writeHostsQuietly();
+        }
+    }
+
+    /** Releases the address; removes the network if it was closed and this was its last attachment. */
     void detach(Attachment a) {
         boolean last;
         synchronized (this) {
             used.clear(a.address() - cidr.base());
-            hosts.remove(a.hostname());
             attached--;
-            writeHostsQuietly();
             last = closed && attached == 0 && !removed;
             if (last) {
                 removed = true;
@@ -162,11 +253,30 @@ public final class PrivateNet {
         }
     }
 
-    /** No job may join any more; the network goes once its jobs have. Idempotent. */
+    /**
+     * No job may join any more; the pool's namespaces are removed now, and the network (bridge, rules, files) as
+     * well when no job is on it, else once the last has gone. Idempotent.
+     */
     public void close() {
-        boolean now;
+        List<Attachment> drained;
         synchronized (this) {
             closed = true;
+            while (filling > 0) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            drained = new ArrayList<>(pool);
+            pool.clear();
+        }
+        List<CompletableFuture<Void>> gone = new ArrayList<>();
+        drained.forEach(a -> gone.add(a.release()));
+        CompletableFuture.allOf(gone.toArray(new CompletableFuture<?>[0])).join();
+        boolean now;
+        synchronized (this) {
             now = attached == 0 && !removed;
             if (now) {
                 removed = true;
@@ -179,13 +289,17 @@ public final class PrivateNet {
 
     /** At JVM exit: the network goes whether or not jobs (being killed by the helpers' lifelines) remain. */
     void forceRemove() {
+        List<Attachment> drained;
         synchronized (this) {
             closed = true;
             if (removed) {
                 return;
             }
             removed = true;
+            drained = new ArrayList<>(pool);
+            pool.clear();
         }
+        drained.forEach(Attachment::tearDownNow);
         host.removed(this);
     }
 

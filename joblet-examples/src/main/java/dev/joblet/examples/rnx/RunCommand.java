@@ -56,7 +56,8 @@ final class RunCommand implements Callable<Integer> {
     @Nullable String cpuCores;
 
     @Option(names = "--network", paramLabel = "none|host", description = "none (the default: loopback only) or host "
-            + "(the host's network, not isolated).")
+            + "(the host's network, not isolated). For private networks between jobs see 'rnx network run': rnx has no "
+            + "daemon, so a network lives only within the rnx process that creates it.")
     @Nullable String network;
 
     @Option(names = "--volume", paramLabel = "HOST:JOB[:rw]|NAME", description = "Makes a host path visible in the job, "
