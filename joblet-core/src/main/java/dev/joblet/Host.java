@@ -52,7 +52,9 @@ final class Host {
         List<LaunchRequest.Rlimit> limits = new ArrayList<>();
         sec.rlimits().forEach((r, l) -> limits.add(new LaunchRequest.Rlimit(r.resource(), l.soft(), l.hard())));
         b.ids(sec.uid(), sec.gid())
-                .capabilities(sec.capabilityMask())
+                // every capability (privileged): change no capability set at all
+                .capabilities(sec.capabilities().size() == Capability.values().length ? LaunchRequest.ALL_CAPABILITIES
+                        : sec.capabilityMask())
                 .noNewPrivs(sec.noNewPrivileges())
                 .maskProc(sec.hardenedProc())
                 .seccompFilter(sec.seccomp().program())

@@ -586,6 +586,17 @@ public final class JobSpec {
             return this;
         }
 
+        /**
+         * Runs the job as the host's real root with every capability, no seccomp filter and no no_new_privs, like
+         * {@code docker run --privileged}. Its namespaces, read-only root and cgroup limits still apply, but code
+         * running this way can get out of them: only for trusted steps (the library uses it to build runtimes with
+         * mmdebstrap, which needs root). Fails at start in rootless mode.
+         */
+        public Builder privileged() {
+            security.privileged();
+            return this;
+        }
+
         /** Root inside the job, in a new user namespace whose root is host uid and gid {@value Security#NOBODY}. */
         public Builder rootInUserNamespace() {
             return rootInUserNamespace(Security.NOBODY, Security.NOBODY);

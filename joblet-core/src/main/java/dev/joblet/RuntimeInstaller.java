@@ -179,6 +179,7 @@ public final class RuntimeInstaller {
         mirrors.forEach(m -> argv.add(m.toLine()));
         JobSpec.Builder b = Joblet.builder()
                 .runtime(Runtime.host())
+                .privileged() // mmdebstrap (mode root) makes device nodes, chroots and runs maintainer scripts as root
                 .network(Network.HOST)
                 .command(argv)
                 .env("TMPDIR", "/build")

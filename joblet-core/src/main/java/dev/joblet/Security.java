@@ -155,6 +155,17 @@ public final class Security {
             rootInUserNamespace = false;
         }
 
+        /** Real root with every capability, no seccomp filter, no no_new_privs: see JobSpec.Builder.privileged(). */
+        void privileged() {
+            uid = 0;
+            gid = 0;
+            rootInUserNamespace = false;
+            capabilities.clear();
+            capabilities.addAll(EnumSet.allOf(Capability.class));
+            seccomp = SeccompPolicy.disabled();
+            noNewPrivileges = false;
+        }
+
         void rootInUserNamespace(int hostUidValue, int hostGidValue) {
             requireId("rootInUserNamespace host uid", hostUidValue);
             requireId("rootInUserNamespace host gid", hostGidValue);

@@ -65,6 +65,9 @@ class RuntimeJobTest {
     @Test
     void aNamedRuntimeGetsItsTreeEnvAndMounts(@TempDir Path data) throws Exception {
         Files.writeString(data.resolve("model.bin"), "weights");
+        // readable by the job's user (nobody): @TempDir is private to root
+        Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(data.resolve("model.bin"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         busyboxRuntime("tiny", "name = tiny\nenv.FROM_RUNTIME = yes\nenv.OVERRIDDEN = runtime\nmount = " + data + ":/models\n");
         System.setProperty("joblet.runtimes", root.toString());
         String out = run(Joblet.builder().runtime(Runtime.named("tiny")).env("OVERRIDDEN", "spec")
@@ -85,15 +88,18 @@ class RuntimeJobTest {
     @Test
     void aWritableLayerLetsTheJobChangeItsRootWithoutChangingTheRuntime() throws Exception {
         Path rootfs = busyboxRuntime("layered", "name = layered\n");
-        JobSpec.Builder b = Joblet.builder().runtime(Runtime.directory(rootfs)).writableLayer(MemorySize.ofMegabytes(8));
+        // The runtime's files belong to root: changing them takes a privileged job (the default user, nobody,
+        // may only add files where it may write).
+        JobSpec.Builder b = Joblet.builder().runtime(Runtime.directory(rootfs)).writableLayer(MemorySize.ofMegabytes(8))
+                .privileged();
         String out = run(b.command("sh", "-c", "echo new > /usr/bin/added && cat /usr/bin/added && rm /etc/marker"
                 + " && ls /etc && echo changed > /usr/bin/busybox.txt && echo ok"));
         assertThat(out).isEqualTo("new\nok\n");
         assertThat(rootfs.resolve("usr/bin/added")).doesNotExist();
         assertThat(rootfs.resolve("usr/bin/busybox.txt")).doesNotExist();
         assertThat(rootfs.resolve("etc/marker")).hasContent("busybox-runtime");
-        // The next job starts from the runtime as it is on disk; without a layer the root is read-only.
-        assertThat(run(Joblet.builder().runtime(Runtime.directory(rootfs))
+        // The next job starts from the runtime as it is on disk; without a layer the root is read-only (even to root).
+        assertThat(run(Joblet.builder().runtime(Runtime.directory(rootfs)).privileged()
                 .command("sh", "-c", "cat /etc/marker; ls /usr/bin/added 2>/dev/null; touch /usr/x 2>/dev/null || echo ro")))
                 .isEqualTo("busybox-runtime\nro\n");
         try (var s = Files.list(WritableLayer.ROOT)) {
@@ -102,7 +108,7 @@ class RuntimeJobTest {
         }
         assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(WritableLayer.ROOT.toString());
         // The layer's size is a limit.
-        try (Job job = Joblet.builder().runtime(Runtime.directory(rootfs)).writableLayer(MemorySize.ofMegabytes(1))
+        try (Job job = Joblet.builder().runtime(Runtime.directory(rootfs)).writableLayer(MemorySize.ofMegabytes(1)).privileged()
                 .command("sh", "-c", "cat /usr/bin/busybox /usr/bin/busybox > /usr/big").start()) {
             assertThat(job.await(Duration.ofSeconds(60)).orElseThrow().exitCode()).isNotEqualTo(java.util.OptionalInt.of(0));
             assertThat(job.stderr().text()).contains("No space left on device");
