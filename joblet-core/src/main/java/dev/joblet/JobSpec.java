@@ -42,6 +42,7 @@ public final class JobSpec {
     private final Network network;
     private final Map<Integer, Integer> published;
     private final List<Volume> volumes;
+    private final List<MemoryVolume> memoryVolumes;
     private final @Nullable Duration timeout;
     private final Duration stopGrace;
     private final byte @Nullable [] stdin;
@@ -82,6 +83,7 @@ public final class JobSpec {
                     + " network: network is " + network);
         }
         this.volumes = List.copyOf(b.volumes);
+        this.memoryVolumes = List.copyOf(b.memoryVolumes);
         this.timeout = b.timeout;
         this.stopGrace = b.stopGrace;
         this.stdin = b.stdin == null ? null : b.stdin.clone();
@@ -191,6 +193,11 @@ public final class JobSpec {
         return published;
     }
 
+    /** Size-limited tmpfs volumes. */
+    public List<MemoryVolume> memoryVolumes() {
+        return memoryVolumes;
+    }
+
     public List<Volume> volumes() {
         return volumes;
     }
@@ -283,6 +290,7 @@ public final class JobSpec {
         private Network network = Network.NONE;
         private final Map<Integer, Integer> published = new LinkedHashMap<>();
         private final List<Volume> volumes = new ArrayList<>();
+        private final List<MemoryVolume> memoryVolumes = new ArrayList<>();
         private @Nullable Duration timeout;
         private Duration stopGrace = Duration.ofSeconds(2);
         private byte @Nullable [] stdin;
@@ -315,6 +323,7 @@ public final class JobSpec {
             network = s.network;
             published.putAll(s.published);
             volumes.addAll(s.volumes);
+            memoryVolumes.addAll(s.memoryVolumes);
             timeout = s.timeout;
             stopGrace = s.stopGrace;
             stdin = s.stdin;
@@ -505,6 +514,12 @@ public final class JobSpec {
         /** Makes a host path visible at {@code target}, read-only. */
         public Builder volume(Path source, String target) {
             volumes.add(new Volume(source, target, false));
+            return this;
+        }
+
+        /** An empty tmpfs of at most {@code size} at {@code target}, writable by the job, gone with it. */
+        public Builder memoryVolume(String target, MemorySize size) {
+            memoryVolumes.add(new MemoryVolume(target, size));
             return this;
         }
 

@@ -75,6 +75,10 @@ final class RootPlan {
             }
             ops.add(MountOp.bind(v.source().toString(), v.target(), !v.writable()));
         }
+        for (MemoryVolume m : spec.memoryVolumes()) {
+            ops.add(MountOp.tmpfs(m.target(), "mode=0755,size=" + m.size().bytes() + ",uid=" + spec.security().uid()
+                    + ",gid=" + spec.security().gid()));
+        }
         return ops;
     }
 

@@ -65,6 +65,10 @@ final class RunCommand implements Callable<Integer> {
             + "Repeatable.")
     List<String> volumes = new ArrayList<>();
 
+    @Option(names = "--memory-volume", paramLabel = "JOB:SIZE", description = "An empty tmpfs of at most SIZE (e.g. "
+            + "64m) at JOB, writable by the job, gone with it; it counts against --max-memory. Repeatable.")
+    List<String> memoryVolumes = new ArrayList<>();
+
     @Option(names = "--writable-layer", paramLabel = "MB", description = "Gives the job a writable layer of this size "
             + "over its (named) runtime, e.g. for pip install; the runtime on disk never changes.")
     @Nullable String writableLayer;
@@ -155,6 +159,15 @@ final class RunCommand implements Callable<Integer> {
         set("--network", network, v -> b.network(OptionValues.network(v)));
         for (String v : volumes) {
             set("--volume", v, x -> b.volume(OptionValues.volume(x)));
+        }
+        for (String v : memoryVolumes) {
+            set("--memory-volume", v, x -> {
+                int colon = x.lastIndexOf(':');
+                if (colon <= 0) {
+                    throw new IllegalArgumentException("'" + x + "' is not JOB:SIZE, e.g. /scratch:64m");
+                }
+                b.memoryVolume(x.substring(0, colon), dev.joblet.MemorySize.parse(x.substring(colon + 1)));
+            });
         }
         set("--writable-layer", writableLayer, v -> b.writableLayer(OptionValues.memory(v)));
         for (String v : uploads) {

@@ -1,0 +1,28 @@
+package dev.joblet;
+
+import java.util.Objects;
+
+/**
+ * A size-limited, empty tmpfs mounted into a job at {@code target}, writable by the job's user; it goes with
+ * the job. Its pages count against the job's memory limit. Immutable.
+ *
+ * @param target an absolute path inside the job
+ * @param size the most it may hold
+ */
+public record MemoryVolume(String target, MemorySize size) {
+    public MemoryVolume {
+        Objects.requireNonNull(size, "size");
+        if (!target.startsWith("/") || target.equals("/") || target.contains("/../") || target.endsWith("/..")
+                || target.indexOf('\0') >= 0 || target.indexOf(',') >= 0) {
+            throw new IllegalArgumentException("memory volume target (" + target + ") must be an absolute path below /");
+        }
+        for (String reserved : new String[] {"/proc", "/dev"}) {
+            if (target.equals(reserved) || target.startsWith(reserved + "/")) {
+                throw new IllegalArgumentException("memory volume target (" + target + ") must not be under " + reserved);
+            }
+        }
+        if (size.bytes() < 4096) {
+            throw new IllegalArgumentException("memory volume size (" + size + ") must be at least 4 KiB");
+        }
+    }
+}
