@@ -53,6 +53,8 @@ public final class Job implements AutoCloseable {
     private @Nullable JobNetworking net; // set once, before the job is published
     private final @Nullable Workspace workspace;
     private @Nullable WritableLayer layer; // set once, before the job is published
+    /** Started from the warm pool: its supervisor sits in the job's cgroup (see {@link WarmPool}). */
+    private WarmPool.@Nullable Entry warm; // set once, before the job is published
 
     private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable Workspace workspace) {
         this.id = id;
@@ -96,8 +98,10 @@ public final class Job implements AutoCloseable {
                 root = new Runtimes.Resolved(layer.merged(), resolved.manifest());
             }
             mounts = RootPlan.of(spec, root, workspace == null ? null : workspace.directory());
-            job = new Job(id, spec, Host.createCgroup(shortId, id, spec), workspace);
+            WarmPool.Entry warm = WarmPool.claim(spec, shortId);
+            job = new Job(id, spec, warm != null ? warm.cgroup() : Host.createCgroup(shortId, id, spec), workspace);
             job.layer = layer;
+            job.warm = warm;
         } catch (JobStartException | RuntimeException e) {
             if (workspace != null) {
                 workspace.close();
@@ -121,8 +125,13 @@ public final class Job implements AutoCloseable {
         }
         try {
             LaunchRequest request = job.request(JobNetworking.withHosts(mounts, job.net), resolved);
-            job.process = Launcher.system().launch(request, job.new Output());
+            WarmPool.Entry w = job.warm;
+            job.process = w != null ? w.helper().launch(request, job.new Output())
+                    : Launcher.system().launch(request, job.new Output());
         } catch (IOException | RuntimeException e) {
+            if (job.warm != null) {
+                job.warm.helper().close();
+            }
             job.removeCgroup();
             job.releaseNetwork();
             if (workspace != null) {
@@ -175,7 +184,7 @@ public final class Job implements AutoCloseable {
                 .stdin(spec.stdin().orElse(null));
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
         Host.applySecurity(spec.security(), b);
-        if (cgroup != null) {
+        if (cgroup != null && warm == null) { // a warm supervisor's job inherits its cgroup
             b.cgroupProcsFiles(cgroup.procsFiles());
             b.cgroup2Dir(cgroup.v2Directory().orElse(null));
         }
@@ -211,7 +220,7 @@ public final class Job implements AutoCloseable {
         Usage usage = Usage.NONE;
         if (cgroup != null) {
             try {
-                usage = usage(cgroup.stats());
+                usage = usage(cgroup.stats(), warm == null ? 0 : 1);
             } catch (IOException e) {
                 log.warn("job {}: cannot read cgroup statistics: {}", id, e.getMessage());
             }
@@ -247,8 +256,10 @@ public final class Job implements AutoCloseable {
         result.complete(r);
     }
 
-    private static Usage usage(CgroupStats s) {
-        return new Usage(s.cpuUserMicros(), s.cpuSystemMicros(), s.throttledMicros(), s.memoryPeakBytes(), s.pidsPeak(),
+    /** {@code supervisors}: processes of ours that were in the cgroup too (left out of the peak). */
+    private static Usage usage(CgroupStats s, int supervisors) {
+        long pids = s.pidsPeak() > supervisors ? s.pidsPeak() - supervisors : s.pidsPeak();
+        return new Usage(s.cpuUserMicros(), s.cpuSystemMicros(), s.throttledMicros(), s.memoryPeakBytes(), pids,
                 s.pidsMaxHits() > 0, Math.max(0, s.oomKills()), s.ioReadBytes(), s.ioWriteBytes());
     }
 
@@ -418,7 +429,9 @@ public final class Job implements AutoCloseable {
             return;
         }
         signal(SIGKILL); // PID 1's death takes every process of its namespace with it
-        if (cgroup != null) {
+        // A warm supervisor shares the job's cgroup: a cgroup kill would take it (and the exit status) too. The
+        // namespace's death is enough; should the supervisor fail, finish() kills the cgroup before removing it.
+        if (cgroup != null && warm == null) {
             try {
                 cgroup.kill();
             } catch (IOException e) {

@@ -38,6 +38,17 @@ public final class Launcher {
     }
 
     /**
+     * Spawns a helper ahead of its job (see {@link PreparedLaunch}): it joins {@code cgroupProcsFiles} and, when
+     * {@code newNetwork}, a new network namespace now, off the start path. Blocks until it is ready.
+     *
+     * @throws LaunchException when it cannot join them; nothing of it remains then
+     */
+    public PreparedLaunch prepare(java.util.List<java.nio.file.Path> cgroupProcsFiles, boolean newNetwork)
+            throws IOException {
+        return dev.joblet.namespaces.internal.WarmHelper.prepare(image, cgroupProcsFiles, newNetwork);
+    }
+
+    /**
      * Launches a job and returns once its command has been exec'd.
      *
      * @throws LaunchException when a step before exec failed; nothing of the job remains then

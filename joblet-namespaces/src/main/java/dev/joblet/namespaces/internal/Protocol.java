@@ -34,6 +34,12 @@ public final class Protocol {
     public static final int MSG_STARTED = 1;
     public static final int MSG_ERROR = 2;
     public static final int MSG_EXIT = 3;
+    /** A warm helper joined its cgroups (and network namespace) and waits for its config. */
+    public static final int MSG_READY = 4;
+
+    /** First message of a pre-spawned helper (see helper.h, WARM_MAGIC). */
+    public static final int WARM_MAGIC = 0x4D524157; // "WARM" little-endian
+    public static final int WARM_NEWNET = 1;
     public static final int MESSAGE_SIZE = 16;
 
     public static final int CMD_SIGNAL = 1;
@@ -108,6 +114,23 @@ public final class Protocol {
         byte[] body = w.toByteArray();
         Writer msg = new Writer();
         msg.u32(MAGIC);
+        msg.u32(VERSION);
+        msg.u32(body.length);
+        msg.bytes(body);
+        return msg.toByteArray();
+    }
+
+    /** Encodes the warm message: the cgroup.procs files the supervisor joins, and whether it enters a new netns. */
+    public static byte[] encodeWarm(List<Path> cgroupProcsFiles, boolean newNetwork) {
+        Writer w = new Writer();
+        w.u32(newNetwork ? WARM_NEWNET : 0);
+        w.u32(cgroupProcsFiles.size());
+        for (Path p : cgroupProcsFiles) {
+            w.str(p.toString());
+        }
+        byte[] body = w.toByteArray();
+        Writer msg = new Writer();
+        msg.u32(WARM_MAGIC);
         msg.u32(VERSION);
         msg.u32(body.length);
         msg.bytes(body);
