@@ -29,8 +29,16 @@ final class Host {
     private Host() {}
 
     /** True when this JVM is not root: jobs then run through a user namespace (rootless mode). */
+    private static volatile @Nullable Boolean rootless;
+
+    /** Whether this JVM runs without root (its effective uid, read once: a JVM does not change it). */
     static boolean rootless() {
-        return HostFacts.euid() != 0;
+        Boolean r = rootless;
+        if (r == null) {
+            r = HostFacts.euid() != 0;
+            rootless = r;
+        }
+        return r;
     }
 
     /** Fails before anything starts when this host cannot give the job what its spec asks for. */

@@ -44,6 +44,8 @@ public final class Job implements AutoCloseable {
     private final OutputBuffer stderr;
     private final ChunkLog logs;
     private final CompletableFuture<JobResult> result = new CompletableFuture<>();
+    /** Completes once the job's cgroup is removed, just after {@link #result} (off the result path). */
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
     private final @Nullable JobCgroup cgroup;
     private @Nullable LaunchedProcess process; // set once, before the job is published
     private final Object lock = new Object();
@@ -225,7 +227,6 @@ public final class Job implements AutoCloseable {
                 log.warn("job {}: cannot read cgroup statistics: {}", id, e.getMessage());
             }
         }
-        removeCgroup();
         releaseNetwork();
         if (workspace != null) {
             workspace.jobEnded();
@@ -254,6 +255,13 @@ public final class Job implements AutoCloseable {
         }
         log.debug("job {} ended: {}", id.substring(0, 8), r);
         result.complete(r);
+        // The cgroup goes after the result: its processes are gone and its statistics read, and rmdir of a v1
+        // cgroup may take milliseconds (the kernel reports it busy for a while). close() waits for it.
+        try {
+            removeCgroup();
+        } finally {
+            released.complete(null);
+        }
     }
 
     /** {@code supervisors}: processes of ours that were in the cgroup too (left out of the peak). */
@@ -371,8 +379,9 @@ public final class Job implements AutoCloseable {
     }
 
     /**
-     * Completes when the job has ended and nothing of it remains. Completed on the library's events
-     * thread: dependent actions should be quick or use the async variants.
+     * Completes when the job has ended: every process of it is gone and its output delivered. Its cgroup is
+     * removed just after, off this path; {@link #close()} returns only once nothing of the job remains. Completed
+     * on the library's events thread: dependent actions should be quick or use the async variants.
      */
     public CompletableFuture<JobResult> onExit() {
         return result.copy();
@@ -454,6 +463,7 @@ public final class Job implements AutoCloseable {
         stop(EndReason.STOPPED, Duration.ZERO);
         try {
             result.get(30, TimeUnit.SECONDS);
+            released.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

@@ -35,7 +35,7 @@ class WarmPoolTest {
     private static List<Path> poolCgroups() throws IOException {
         try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup"), 9)) {
             return s.filter(p -> p.getFileName() != null && p.getFileName().toString().startsWith("pool-")
-                    && p.toString().contains("/joblet/")).collect(Collectors.toList());
+                    && p.toString().contains("/joblet/jvm-" + ProcessHandle.current().pid() + "-")).collect(Collectors.toList());
         } catch (java.io.UncheckedIOException e) {
             return poolCgroups(); // a directory went away while we walked
         }

@@ -6,6 +6,7 @@ import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
 import dev.joblet.MemorySize;
 import dev.joblet.Network;
+import dev.joblet.WarmPool;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.joblet.benchmarks.SideBySide [--rounds 300] [--warmup 40]
- *      [--out benchmarks/RESULTS.md] [--jmh-csv file] [--bwrap-note "why bwrap is missing"]
+ *      [--out benchmarks/RESULTS.md] [--jmh-csv file] [--bwrap-note "why bwrap is missing"] [--pool size]
  * </pre>
  *
  * With {@code --jmh-csv} (JMH's {@code -rf csv} output of {@link StartBenchmark}) the report gets a JMH section;
@@ -67,6 +68,7 @@ public final class SideBySide {
         Path out = Path.of("benchmarks/RESULTS.md");
         Path jmhCsv = null;
         String bwrapNote = null;
+        int pool = -1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rounds": rounds = Integer.parseInt(args[++i]); break;
@@ -74,9 +76,10 @@ public final class SideBySide {
                 case "--out": out = Path.of(args[++i]); break;
                 case "--jmh-csv": jmhCsv = Path.of(args[++i]); break;
                 case "--bwrap-note": bwrapNote = args[++i]; break;
+                case "--pool": pool = Integer.parseInt(args[++i]); break;
                 default:
                     System.err.println("usage: SideBySide [--rounds N] [--warmup N] [--out FILE] [--jmh-csv FILE]"
-                            + " [--bwrap-note TEXT]");
+                            + " [--bwrap-note TEXT] [--pool SIZE]");
                     System.exit(2);
             }
         }
@@ -119,12 +122,22 @@ public final class SideBySide {
         JobSpec host = Joblet.builder().command(TRUE).network(Network.HOST).build();
         JobSpec noCgroup = Joblet.builder().command(TRUE).pidsMax(0).build();
         JobSpec limits = Joblet.builder().command(TRUE).cpu(50).memory(MemorySize.ofMegabytes(256)).build();
-        modes.add(new Mode("Joblet full sandbox",
-                "default spec: PID/mount/UTS/IPC/net namespaces, pivot_root, cgroup (pids limit)", () -> job(full), rounds));
-        modes.add(new Mode("Joblet, Network.HOST", "as above without the network namespace", () -> job(host), rounds));
-        modes.add(new Mode("Joblet, no cgroup", "full sandbox, `pidsMax(0)`: no cgroup at all", () -> job(noCgroup), rounds));
-        modes.add(new Mode("Joblet + cpu/memory limits", "full sandbox, `cpu(50)`, `memory(256 MiB)`, pids limit",
-                () -> job(limits), rounds));
+        JobSpec fullCold = full.toBuilder().warmPool(false).build();
+        JobSpec hostCold = host.toBuilder().warmPool(false).build();
+        modes.add(new Mode("Joblet full sandbox (warm pool)",
+                "default spec: PID/mount/UTS/IPC/net namespaces, pivot_root, cgroup (pids limit); from the warm pool",
+                () -> job(full), rounds));
+        modes.add(new Mode("Joblet full sandbox, cold", "as above, `warmPool(false)`", () -> job(fullCold), rounds));
+        modes.add(new Mode("Joblet, Network.HOST (warm pool)", "full sandbox without the network namespace",
+                () -> job(host), rounds));
+        modes.add(new Mode("Joblet, Network.HOST, cold", "as above, `warmPool(false)`", () -> job(hostCold), rounds));
+        modes.add(new Mode("Joblet, no cgroup (warm pool)", "full sandbox, `pidsMax(0)`: no cgroup at all",
+                () -> job(noCgroup), rounds));
+        modes.add(new Mode("Joblet + cpu/memory limits (warm pool)",
+                "full sandbox, `cpu(50)`, `memory(256 MiB)`, pids limit", () -> job(limits), rounds));
+        if (pool >= 0) {
+            WarmPool.setSize(pool);
+        }
 
         String loadBefore = read("/proc/loadavg");
         long t0 = System.nanoTime();
