@@ -45,10 +45,12 @@ _Noreturn void die_stage(int errfd, int stage, int err, int detail) {
     } while (0)
 
 static char root_path[PATH_MAX];
+static size_t staging_len; /* strlen(cfg->staging): the part of root_path that exists already */
 
 /* The host-side path of a target inside the new root. */
 static const char *in_root(const struct config *cfg, const char *target) {
     int n = snprintf(root_path, sizeof root_path, "%s%s", cfg->staging, target);
+    staging_len = strlen(cfg->staging);
     if (n < 0 || (size_t)n >= sizeof root_path) {
         errno = ENAMETOOLONG;
         return NULL;
@@ -58,7 +60,10 @@ static const char *in_root(const struct config *cfg, const char *target) {
 
 /* mkdir -p, for paths inside the root tmpfs (created by us, so modes are ours to choose). */
 static int mkdirs(char *path, mode_t mode) {
-    for (char *p = path + 1; *p != '\0'; p++) {
+    char *p = path + 1;
+    /* Inside the new root, the staging directory and its parents exist: start below it. */
+    if (path == root_path && staging_len > 1 && strlen(path) > staging_len) p = path + staging_len + 1;
+    for (; *p != '\0'; p++) {
         if (*p != '/') continue;
         *p = '\0';
         int r = mkdir(path, 0755);

@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * period on cgroup v1) nor the creation of a network namespace is on the start path. One background thread
  * ({@code joblet-pool}) refills the pool; it exists only while the pool is in use.
  *
- * <p>Used for jobs with no stdin bytes, no CPU pinning and {@link Network#NONE} or {@link Network#HOST}, on cgroup
- * v1 and hybrid hosts (and for jobs without a cgroup anywhere); other jobs start cold, as they would without a
+ * <p>Used for jobs with no stdin bytes, no CPU pinning, no user namespace (rootless JVMs and
+ * {@code rootInUserNamespace()} start cold) and {@link Network#NONE} or {@link Network#HOST}, on cgroup v1 and
+ * hybrid hosts (and for jobs without a cgroup anywhere); other jobs start cold, as they would without a
  * pool. The supervisor stays in the job's cgroup until the job ends: the pids limit is raised by one for it and the
  * reported peak lowered by one; its few hundred KiB count against a memory limit.
  *
@@ -157,6 +158,9 @@ public final class WarmPool {
     static @Nullable Kind kindFor(JobSpec spec) {
         if (!spec.usesWarmPool() || spec.stdin().isPresent() || spec.cpus().isPresent()) {
             return null;
+        }
+        if (Host.rootless() || spec.security().rootInUserNamespace()) {
+            return null; // a job in its own user namespace may not bring up lo in a netns the supervisor made
         }
         boolean newNet;
         if (spec.network() == Network.NONE) {
