@@ -128,8 +128,12 @@ public final class Job implements AutoCloseable {
         try {
             LaunchRequest request = job.request(JobNetworking.withHosts(mounts, job.net), resolved);
             WarmPool.Entry w = job.warm;
-            job.process = w != null ? w.helper().launch(request, job.new Output())
-                    : Launcher.system().launch(request, job.new Output());
+            try {
+                job.process = w != null ? w.helper().launch(request, job.new Output())
+                        : Launcher.system().launch(request, job.new Output());
+            } finally {
+                WarmPool.refill();
+            }
         } catch (IOException | RuntimeException e) {
             if (job.warm != null) {
                 job.warm.helper().close();

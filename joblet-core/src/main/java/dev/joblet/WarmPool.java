@@ -200,8 +200,8 @@ public final class WarmPool {
             LAST_ASKED.put(kind, System.nanoTime());
             ArrayDeque<Entry> q = READY.get(kind);
             e = q == null ? null : q.pollFirst();
+            // The refill waits for refill(), called once this start is over: on 2 cores it would compete with it.
             startFiller();
-            LOCK.notifyAll();
         }
         if (e == null || e.cgroup() == null) {
             return e;
@@ -213,6 +213,15 @@ public final class WarmPool {
             throw Host.cgroupFailure(shortId, spec.command().get(0), x);
         }
         return e;
+    }
+
+    /** Wakes the refill thread: a start that may have taken a supervisor is over (launched or failed). */
+    static void refill() {
+        synchronized (LOCK) {
+            if (filler != null) {
+                LOCK.notifyAll();
+            }
+        }
     }
 
     /** Caller holds LOCK. */

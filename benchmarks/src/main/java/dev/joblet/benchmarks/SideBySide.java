@@ -51,6 +51,9 @@ public final class SideBySide {
         final String what;
         final Op op;
         final long[] samples;
+        /** Joblet modes: how long close() took after await (not in {@link #samples}). */
+        final long[] closeSamples;
+        int closeN;
         int n;
         int failures;
         String firstFailure = "";
@@ -60,6 +63,7 @@ public final class SideBySide {
             this.what = what;
             this.op = op;
             this.samples = new long[rounds];
+            this.closeSamples = new long[rounds];
         }
     }
 
@@ -161,8 +165,12 @@ public final class SideBySide {
             for (Mode m : order) {
                 long s = System.nanoTime();
                 try {
+                    lastClose = -1;
                     m.op.run();
-                    m.samples[m.n++] = System.nanoTime() - s;
+                    m.samples[m.n++] = (lastClose >= 0 ? closeStarted : System.nanoTime()) - s;
+                    if (lastClose >= 0) {
+                        m.closeSamples[m.closeN++] = lastClose;
+                    }
                 } catch (Exception e) {
                     if (m.failures++ == 0) {
                         m.firstFailure = String.valueOf(e);
@@ -181,6 +189,7 @@ public final class SideBySide {
         Files.writeString(out, report);
         System.out.println();
         System.out.println(table(modes));
+        System.out.println(closeTable(modes));
         skipped.forEach(s -> System.out.println("- " + s));
         System.out.println("written: " + out);
         System.exit(0); // the library's event threads are daemons, but be sure
@@ -195,13 +204,42 @@ public final class SideBySide {
         }
     }
 
+    /** Set by {@link #job}: when close() began and how long it took (-1: no job ran). Main thread only. */
+    private static long closeStarted, lastClose = -1;
+
+    /** Start + await is what is timed (as for ProcessBuilder: start + waitFor); close() is timed on its own. */
     private static void job(JobSpec spec) throws Exception {
-        try (Job j = spec.start()) {
+        Job j = spec.start();
+        try {
             JobResult r = j.await();
             if (!r.isSuccess()) {
                 throw new IllegalStateException("job failed: " + r);
             }
+        } finally {
+            closeStarted = System.nanoTime();
+            j.close();
+            lastClose = System.nanoTime() - closeStarted;
         }
+    }
+
+    static String closeTable(List<Mode> modes) {
+        StringBuilder sb = new StringBuilder("| mode | close() p50 µs | close() p99 µs | start + await + close p50 µs |\n"
+                + "|---|---:|---:|---:|\n");
+        for (Mode m : modes) {
+            if (m.closeN == 0) {
+                continue;
+            }
+            long[] c = Arrays.copyOf(m.closeSamples, m.closeN);
+            Arrays.sort(c);
+            long[] all = new long[Math.min(m.n, m.closeN)];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = m.samples[i] + m.closeSamples[i];
+            }
+            Arrays.sort(all);
+            sb.append("| ").append(m.name).append(" | ").append(us(pct(c, c.length, 0.50))).append(" | ")
+                    .append(us(pct(c, c.length, 0.99))).append(" | ").append(us(pct(all, all.length, 0.50))).append(" |\n");
+        }
+        return sb.toString();
     }
 
     /** Null when the op works, else why not. */
@@ -274,7 +312,7 @@ public final class SideBySide {
         StringBuilder sb = new StringBuilder();
         sb.append("# Benchmark results\n\n");
         sb.append("Written by `benchmarks/run.sh` (`dev.joblet.benchmarks.SideBySide`); do not edit the generated parts "
-                + "by hand, rerun it. Start + await of `/bin/true`, single-threaded, one process or job at a time.\n\n");
+                + "by hand, rerun it. Start + await of `/bin/true`, single-threaded, one process or job at a time (Joblet's `close()` is timed apart).\n\n");
         sb.append("## Machine\n\n");
         sb.append("| | |\n|---|---|\n");
         sb.append("| date | ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(" |\n");
@@ -294,6 +332,9 @@ public final class SideBySide {
                 + "checked to exit 0 (failures are left out of the figures and counted in *n*).%n%n", warmup, rounds,
                 seconds));
         sb.append(table(modes)).append('\n');
+        sb.append("What is timed for Joblet is `start()` + `await()`; `close()` (which returns once the job's cgroup is "
+                + "removed) follows untimed before the next run, and is timed on its own here:\n\n");
+        sb.append(closeTable(modes)).append('\n');
         sb.append("| mode | what |\n|---|---|\n");
         for (Mode m : modes) {
             sb.append("| ").append(m.name).append(" | ").append(m.what).append(" |\n");
