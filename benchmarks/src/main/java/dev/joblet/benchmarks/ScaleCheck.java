@@ -57,7 +57,7 @@ public final class ScaleCheck {
         }
         WarmPool.drain();
         long fds0 = count(Path.of("/proc/self/fd"));
-        int threads0 = Thread.activeCount();
+        int threads0 = ManagementFactory.getThreadMXBean().getThreadCount();
         long heap0 = usedHeapAfterGc(mem);
         String load0 = Files.readString(Path.of("/proc/loadavg")).strip();
 
@@ -104,7 +104,7 @@ public final class ScaleCheck {
         long cgroups = jobCgroups();
         long fds1 = count(Path.of("/proc/self/fd"));
         System.out.printf(Locale.ROOT, "afterwards: %d children, %d job cgroups of this JVM, fds %d (before %d), threads %d"
-                + " (before %d)%n", children, cgroups, fds1, fds0, Thread.activeCount(), threads0);
+                + " (before %d)%n", children, cgroups, fds1, fds0, ManagementFactory.getThreadMXBean().getThreadCount(), threads0);
         System.out.println("load average before / after: " + load0 + " / " + Files.readString(Path.of("/proc/loadavg")).strip());
         boolean ok = children == 0 && cgroups == 0 && fds1 <= fds0;
         System.out.println(ok ? "nothing remains" : "SOMETHING REMAINS");
