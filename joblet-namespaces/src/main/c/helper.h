@@ -32,6 +32,13 @@
 enum {
     WARM_NEWNET = 1u << 0, /* unshare the network namespace now; the job then clones without CLONE_NEWNET */
 };
+/* Config flag (a high bit, apart from the others): build the job's root now, then wait. The child reports
+ * {0, 0, 0} on its error pipe (the supervisor answers MSG_READY), reads { u32 EXEC_MAGIC, u32 length, body =
+ * { string hostname, string workdir, strings argv, strings envp } } from the control pipe itself, and goes on
+ * with the hostname, the privilege drop and exec. EOF instead: it exits quietly (the pool discarded it). */
+#define CFG_DEFER_EXEC (1u << 16)
+#define EXEC_MAGIC 0x43455845u /* "EXEC" */
+
 
 enum {
     CTL_FD = 3,
@@ -153,6 +160,10 @@ struct config {
 
 /* config.c: parse the message body; returns 0 or an errno value. The config points into buf. */
 int config_parse(uint8_t *buf, size_t len, struct config *cfg);
+
+/* config.c: parse the body of a CFG_DEFER_EXEC exec message into cfg (hostname, workdir, argv, envp); 0 or an
+ * errno value. */
+int exec_parse(uint8_t *buf, size_t len, struct config *cfg);
 
 /* sandbox.c: runs in the child; never returns. */
 _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds);

@@ -321,7 +321,10 @@ int main(int argc, char **argv) {
     if (devnull > 2) close(devnull);
 
     uint8_t report[12];
-    ssize_t r = xread_exact(errpipe[0], report, sizeof report);
+    ssize_t r;
+    /* {0, 0, 0}: a CFG_DEFER_EXEC child has built the root and waits for its command (see helper.h). */
+    while ((r = xread_exact(errpipe[0], report, sizeof report)) > 0 && get_u32(report) == 0)
+        send_status(MSG_READY, 0, 0, 0);
     close(errpipe[0]);
     if (r != 0) {
         int stage = r > 0 ? (int)get_u32(report) : ST_PIPE;

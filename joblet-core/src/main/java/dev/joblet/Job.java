@@ -128,12 +128,23 @@ public final class Job implements AutoCloseable {
         try {
             LaunchRequest request = job.request(JobNetworking.withHosts(mounts, job.net), resolved);
             WarmPool.Entry w = job.warm;
+            if (w != null && w.helper().rootBuilt() && !w.helper().rootBuiltFor(request)) {
+                // Its root was built for other jobs: start cold, in its cgroup, with the exact limits.
+                w.helper().close();
+                job.warm = null;
+                if (job.cgroup != null) {
+                    job.cgroup.applyLimits(Host.cgroupLimits(spec, 0));
+                }
+                w = null;
+                request = job.request(JobNetworking.withHosts(mounts, job.net), resolved);
+            }
             try {
                 job.process = w != null ? w.helper().launch(request, job.new Output())
                         : Launcher.system().launch(request, job.new Output());
             } finally {
                 WarmPool.refill();
             }
+            WarmPool.learn(spec, w != null ? request : job.request(JobNetworking.withHosts(mounts, job.net), resolved, false));
         } catch (IOException | RuntimeException e) {
             if (job.warm != null) {
                 job.warm.helper().close();
@@ -162,6 +173,12 @@ public final class Job implements AutoCloseable {
 
     private LaunchRequest request(List<dev.joblet.namespaces.MountOp> mounts, Runtimes.@Nullable Resolved resolved)
             throws IOException {
+        return request(mounts, resolved, warm == null);
+    }
+
+    /** {@code withCgroupFiles}: false for a job that inherits its cgroup from a warm supervisor. */
+    private LaunchRequest request(List<dev.joblet.namespaces.MountOp> mounts, Runtimes.@Nullable Resolved resolved,
+            boolean withCgroupFiles) throws IOException {
         List<String> env = new ArrayList<>();
         Map<String, String> vars = new java.util.LinkedHashMap<>();
         if (resolved != null && resolved.manifest() != null) {
@@ -190,7 +207,7 @@ public final class Job implements AutoCloseable {
                 .stdin(spec.stdin().orElse(null));
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
         Host.applySecurity(spec.security(), b);
-        if (cgroup != null && warm == null) { // a warm supervisor's job inherits its cgroup
+        if (cgroup != null && withCgroupFiles) { // a warm supervisor's job inherits its cgroup
             b.cgroupProcsFiles(cgroup.procsFiles());
             b.cgroup2Dir(cgroup.v2Directory().orElse(null));
         }

@@ -3,6 +3,7 @@ package dev.joblet;
 import dev.joblet.cgroups.CgroupLayout;
 import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.JobCgroup;
+import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.Launcher;
 import dev.joblet.namespaces.PreparedLaunch;
 import java.io.IOException;
@@ -21,7 +22,11 @@ import org.slf4j.LoggerFactory;
  * own (and, for {@link Network#NONE}, in a new network namespace with only {@code lo}). {@link JobSpec#start()}
  * takes one when it can, writes the spec's limits into its cgroup and sends the config: the job clones from it and
  * inherits cgroup and network namespace, so neither a {@code cgroup.procs} write (which may wait out an RCU grace
- * period on cgroup v1) nor the creation of a network namespace is on the start path. One background thread
+ * period on cgroup v1) nor the creation of a network namespace is on the start path. Once two starts of a kind in a
+ * row asked for the same root (equal but for hostname, workdir, argv and env), the supervisors of that kind are
+ * prepared with the job already cloned and its root built (mounts, /proc, pivot_root): a start then only sends the
+ * command, and the job sets its hostname, drops its privileges, installs its seccomp filter and execs. A start whose
+ * root differs from a prepared one discards it and starts cold in its cgroup. One background thread
  * ({@code joblet-pool}) refills the pool; it exists only while the pool is in use.
  *
  * <p>Used for jobs with no stdin bytes, no CPU pinning, no user namespace (rootless JVMs and
@@ -73,6 +78,10 @@ public final class WarmPool {
     private static final Map<Kind, ArrayDeque<Entry>> READY = new EnumMap<>(Kind.class);
     private static final Map<Kind, Long> LAST_ASKED = new EnumMap<>(Kind.class);
     private static final Map<Kind, Boolean> BROKEN = new EnumMap<>(Kind.class);
+    /** The last request started per kind, its template key, and whether the one before had the same key. */
+    private static final Map<Kind, LaunchRequest> LAST_REQUEST = new EnumMap<>(Kind.class);
+    private static final Map<Kind, byte[]> LAST_KEY = new EnumMap<>(Kind.class);
+    private static final Map<Kind, Boolean> STABLE = new EnumMap<>(Kind.class);
     private static @Nullable Thread filler;
 
     private WarmPool() {}
@@ -117,6 +126,13 @@ public final class WarmPool {
     public static int ready() {
         synchronized (LOCK) {
             return READY.values().stream().mapToInt(ArrayDeque::size).sum();
+        }
+    }
+
+    /** Supervisors ready now whose job's root is built already (see {@link #learn}). */
+    static int readyWithRoot() {
+        synchronized (LOCK) {
+            return (int) READY.values().stream().flatMap(ArrayDeque::stream).filter(e -> e.helper().rootBuilt()).count();
         }
     }
 
@@ -215,6 +231,24 @@ public final class WarmPool {
         return e;
     }
 
+    /**
+     * Remembers what a job of {@code spec}'s kind was started with: once two starts in a row had the same root
+     * (equal requests but for hostname, workdir, argv and env), supervisors are prepared with that root already
+     * built, so that a start only sends the command.
+     */
+    static void learn(JobSpec spec, LaunchRequest request) {
+        Kind kind = kindFor(spec);
+        if (kind == null) {
+            return;
+        }
+        byte[] key = dev.joblet.namespaces.internal.Protocol.encode(dev.joblet.namespaces.internal.Protocol.template(request));
+        synchronized (LOCK) {
+            STABLE.put(kind, java.util.Arrays.equals(key, LAST_KEY.get(kind)));
+            LAST_KEY.put(kind, key);
+            LAST_REQUEST.put(kind, request);
+        }
+    }
+
     /** Wakes the refill thread: a start that may have taken a supervisor is over (launched or failed). */
     static void refill() {
         synchronized (LOCK) {
@@ -302,9 +336,15 @@ public final class WarmPool {
     }
 
     private static Entry prepare(Kind kind) throws IOException {
+        LaunchRequest template;
+        synchronized (LOCK) {
+            template = Boolean.TRUE.equals(STABLE.get(kind)) ? LAST_REQUEST.get(kind) : null;
+        }
         JobCgroup cg = kind.cgroup ? Host.cgroups().create("pool-" + NAMES.incrementAndGet(), CgroupLimits.builder().build()) : null;
         try {
-            PreparedLaunch helper = Launcher.system().prepare(cg == null ? List.of() : cg.procsFiles(), kind.newNetwork);
+            List<java.nio.file.Path> files = cg == null ? List.of() : cg.procsFiles();
+            PreparedLaunch helper = template == null ? Launcher.system().prepare(files, kind.newNetwork)
+                    : Launcher.system().prepare(files, kind.newNetwork, template);
             return new Entry(helper, cg);
         } catch (IOException | RuntimeException e) {
             if (cg != null) {

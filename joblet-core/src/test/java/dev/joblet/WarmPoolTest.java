@@ -66,6 +66,35 @@ class WarmPoolTest {
     }
 
     @Test
+    void rootsBuiltAheadGetEachJobsOwnCommandHostnameWorkdirAndEnvAndStillDropPrivileges() throws Exception {
+        // Two starts with the same root teach the pool to build that root ahead for the next ones.
+        for (int i = 0; i < 2; i++) {
+            try (Job j = Joblet.builder().command("true").start()) {
+                j.await();
+            }
+        }
+        WarmPool.drain();
+        try (Job j = Joblet.builder().command("true").start()) {
+            j.await();
+        }
+        awaitReady(2);
+        assertThat(WarmPool.readyWithRoot()).as("supervisors with the root built").isEqualTo(2);
+        for (int i = 0; i < 3; i++) {
+            try (Job job = Joblet.builder().command("sh", "-c", "echo $(hostname) $(pwd) $X $(id -u) $$; cat /proc/self/status"
+                    + " | grep -E '^(CapEff|Seccomp):' | tr -s '\t ' ' '").env("X", "x" + i).workdir("/tmp").start()) {
+                assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
+                assertThat(job.stdout().text()).isEqualTo("job-" + job.id().substring(0, 8) + " /tmp x" + i
+                        + " 65534 1\nCapEff: 0000000000000000\nSeccomp: 2\n");
+            }
+        }
+        // A job whose root differs (no /proc masks) gets a correct root all the same (started cold).
+        try (Job job = Joblet.builder().command("sh", "-c", "cat /proc/kallsyms | head -c 1 | wc -c").hardenedProc(false)
+                .start()) {
+            assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
+        }
+    }
+
+    @Test
     void aStoppedPooledJobReportsItsSignalAndAFailedOneLeavesNothing() throws Exception {
         try (Job first = Joblet.builder().command("true").start()) {
             first.await();

@@ -20,7 +20,17 @@ public interface PreparedLaunch extends AutoCloseable {
     boolean newNetwork();
 
     /**
-     * Starts the job. The request must have no cgroup files of its own (the job inherits the prepared ones), no
+     * Whether this helper already built the root for requests like {@code request} (see
+     * {@link Launcher#prepare(List, boolean, LaunchRequest)}): equal in everything but hostname, workdir, argv and env.
+     */
+    boolean rootBuiltFor(LaunchRequest request);
+
+    /** Whether this helper built a job's root ahead (and so accepts only requests it was built for). */
+    boolean rootBuilt();
+
+    /**
+     * Starts the job. A helper with a root built ahead accepts only requests it was {@linkplain #rootBuiltFor built
+     * for}. The request must have no cgroup files of its own (the job inherits the prepared ones), no
      * stdin bytes (the job's stdin is {@code /dev/null}), and {@code network()} equal to {@link #newNetwork()}
      * unless it joins a prepared namespace with {@code netns}.
      *

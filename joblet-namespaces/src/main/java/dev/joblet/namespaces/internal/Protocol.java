@@ -20,6 +20,9 @@ public final class Protocol {
     public static final int CFG_NO_NEW_PRIVS = 2;
     public static final int CFG_ROOT_READONLY = 4;
     public static final int CFG_NEWCGROUP = 8;
+    /** Build the root, then wait for the command on the control pipe (see helper.h). */
+    public static final int CFG_DEFER_EXEC = 1 << 16;
+    public static final int EXEC_MAGIC = 0x43455845; // "EXEC" little-endian
 
     public static final int SEC_MASK_PROC = 1;
     public static final int SEC_USERNS = 2;
@@ -52,8 +55,13 @@ public final class Protocol {
 
     /** Encodes the whole config message, header included. */
     public static byte[] encode(LaunchRequest r) {
+        return encode(r, 0);
+    }
+
+    /** Encodes the config message with extra config flags (e.g. {@link #CFG_DEFER_EXEC}). */
+    public static byte[] encode(LaunchRequest r, int extraFlags) {
         Writer w = new Writer();
-        int flags = CFG_ROOT_READONLY | CFG_NEWCGROUP;
+        int flags = CFG_ROOT_READONLY | CFG_NEWCGROUP | extraFlags;
         if (r.network()) {
             flags |= CFG_NEWNET;
         }
@@ -135,6 +143,29 @@ public final class Protocol {
         msg.u32(body.length);
         msg.bytes(body);
         return msg.toByteArray();
+    }
+
+    /** The exec message of a {@link #CFG_DEFER_EXEC} helper: what differs between jobs built on the same root. */
+    public static byte[] encodeExec(LaunchRequest r) {
+        Writer w = new Writer();
+        w.str(r.hostname());
+        w.str(r.workdir());
+        w.strings(r.argv());
+        w.strings(r.env());
+        byte[] body = w.toByteArray();
+        Writer msg = new Writer();
+        msg.u32(EXEC_MAGIC);
+        msg.u32(body.length);
+        msg.bytes(body);
+        return msg.toByteArray();
+    }
+
+    /**
+     * The request with what the exec message carries (hostname, workdir, argv, env) set to fixed values: two
+     * requests with equal templates build the same root and differ only in that message.
+     */
+    public static LaunchRequest template(LaunchRequest r) {
+        return r.toBuilder().hostname("").workdir("/").argv(List.of("/")).env(List.of()).build();
     }
 
     /** A control command: signal the job's PID 1. */

@@ -9,6 +9,7 @@ import dev.joblet.namespaces.Stage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +23,15 @@ public final class WarmHelper implements PreparedLaunch {
     private final int helperPid;
     private final List<Path> procsFiles;
     private final boolean newNetwork;
+    /** With a root built ahead ("zygote"): the encoded template it was built for; else null. */
+    private final byte @Nullable [] templateKey;
     /** Guarded by this: the JVM's ends {ctl, status, stdout, stderr} and the pidfd; null once handed over or closed. */
     private int[] fds;
     private int pidfd;
 
-    private WarmHelper(int helperPid, int pidfd, int[] fds, List<Path> procsFiles, boolean newNetwork) {
+    private WarmHelper(int helperPid, int pidfd, int[] fds, List<Path> procsFiles, boolean newNetwork,
+            byte @Nullable [] templateKey) {
+        this.templateKey = templateKey;
         this.helperPid = helperPid;
         this.pidfd = pidfd;
         this.fds = fds;
@@ -36,8 +41,33 @@ public final class WarmHelper implements PreparedLaunch {
 
     /** Spawns a helper, sends it the warm message and waits until it is ready (this may take an RCU grace period). */
     public static WarmHelper prepare(HelperImage image, List<Path> procsFiles, boolean newNetwork) throws IOException {
+        return prepare(image, procsFiles, newNetwork, null);
+    }
+
+    /**
+     * As {@link #prepare(HelperImage, List, boolean)}; with a {@code template}, the helper also clones the job and
+     * builds its root (mounts, pivot_root) now, and the job only waits for its hostname, workdir, argv and env.
+     */
+    public static WarmHelper prepare(HelperImage image, List<Path> procsFiles, boolean newNetwork,
+            @Nullable LaunchRequest template) throws IOException {
         List<Path> files = List.copyOf(procsFiles);
-        byte[] warm = Protocol.encodeWarm(files, newNetwork);
+        byte @Nullable [] key = null;
+        if (template != null) {
+            if (!template.cgroupProcsFiles().isEmpty() || template.cgroup2Dir() != null || template.stdin() != null) {
+                throw new IllegalArgumentException("template must have no cgroup files and no stdin bytes");
+            }
+            key = Protocol.encode(Protocol.template(template));
+            byte[] config = Protocol.encode(Protocol.template(template), Protocol.CFG_DEFER_EXEC);
+            byte[] both = Protocol.encodeWarm(files, newNetwork);
+            byte[] joined = java.util.Arrays.copyOf(both, both.length + config.length);
+            System.arraycopy(config, 0, joined, both.length, config.length);
+            return prepare(image, files, newNetwork, joined, key);
+        }
+        return prepare(image, files, newNetwork, Protocol.encodeWarm(files, newNetwork), null);
+    }
+
+    private static WarmHelper prepare(HelperImage image, List<Path> files, boolean newNetwork, byte[] messages,
+            byte @Nullable [] key) throws IOException {
         LibC libc = Native.libc();
         int[] ctl = null, status = null, out = null, err = null;
         int devNull = -1;
@@ -71,8 +101,11 @@ public final class WarmHelper implements PreparedLaunch {
         int got = 0;
         IOException failure = null;
         try {
-            HelperProcess.writeFully(ctl[1], warm);
+            HelperProcess.writeFully(ctl[1], messages);
             got = HelperProcess.readFully(status[0], msg);
+            if (key != null && got == msg.length && Protocol.u32(msg, 0) == Protocol.MSG_READY) {
+                got = HelperProcess.readFully(status[0], msg); // the second READY: the child built the root
+            }
         } catch (IOException e) {
             failure = e;
         }
@@ -95,7 +128,7 @@ public final class WarmHelper implements PreparedLaunch {
                     "warm helper " + helperPid + " ended without reporting (got " + got + " bytes)");
         }
         log.debug("warm helper {} ready in {} (new network namespace: {})", helperPid, files, newNetwork);
-        return new WarmHelper(helperPid, pidfd, ours, files, newNetwork);
+        return new WarmHelper(helperPid, pidfd, ours, files, newNetwork, key);
     }
 
     @Override
@@ -106,6 +139,16 @@ public final class WarmHelper implements PreparedLaunch {
     @Override
     public boolean newNetwork() {
         return newNetwork;
+    }
+
+    @Override
+    public boolean rootBuilt() {
+        return templateKey != null;
+    }
+
+    @Override
+    public boolean rootBuiltFor(LaunchRequest request) {
+        return templateKey != null && java.util.Arrays.equals(templateKey, Protocol.encode(Protocol.template(request)));
     }
 
     /** The supervisor's PID. */
@@ -122,6 +165,10 @@ public final class WarmHelper implements PreparedLaunch {
         if (request.stdin() != null) {
             throw new IllegalArgumentException("request.stdin must be absent for a prepared helper");
         }
+        if (templateKey != null && !rootBuiltFor(request)) {
+            throw new IllegalArgumentException("request differs from the template the prepared helper built its root for"
+                    + " (beyond hostname, workdir, argv and env)");
+        }
         if (request.netns() == null && request.network() != newNetwork) {
             throw new IllegalArgumentException("request.network (" + request.network()
                     + ") differs from the prepared helper's (" + newNetwork + ")");
@@ -137,8 +184,9 @@ public final class WarmHelper implements PreparedLaunch {
             fds = null;
             pidfd = -1;
         }
-        return HelperProcess.handshake(helperPid, pfd, new int[] {mine[0], mine[1], mine[2], mine[3], -1},
-                Protocol.encode(request), request, output);
+        byte[] message = templateKey != null ? Protocol.encodeExec(request) : Protocol.encode(request);
+        return HelperProcess.handshake(helperPid, pfd, new int[] {mine[0], mine[1], mine[2], mine[3], -1}, message,
+                request, output);
     }
 
     @Override
