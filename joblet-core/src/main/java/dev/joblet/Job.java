@@ -141,9 +141,13 @@ public final class Job implements AutoCloseable {
             try {
                 job.process = w != null ? w.helper().launch(request, job.new Output())
                         : Launcher.system().launch(request, job.new Output());
-            } finally {
+            } catch (IOException | RuntimeException e) {
                 WarmPool.refill();
+                throw e;
             }
+            // The refill would compete with the job on a small machine: it starts when the job has ended, or
+            // after a few milliseconds if it runs on.
+            Events.executor().schedule(WarmPool::refill, 5, TimeUnit.MILLISECONDS);
             WarmPool.learn(spec, w != null ? request : job.request(JobNetworking.withHosts(mounts, job.net), resolved, false));
         } catch (IOException | RuntimeException e) {
             if (job.warm != null) {
@@ -276,6 +280,7 @@ public final class Job implements AutoCloseable {
         }
         log.debug("job {} ended: {}", id.substring(0, 8), r);
         result.complete(r);
+        WarmPool.refill();
         // The cgroup goes after the result: its processes are gone and its statistics read, and rmdir of a v1
         // cgroup may take milliseconds (the kernel reports it busy for a while). close() waits for it.
         try {

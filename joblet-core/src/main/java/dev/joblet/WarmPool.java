@@ -5,6 +5,7 @@ import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.Launcher;
+import dev.joblet.namespaces.internal.Protocol;
 import dev.joblet.namespaces.PreparedLaunch;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -78,9 +79,9 @@ public final class WarmPool {
     private static final Map<Kind, ArrayDeque<Entry>> READY = new EnumMap<>(Kind.class);
     private static final Map<Kind, Long> LAST_ASKED = new EnumMap<>(Kind.class);
     private static final Map<Kind, Boolean> BROKEN = new EnumMap<>(Kind.class);
-    /** The last request started per kind, its template key, and whether the one before had the same key. */
+    /** The last two requests started per kind, and whether they asked for the same root. */
     private static final Map<Kind, LaunchRequest> LAST_REQUEST = new EnumMap<>(Kind.class);
-    private static final Map<Kind, byte[]> LAST_KEY = new EnumMap<>(Kind.class);
+    private static final Map<Kind, LaunchRequest> PREVIOUS_REQUEST = new EnumMap<>(Kind.class);
     private static final Map<Kind, Boolean> STABLE = new EnumMap<>(Kind.class);
     private static @Nullable Thread filler;
 
@@ -241,11 +242,34 @@ public final class WarmPool {
         if (kind == null) {
             return;
         }
-        byte[] key = dev.joblet.namespaces.internal.Protocol.encode(dev.joblet.namespaces.internal.Protocol.template(request));
+        synchronized (LOCK) { // compared by the refill thread, off the start path
+            LaunchRequest last = LAST_REQUEST.put(kind, request);
+            if (last != null) {
+                PREVIOUS_REQUEST.put(kind, last);
+            }
+        }
+    }
+
+    /** The root to build ahead for {@code kind}: the last request's, when the one before asked for the same. */
+    private static @Nullable LaunchRequest stableTemplate(Kind kind) {
+        LaunchRequest last, previous;
         synchronized (LOCK) {
-            STABLE.put(kind, java.util.Arrays.equals(key, LAST_KEY.get(kind)));
-            LAST_KEY.put(kind, key);
-            LAST_REQUEST.put(kind, request);
+            last = LAST_REQUEST.get(kind);
+            previous = PREVIOUS_REQUEST.get(kind);
+        }
+        if (last == null || previous == null) {
+            return null;
+        }
+        if (last != previous) {
+            byte[] key = Protocol.encode(Protocol.template(last));
+            boolean same = java.util.Arrays.equals(key, Protocol.encode(Protocol.template(previous)));
+            synchronized (LOCK) {
+                STABLE.put(kind, same);
+                PREVIOUS_REQUEST.replace(kind, previous, last); // compared once
+            }
+        }
+        synchronized (LOCK) {
+            return Boolean.TRUE.equals(STABLE.get(kind)) ? LAST_REQUEST.get(kind) : null;
         }
     }
 
@@ -336,10 +360,7 @@ public final class WarmPool {
     }
 
     private static Entry prepare(Kind kind) throws IOException {
-        LaunchRequest template;
-        synchronized (LOCK) {
-            template = Boolean.TRUE.equals(STABLE.get(kind)) ? LAST_REQUEST.get(kind) : null;
-        }
+        LaunchRequest template = stableTemplate(kind);
         JobCgroup cg = kind.cgroup ? Host.cgroups().create("pool-" + NAMES.incrementAndGet(), CgroupLimits.builder().build()) : null;
         try {
             List<java.nio.file.Path> files = cg == null ? List.of() : cg.procsFiles();
