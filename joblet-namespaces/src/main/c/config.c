@@ -120,3 +120,20 @@ int config_parse(uint8_t *buf, size_t len, struct config *cfg) {
         r.err = EINVAL;
     return r.err;
 }
+
+int exec_parse(uint8_t *buf, size_t len, struct config *cfg) {
+    struct reader r = {buf, len, 0, 0};
+    const char *hostname = rd_str(&r);
+    const char *workdir = rd_str(&r);
+    uint32_t argc = 0;
+    char **argv = rd_strv(&r, &argc);
+    char **envp = rd_strv(&r, NULL);
+    if (r.err == 0 && r.pos != len) r.err = EBADMSG;
+    if (r.err == 0 && (argc == 0 || argv[0][0] == '\0' || workdir[0] != '/')) r.err = EINVAL;
+    if (r.err != 0) return r.err;
+    cfg->hostname = hostname;
+    cfg->workdir = workdir;
+    cfg->argv = argv;
+    cfg->envp = envp;
+    return 0;
+}

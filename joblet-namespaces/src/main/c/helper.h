@@ -24,6 +24,21 @@
 #define PROTO_MAGIC 0x544C424Au /* "JBLT" */
 #define PROTO_VERSION 1u
 #define CONFIG_MAX_BYTES (1u << 20)
+/* Optional first message of a pre-spawned ("warm") helper: { u32 WARM_MAGIC, u32 version, u32 length,
+ * body = { u32 warm flags, u32 n, n x string cgroup.procs file } }. The supervisor joins those cgroups and,
+ * with WARM_NEWNET, a new network namespace itself, answers MSG_READY, then waits for the config as usual
+ * (whose cgroup list is then empty: the job inherits the supervisor's cgroups through clone). */
+#define WARM_MAGIC 0x4D524157u /* "WARM" */
+enum {
+    WARM_NEWNET = 1u << 0, /* unshare the network namespace now; the job then clones without CLONE_NEWNET */
+};
+/* Config flag (a high bit, apart from the others): build the job's root now, then wait. The child reports
+ * {0, 0, 0} on its error pipe (the supervisor answers MSG_READY), reads { u32 EXEC_MAGIC, u32 length, body =
+ * { string hostname, string workdir, strings argv, strings envp } } from the control pipe itself, and goes on
+ * with the hostname, the privilege drop and exec. EOF instead: it exits quietly (the pool discarded it). */
+#define CFG_DEFER_EXEC (1u << 16)
+#define EXEC_MAGIC 0x43455845u /* "EXEC" */
+
 
 enum {
     CTL_FD = 3,
@@ -101,6 +116,7 @@ enum status_type {
     MSG_STARTED = 1, /* a = the job's PID in the JVM's PID namespace */
     MSG_ERROR = 2,   /* a = stage, b = errno, c = detail */
     MSG_EXIT = 3,    /* a = si_code (CLD_EXITED / CLD_KILLED / CLD_DUMPED), b = si_status */
+    MSG_READY = 4,   /* a warm helper has joined its cgroups (and network namespace) and awaits the config */
 };
 
 /* Control commands (JVM -> helper after the config): 8 bytes, { u32 cmd, i32 arg }. */
@@ -146,6 +162,10 @@ struct config {
 
 /* config.c: parse the message body; returns 0 or an errno value. The config points into buf. */
 int config_parse(uint8_t *buf, size_t len, struct config *cfg);
+
+/* config.c: parse the body of a CFG_DEFER_EXEC exec message into cfg (hostname, workdir, argv, envp); 0 or an
+ * errno value. */
+int exec_parse(uint8_t *buf, size_t len, struct config *cfg);
 
 /* sandbox.c: runs in the child; never returns. */
 _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds);

@@ -123,19 +123,65 @@ static int is_fifo(int fd) {
     return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
-static void read_config(struct config *cfg) {
-    uint8_t hdr[12];
+static void read_header(uint8_t hdr[12]) {
     /* xread_exact returns 0 on EOF without setting errno: a message cut short is EBADMSG, never a stale errno. */
-    ssize_t r = xread_exact(CTL_FD, hdr, sizeof hdr);
-    if (r != (ssize_t)sizeof hdr) fail(ST_CONFIG, r < 0 ? errno : EBADMSG, 0);
-    if (get_u32(hdr) != PROTO_MAGIC) fail(ST_CONFIG, EBADMSG, 0);
+    ssize_t r = xread_exact(CTL_FD, hdr, 12);
+    if (r != 12) fail(ST_CONFIG, r < 0 ? errno : EBADMSG, 0);
+    if (get_u32(hdr) != PROTO_MAGIC && get_u32(hdr) != WARM_MAGIC) fail(ST_CONFIG, EBADMSG, 0);
     if (get_u32(hdr + 4) != PROTO_VERSION) fail(ST_CONFIG, EPROTONOSUPPORT, (int)get_u32(hdr + 4));
-    uint32_t len = get_u32(hdr + 8);
-    if (len > CONFIG_MAX_BYTES) fail(ST_CONFIG, EMSGSIZE, 0);
+    if (get_u32(hdr + 8) > CONFIG_MAX_BYTES) fail(ST_CONFIG, EMSGSIZE, 0);
+}
+
+static uint8_t *read_body(uint32_t len) {
     uint8_t *body = malloc(len + 1);
     if (body == NULL) fail(ST_CONFIG, ENOMEM, 0);
-    r = len > 0 ? xread_exact(CTL_FD, body, len) : 0;
+    ssize_t r = len > 0 ? xread_exact(CTL_FD, body, len) : 0;
     if (r != (ssize_t)len) fail(ST_CONFIG, r < 0 ? errno : EBADMSG, 0);
+    return body;
+}
+
+/* Set when a warm message made the supervisor enter a new network namespace of its own. */
+static int warm_netns;
+
+/* A warm helper: join the cgroups named in the message and optionally a new network namespace, now,
+ * while no job waits (a v1 cgroup.procs write may wait out an RCU grace period). */
+static void warm_up(uint32_t len) {
+    uint8_t *body = read_body(len);
+    if (len < 8) fail(ST_CONFIG, EBADMSG, 0);
+    uint32_t flags = get_u32(body), n = get_u32(body + 4);
+    size_t pos = 8;
+    for (uint32_t i = 0; i < n; i++) {
+        if (len - pos < 4 || len - pos - 4 < get_u32(body + pos) || get_u32(body + pos) >= 4096)
+            fail(ST_CONFIG, EBADMSG, 0);
+        uint32_t sl = get_u32(body + pos);
+        char path[4096];
+        memcpy(path, body + pos + 4, sl);
+        path[sl] = '\0';
+        pos += 4 + (size_t)sl;
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) fail(ST_CGROUP_OPEN, errno, (int)i);
+        if (write(fd, "0", 1) != 1) fail(ST_CGROUP_JOIN, errno, (int)i);
+        close(fd);
+    }
+    if (pos != len) fail(ST_CONFIG, EBADMSG, 0);
+    if (flags & WARM_NEWNET) {
+        if (unshare(CLONE_NEWNET) < 0) fail(ST_CLONE, errno, 1);
+        warm_netns = 1;
+    }
+    free(body);
+    send_status(MSG_READY, 0, 0, 0);
+}
+
+static void read_config(struct config *cfg) {
+    uint8_t hdr[12];
+    read_header(hdr);
+    if (get_u32(hdr) == WARM_MAGIC) {
+        warm_up(get_u32(hdr + 8));
+        read_header(hdr);
+        if (get_u32(hdr) != PROTO_MAGIC) fail(ST_CONFIG, EBADMSG, 0);
+    }
+    uint32_t len = get_u32(hdr + 8);
+    uint8_t *body = read_body(len);
     int err = config_parse(body, len, cfg);
     if (err != 0) fail(ST_CONFIG, err, 0);
 }
@@ -227,7 +273,7 @@ int main(int argc, char **argv) {
     struct clone_args_v2 ca;
     memset(&ca, 0, sizeof ca);
     ca.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
-    if ((cfg.flags & CFG_NEWNET) && cfg.netns[0] == '\0') ca.flags |= CLONE_NEWNET;
+    if ((cfg.flags & CFG_NEWNET) && cfg.netns[0] == '\0' && !warm_netns) ca.flags |= CLONE_NEWNET;
     if (userns) ca.flags |= CLONE_NEWUSER;
     if (cgroup2_fd >= 0) {
         ca.flags |= CLONE_INTO_CGROUP;
@@ -275,7 +321,10 @@ int main(int argc, char **argv) {
     if (devnull > 2) close(devnull);
 
     uint8_t report[12];
-    ssize_t r = xread_exact(errpipe[0], report, sizeof report);
+    ssize_t r;
+    /* {0, 0, 0}: a CFG_DEFER_EXEC child has built the root and waits for its command (see helper.h). */
+    while ((r = xread_exact(errpipe[0], report, sizeof report)) > 0 && get_u32(report) == 0)
+        send_status(MSG_READY, 0, 0, 0);
     close(errpipe[0]);
     if (r != 0) {
         int stage = r > 0 ? (int)get_u32(report) : ST_PIPE;

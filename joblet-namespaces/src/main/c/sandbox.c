@@ -45,10 +45,12 @@ _Noreturn void die_stage(int errfd, int stage, int err, int detail) {
     } while (0)
 
 static char root_path[PATH_MAX];
+static size_t staging_len; /* strlen(cfg->staging): the part of root_path that exists already */
 
 /* The host-side path of a target inside the new root. */
 static const char *in_root(const struct config *cfg, const char *target) {
     int n = snprintf(root_path, sizeof root_path, "%s%s", cfg->staging, target);
+    staging_len = strlen(cfg->staging);
     if (n < 0 || (size_t)n >= sizeof root_path) {
         errno = ENAMETOOLONG;
         return NULL;
@@ -58,7 +60,10 @@ static const char *in_root(const struct config *cfg, const char *target) {
 
 /* mkdir -p, for paths inside the root tmpfs (created by us, so modes are ours to choose). */
 static int mkdirs(char *path, mode_t mode) {
-    for (char *p = path + 1; *p != '\0'; p++) {
+    char *p = path + 1;
+    /* Inside the new root, the staging directory and its parents exist: start below it. */
+    if (path == root_path && staging_len > 1 && strlen(path) > staging_len) p = path + staging_len + 1;
+    for (; *p != '\0'; p++) {
         if (*p != '/') continue;
         *p = '\0';
         int r = mkdir(path, 0755);
@@ -239,6 +244,35 @@ static void exec_command(char *const *argv, char *const *envp) {
     errno = seen_eacces ? EACCES : ENOENT;
 }
 
+static int read_full(int fd, uint8_t *buf, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return r == 0 && got == 0 ? 0 : -1;
+        got += (size_t)r;
+    }
+    return 1;
+}
+
+/* CFG_DEFER_EXEC: the root is built; tell the supervisor and wait for the command (see helper.h). */
+static void await_command(struct config *cfg, int errfd) {
+    uint8_t ready[12] = {0};
+    if (write(errfd, ready, sizeof ready) != (ssize_t)sizeof ready) _exit(127);
+    uint8_t hdr[8];
+    int r = read_full(CTL_FD, hdr, sizeof hdr);
+    if (r == 0) _exit(0); /* discarded before use */
+    if (r < 0) die_stage(errfd, ST_CONFIG, errno ? errno : EBADMSG, 0);
+    uint32_t magic = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
+    uint32_t len = (uint32_t)hdr[4] | (uint32_t)hdr[5] << 8 | (uint32_t)hdr[6] << 16 | (uint32_t)hdr[7] << 24;
+    if (magic != EXEC_MAGIC || len > CONFIG_MAX_BYTES) die_stage(errfd, ST_CONFIG, EBADMSG, 0);
+    uint8_t *body = malloc((size_t)len + 1);
+    if (body == NULL) die_stage(errfd, ST_CONFIG, ENOMEM, 0);
+    if (len > 0 && read_full(CTL_FD, body, len) != 1) die_stage(errfd, ST_CONFIG, EBADMSG, 0);
+    int err = exec_parse(body, len, cfg);
+    if (err != 0) die_stage(errfd, ST_CONFIG, err, 0);
+}
+
 _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds) {
     /* If the supervisor dies, so does the job. It may have died before the line below took effect: the
      * supervisor alone holds the read end of errfd, so POLLERR on our write end means it is gone. */
@@ -280,6 +314,7 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     STEP(ST_PIVOT_ROOT, 0, umount2(".", MNT_DETACH));
     STEP(ST_PIVOT_ROOT, 0, chdir("/"));
 
+    if (cfg->flags & CFG_DEFER_EXEC) await_command((struct config *)cfg, errfd);
     if (cfg->hostname[0] != '\0') STEP(ST_HOSTNAME, 0, sethostname(cfg->hostname, strlen(cfg->hostname)));
     if ((cfg->flags & CFG_NEWNET) || cfg->netns[0] != '\0') STEP(ST_LOOPBACK, 0, loopback_up());
     STEP(ST_CHDIR, 0, chdir(cfg->workdir));

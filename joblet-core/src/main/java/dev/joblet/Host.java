@@ -29,8 +29,16 @@ final class Host {
     private Host() {}
 
     /** True when this JVM is not root: jobs then run through a user namespace (rootless mode). */
+    private static volatile @Nullable Boolean rootless;
+
+    /** Whether this JVM runs without root (its effective uid, read once: a JVM does not change it). */
     static boolean rootless() {
-        return HostFacts.euid() != 0;
+        Boolean r = rootless;
+        if (r == null) {
+            r = HostFacts.euid() != 0;
+            rootless = r;
+        }
+        return r;
     }
 
     /** Fails before anything starts when this host cannot give the job what its spec asks for. */
@@ -106,7 +114,10 @@ final class Host {
                     CgroupDriver owned = d;
                     // The per-JVM owner directories go when the JVM exits normally; a crashed JVM's are swept
                     // by the next one (sweepStale above).
-                    java.lang.Runtime.getRuntime().addShutdownHook(new Thread(owned::close, "joblet-cgroup-cleanup"));
+                    java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                        WarmPool.drain(); // its prepared cgroups first, then the (then empty) owner directories
+                        owned.close();
+                    }, "joblet-cgroup-cleanup"));
                 }
             }
         }
@@ -118,11 +129,29 @@ final class Host {
         if (!spec.needsCgroup()) {
             return null;
         }
+        String program = spec.command().get(0);
+        try {
+            return cgroups().create(id, cgroupLimits(spec, 0));
+        } catch (IOException | RuntimeException e) {
+            throw cgroupFailure(shortId, program, e);
+        }
+    }
+
+    /** The failure to start a job whose limits cannot be enforced. */
+    static JobStartException cgroupFailure(String shortId, String program, Exception e) {
+        String fix = rootless() ? " (this JVM is not root: run it in a cgroup delegated to this user, e.g. under"
+                + " 'systemd-run --user --scope -p Delegate=yes' on cgroup v2, or ask for no limits, pidsMax(0) included)" : "";
+        return new JobStartException("cannot start job " + shortId + " \"" + program + "\": the limits asked for cannot be"
+                + " enforced: " + e.getMessage() + fix, "create cgroup", null, false, e);
+    }
+
+    /** The spec's limits; {@code extraPids} more processes are allowed (a supervisor sitting in the cgroup). */
+    static CgroupLimits cgroupLimits(JobSpec spec, int extraPids) throws IOException {
         CgroupLimits.Builder b = CgroupLimits.builder();
         spec.cpuPercent().ifPresent(b::cpuPercent);
         spec.memory().ifPresent(m -> b.memoryMaxBytes(m.bytes()));
         if (spec.pidsMax() > 0) {
-            b.pidsMax(spec.pidsMax());
+            b.pidsMax(spec.pidsMax() + extraPids);
         }
         spec.cpus().ifPresent(c -> b.cpusetCpus(c.toString()));
         spec.cpuWeight().ifPresent(b::cpuWeight);
@@ -130,21 +159,13 @@ final class Host {
         for (dev.joblet.IoLimit l : spec.ioLimits()) {
             b.io(new IoLimit(l.major(), l.minor(), l.readBps(), l.writeBps(), l.readIops(), l.writeIops()));
         }
-        String program = spec.command().get(0);
-        try {
-            if (spec.ioBps() > 0) {
-                long[] dev = BlockDevices.wholeDiskOf(Path.of("/"));
-                boolean explicit = spec.ioLimits().stream().anyMatch(l -> l.major() == dev[0] && l.minor() == dev[1]);
-                if (!explicit) { // an explicit limit on the same device wins
-                    b.io(new IoLimit((int) dev[0], (int) dev[1], spec.ioBps(), spec.ioBps(), 0, 0));
-                }
+        if (spec.ioBps() > 0) {
+            long[] dev = BlockDevices.wholeDiskOf(Path.of("/"));
+            boolean explicit = spec.ioLimits().stream().anyMatch(l -> l.major() == dev[0] && l.minor() == dev[1]);
+            if (!explicit) { // an explicit limit on the same device wins
+                b.io(new IoLimit((int) dev[0], (int) dev[1], spec.ioBps(), spec.ioBps(), 0, 0));
             }
-            return cgroups().create(id, b.build());
-        } catch (IOException | RuntimeException e) {
-            String fix = rootless() ? " (this JVM is not root: run it in a cgroup delegated to this user, e.g. under"
-                    + " 'systemd-run --user --scope -p Delegate=yes' on cgroup v2, or ask for no limits, pidsMax(0) included)" : "";
-            throw new JobStartException("cannot start job " + shortId + " \"" + program + "\": the limits asked for cannot be"
-                    + " enforced: " + e.getMessage() + fix, "create cgroup", null, false, e);
         }
+        return b.build();
     }
 }

@@ -45,6 +45,8 @@ public final class Job implements AutoCloseable {
     private final OutputBuffer stderr;
     private final ChunkLog logs;
     private final CompletableFuture<JobResult> result = new CompletableFuture<>();
+    /** Completes once the job's cgroup is removed, just after {@link #result} (off the result path). */
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
     private final @Nullable JobCgroup cgroup;
     private @Nullable LaunchedProcess process; // set once, before the job is published
     private final Object lock = new Object();
@@ -56,6 +58,8 @@ public final class Job implements AutoCloseable {
     private @Nullable WritableLayer layer; // set once, before the job is published
     /** Completes when the job's network namespace has gone (after the result: see close()). */
     private volatile CompletableFuture<Void> networkReleased = CompletableFuture.completedFuture(null);
+    /** Started from the warm pool: its supervisor sits in the job's cgroup (see {@link WarmPool}). */
+    private WarmPool.@Nullable Entry warm; // set once, before the job is published
 
     private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable Workspace workspace,
             @Nullable LogSpill spill) {
@@ -110,8 +114,10 @@ public final class Job implements AutoCloseable {
                 root = new Runtimes.Resolved(layer.merged(), resolved.manifest());
             }
             mounts = RootPlan.of(spec, root, workspace == null ? null : workspace.directory());
-            job = new Job(id, spec, Host.createCgroup(shortId, id, spec), workspace, spill);
+            WarmPool.Entry warm = WarmPool.claim(spec, shortId);
+            job = new Job(id, spec, warm != null ? warm.cgroup() : Host.createCgroup(shortId, id, spec), workspace, spill);
             job.layer = layer;
+            job.warm = warm;
         } catch (JobStartException | RuntimeException e) {
             closeQuietly(spill);
             if (workspace != null) {
@@ -137,8 +143,32 @@ public final class Job implements AutoCloseable {
         }
         try {
             LaunchRequest request = job.request(JobNetworking.withHosts(mounts, job.net), resolved);
-            job.process = Launcher.system().launch(request, job.new Output());
+            WarmPool.Entry w = job.warm;
+            if (w != null && w.helper().rootBuilt() && !w.helper().rootBuiltFor(request)) {
+                // Its root was built for other jobs: start cold, in its cgroup, with the exact limits.
+                w.helper().close();
+                job.warm = null;
+                if (job.cgroup != null) {
+                    job.cgroup.applyLimits(Host.cgroupLimits(spec, 0));
+                }
+                w = null;
+                request = job.request(JobNetworking.withHosts(mounts, job.net), resolved);
+            }
+            try {
+                job.process = w != null ? w.helper().launch(request, job.new Output())
+                        : Launcher.system().launch(request, job.new Output());
+            } catch (IOException | RuntimeException e) {
+                WarmPool.refill();
+                throw e;
+            }
+            // The refill would compete with the job on a small machine: it starts when the job has ended, or
+            // after a few milliseconds if it runs on.
+            Events.executor().schedule(WarmPool::refill, 5, TimeUnit.MILLISECONDS);
+            WarmPool.learn(spec, w != null ? request : job.request(JobNetworking.withHosts(mounts, job.net), resolved, false));
         } catch (IOException | RuntimeException e) {
+            if (job.warm != null) {
+                job.warm.helper().close();
+            }
             job.removeCgroup();
             job.releaseNetwork();
             if (workspace != null) {
@@ -175,6 +205,12 @@ public final class Job implements AutoCloseable {
 
     private LaunchRequest request(List<dev.joblet.namespaces.MountOp> mounts, Runtimes.@Nullable Resolved resolved)
             throws IOException {
+        return request(mounts, resolved, warm == null);
+    }
+
+    /** {@code withCgroupFiles}: false for a job that inherits its cgroup from a warm supervisor. */
+    private LaunchRequest request(List<dev.joblet.namespaces.MountOp> mounts, Runtimes.@Nullable Resolved resolved,
+            boolean withCgroupFiles) throws IOException {
         List<String> env = new ArrayList<>();
         Map<String, String> vars = new java.util.LinkedHashMap<>();
         if (resolved != null && resolved.manifest() != null) {
@@ -204,7 +240,7 @@ public final class Job implements AutoCloseable {
                 .tty(spec.tty());
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
         Host.applySecurity(spec.security(), b);
-        if (cgroup != null) {
+        if (cgroup != null && withCgroupFiles) { // a warm supervisor's job inherits its cgroup
             b.cgroupProcsFiles(cgroup.procsFiles());
             b.cgroup2Dir(cgroup.v2Directory().orElse(null));
         }
@@ -240,12 +276,11 @@ public final class Job implements AutoCloseable {
         Usage usage = Usage.NONE;
         if (cgroup != null) {
             try {
-                usage = usage(cgroup.stats());
+                usage = usage(cgroup.stats(), warm == null ? 0 : 1);
             } catch (IOException e) {
                 log.warn("job {}: cannot read cgroup statistics: {}", id, e.getMessage());
             }
         }
-        removeCgroup();
         releaseNetwork();
         if (workspace != null) {
             workspace.jobEnded();
@@ -274,10 +309,20 @@ public final class Job implements AutoCloseable {
         }
         log.debug("job {} ended: {}", id.substring(0, 8), r);
         result.complete(r);
+        WarmPool.refill();
+        // The cgroup goes after the result: its processes are gone and its statistics read, and rmdir of a v1
+        // cgroup may take milliseconds (the kernel reports it busy for a while). close() waits for it.
+        try {
+            removeCgroup();
+        } finally {
+            released.complete(null);
+        }
     }
 
-    private static Usage usage(CgroupStats s) {
-        return new Usage(s.cpuUserMicros(), s.cpuSystemMicros(), s.throttledMicros(), s.memoryPeakBytes(), s.pidsPeak(),
+    /** {@code supervisors}: processes of ours that were in the cgroup too (left out of the peak). */
+    private static Usage usage(CgroupStats s, int supervisors) {
+        long pids = s.pidsPeak() > supervisors ? s.pidsPeak() - supervisors : s.pidsPeak();
+        return new Usage(s.cpuUserMicros(), s.cpuSystemMicros(), s.throttledMicros(), s.memoryPeakBytes(), pids,
                 s.pidsMaxHits() > 0, Math.max(0, s.oomKills()), s.ioReadBytes(), s.ioWriteBytes());
     }
 
@@ -421,9 +466,10 @@ public final class Job implements AutoCloseable {
     }
 
     /**
-     * Completes when the job has ended and nothing of it remains but, on a private network, its network namespace,
-     * which is removed in the background and which {@link #close()} waits for. Completed on the library's events
-     * thread: dependent actions should be quick or use the async variants.
+     * Completes when the job has ended: every process of it is gone and its output delivered. Its cgroup, and on a
+     * private network its network namespace, are removed just after, off this path; {@link #close()} returns only
+     * once nothing of the job remains. Completed on the library's events thread: dependent actions should be quick
+     * or use the async variants.
      */
     public CompletableFuture<JobResult> onExit() {
         return result.copy();
@@ -480,7 +526,9 @@ public final class Job implements AutoCloseable {
             return;
         }
         signal(SIGKILL); // PID 1's death takes every process of its namespace with it
-        if (cgroup != null) {
+        // A warm supervisor shares the job's cgroup: a cgroup kill would take it (and the exit status) too. The
+        // namespace's death is enough; should the supervisor fail, finish() kills the cgroup before removing it.
+        if (cgroup != null && warm == null) {
             try {
                 cgroup.kill();
             } catch (IOException e) {
@@ -508,6 +556,7 @@ public final class Job implements AutoCloseable {
         try {
             result.get(30, TimeUnit.SECONDS);
             networkReleased.get(30, TimeUnit.SECONDS);
+            released.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

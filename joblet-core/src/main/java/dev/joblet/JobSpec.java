@@ -53,6 +53,7 @@ public final class JobSpec {
     private final Security security;
     private final List<Upload> uploads;
     private final boolean retainWorkspace;
+    private final boolean warmPool;
     private final @Nullable MemorySize writableLayer;
     private final @Nullable Path logSpill;
 
@@ -100,6 +101,7 @@ public final class JobSpec {
         }
         this.uploads = List.copyOf(b.uploads);
         this.retainWorkspace = b.retainWorkspace;
+        this.warmPool = b.warmPool;
         this.writableLayer = b.writableLayer;
         if (writableLayer != null && runtime.isHost()) {
             throw new IllegalArgumentException("writableLayer (" + writableLayer + ") needs a named or directory runtime, "
@@ -247,6 +249,11 @@ public final class JobSpec {
         return retainWorkspace || !uploads.isEmpty();
     }
 
+    /** Whether the job may start from the {@link WarmPool} (default true). */
+    public boolean usesWarmPool() {
+        return warmPool;
+    }
+
     /** The size of the writable layer over the runtime, when the job has one. */
     public Optional<MemorySize> writableLayer() {
         return Optional.ofNullable(writableLayer);
@@ -301,6 +308,7 @@ public final class JobSpec {
         private Security.Builder security = Security.DEFAULTS.toBuilder();
         private final List<Upload> uploads = new ArrayList<>();
         private boolean retainWorkspace;
+        private boolean warmPool = true;
         private @Nullable MemorySize writableLayer;
         private @Nullable Path logSpill;
 
@@ -334,6 +342,7 @@ public final class JobSpec {
             security = s.security.toBuilder();
             uploads.addAll(s.uploads);
             retainWorkspace = s.retainWorkspace;
+            warmPool = s.warmPool;
             writableLayer = s.writableLayer;
             logSpill = s.logSpill;
         }
@@ -675,6 +684,15 @@ public final class JobSpec {
          */
         public Builder retainWorkspace(boolean value) {
             retainWorkspace = value;
+            return this;
+        }
+
+        /**
+         * Whether the job may start from a prepared supervisor of the {@link WarmPool} (default true); false starts
+         * it cold, e.g. to keep the supervisor out of the job's cgroup accounting.
+         */
+        public Builder warmPool(boolean value) {
+            warmPool = value;
             return this;
         }
 

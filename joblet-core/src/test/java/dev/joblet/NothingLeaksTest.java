@@ -66,12 +66,33 @@ class NothingLeaksTest {
         return found;
     }
 
+    private static List<String> poolCgroups() throws IOException {
+        List<String> found = new java.util.ArrayList<>();
+        Files.walkFileTree(Path.of("/sys/fs/cgroup"), Set.of(), 9, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes a) {
+                if (dir.getFileName() != null && dir.getFileName().toString().startsWith("pool-")
+                        && dir.toString().contains("/joblet/jvm-" + ProcessHandle.current().pid() + "-")) {
+                    found.add(dir.toString());
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        return found;
+    }
+
     @Test
     void fiveHundredJobsLeaveNothingBehind() throws Exception {
         // warm up: the I/O and events threads and the helper image are created once per JVM
         try (Job warm = Joblet.builder().command("true").start()) {
             warm.await();
         }
+        WarmPool.drain(); // the warm pool's supervisors are counted below, after it is drained again
         long fds = jobKindFds();
         long threads = otherThreads();
         Set<String> ids = new HashSet<>();
@@ -95,6 +116,8 @@ class NothingLeaksTest {
                 assertThat(e.isCommandNotFound()).isTrue();
             }
         }
+        assertThat(WarmPool.ready()).as("the warm pool refilled during the run").isPositive();
+        WarmPool.drain();
         assertThat(jobKindFds()).isEqualTo(fds);
         // The library's own threads are fixed-size pools started lazily (I/O, events, log delivery): bounded,
         // whatever the number of jobs. Every other thread count is back where it was.
@@ -102,6 +125,7 @@ class NothingLeaksTest {
         assertThat(libraryThreads()).as("joblet-* threads after 500 jobs").isLessThanOrEqualTo(8);
         assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();
         assertThat(cgroupDirsNamed(ids)).isEmpty();
+        assertThat(poolCgroups()).as("the drained warm pool's cgroups").isEmpty();
         List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo"));
         assertThat(mounts).noneMatch(l -> l.contains("/run/joblet/root "));
     }

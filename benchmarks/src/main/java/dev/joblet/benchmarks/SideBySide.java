@@ -6,6 +6,7 @@ import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
 import dev.joblet.MemorySize;
 import dev.joblet.Network;
+import dev.joblet.WarmPool;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.joblet.benchmarks.SideBySide [--rounds 300] [--warmup 40]
- *      [--out benchmarks/RESULTS.md] [--jmh-csv file] [--bwrap-note "why bwrap is missing"]
+ *      [--out benchmarks/RESULTS.md] [--jmh-csv file] [--bwrap-note "why bwrap is missing"] [--pool size]
  * </pre>
  *
  * With {@code --jmh-csv} (JMH's {@code -rf csv} output of {@link StartBenchmark}) the report gets a JMH section;
@@ -50,6 +51,9 @@ public final class SideBySide {
         final String what;
         final Op op;
         final long[] samples;
+        /** Joblet modes: how long close() took after await (not in {@link #samples}). */
+        final long[] closeSamples;
+        int closeN;
         int n;
         int failures;
         String firstFailure = "";
@@ -59,6 +63,7 @@ public final class SideBySide {
             this.what = what;
             this.op = op;
             this.samples = new long[rounds];
+            this.closeSamples = new long[rounds];
         }
     }
 
@@ -67,6 +72,7 @@ public final class SideBySide {
         Path out = Path.of("benchmarks/RESULTS.md");
         Path jmhCsv = null;
         String bwrapNote = null;
+        int pool = -1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rounds": rounds = Integer.parseInt(args[++i]); break;
@@ -74,9 +80,10 @@ public final class SideBySide {
                 case "--out": out = Path.of(args[++i]); break;
                 case "--jmh-csv": jmhCsv = Path.of(args[++i]); break;
                 case "--bwrap-note": bwrapNote = args[++i]; break;
+                case "--pool": pool = Integer.parseInt(args[++i]); break;
                 default:
                     System.err.println("usage: SideBySide [--rounds N] [--warmup N] [--out FILE] [--jmh-csv FILE]"
-                            + " [--bwrap-note TEXT]");
+                            + " [--bwrap-note TEXT] [--pool SIZE]");
                     System.exit(2);
             }
         }
@@ -119,12 +126,22 @@ public final class SideBySide {
         JobSpec host = Joblet.builder().command(TRUE).network(Network.HOST).build();
         JobSpec noCgroup = Joblet.builder().command(TRUE).pidsMax(0).build();
         JobSpec limits = Joblet.builder().command(TRUE).cpu(50).memory(MemorySize.ofMegabytes(256)).build();
-        modes.add(new Mode("Joblet full sandbox",
-                "default spec: PID/mount/UTS/IPC/net namespaces, pivot_root, cgroup (pids limit)", () -> job(full), rounds));
-        modes.add(new Mode("Joblet, Network.HOST", "as above without the network namespace", () -> job(host), rounds));
-        modes.add(new Mode("Joblet, no cgroup", "full sandbox, `pidsMax(0)`: no cgroup at all", () -> job(noCgroup), rounds));
-        modes.add(new Mode("Joblet + cpu/memory limits", "full sandbox, `cpu(50)`, `memory(256 MiB)`, pids limit",
-                () -> job(limits), rounds));
+        JobSpec fullCold = full.toBuilder().warmPool(false).build();
+        JobSpec hostCold = host.toBuilder().warmPool(false).build();
+        modes.add(new Mode("Joblet full sandbox (warm pool)",
+                "default spec: PID/mount/UTS/IPC/net namespaces, pivot_root, cgroup (pids limit); from the warm pool",
+                () -> job(full), rounds));
+        modes.add(new Mode("Joblet full sandbox, cold", "as above, `warmPool(false)`", () -> job(fullCold), rounds));
+        modes.add(new Mode("Joblet, Network.HOST (warm pool)", "full sandbox without the network namespace",
+                () -> job(host), rounds));
+        modes.add(new Mode("Joblet, Network.HOST, cold", "as above, `warmPool(false)`", () -> job(hostCold), rounds));
+        modes.add(new Mode("Joblet, no cgroup (warm pool)", "full sandbox, `pidsMax(0)`: no cgroup at all",
+                () -> job(noCgroup), rounds));
+        modes.add(new Mode("Joblet + cpu/memory limits (warm pool)",
+                "full sandbox, `cpu(50)`, `memory(256 MiB)`, pids limit", () -> job(limits), rounds));
+        if (pool >= 0) {
+            WarmPool.setSize(pool);
+        }
 
         String loadBefore = read("/proc/loadavg");
         long t0 = System.nanoTime();
@@ -148,8 +165,12 @@ public final class SideBySide {
             for (Mode m : order) {
                 long s = System.nanoTime();
                 try {
+                    lastClose = -1;
                     m.op.run();
-                    m.samples[m.n++] = System.nanoTime() - s;
+                    m.samples[m.n++] = (lastClose >= 0 ? closeStarted : System.nanoTime()) - s;
+                    if (lastClose >= 0) {
+                        m.closeSamples[m.closeN++] = lastClose;
+                    }
                 } catch (Exception e) {
                     if (m.failures++ == 0) {
                         m.firstFailure = String.valueOf(e);
@@ -168,6 +189,7 @@ public final class SideBySide {
         Files.writeString(out, report);
         System.out.println();
         System.out.println(table(modes));
+        System.out.println(closeTable(modes));
         skipped.forEach(s -> System.out.println("- " + s));
         System.out.println("written: " + out);
         System.exit(0); // the library's event threads are daemons, but be sure
@@ -182,13 +204,42 @@ public final class SideBySide {
         }
     }
 
+    /** Set by {@link #job}: when close() began and how long it took (-1: no job ran). Main thread only. */
+    private static long closeStarted, lastClose = -1;
+
+    /** Start + await is what is timed (as for ProcessBuilder: start + waitFor); close() is timed on its own. */
     private static void job(JobSpec spec) throws Exception {
-        try (Job j = spec.start()) {
+        Job j = spec.start();
+        try {
             JobResult r = j.await();
             if (!r.isSuccess()) {
                 throw new IllegalStateException("job failed: " + r);
             }
+        } finally {
+            closeStarted = System.nanoTime();
+            j.close();
+            lastClose = System.nanoTime() - closeStarted;
         }
+    }
+
+    static String closeTable(List<Mode> modes) {
+        StringBuilder sb = new StringBuilder("| mode | close() p50 µs | close() p99 µs | start + await + close p50 µs |\n"
+                + "|---|---:|---:|---:|\n");
+        for (Mode m : modes) {
+            if (m.closeN == 0) {
+                continue;
+            }
+            long[] c = Arrays.copyOf(m.closeSamples, m.closeN);
+            Arrays.sort(c);
+            long[] all = new long[Math.min(m.n, m.closeN)];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = m.samples[i] + m.closeSamples[i];
+            }
+            Arrays.sort(all);
+            sb.append("| ").append(m.name).append(" | ").append(us(pct(c, c.length, 0.50))).append(" | ")
+                    .append(us(pct(c, c.length, 0.99))).append(" | ").append(us(pct(all, all.length, 0.50))).append(" |\n");
+        }
+        return sb.toString();
     }
 
     /** Null when the op works, else why not. */
@@ -261,7 +312,7 @@ public final class SideBySide {
         StringBuilder sb = new StringBuilder();
         sb.append("# Benchmark results\n\n");
         sb.append("Written by `benchmarks/run.sh` (`dev.joblet.benchmarks.SideBySide`); do not edit the generated parts "
-                + "by hand, rerun it. Start + await of `/bin/true`, single-threaded, one process or job at a time.\n\n");
+                + "by hand, rerun it. Start + await of `/bin/true`, single-threaded, one process or job at a time (Joblet's `close()` is timed apart).\n\n");
         sb.append("## Machine\n\n");
         sb.append("| | |\n|---|---|\n");
         sb.append("| date | ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(" |\n");
@@ -281,6 +332,9 @@ public final class SideBySide {
                 + "checked to exit 0 (failures are left out of the figures and counted in *n*).%n%n", warmup, rounds,
                 seconds));
         sb.append(table(modes)).append('\n');
+        sb.append("What is timed for Joblet is `start()` + `await()`; `close()` (which returns once the job's cgroup is "
+                + "removed) follows untimed before the next run, and is timed on its own here:\n\n");
+        sb.append(closeTable(modes)).append('\n');
         sb.append("| mode | what |\n|---|---|\n");
         for (Mode m : modes) {
             sb.append("| ").append(m.name).append(" | ").append(m.what).append(" |\n");

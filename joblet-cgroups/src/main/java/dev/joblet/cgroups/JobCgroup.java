@@ -20,6 +20,15 @@ public interface JobCgroup {
 
     CgroupStats stats() throws CgroupException;
 
+    /**
+     * Writes {@code limits} into this cgroup after it was created (empty) ahead of its job, e.g. by a pool of
+     * prepared cgroups. Fails when a controller the limits need is not among this cgroup's hierarchies, or the
+     * driver does not support it (the default: v2 enables controllers per limit at creation).
+     */
+    default void applyLimits(CgroupLimits limits) throws CgroupException {
+        throw new CgroupException("applyLimits: not supported by " + getClass().getSimpleName());
+    }
+
     /** Whether any process is left in it (or in a cgroup below it). */
     boolean isPopulated();
 

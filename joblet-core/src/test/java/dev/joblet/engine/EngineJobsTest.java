@@ -118,6 +118,7 @@ class EngineJobsTest {
         assertThat(result(blocker).reason()).isEqualTo(EndReason.STOPPED);
         assertThat(scheduled.state()).isEqualTo(JobState.CANCELLED);
         assertThat(queued.job()).isEmpty();
+        dev.joblet.WarmPool.drain(); // its prepared supervisors are children of the JVM too
         assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive() && t.getName().startsWith("joblet-engine-"));
     }

@@ -98,6 +98,33 @@ public final class LaunchRequest {
         }
     }
 
+    /** A builder holding every value of this request. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.argv.addAll(argv);
+        b.env.addAll(env);
+        b.hostname = hostname;
+        b.workdir = workdir;
+        b.stagingDir = stagingDir;
+        b.network = network;
+        b.noNewPrivs = noNewPrivs;
+        b.mounts.addAll(mounts);
+        b.cgroupProcsFiles.addAll(cgroupProcsFiles);
+        b.cgroup2Dir = cgroup2Dir;
+        b.cpuAffinity = (BitSet) cpuAffinity.clone();
+        b.stdin = stdin == null ? null : stdin.clone();
+        b.fault = fault;
+        b.uid = uid;
+        b.gid = gid;
+        b.capabilities = capabilities;
+        b.rlimits.addAll(rlimits);
+        b.seccomp = seccomp;
+        b.maskProc = maskProc;
+        b.userNamespace = userNamespace;
+        b.netns = netns;
+        return b;
+    }
+
     public static Builder builder() {
         return new Builder();
     }

@@ -38,6 +38,27 @@ public final class Launcher {
     }
 
     /**
+     * Spawns a helper ahead of its job (see {@link PreparedLaunch}): it joins {@code cgroupProcsFiles} and, when
+     * {@code newNetwork}, a new network namespace now, off the start path. Blocks until it is ready.
+     *
+     * @throws LaunchException when it cannot join them; nothing of it remains then
+     */
+    public PreparedLaunch prepare(java.util.List<java.nio.file.Path> cgroupProcsFiles, boolean newNetwork)
+            throws IOException {
+        return dev.joblet.namespaces.internal.WarmHelper.prepare(image, cgroupProcsFiles, newNetwork);
+    }
+
+    /**
+     * As {@link #prepare(java.util.List, boolean)}, and the helper also clones the job and builds its root from
+     * {@code template} now (mounts, /proc, pivot_root): a launch then sends only the hostname, workdir, argv and env,
+     * and the job drops its privileges and execs. For requests equal to {@code template} but in those four.
+     */
+    public PreparedLaunch prepare(java.util.List<java.nio.file.Path> cgroupProcsFiles, boolean newNetwork,
+            LaunchRequest template) throws IOException {
+        return dev.joblet.namespaces.internal.WarmHelper.prepare(image, cgroupProcsFiles, newNetwork, template);
+    }
+
+    /**
      * Launches a job and returns once its command has been exec'd.
      *
      * @throws LaunchException when a step before exec failed; nothing of the job remains then

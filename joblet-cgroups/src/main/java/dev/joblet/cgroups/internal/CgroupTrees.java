@@ -42,6 +42,8 @@ public final class CgroupTrees {
             removeTree(fs, child);
         }
         long deadline = System.nanoTime() + RMDIR_RETRY_MILLIS * 1_000_000;
+        // A cgroup whose last task is still exiting stays busy for a moment: retry soon first, then back off.
+        long pauseNanos = 100_000;
         while (true) {
             try {
                 fs.rmdir(dir);
@@ -54,7 +56,8 @@ public final class CgroupTrees {
                     throw e;
                 }
                 LOG.debug("retrying: {}", e.getMessage());
-                sleep(10);
+                java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
+                pauseNanos = Math.min(pauseNanos * 2, 10_000_000);
             }
         }
     }

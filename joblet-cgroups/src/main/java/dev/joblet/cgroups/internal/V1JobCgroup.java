@@ -97,6 +97,16 @@ public final class V1JobCgroup implements JobCgroup {
     }
 
     @Override
+    public void applyLimits(dev.joblet.cgroups.CgroupLimits limits) throws CgroupException {
+        for (dev.joblet.cgroups.Controller c : limits.requiredControllers()) {
+            if (!byController.containsKey(c.v1Name())) {
+                throw new CgroupException("controller " + c.v1Name() + " is not among the hierarchies of " + name, null, c);
+            }
+        }
+        V1Limits.apply(fs, byController, limits);
+    }
+
+    @Override
     public boolean isPopulated() {
         if (unifiedDir != null && fs.exists(unifiedDir) && V2JobCgroup.populated(fs, unifiedDir)) {
             return true;

@@ -120,6 +120,24 @@ public final class HelperProcess implements LaunchedProcess {
             closeAll(new int[] {ctl[1], status[0], out[0], err[0], in == null ? -1 : in[1]});
             throw new LaunchException(Stage.SPAWN, e, "pidfd_open helper " + helperPid);
         }
+        return handshake(helperPid, pidfd, new int[] {ctl[1], status[0], out[0], err[0], in == null ? -1 : in[1]},
+                config, request, output);
+    }
+
+    /**
+     * Sends the config to a spawned helper and waits for exec (or the failure report). {@code fds} are the JVM's
+     * ends: control (write), status, stdout, stderr (read) and stdin (write, or -1); they and the helper belong to
+     * the result, or are closed and reaped on failure.
+     */
+    static HelperProcess handshake(int helperPid, int pidfd, int[] fds, byte[] config, LaunchRequest request,
+            OutputHandler output) throws IOException {
+        LibC libc = Native.libc();
+        byte @Nullable [] stdinBytes = request.stdin();
+        int[] ctl = {-1, fds[0]};
+        int[] status = {fds[1], -1};
+        int[] out = {fds[2], -1};
+        int[] err = {fds[3], -1};
+        int[] in = fds[4] < 0 ? null : new int[] {-1, fds[4]};
         // From here on every failure must reap the helper and close our ends: no early exits.
         LaunchException failure = null;
         try {
@@ -165,7 +183,7 @@ public final class HelperProcess implements LaunchedProcess {
         return p;
     }
 
-    private static int spawn(HelperImage image, int[] childFds) throws IOException {
+    static int spawn(HelperImage image, int[] childFds) throws IOException {
         LibC libc = Native.libc();
         jnr.ffi.Runtime rt = Native.runtime();
         Pointer actions = Memory.allocateDirect(rt, 256);
@@ -232,7 +250,7 @@ public final class HelperProcess implements LaunchedProcess {
         }
     }
 
-    private static void writeFully(int fd, byte[] data) throws IOException {
+    static void writeFully(int fd, byte[] data) throws IOException {
         int off = 0;
         LibC libc = Native.libc();
         while (off < data.length) {
@@ -250,7 +268,7 @@ public final class HelperProcess implements LaunchedProcess {
     }
 
     /** Blocking read of up to b.length bytes; returns how many arrived before EOF. */
-    private static int readFully(int fd, byte[] b) throws IOException {
+    static int readFully(int fd, byte[] b) throws IOException {
         Pointer buf = Memory.allocateDirect(Native.runtime(), b.length);
         int got = 0;
         while (got < b.length) {
@@ -271,14 +289,14 @@ public final class HelperProcess implements LaunchedProcess {
         return got;
     }
 
-    private static void reap(int pidfd) {
+    static void reap(int pidfd) {
         Pointer info = Memory.allocateDirect(Native.runtime(), SIGINFO_SIZE, true);
         while (Native.libc().waitid(LibC.P_PIDFD, pidfd, info, LibC.WEXITED) < 0 && Native.errno() == LibC.EINTR) {
             // retry
         }
     }
 
-    private static void closeAll(int[]... groups) {
+    static void closeAll(int[]... groups) {
         for (int[] g : groups) {
             if (g != null) {
                 for (int fd : g) {

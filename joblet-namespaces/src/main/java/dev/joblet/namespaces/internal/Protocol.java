@@ -21,6 +21,9 @@ public final class Protocol {
     public static final int CFG_ROOT_READONLY = 4;
     public static final int CFG_NEWCGROUP = 8;
     public static final int CFG_TTY = 16;
+    /** Build the root, then wait for the command on the control pipe (see helper.h). */
+    public static final int CFG_DEFER_EXEC = 1 << 16;
+    public static final int EXEC_MAGIC = 0x43455845; // "EXEC" little-endian
 
     public static final int SEC_MASK_PROC = 1;
     public static final int SEC_USERNS = 2;
@@ -35,6 +38,12 @@ public final class Protocol {
     public static final int MSG_STARTED = 1;
     public static final int MSG_ERROR = 2;
     public static final int MSG_EXIT = 3;
+    /** A warm helper joined its cgroups (and network namespace) and waits for its config. */
+    public static final int MSG_READY = 4;
+
+    /** First message of a pre-spawned helper (see helper.h, WARM_MAGIC). */
+    public static final int WARM_MAGIC = 0x4D524157; // "WARM" little-endian
+    public static final int WARM_NEWNET = 1;
     public static final int MESSAGE_SIZE = 16;
 
     public static final int CMD_SIGNAL = 1;
@@ -47,8 +56,13 @@ public final class Protocol {
 
     /** Encodes the whole config message, header included. */
     public static byte[] encode(LaunchRequest r) {
+        return encode(r, 0);
+    }
+
+    /** Encodes the config message with extra config flags (e.g. {@link #CFG_DEFER_EXEC}). */
+    public static byte[] encode(LaunchRequest r, int extraFlags) {
         Writer w = new Writer();
-        int flags = CFG_ROOT_READONLY | CFG_NEWCGROUP | (r.tty() ? CFG_TTY : 0);
+        int flags = CFG_ROOT_READONLY | CFG_NEWCGROUP | extraFlags | (r.tty() ? CFG_TTY : 0);
         if (r.network()) {
             flags |= CFG_NEWNET;
         }
@@ -113,6 +127,46 @@ public final class Protocol {
         msg.u32(body.length);
         msg.bytes(body);
         return msg.toByteArray();
+    }
+
+    /** Encodes the warm message: the cgroup.procs files the supervisor joins, and whether it enters a new netns. */
+    public static byte[] encodeWarm(List<Path> cgroupProcsFiles, boolean newNetwork) {
+        Writer w = new Writer();
+        w.u32(newNetwork ? WARM_NEWNET : 0);
+        w.u32(cgroupProcsFiles.size());
+        for (Path p : cgroupProcsFiles) {
+            w.str(p.toString());
+        }
+        byte[] body = w.toByteArray();
+        Writer msg = new Writer();
+        msg.u32(WARM_MAGIC);
+        msg.u32(VERSION);
+        msg.u32(body.length);
+        msg.bytes(body);
+        return msg.toByteArray();
+    }
+
+    /** The exec message of a {@link #CFG_DEFER_EXEC} helper: what differs between jobs built on the same root. */
+    public static byte[] encodeExec(LaunchRequest r) {
+        Writer w = new Writer();
+        w.str(r.hostname());
+        w.str(r.workdir());
+        w.strings(r.argv());
+        w.strings(r.env());
+        byte[] body = w.toByteArray();
+        Writer msg = new Writer();
+        msg.u32(EXEC_MAGIC);
+        msg.u32(body.length);
+        msg.bytes(body);
+        return msg.toByteArray();
+    }
+
+    /**
+     * The request with what the exec message carries (hostname, workdir, argv, env) set to fixed values: two
+     * requests with equal templates build the same root and differ only in that message.
+     */
+    public static LaunchRequest template(LaunchRequest r) {
+        return r.toBuilder().hostname("").workdir("/").argv(List.of("/")).env(List.of()).build();
     }
 
     /** A control command: signal the job's PID 1. */

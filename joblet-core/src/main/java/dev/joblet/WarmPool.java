@@ -1,0 +1,381 @@
+package dev.joblet;
+
+import dev.joblet.cgroups.CgroupLayout;
+import dev.joblet.cgroups.CgroupLimits;
+import dev.joblet.cgroups.JobCgroup;
+import dev.joblet.namespaces.LaunchRequest;
+import dev.joblet.namespaces.Launcher;
+import dev.joblet.namespaces.internal.Protocol;
+import dev.joblet.namespaces.PreparedLaunch;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The warm pool: native supervisors spawned ahead of their jobs, each already sitting in an empty cgroup of its
+ * own (and, for {@link Network#NONE}, in a new network namespace with only {@code lo}). {@link JobSpec#start()}
+ * takes one when it can, writes the spec's limits into its cgroup and sends the config: the job clones from it and
+ * inherits cgroup and network namespace, so neither a {@code cgroup.procs} write (which may wait out an RCU grace
+ * period on cgroup v1) nor the creation of a network namespace is on the start path. Once two starts of a kind in a
+ * row asked for the same root (equal but for hostname, workdir, argv and env), the supervisors of that kind are
+ * prepared with the job already cloned and its root built (mounts, /proc, pivot_root): a start then only sends the
+ * command, and the job sets its hostname, drops its privileges, installs its seccomp filter and execs. A start whose
+ * root differs from a prepared one discards it and starts cold in its cgroup. One background thread
+ * ({@code joblet-pool}) refills the pool; it exists only while the pool is in use.
+ *
+ * <p>Used for jobs with no stdin bytes, no CPU pinning, no user namespace (rootless JVMs and
+ * {@code rootInUserNamespace()} start cold) and {@link Network#NONE} or {@link Network#HOST}, on cgroup v1 and
+ * hybrid hosts (and for jobs without a cgroup anywhere); other jobs start cold, as they would without a
+ * pool. The supervisor stays in the job's cgroup until the job ends: the pids limit is raised by one for it and the
+ * reported peak lowered by one; its few hundred KiB count against a memory limit.
+ *
+ * <p>Size: {@code -Djoblet.pool.size} (default 2 per kind of job used, 0 = off) or {@link #setSize(int)}. A kind
+ * not asked for during {@code -Djoblet.pool.idleMillis} (default 30,000) is drained; everything is drained when the
+ * JVM exits normally and by {@link #drain()}. Nothing of a drained pool remains (processes, cgroups, fds, thread).
+ * Thread-safe.
+ */
+public final class WarmPool {
+    private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
+    private static final AtomicLong NAMES = new AtomicLong();
+    private static final long IDLE_NANOS = Long.getLong("joblet.pool.idleMillis", 30_000L) * 1_000_000L;
+
+    /** What a prepared supervisor is for: with or without a cgroup, in a new network namespace or the host's. */
+    enum Kind {
+        CGROUP_NONET(true, true), CGROUP_HOSTNET(true, false), NOCGROUP_NONET(false, true), NOCGROUP_HOSTNET(false, false);
+
+        final boolean cgroup;
+        final boolean newNetwork;
+
+        Kind(boolean cgroup, boolean newNetwork) {
+            this.cgroup = cgroup;
+            this.newNetwork = newNetwork;
+        }
+    }
+
+    /** A prepared supervisor and its (empty, unlimited) cgroup. */
+    record Entry(PreparedLaunch helper, @Nullable JobCgroup cgroup) {
+        void discard() {
+            helper.close();
+            if (cgroup != null) {
+                try {
+                    cgroup.remove();
+                } catch (IOException e) {
+                    log.warn("warm pool: cannot remove cgroup {}: {}", cgroup.name(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static final Object LOCK = new Object();
+    // Guarded by LOCK.
+    private static int size = sizeProperty();
+    private static final Map<Kind, ArrayDeque<Entry>> READY = new EnumMap<>(Kind.class);
+    private static final Map<Kind, Long> LAST_ASKED = new EnumMap<>(Kind.class);
+    private static final Map<Kind, Boolean> BROKEN = new EnumMap<>(Kind.class);
+    /** The last two requests started per kind, and whether they asked for the same root. */
+    private static final Map<Kind, LaunchRequest> LAST_REQUEST = new EnumMap<>(Kind.class);
+    private static final Map<Kind, LaunchRequest> PREVIOUS_REQUEST = new EnumMap<>(Kind.class);
+    private static final Map<Kind, Boolean> STABLE = new EnumMap<>(Kind.class);
+    private static @Nullable Thread filler;
+
+    private WarmPool() {}
+
+    private static int sizeProperty() {
+        String v = System.getProperty("joblet.pool.size", "2");
+        try {
+            return check(Integer.parseInt(v.strip()));
+        } catch (IllegalArgumentException e) {
+            log.warn("joblet.pool.size (\"{}\") must be a number from 0 to 64: the warm pool is off", v);
+            return 0;
+        }
+    }
+
+    private static int check(int value) {
+        if (value < 0 || value > 64) {
+            throw new IllegalArgumentException("size (" + value + ") must be from 0 to 64");
+        }
+        return value;
+    }
+
+    /** Prepared supervisors kept per kind of job in use (0 = no pool: every job starts cold). */
+    public static int size() {
+        synchronized (LOCK) {
+            return size;
+        }
+    }
+
+    /** Sets the size; 0 turns the pool off and drains it. */
+    public static void setSize(int value) {
+        check(value);
+        synchronized (LOCK) {
+            size = value;
+            LOCK.notifyAll();
+        }
+        if (value == 0) {
+            drain();
+        }
+    }
+
+    /** Supervisors ready now, all kinds together. */
+    public static int ready() {
+        synchronized (LOCK) {
+            return READY.values().stream().mapToInt(ArrayDeque::size).sum();
+        }
+    }
+
+    /** Supervisors ready now whose job's root is built already (see {@link #learn}). */
+    static int readyWithRoot() {
+        synchronized (LOCK) {
+            return (int) READY.values().stream().flatMap(ArrayDeque::stream).filter(e -> e.helper().rootBuilt()).count();
+        }
+    }
+
+    /** Ends every prepared supervisor, removes its cgroup and waits for the refill thread to exit. */
+    public static void drain() {
+        List<Entry> all = new ArrayList<>();
+        Thread t;
+        synchronized (LOCK) {
+            LAST_ASKED.clear();
+            READY.values().forEach(all::addAll);
+            READY.clear();
+            t = filler;
+            LOCK.notifyAll();
+        }
+        if (t != null && t != Thread.currentThread()) {
+            boolean interrupted = false;
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (LOCK) { // what it prepared after we looked
+                READY.values().forEach(all::addAll);
+                READY.clear();
+            }
+        }
+        all.forEach(Entry::discard);
+        if (!all.isEmpty()) {
+            log.debug("warm pool drained: {} supervisors", all.size());
+        }
+    }
+
+    /** The kind of supervisor {@code spec} can start from, or null when it must start cold. */
+    static @Nullable Kind kindFor(JobSpec spec) {
+        if (!spec.usesWarmPool() || spec.stdin().isPresent() || spec.cpus().isPresent() || spec.tty()) {
+            return null;
+        }
+        if (Host.rootless() || spec.security().rootInUserNamespace()) {
+            return null; // a job in its own user namespace may not bring up lo in a netns the supervisor made
+        }
+        boolean newNet;
+        if (spec.network() == Network.NONE) {
+            newNet = true;
+        } else if (spec.network() == Network.HOST) {
+            newNet = false;
+        } else {
+            return null;
+        }
+        if (spec.needsCgroup()) {
+            try {
+                if (Host.cgroups().layout() == CgroupLayout.V2) {
+                    return null; // v2 joins with CLONE_INTO_CGROUP at clone time already
+                }
+            } catch (IOException e) {
+                return null; // the cold path reports it
+            }
+            return newNet ? Kind.CGROUP_NONET : Kind.CGROUP_HOSTNET;
+        }
+        return newNet ? Kind.NOCGROUP_NONET : Kind.NOCGROUP_HOSTNET;
+    }
+
+    /**
+     * A prepared supervisor for {@code spec} with the spec's limits written into its cgroup, or null when none is
+     * ready (the pool is asked to prepare some for next time). The caller owns the entry.
+     */
+    static @Nullable Entry claim(JobSpec spec, String shortId) throws JobStartException {
+        Kind kind = kindFor(spec);
+        if (kind == null) {
+            return null;
+        }
+        Entry e;
+        synchronized (LOCK) {
+            if (size == 0 || Boolean.TRUE.equals(BROKEN.get(kind))) {
+                return null;
+            }
+            LAST_ASKED.put(kind, System.nanoTime());
+            ArrayDeque<Entry> q = READY.get(kind);
+            e = q == null ? null : q.pollFirst();
+            // The refill waits for refill(), called once this start is over: on 2 cores it would compete with it.
+            startFiller();
+        }
+        if (e == null || e.cgroup() == null) {
+            return e;
+        }
+        try {
+            e.cgroup().applyLimits(Host.cgroupLimits(spec, 1));
+        } catch (IOException | RuntimeException x) {
+            e.discard();
+            throw Host.cgroupFailure(shortId, spec.command().get(0), x);
+        }
+        return e;
+    }
+
+    /**
+     * Remembers what a job of {@code spec}'s kind was started with: once two starts in a row had the same root
+     * (equal requests but for hostname, workdir, argv and env), supervisors are prepared with that root already
+     * built, so that a start only sends the command.
+     */
+    static void learn(JobSpec spec, LaunchRequest request) {
+        Kind kind = kindFor(spec);
+        if (kind == null) {
+            return;
+        }
+        synchronized (LOCK) { // compared by the refill thread, off the start path
+            LaunchRequest last = LAST_REQUEST.put(kind, request);
+            if (last != null) {
+                PREVIOUS_REQUEST.put(kind, last);
+            }
+        }
+    }
+
+    /** The root to build ahead for {@code kind}: the last request's, when the one before asked for the same. */
+    private static @Nullable LaunchRequest stableTemplate(Kind kind) {
+        LaunchRequest last, previous;
+        synchronized (LOCK) {
+            last = LAST_REQUEST.get(kind);
+            previous = PREVIOUS_REQUEST.get(kind);
+        }
+        if (last == null || previous == null) {
+            return null;
+        }
+        if (last != previous) {
+            byte[] key = Protocol.encode(Protocol.template(last));
+            boolean same = java.util.Arrays.equals(key, Protocol.encode(Protocol.template(previous)));
+            synchronized (LOCK) {
+                STABLE.put(kind, same);
+                PREVIOUS_REQUEST.replace(kind, previous, last); // compared once
+            }
+        }
+        synchronized (LOCK) {
+            return Boolean.TRUE.equals(STABLE.get(kind)) ? LAST_REQUEST.get(kind) : null;
+        }
+    }
+
+    /** Wakes the refill thread: a start that may have taken a supervisor is over (launched or failed). */
+    static void refill() {
+        synchronized (LOCK) {
+            if (filler != null) {
+                LOCK.notifyAll();
+            }
+        }
+    }
+
+    /** Caller holds LOCK. */
+    private static void startFiller() {
+        if (filler != null) {
+            return;
+        }
+        Thread t = new Thread(WarmPool::fill, "joblet-pool");
+        t.setDaemon(true);
+        filler = t;
+        t.start();
+    }
+
+    /** The refill thread: prepares what is missing; drains kinds not asked for lately; exits when nothing is in use. */
+    private static void fill() {
+        while (true) {
+            Kind next = null;
+            List<Entry> idle = new ArrayList<>();
+            synchronized (LOCK) {
+                long now = System.nanoTime();
+                long wait = Long.MAX_VALUE;
+                for (Kind k : Kind.values()) {
+                    Long asked = LAST_ASKED.get(k);
+                    if (asked == null) {
+                        continue;
+                    }
+                    if (now - asked > IDLE_NANOS || size == 0) {
+                        LAST_ASKED.remove(k);
+                        ArrayDeque<Entry> q = READY.remove(k);
+                        if (q != null) {
+                            idle.addAll(q);
+                        }
+                        continue;
+                    }
+                    wait = Math.min(wait, IDLE_NANOS - (now - asked));
+                    ArrayDeque<Entry> q = READY.computeIfAbsent(k, x -> new ArrayDeque<>());
+                    if (next == null && q.size() < size && !Boolean.TRUE.equals(BROKEN.get(k))) {
+                        next = k;
+                    }
+                }
+                if (next == null && idle.isEmpty()) {
+                    if (LAST_ASKED.isEmpty()) {
+                        filler = null;
+                        return;
+                    }
+                    try {
+                        LOCK.wait(Math.max(1, wait / 1_000_000L + 1));
+                    } catch (InterruptedException e) {
+                        filler = null;
+                        return;
+                    }
+                    continue;
+                }
+            }
+            idle.forEach(Entry::discard);
+            if (next == null) {
+                continue;
+            }
+            Entry made = null;
+            try {
+                made = prepare(next);
+            } catch (IOException | RuntimeException e) {
+                log.debug("warm pool: cannot prepare a supervisor for {}; jobs of that kind start cold: {}", next,
+                        e.getMessage());
+            }
+            synchronized (LOCK) {
+                if (made == null) {
+                    BROKEN.put(next, true);
+                } else if (LAST_ASKED.containsKey(next) && size > 0) {
+                    READY.computeIfAbsent(next, x -> new ArrayDeque<>()).addLast(made);
+                    made = null;
+                }
+            }
+            if (made != null) {
+                made.discard(); // drained while it was being made
+            }
+        }
+    }
+
+    private static Entry prepare(Kind kind) throws IOException {
+        LaunchRequest template = stableTemplate(kind);
+        JobCgroup cg = kind.cgroup ? Host.cgroups().create("pool-" + NAMES.incrementAndGet(), CgroupLimits.builder().build()) : null;
+        try {
+            List<java.nio.file.Path> files = cg == null ? List.of() : cg.procsFiles();
+            PreparedLaunch helper = template == null ? Launcher.system().prepare(files, kind.newNetwork)
+                    : Launcher.system().prepare(files, kind.newNetwork, template);
+            return new Entry(helper, cg);
+        } catch (IOException | RuntimeException e) {
+            if (cg != null) {
+                try {
+                    cg.remove();
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.joblet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/** Jobs started from prepared supervisors behave like cold ones, and a drained pool leaves nothing behind. */
+@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+class WarmPoolTest {
+
+    @AfterEach
+    void drain() {
+        WarmPool.setSize(2);
+        WarmPool.drain();
+    }
+
+    /** Waits (bounded by the test's own patience, not asserted on time) until the pool has refilled. */
+    private static void awaitReady(int n) throws InterruptedException {
+        for (int i = 0; i < 2_000 && WarmPool.ready() < n; i++) {
+            Thread.sleep(5);
+        }
+        assertThat(WarmPool.ready()).isGreaterThanOrEqualTo(n);
+    }
+
+    private static List<Path> poolCgroups() throws IOException {
+        try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup"), 9)) {
+            return s.filter(p -> p.getFileName() != null && p.getFileName().toString().startsWith("pool-")
+                    && p.toString().contains("/joblet/jvm-" + ProcessHandle.current().pid() + "-")).collect(Collectors.toList());
+        } catch (java.io.UncheckedIOException e) {
+            return poolCgroups(); // a directory went away while we walked
+        }
+    }
+
+    @Test
+    void pooledJobsRunWithTheirLimitsAndNamespaces() throws Exception {
+        try (Job first = Joblet.builder().command("true").start()) { // asks the pool to fill
+            first.await();
+        }
+        awaitReady(2);
+        // The job's own view: new network namespace with lo only, PID 1, its cgroup's pids limit as asked.
+        JobSpec spec = Joblet.builder().command("sh", "-c",
+                "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; echo pid $$; cat /proc/self/cgroup | grep -c pids").pidsMax(7).build();
+        try (Job job = spec.start()) {
+            JobResult r = job.await();
+            assertThat(r.isSuccess()).as(job.stderr().text()).isTrue();
+            assertThat(job.stdout().text()).isEqualTo("lo\npid 1\n1\n");
+        }
+        awaitReady(1);
+        // pids limit: 7 processes for the job (the supervisor is not counted against it).
+        try (Job job = Joblet.builder().command("sh", "-c",
+                "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; wait").pidsMax(7).start()) {
+            JobResult r = job.await();
+            assertThat(job.stderr().text()).contains("fork");
+            assertThat(r.usage().pidsLimitHit()).isTrue();
+        }
+    }
+
+    @Test
+    void rootsBuiltAheadGetEachJobsOwnCommandHostnameWorkdirAndEnvAndStillDropPrivileges() throws Exception {
+        // Two starts with the same root teach the pool to build that root ahead for the next ones.
+        for (int i = 0; i < 2; i++) {
+            try (Job j = Joblet.builder().command("true").start()) {
+                j.await();
+            }
+        }
+        WarmPool.drain();
+        try (Job j = Joblet.builder().command("true").start()) {
+            j.await();
+        }
+        awaitReady(2);
+        assertThat(WarmPool.readyWithRoot()).as("supervisors with the root built").isEqualTo(2);
+        for (int i = 0; i < 3; i++) {
+            try (Job job = Joblet.builder().command("sh", "-c", "echo $(hostname) $(pwd) $X $(id -u) $$; cat /proc/self/status"
+                    + " | grep -E '^(CapEff|Seccomp):' | tr -s '\t ' ' '").env("X", "x" + i).workdir("/tmp").start()) {
+                assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
+                assertThat(job.stdout().text()).isEqualTo("job-" + job.id().substring(0, 8) + " /tmp x" + i
+                        + " 65534 1\nCapEff: 0000000000000000\nSeccomp: 2\n");
+            }
+        }
+        // A job whose root differs (no /proc masks) gets a correct root all the same (started cold).
+        try (Job job = Joblet.builder().command("sh", "-c", "cat /proc/kallsyms | head -c 1 | wc -c").hardenedProc(false)
+                .start()) {
+            assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
+        }
+    }
+
+    @Test
+    void aStoppedPooledJobReportsItsSignalAndAFailedOneLeavesNothing() throws Exception {
+        try (Job first = Joblet.builder().command("true").start()) {
+            first.await();
+        }
+        awaitReady(1);
+        try (Job job = Joblet.builder().command("sleep", "30").start()) {
+            JobResult r = job.stop(Duration.ZERO).get();
+            assertThat(r.reason()).isEqualTo(EndReason.STOPPED);
+            assertThat(r.signal()).hasValue(9);
+        }
+        awaitReady(1);
+        assertThatThrownBy(() -> Joblet.builder().command("nosuchcmd").start())
+                .isInstanceOfSatisfying(JobStartException.class, e -> assertThat(e.isCommandNotFound()).isTrue());
+    }
+
+    @Test
+    void hostNetworkAndNoCgroupKindsAndDrainLeavesNothing() throws Exception {
+        for (JobSpec spec : List.of(Joblet.builder().command("true").network(Network.HOST).build(),
+                Joblet.builder().command("true").pidsMax(0).build())) {
+            spec.start().await();
+            awaitReady(1);
+            try (Job job = spec.start()) {
+                assertThat(job.await().isSuccess()).isTrue();
+            }
+        }
+        assertThat(poolCgroups()).isNotEmpty();
+        WarmPool.drain();
+        assertThat(WarmPool.ready()).isZero();
+        assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();
+        assertThat(poolCgroups()).isEmpty();
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("joblet-pool"));
+    }
+
+    @Test
+    void sizeIsCheckedAndZeroTurnsThePoolOff() throws Exception {
+        assertThatThrownBy(() -> WarmPool.setSize(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("size (-1)");
+        WarmPool.setSize(0);
+        try (Job job = Joblet.builder().command("true").start()) {
+            assertThat(job.await().isSuccess()).isTrue();
+        }
+        Thread.sleep(50);
+        assertThat(WarmPool.ready()).isZero();
+        assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();
+    }
+}
