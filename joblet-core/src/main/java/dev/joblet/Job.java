@@ -114,7 +114,7 @@ public final class Job implements AutoCloseable {
                 root = new Runtimes.Resolved(layer.merged(), resolved.manifest());
             }
             mounts = RootPlan.of(spec, root, workspace == null ? null : workspace.directory());
-            WarmPool.Entry warm = WarmPool.claim(spec, shortId);
+            WarmPool.Entry warm = WarmPool.claim(spec, id);
             job = new Job(id, spec, warm != null ? warm.cgroup() : Host.createCgroup(shortId, id, spec), workspace, spill);
             job.layer = layer;
             job.warm = warm;

@@ -201,10 +201,10 @@ public final class WarmPool {
     }
 
     /**
-     * A prepared supervisor for {@code spec} with the spec's limits written into its cgroup, or null when none is
-     * ready (the pool is asked to prepare some for next time). The caller owns the entry.
+     * A prepared supervisor for {@code spec} with its cgroup renamed to the job's {@code id} and the spec's limits
+     * written into it, or null when none is ready (the pool is asked to prepare some for next time). The caller owns the entry.
      */
-    static @Nullable Entry claim(JobSpec spec, String shortId) throws JobStartException {
+    static @Nullable Entry claim(JobSpec spec, String id) throws JobStartException {
         Kind kind = kindFor(spec);
         if (kind == null) {
             return null;
@@ -223,13 +223,21 @@ public final class WarmPool {
         if (e == null || e.cgroup() == null) {
             return e;
         }
+        JobCgroup named;
         try {
-            e.cgroup().applyLimits(Host.cgroupLimits(spec, 1));
+            named = e.cgroup().renamed(id); // the job's cgroup carries its id, as a cold job's does
         } catch (IOException | RuntimeException x) {
             e.discard();
-            throw Host.cgroupFailure(shortId, spec.command().get(0), x);
+            throw Host.cgroupFailure(id.substring(0, 8), spec.command().get(0), x);
         }
-        return e;
+        Entry claimed = new Entry(e.helper(), named);
+        try {
+            named.applyLimits(Host.cgroupLimits(spec, 1));
+        } catch (IOException | RuntimeException x) {
+            claimed.discard();
+            throw Host.cgroupFailure(id.substring(0, 8), spec.command().get(0), x);
+        }
+        return claimed;
     }
 
     /**

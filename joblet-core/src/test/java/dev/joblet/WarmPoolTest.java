@@ -56,6 +56,12 @@ class WarmPoolTest {
             assertThat(job.stdout().text()).isEqualTo("lo\npid 1\n1\n");
         }
         awaitReady(1);
+        // The prepared cgroup carries the job's id once claimed, as a cold job's does.
+        try (Job job = Joblet.builder().command("sleep", "30").start()) {
+            assertThat(Files.readString(Path.of("/proc/" + job.pid() + "/cgroup"))).contains(":pids:")
+                    .containsPattern(":pids:/.*/" + job.id() + "\n");
+        }
+        awaitReady(1);
         // pids limit: 7 processes for the job (the supervisor is not counted against it).
         try (Job job = Joblet.builder().command("sh", "-c",
                 "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; wait").pidsMax(7).start()) {

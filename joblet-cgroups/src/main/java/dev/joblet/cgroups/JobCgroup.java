@@ -29,6 +29,16 @@ public interface JobCgroup {
         throw new CgroupException("applyLimits: not supported by " + getClass().getSimpleName());
     }
 
+    /**
+     * Renames the directories of this cgroup to {@code newName} (same parents) and returns the renamed cgroup; this
+     * object must not be used afterwards. On hybrid hosts the unified hierarchy's directory keeps its name (cgroup2
+     * does not rename). For cgroups prepared ahead under a placeholder name. Fails, leaving the
+     * names as they were, when a directory cannot be renamed (the default: not supported).
+     */
+    default JobCgroup renamed(String newName) throws CgroupException {
+        throw new CgroupException("rename: not supported by " + getClass().getSimpleName());
+    }
+
     /** Whether any process is left in it (or in a cgroup below it). */
     boolean isPopulated();
 

@@ -25,6 +25,11 @@ public interface CgroupFs {
     /** Removes one (cgroup) directory; fails if it does not exist or still has children or processes. */
     void rmdir(Path dir) throws CgroupException;
 
+    /** Renames one (cgroup) directory within its parent; fails if {@code to} exists. */
+    default void rename(Path from, Path to) throws CgroupException {
+        throw new CgroupException("rename " + from + ": not supported by " + getClass().getSimpleName());
+    }
+
     /** The sub-directories of {@code dir}; empty if {@code dir} does not exist. */
     List<Path> subdirectories(Path dir) throws CgroupException;
 }

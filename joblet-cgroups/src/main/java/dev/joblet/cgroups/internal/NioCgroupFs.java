@@ -71,6 +71,15 @@ public final class NioCgroupFs implements CgroupFs {
     }
 
     @Override
+    public void rename(Path from, Path to) throws CgroupException {
+        try {
+            Files.move(from, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw failure("rename", from, e);
+        }
+    }
+
+    @Override
     public List<Path> subdirectories(Path dir) throws CgroupException {
         List<Path> dirs = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {

@@ -52,6 +52,46 @@ public final class V1JobCgroup implements JobCgroup {
         this.unifiedDir = unified == null ? null : unified.ownDir().resolve(relative);
     }
 
+    private V1JobCgroup(String name, List<Path> v1Dirs, Map<String, Path> byController, @Nullable Path unifiedDir,
+            CgroupFs fs, ProcessTable processes) {
+        this.name = name;
+        this.v1Dirs = v1Dirs;
+        this.byController = byController;
+        this.unifiedDir = unifiedDir;
+        this.fs = fs;
+        this.processes = processes;
+    }
+
+    @Override
+    public synchronized JobCgroup renamed(String newName) throws CgroupException {
+        CgroupTrees.requireName(newName);
+        List<Path> done = new ArrayList<>();
+        try {
+            // v1 directories only: cgroup2 refuses to rename (EPERM), so the unified one keeps its first name.
+            for (Path dir : v1Dirs) {
+                fs.rename(dir, dir.resolveSibling(newName));
+                done.add(dir);
+            }
+        } catch (CgroupException e) {
+            for (Path dir : done) {
+                try {
+                    fs.rename(dir.resolveSibling(newName), dir);
+                } catch (CgroupException back) {
+                    e.addSuppressed(back);
+                }
+            }
+            throw e;
+        }
+        List<Path> dirs = new ArrayList<>();
+        for (Path d : v1Dirs) {
+            dirs.add(d.resolveSibling(newName));
+        }
+        Map<String, Path> map = new LinkedHashMap<>();
+        byController.forEach((c, d) -> map.put(c, d.resolveSibling(newName)));
+        LOG.debug("job cgroup {} renamed {}", name, newName);
+        return new V1JobCgroup(newName, List.copyOf(dirs), Map.copyOf(map), unifiedDir, fs, processes);
+    }
+
     @Override
     public String name() {
         return name;
