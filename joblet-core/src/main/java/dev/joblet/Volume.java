@@ -25,9 +25,22 @@ public record Volume(Path source, String target, boolean writable) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("volume name (" + name + ") must be letters, digits, '.', '_' or '-'");
         }
-        Path dir = volumesRoot().resolve(name);
+        Path root = volumesRoot();
+        Path dir = root.resolve(name);
         try {
-            Files.createDirectories(dir);
+            if (!Files.isDirectory(root)) {
+                // Only root (and the jobs, through their bind mounts) reach the volumes.
+                Files.createDirectories(root,
+                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                // Jobs run as an unprivileged user (nobody by default): like /tmp, anyone in a job may write, and
+                // the sticky bit keeps one job user from removing another's files.
+                Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+                Files.setAttribute(dir, "unix:mode", 01777);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the volume " + dir + ": " + e.getMessage(), e);
         }
