@@ -119,26 +119,14 @@ public final class Job implements AutoCloseable {
             job.layer = layer;
             job.warm = warm;
         } catch (JobStartException | RuntimeException e) {
-            closeQuietly(spill);
-            if (workspace != null) {
-                workspace.close();
-            }
-            if (layer != null) {
-                layer.close();
-            }
+            abandon(spill, workspace, layer);
             throw e;
         }
         try {
             job.net = JobNetworking.prepare(spec, id, job.hostname());
         } catch (JobStartException | RuntimeException e) {
             job.removeCgroup();
-            closeQuietly(spill);
-            if (workspace != null) {
-                workspace.close();
-            }
-            if (layer != null) {
-                layer.close();
-            }
+            abandon(spill, workspace, layer);
             throw e;
         }
         try {
@@ -171,13 +159,7 @@ public final class Job implements AutoCloseable {
             }
             job.removeCgroup();
             job.releaseNetwork();
-            if (workspace != null) {
-                workspace.close();
-            }
-            if (layer != null) {
-                layer.close();
-            }
-            closeQuietly(spill);
+            abandon(spill, workspace, layer);
             job.networkReleased.join();
             throw job.startFailure(e);
         }
@@ -191,6 +173,17 @@ public final class Job implements AutoCloseable {
         });
         log.debug("job {} started: pid {}", shortId, p.pid());
         return job;
+    }
+
+    /** Releases what a start that failed had made on the host, so that nothing of it remains. */
+    private static void abandon(@Nullable LogSpill spill, @Nullable Workspace workspace, @Nullable WritableLayer layer) {
+        closeQuietly(spill);
+        if (workspace != null) {
+            workspace.close();
+        }
+        if (layer != null) {
+            layer.close();
+        }
     }
 
     private static void closeQuietly(@Nullable LogSpill spill) {
