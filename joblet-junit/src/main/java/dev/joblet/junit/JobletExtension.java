@@ -111,9 +111,10 @@ public final class JobletExtension implements ParameterResolver, AfterEachCallba
         } catch (RuntimeException e) {
             result = Optional.empty();
         }
+        // close() returns once nothing of the job remains (its cgroup and network namespace go after the result).
+        f.job().close();
         if (result.isEmpty()) {
             problems.add(f + " did not end within " + END_WAIT + " of being stopped");
-            f.job().close();
         } else if (endedByItself && !result.get().isSuccess() && result.get().reason() != dev.joblet.EndReason.STOPPED) {
             problems.add(f + " ended during the test: " + result.get() + FixtureStarter.outputOf(f.job()));
         }

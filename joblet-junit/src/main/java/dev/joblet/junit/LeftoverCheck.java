@@ -17,10 +17,24 @@ final class LeftoverCheck {
 
     private LeftoverCheck() {}
 
+    /**
+     * Whether pid lives in a PID namespace other than this JVM's, as the job's PID 1 does. A process of the JVM's
+     * own namespace with that pid is another process that got the number again (pids are reused, quickly when
+     * pid_max is small), not the job.
+     */
+    private static boolean inOtherPidNamespace(int pid) {
+        try {
+            return !Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/pid"))
+                    .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")));
+        } catch (IOException e) {
+            return false; // gone meanwhile
+        }
+    }
+
     /** What is left of the job, in words; empty when nothing is. */
     static List<String> leftovers(String jobId, int pid) {
         List<String> found = new ArrayList<>();
-        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && inOtherPidNamespace(pid)) {
             found.add("its PID 1 (pid " + pid + ") still runs");
         }
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {

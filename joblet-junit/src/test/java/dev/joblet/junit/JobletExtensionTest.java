@@ -52,6 +52,7 @@ class JobletExtensionTest {
     @Test
     void fixtureIsStoppedAfterwardsAndNothingOfItRemains() {
         Events events = run(StoppedAfterwards.class);
+        assertThat(failureMessages(events)).as("failures of the fixture's test").isEmpty();
         events.assertStatistics(s -> s.started(1).succeeded(1));
         FixtureProcess p = SEEN.get(0);
         assertThat(p.isAlive()).isFalse();
