@@ -152,7 +152,11 @@ public final class Job implements AutoCloseable {
             // The refill would compete with the job on a small machine: it starts when the job has ended, or
             // after a few milliseconds if it runs on.
             Events.executor().schedule(WarmPool::refill, 5, TimeUnit.MILLISECONDS);
-            WarmPool.learn(spec, w != null ? request : job.request(JobNetworking.withHosts(mounts, job.net), resolved, false));
+            if (w != null) {
+                WarmPool.learn(spec, request);
+            } else if (WarmPool.kindFor(spec) != null) { // a cold start of a kind the pool serves: learn its root
+                WarmPool.learn(spec, job.request(JobNetworking.withHosts(mounts, job.net), resolved, false));
+            }
         } catch (IOException | RuntimeException e) {
             if (job.warm != null) {
                 job.warm.helper().close();

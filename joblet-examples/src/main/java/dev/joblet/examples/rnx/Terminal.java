@@ -17,12 +17,10 @@ import org.jspecify.annotations.Nullable;
 final class Terminal {
     private final Thread relay;
     private final @Nullable String savedMode;
-    private final PrintStream err;
 
-    private Terminal(Thread relay, @Nullable String savedMode, PrintStream err) {
+    private Terminal(Thread relay, @Nullable String savedMode) {
         this.relay = relay;
         this.savedMode = savedMode;
-        this.err = err;
     }
 
     static Terminal attach(Job job, InputStream in, PrintStream err) {
@@ -55,7 +53,7 @@ final class Terminal {
         }, "rnx-stdin");
         relay.setDaemon(true); // a read on stdin cannot be interrupted; the JVM may exit past it
         relay.start();
-        return new Terminal(relay, saved, err);
+        return new Terminal(relay, saved);
     }
 
     /** Gives rnx's terminal back as it was. */
