@@ -314,9 +314,15 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     STEP(ST_PIVOT_ROOT, 0, umount2(".", MNT_DETACH));
     STEP(ST_PIVOT_ROOT, 0, chdir("/"));
 
-    if (cfg->flags & CFG_DEFER_EXEC) await_command((struct config *)cfg, errfd);
+    /* A prepared child brings lo up before it waits: its network namespace does not depend on the command. */
+    int loopback = (cfg->flags & CFG_NEWNET) || cfg->netns[0] != '\0';
+    if (cfg->flags & CFG_DEFER_EXEC) {
+        if (loopback) STEP(ST_LOOPBACK, 0, loopback_up());
+        loopback = 0;
+        await_command((struct config *)cfg, errfd);
+    }
     if (cfg->hostname[0] != '\0') STEP(ST_HOSTNAME, 0, sethostname(cfg->hostname, strlen(cfg->hostname)));
-    if ((cfg->flags & CFG_NEWNET) || cfg->netns[0] != '\0') STEP(ST_LOOPBACK, 0, loopback_up());
+    if (loopback) STEP(ST_LOOPBACK, 0, loopback_up());
     STEP(ST_CHDIR, 0, chdir(cfg->workdir));
     if (cfg->cpumask_len > 0)
         STEP(ST_AFFINITY, 0, sched_setaffinity(0, cfg->cpumask_len, (const cpu_set_t *)(const void *)cfg->cpumask));

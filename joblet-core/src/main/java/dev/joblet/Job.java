@@ -45,6 +45,11 @@ public final class Job implements AutoCloseable {
     private final OutputBuffer stderr;
     private final ChunkLog logs;
     private final CompletableFuture<JobResult> result = new CompletableFuture<>();
+    /**
+     * {@link #result} as users see it through {@link #onExit()}: completed on an events thread, so that what they
+     * chain on it never runs on the I/O thread, which completes {@code result} ({@link #await()} waits on that one).
+     */
+    private final CompletableFuture<JobResult> published = result.whenCompleteAsync((r, e) -> { }, Events.executor());
     /** Completes once the job's cgroup is removed, just after {@link #result} (off the result path). */
     private final CompletableFuture<Void> released = new CompletableFuture<>();
     private final @Nullable JobCgroup cgroup;
@@ -75,15 +80,22 @@ public final class Job implements AutoCloseable {
     }
 
     static Job start(JobSpec spec) throws JobletException {
-        String id = UUID.randomUUID().toString();
-        String shortId = id.substring(0, 8);
         Host.requireLaunchable(spec);
         Runtimes.Resolved resolved = spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime());
+        // A warm supervisor's cgroup is named by the id it was prepared for: the job takes that id.
+        return start(spec, resolved, WarmPool.claim(spec));
+    }
+
+    private static Job start(JobSpec spec, Runtimes.@Nullable Resolved resolved, WarmPool.@Nullable Entry warm)
+            throws JobletException {
+        String id = warm != null ? warm.id() : UUID.randomUUID().toString();
+        String shortId = id.substring(0, 8);
         LogSpill spill = null;
         if (spec.logSpill().isPresent()) {
             try {
                 spill = LogSpill.create(spec.logSpill().get(), id);
             } catch (IOException e) {
+                abandon(warm, null, null, null);
                 throw new JobStartException("cannot start job " + shortId + ": cannot create its log spill in "
                         + spec.logSpill().get() + ": " + e, "logSpill", null, false, e);
             }
@@ -94,7 +106,7 @@ public final class Job implements AutoCloseable {
                 workspace = Workspace.create(id, spec.workspaceSize(), spec.uploads(), spec.security().uid(),
                         spec.security().gid());
             } catch (IOException e) {
-                closeQuietly(spill);
+                abandon(warm, spill, null, null);
                 throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
                         + e.getMessage(), "workspace", null, false, e);
             }
@@ -114,19 +126,18 @@ public final class Job implements AutoCloseable {
                 root = new Runtimes.Resolved(layer.merged(), resolved.manifest());
             }
             mounts = RootPlan.of(spec, root, workspace == null ? null : workspace.directory());
-            WarmPool.Entry warm = WarmPool.claim(spec, id);
             job = new Job(id, spec, warm != null ? warm.cgroup() : Host.createCgroup(shortId, id, spec), workspace, spill);
             job.layer = layer;
             job.warm = warm;
         } catch (JobStartException | RuntimeException e) {
-            abandon(spill, workspace, layer);
+            abandon(warm, spill, workspace, layer); // the job, which would own it, was not made
             throw e;
         }
         try {
             job.net = JobNetworking.prepare(spec, id, job.hostname());
         } catch (JobStartException | RuntimeException e) {
             job.removeCgroup();
-            abandon(spill, workspace, layer);
+            abandon(null, spill, workspace, layer);
             throw e;
         }
         try {
@@ -163,12 +174,12 @@ public final class Job implements AutoCloseable {
             }
             job.removeCgroup();
             job.releaseNetwork();
-            abandon(spill, workspace, layer);
+            abandon(null, spill, workspace, layer);
             job.networkReleased.join();
             throw job.startFailure(e);
         }
         LaunchedProcess p = job.process;
-        p.onExit().whenCompleteAsync((status, error) -> job.finish(status, error), Events.executor());
+        p.onExit().whenComplete(job::exited);
         spec.timeout().ifPresent(t -> {
             synchronized (job.lock) {
                 job.timeoutTask = Events.executor().schedule(
@@ -180,7 +191,11 @@ public final class Job implements AutoCloseable {
     }
 
     /** Releases what a start that failed had made on the host, so that nothing of it remains. */
-    private static void abandon(@Nullable LogSpill spill, @Nullable Workspace workspace, @Nullable WritableLayer layer) {
+    private static void abandon(WarmPool.@Nullable Entry warm, @Nullable LogSpill spill, @Nullable Workspace workspace,
+            @Nullable WritableLayer layer) {
+        if (warm != null) {
+            warm.discard();
+        }
         closeQuietly(spill);
         if (workspace != null) {
             workspace.close();
@@ -259,8 +274,47 @@ public final class Job implements AutoCloseable {
                 "launch", null, false, e);
     }
 
-    /** Runs on the events thread once every process of the job is gone. */
-    private void finish(@Nullable ExitStatus status, @Nullable Throwable error) {
+    /**
+     * Called once every process of the job is gone, on the I/O thread (or the starting thread if that was before
+     * start returned). A plain job is finished right there: its result is complete with no thread hop, and its
+     * statistics are a few reads of cgroupfs. A job with a workspace, a writable layer or a private network is
+     * finished on an events thread, as releasing those may block.
+     */
+    private void exited(@Nullable ExitStatus status, @Nullable Throwable error) {
+        if (workspace == null && layer == null && net == null) {
+            finish(status, error, true);
+        } else {
+            Events.executor().execute(() -> finish(status, error, false));
+        }
+    }
+
+    /** {@code inline}: on the I/O thread, which must not wait for the cgroup's removal. */
+    private void finish(@Nullable ExitStatus status, @Nullable Throwable error, boolean inline) {
+        try {
+            complete(status, error);
+        } catch (RuntimeException | Error e) {
+            log.error("job {}: cannot finish", id, e);
+            result.completeExceptionally(e);
+        }
+        WarmPool.refill();
+        // The cgroup goes after the result: its processes are gone and its statistics read, and rmdir of a v1
+        // cgroup may take milliseconds (the kernel reports it busy for a while). close() waits for it.
+        if (inline) {
+            Events.executor().execute(this::release);
+        } else {
+            release();
+        }
+    }
+
+    private void release() {
+        try {
+            removeCgroup();
+        } finally {
+            released.complete(null);
+        }
+    }
+
+    private void complete(@Nullable ExitStatus status, @Nullable Throwable error) {
         ScheduledFuture<?> t;
         EndReason stopped;
         synchronized (lock) {
@@ -306,14 +360,6 @@ public final class Job implements AutoCloseable {
         }
         log.debug("job {} ended: {}", id.substring(0, 8), r);
         result.complete(r);
-        WarmPool.refill();
-        // The cgroup goes after the result: its processes are gone and its statistics read, and rmdir of a v1
-        // cgroup may take milliseconds (the kernel reports it busy for a while). close() waits for it.
-        try {
-            removeCgroup();
-        } finally {
-            released.complete(null);
-        }
     }
 
     /** {@code supervisors}: processes of ours that were in the cgroup too (left out of the peak). */
@@ -469,7 +515,7 @@ public final class Job implements AutoCloseable {
      * or use the async variants.
      */
     public CompletableFuture<JobResult> onExit() {
-        return result.copy();
+        return published.copy();
     }
 
     /** Waits for the job to end. */

@@ -7,13 +7,14 @@ import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.Launcher;
 import dev.joblet.namespaces.internal.Protocol;
 import dev.joblet.namespaces.PreparedLaunch;
+import dev.joblet.internal.Events;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class WarmPool {
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
-    private static final AtomicLong NAMES = new AtomicLong();
+    private static final CgroupLimits NO_LIMITS = CgroupLimits.builder().build();
     private static final long IDLE_NANOS = Long.getLong("joblet.pool.idleMillis", 30_000L) * 1_000_000L;
 
     /** What a prepared supervisor is for: with or without a cgroup, in a new network namespace or the host's. */
@@ -59,8 +60,11 @@ public final class WarmPool {
         }
     }
 
-    /** A prepared supervisor and its (empty, unlimited) cgroup. */
-    record Entry(PreparedLaunch helper, @Nullable JobCgroup cgroup) {
+    /**
+     * A prepared supervisor, its (empty) cgroup named by {@code id}, the id of the job it will run, and the limits
+     * already written into the cgroup (those last asked for by a job of its kind; none at first).
+     */
+    record Entry(PreparedLaunch helper, @Nullable JobCgroup cgroup, String id, CgroupLimits written) {
         void discard() {
             helper.close();
             if (cgroup != null) {
@@ -83,6 +87,8 @@ public final class WarmPool {
     private static final Map<Kind, LaunchRequest> LAST_REQUEST = new EnumMap<>(Kind.class);
     private static final Map<Kind, LaunchRequest> PREVIOUS_REQUEST = new EnumMap<>(Kind.class);
     private static final Map<Kind, Boolean> STABLE = new EnumMap<>(Kind.class);
+    /** The cgroup limits the last job of each kind asked for: the next supervisors' cgroups get them ahead. */
+    private static final Map<Kind, CgroupLimits> LAST_LIMITS = new EnumMap<>(Kind.class);
     private static @Nullable Thread filler;
 
     private WarmPool() {}
@@ -127,6 +133,13 @@ public final class WarmPool {
     public static int ready() {
         synchronized (LOCK) {
             return READY.values().stream().mapToInt(ArrayDeque::size).sum();
+        }
+    }
+
+    /** The ids (and cgroup names) of the jobs the supervisors ready now will run. */
+    static List<String> readyIds() {
+        synchronized (LOCK) {
+            return READY.values().stream().flatMap(ArrayDeque::stream).map(Entry::id).collect(java.util.stream.Collectors.toList());
         }
     }
 
@@ -201,13 +214,23 @@ public final class WarmPool {
     }
 
     /**
-     * A prepared supervisor for {@code spec} with its cgroup renamed to the job's {@code id} and the spec's limits
-     * written into it, or null when none is ready (the pool is asked to prepare some for next time). The caller owns the entry.
+     * A prepared supervisor for {@code spec}, whose cgroup (named by the entry's {@link Entry#id}, which becomes the
+     * job's id) holds the spec's limits, or null when none is ready (the pool is asked to prepare some for next
+     * time) or the one ready holds limits the spec does not override (it is discarded: the job starts cold). The
+     * caller owns the entry.
      */
-    static @Nullable Entry claim(JobSpec spec, String id) throws JobStartException {
+    static @Nullable Entry claim(JobSpec spec) throws JobStartException {
         Kind kind = kindFor(spec);
         if (kind == null) {
             return null;
+        }
+        CgroupLimits wanted = null;
+        if (kind.cgroup) {
+            try {
+                wanted = Host.cgroupLimits(spec, 1); // the supervisor sits in the cgroup too
+            } catch (IOException e) {
+                return null; // the cold path reports it
+            }
         }
         Entry e;
         synchronized (LOCK) {
@@ -215,29 +238,44 @@ public final class WarmPool {
                 return null;
             }
             LAST_ASKED.put(kind, System.nanoTime());
+            if (wanted != null) {
+                LAST_LIMITS.put(kind, wanted);
+            }
             ArrayDeque<Entry> q = READY.get(kind);
             e = q == null ? null : q.pollFirst();
             // The refill waits for refill(), called once this start is over: on 2 cores it would compete with it.
             startFiller();
         }
-        if (e == null || e.cgroup() == null) {
+        if (e == null || e.cgroup() == null || wanted == null || wanted.equals(e.written())) {
             return e;
         }
-        JobCgroup named;
+        if (!overrides(wanted, e.written())) {
+            Entry stale = e;
+            Events.executor().execute(stale::discard); // a limit it holds would stay: off the start path
+            return null;
+        }
         try {
-            named = e.cgroup().renamed(id); // the job's cgroup carries its id, as a cold job's does
+            e.cgroup().applyLimits(wanted);
         } catch (IOException | RuntimeException x) {
             e.discard();
-            throw Host.cgroupFailure(id.substring(0, 8), spec.command().get(0), x);
+            throw Host.cgroupFailure(e.id().substring(0, 8), spec.command().get(0), x);
         }
-        Entry claimed = new Entry(e.helper(), named);
-        try {
-            named.applyLimits(Host.cgroupLimits(spec, 1));
-        } catch (IOException | RuntimeException x) {
-            claimed.discard();
-            throw Host.cgroupFailure(id.substring(0, 8), spec.command().get(0), x);
-        }
-        return claimed;
+        return new Entry(e.helper(), e.cgroup(), e.id(), wanted);
+    }
+
+    /**
+     * Whether writing {@code wanted} replaces every limit {@code written} set (a v1 limit is never unset). A memory
+     * limit must be the same: on v1 raising it past the memory+swap limit written with it fails.
+     */
+    static boolean overrides(CgroupLimits wanted, CgroupLimits written) {
+        return (written.cpuPercent().isEmpty() || wanted.cpuPercent().isPresent())
+                && (written.cpuWeight().isEmpty() || wanted.cpuWeight().isPresent())
+                && (written.memoryMaxBytes().isEmpty() || written.memoryMaxBytes().equals(wanted.memoryMaxBytes()))
+                && written.swapMaxBytes().equals(wanted.swapMaxBytes())
+                && (written.memoryHighBytes().isEmpty() || wanted.memoryHighBytes().isPresent())
+                && (written.pidsMax().isEmpty() || wanted.pidsMax().isPresent())
+                && written.cpusetCpus().isEmpty() && written.cpusetMems().isEmpty()
+                && (written.ioLimits().isEmpty() || written.ioLimits().equals(wanted.ioLimits()));
     }
 
     /**
@@ -369,12 +407,17 @@ public final class WarmPool {
 
     private static Entry prepare(Kind kind) throws IOException {
         LaunchRequest template = stableTemplate(kind);
-        JobCgroup cg = kind.cgroup ? Host.cgroups().create("pool-" + NAMES.incrementAndGet(), CgroupLimits.builder().build()) : null;
+        String id = UUID.randomUUID().toString();
+        CgroupLimits limits;
+        synchronized (LOCK) {
+            limits = LAST_LIMITS.getOrDefault(kind, NO_LIMITS);
+        }
+        JobCgroup cg = kind.cgroup ? Host.cgroups().create(id, limits) : null;
         try {
             List<java.nio.file.Path> files = cg == null ? List.of() : cg.procsFiles();
             PreparedLaunch helper = template == null ? Launcher.system().prepare(files, kind.newNetwork)
                     : Launcher.system().prepare(files, kind.newNetwork, template);
-            return new Entry(helper, cg);
+            return new Entry(helper, cg, id, limits);
         } catch (IOException | RuntimeException e) {
             if (cg != null) {
                 try {

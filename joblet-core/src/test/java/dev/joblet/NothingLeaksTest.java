@@ -71,8 +71,9 @@ class NothingLeaksTest {
         Files.walkFileTree(Path.of("/sys/fs/cgroup"), Set.of(), 9, new java.nio.file.SimpleFileVisitor<>() {
             @Override
             public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes a) {
-                if (dir.getFileName() != null && dir.getFileName().toString().startsWith("pool-")
-                        && dir.toString().contains("/joblet/jvm-" + ProcessHandle.current().pid() + "-")) {
+                // A pool's cgroups are named by the ids of the jobs they are for: any job cgroup of this JVM's.
+                if (dir.getParent() != null && dir.getParent().getFileName() != null
+                        && dir.getParent().getFileName().toString().startsWith("jvm-" + ProcessHandle.current().pid() + "-")) {
                     found.add(dir.toString());
                 }
                 return java.nio.file.FileVisitResult.CONTINUE;
