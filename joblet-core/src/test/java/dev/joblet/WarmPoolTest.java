@@ -35,7 +35,7 @@ class WarmPoolTest {
     private static List<Path> poolCgroups() throws IOException {
         try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup"), 9)) {
             // A pool's cgroups are named by the ids of the jobs they are for: any job cgroup of this JVM's.
-            return s.filter(p -> p.getParent() != null && p.getParent().getFileName() != null
+            return s.filter(p -> Files.isDirectory(p) && p.getParent() != null && p.getParent().getFileName() != null
                     && p.getParent().getFileName().toString().startsWith("jvm-" + ProcessHandle.current().pid() + "-"))
                     .collect(Collectors.toList());
         } catch (java.io.UncheckedIOException e) {
