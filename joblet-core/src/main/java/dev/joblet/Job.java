@@ -299,10 +299,16 @@ public final class Job implements AutoCloseable {
         WarmPool.refill();
         // The cgroup goes after the result: its processes are gone and its statistics read, and rmdir of a v1
         // cgroup may take milliseconds (the kernel reports it busy for a while). close() waits for it.
-        if (inline) {
-            Events.executor().execute(this::release);
+        // A warm supervisor sits in the cgroup until it has exited, just after the job.
+        LaunchedProcess p = process;
+        if (p == null || p.onReleased().isDone()) {
+            if (inline) {
+                Events.executor().execute(this::release);
+            } else {
+                release();
+            }
         } else {
-            release();
+            p.onReleased().whenCompleteAsync((x, e) -> release(), Events.executor());
         }
     }
 

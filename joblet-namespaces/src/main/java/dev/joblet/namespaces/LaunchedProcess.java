@@ -19,11 +19,21 @@ public interface LaunchedProcess {
     void signal(int signal) throws IOException;
 
     /**
-     * Completes when PID 1 has exited, every process of the job is gone, its output has been delivered
-     * to the end and the supervisor has been reaped. Completed on the launcher's I/O thread: dependent
-     * actions must not block (use the async variants).
+     * Completes when PID 1 has exited, every process of the job is gone (the kernel ends a PID namespace's
+     * processes before its PID 1 is reaped) and its output has been delivered to the end; the supervisor may
+     * still be exiting (see {@link #onReleased()}). Completed on the launcher's I/O thread: dependent actions
+     * must not block (use the async variants).
      */
     CompletableFuture<ExitStatus> onExit();
+
+    /**
+     * Completes after {@link #onExit()}, once the supervisor has been reaped and every fd of the job closed: then
+     * nothing of the launch remains (a warm supervisor sat in the job's cgroup until now). Completed on the
+     * launcher's I/O thread.
+     */
+    default CompletableFuture<Void> onReleased() {
+        return onExit().handle((s, e) -> null);
+    }
 
     /**
      * Writes input to the job's terminal (tty jobs only; see {@link LaunchRequest#tty()}), as typed: bytes such

@@ -33,7 +33,7 @@ class FaultInjectionTest {
         faults = Launcher.withHelper(TestJobs.faultHelperImage());
         cgroup = TestJobs.createPidsCgroup("joblet-test-faults").orElse(null);
         // Warm up (classes, event loop, libc) so that fd and thread counts below compare like with like.
-        faults.launch(TestJobs.request("true").build(), OutputHandler.DISCARD).onExit().get(20, TimeUnit.SECONDS);
+        TestJobs.released(faults.launch(TestJobs.request("true").build(), OutputHandler.DISCARD));
         catchThrowableOfType(LaunchException.class,
                 () -> faults.launch(request(Stage.EXEC).build(), OutputHandler.DISCARD));
     }

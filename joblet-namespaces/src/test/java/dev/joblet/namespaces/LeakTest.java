@@ -63,7 +63,7 @@ class LeakTest {
 
     @BeforeEach
     void warmUp() throws Exception {
-        Launcher.system().launch(TestJobs.request("true").build(), OutputHandler.DISCARD).onExit().get(20, TimeUnit.SECONDS);
+        TestJobs.released(Launcher.system().launch(TestJobs.request("true").build(), OutputHandler.DISCARD));
         catchThrowableOfType(LaunchException.class,
                 () -> Launcher.system().launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD));
     }
@@ -92,7 +92,7 @@ class LeakTest {
         Footprint before = Footprint.now();
         for (int i = 0; i < JOBS; i++) {
             LaunchedProcess p = Launcher.system().launch(TestJobs.request("true").build(), OutputHandler.DISCARD);
-            assertThat(p.onExit().get(20, TimeUnit.SECONDS)).as("job %s", i).isEqualTo(ExitStatus.exited(0));
+            assertThat(TestJobs.released(p)).as("job %s", i).isEqualTo(ExitStatus.exited(0));
         }
         assertUnchanged(before);
     }
@@ -112,15 +112,18 @@ class LeakTest {
     void concurrentJobsWithStdinAndOutputLeaveNothing() throws Exception {
         Footprint before = Footprint.now();
         List<CompletableFuture<ExitStatus>> exits = new ArrayList<>();
+        List<CompletableFuture<Void>> released = new ArrayList<>();
         List<TestJobs.Collector> outputs = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             TestJobs.Collector c = new TestJobs.Collector();
             outputs.add(c);
-            exits.add(Launcher.system()
-                    .launch(TestJobs.request("sh", "-c", "cat; echo err >&2").stdin(("job " + i).getBytes()).build(), c)
-                    .onExit());
+            LaunchedProcess p = Launcher.system()
+                    .launch(TestJobs.request("sh", "-c", "cat; echo err >&2").stdin(("job " + i).getBytes()).build(), c);
+            exits.add(p.onExit());
+            released.add(p.onReleased());
         }
         CompletableFuture.allOf(exits.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+        CompletableFuture.allOf(released.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
         for (int i = 0; i < exits.size(); i++) {
             assertThat(exits.get(i).get()).isEqualTo(ExitStatus.exited(0));
             assertThat(outputs.get(i).stdout()).isEqualTo("job " + i);
@@ -139,8 +142,8 @@ class LeakTest {
                 String cmd = i % 4 == 0 ? "nosuchcmd" : "true";
                 results.add(pool.submit(() -> {
                     try {
-                        return Launcher.system().launch(TestJobs.request(cmd).build(), OutputHandler.DISCARD)
-                                .onExit().get(20, TimeUnit.SECONDS);
+                        return TestJobs.released(Launcher.system().launch(TestJobs.request(cmd).build(),
+                                OutputHandler.DISCARD));
                     } catch (LaunchException e) {
                         return ExitStatus.exited(127);
                     }
@@ -162,7 +165,7 @@ class LeakTest {
         TestJobs.Collector c = new TestJobs.Collector();
         // The background sleep holds stdout open: the job only ends because the namespace dies with PID 1.
         LaunchedProcess p = Launcher.system().launch(TestJobs.request("sh", "-c", "sleep 60 & echo started").build(), c);
-        assertThat(p.onExit().get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0));
+        assertThat(TestJobs.released(p)).isEqualTo(ExitStatus.exited(0));
         assertThat(c.stdout()).isEqualTo("started\n");
         assertThat(c.ends.getCount()).isZero();
         assertUnchanged(before);
@@ -180,7 +183,7 @@ class LeakTest {
             p.signal(9);
         }
         for (LaunchedProcess p : jobs) {
-            assertThat(p.onExit().get(20, TimeUnit.SECONDS)).isEqualTo(ExitStatus.killed(9));
+            assertThat(TestJobs.released(p)).isEqualTo(ExitStatus.killed(9));
             p.signal(9); // after the end: a no-op, never an error
         }
         assertUnchanged(before);

@@ -80,6 +80,13 @@ final class TestJobs {
         }
     }
 
+    /** Waits for the job's end, then until its supervisor is reaped and every fd closed (nothing of it left). */
+    static ExitStatus released(LaunchedProcess p) throws Exception {
+        ExitStatus s = p.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        p.onReleased().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        return s;
+    }
+
     /** Direct children of this JVM, zombies included (they still have a /proc entry). */
     static List<ProcessHandle> children() {
         return ProcessHandle.current().children().toList();

@@ -37,6 +37,7 @@ public final class HelperProcess implements LaunchedProcess {
     private final int jobPid;
     private final OutputHandler output;
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
 
     private final Object ctlLock = new Object();
     private final Object inputLock = new Object();
@@ -56,6 +57,8 @@ public final class HelperProcess implements LaunchedProcess {
     private int statusLen;
     private @Nullable ExitStatus reported;
     private int open;
+    /** Loop: EOF seen on stdout, on stderr. */
+    private boolean outEnded, errEnded;
 
     private HelperProcess(int helperPid, int pidfd, int jobPid, int ctlFd, int statusFd, int outFd, int errFd,
             int stdinFd, byte[] stdinData, OutputHandler output) {
@@ -368,6 +371,12 @@ public final class HelperProcess implements LaunchedProcess {
             } catch (RuntimeException e) {
                 log.warn("output handler failed for job pid {}", jobPid, e);
             }
+            if (stream == OutputHandler.Stream.STDOUT) {
+                outEnded = true;
+            } else {
+                errEnded = true;
+            }
+            exitIfOver();
             closedOne();
             return -1;
         }
@@ -431,6 +440,18 @@ public final class HelperProcess implements LaunchedProcess {
             reported = ExitStatus.exited(value);
         } else if (code == Protocol.CLD_KILLED || code == Protocol.CLD_DUMPED) {
             reported = new ExitStatus(true, value, code == Protocol.CLD_DUMPED);
+        }
+        exitIfOver();
+    }
+
+    /**
+     * Completes {@link #exit} once PID 1's status is reported (so every process of the job is gone) and its output
+     * has ended, without waiting for the supervisor's own exit ({@link #released} waits for that).
+     */
+    private void exitIfOver() {
+        ExitStatus status = reported;
+        if (status != null && outEnded && errEnded && !exit.isDone()) {
+            exit.complete(status);
         }
     }
 
@@ -496,6 +517,7 @@ public final class HelperProcess implements LaunchedProcess {
             exit.completeExceptionally(new IOException(
                     "the supervisor (pid " + helperPid + ") of job pid " + jobPid + " ended without reporting an exit status"));
         }
+        released.complete(null);
     }
 
     @Override
@@ -559,5 +581,10 @@ public final class HelperProcess implements LaunchedProcess {
     @Override
     public CompletableFuture<ExitStatus> onExit() {
         return exit;
+    }
+
+    @Override
+    public CompletableFuture<Void> onReleased() {
+        return released;
     }
 }
