@@ -169,6 +169,8 @@ int exec_parse(uint8_t *buf, size_t len, struct config *cfg);
 
 /* sandbox.c: runs in the child; never returns. */
 _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds);
+/* main.c: a warm helper prepares at the lowest priority; back to the JVM's (0, or -1 with errno). */
+int restore_priority(void);
 
 /* security.c: each returns 0 or -1 with errno. */
 int mask_proc(char *proc_dir);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -140,12 +141,33 @@ static uint8_t *read_body(uint32_t len) {
     return body;
 }
 
+/* A warm helper prepares (joins its cgroups, makes its network namespace, builds the job's root) at the lowest
+ * priority, so that refilling the pool yields the CPU to running jobs; supervisor and child return to the
+ * JVM's priority once prepared, while they are still privileged. */
+static int lowered;
+static int base_nice;
+
+static void lower_priority(void) {
+    errno = 0;
+    int n = getpriority(PRIO_PROCESS, 0);
+    if (errno != 0) return;
+    if (setpriority(PRIO_PROCESS, 0, 19) == 0) {
+        base_nice = n;
+        lowered = 1;
+    }
+}
+
+int restore_priority(void) {
+    return lowered ? setpriority(PRIO_PROCESS, 0, base_nice) : 0;
+}
+
 /* Set when a warm message made the supervisor enter a new network namespace of its own. */
 static int warm_netns;
 
 /* A warm helper: join the cgroups named in the message and optionally a new network namespace, now,
  * while no job waits (a v1 cgroup.procs write may wait out an RCU grace period). */
 static void warm_up(uint32_t len) {
+    lower_priority();
     uint8_t *body = read_body(len);
     if (len < 8) fail(ST_CONFIG, EBADMSG, 0);
     uint32_t flags = get_u32(body), n = get_u32(body + 4);
@@ -245,6 +267,8 @@ int main(int argc, char **argv) {
 
     struct config cfg;
     read_config(&cfg);
+    /* A job's config (not a root to build ahead): the warm helper is in use from here on. */
+    if (!(cfg.flags & CFG_DEFER_EXEC) && restore_priority() != 0) fail(ST_SIGNALS, errno, 1);
 
     int *cgroup_fds = calloc((size_t)cfg.ncgroups + 1, sizeof(int));
     if (cgroup_fds == NULL) fail(ST_CGROUP_OPEN, ENOMEM, 0);
@@ -323,8 +347,15 @@ int main(int argc, char **argv) {
     uint8_t report[12];
     ssize_t r;
     /* {0, 0, 0}: a CFG_DEFER_EXEC child has built the root and waits for its command (see helper.h). */
-    while ((r = xread_exact(errpipe[0], report, sizeof report)) > 0 && get_u32(report) == 0)
+    while ((r = xread_exact(errpipe[0], report, sizeof report)) > 0 && get_u32(report) == 0) {
+        if (restore_priority() != 0) {
+            syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+            siginfo_t si;
+            waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
+            fail(ST_SIGNALS, errno, 1);
+        }
         send_status(MSG_READY, 0, 0, 0);
+    }
     close(errpipe[0]);
     if (r != 0) {
         int stage = r > 0 ? (int)get_u32(report) : ST_PIPE;

@@ -257,6 +257,7 @@ static int read_full(int fd, uint8_t *buf, size_t n) {
 
 /* CFG_DEFER_EXEC: the root is built; tell the supervisor and wait for the command (see helper.h). */
 static void await_command(struct config *cfg, int errfd) {
+    if (restore_priority() != 0) die_stage(errfd, ST_SIGNALS, errno, 1);
     uint8_t ready[12] = {0};
     if (write(errfd, ready, sizeof ready) != (ssize_t)sizeof ready) _exit(127);
     uint8_t hdr[8];

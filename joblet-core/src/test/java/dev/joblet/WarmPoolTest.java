@@ -74,6 +74,20 @@ class WarmPoolTest {
     }
 
     @Test
+    void jobsRunAtTheJvmsPriorityThoughTheirSupervisorsWerePreparedAtTheLowest() throws Exception {
+        String jvmNice = Files.readString(Path.of("/proc/self/stat")).replaceFirst("^.*\\) ", "").split(" ")[16];
+        // Repeated equal starts: first from plain warm supervisors, then from ones whose root was built ahead.
+        for (int i = 0; i < 5; i++) {
+            try (Job j = Joblet.builder().command("sh", "-c", "sed 's/^.*) //' /proc/self/stat | cut -d' ' -f17").start()) {
+                assertThat(j.await().isSuccess()).as(j.stderr().text()).isTrue();
+                assertThat(j.stdout().text().strip()).as("the job's nice value, start %s", i).isEqualTo(jvmNice);
+            }
+            awaitReady(1);
+        }
+        assertThat(WarmPool.readyWithRoot()).isPositive();
+    }
+
+    @Test
     void rootsBuiltAheadGetEachJobsOwnCommandHostnameWorkdirAndEnvAndStillDropPrivileges() throws Exception {
         // Two starts with the same root teach the pool to build that root ahead for the next ones.
         for (int i = 0; i < 2; i++) {
