@@ -62,7 +62,7 @@ public final class WarmPool {
 
     /**
      * A prepared supervisor, its (empty) cgroup named by {@code id}, the id of the job it will run, and the limits
-     * already written into the cgroup (those last asked for by a job of its kind; none at first).
+     * already written into the cgroup (the pids limit last asked for by a job of its kind; none at first).
      */
     record Entry(PreparedLaunch helper, @Nullable JobCgroup cgroup, String id, CgroupLimits written) {
         void discard() {
@@ -87,7 +87,7 @@ public final class WarmPool {
     private static final Map<Kind, LaunchRequest> LAST_REQUEST = new EnumMap<>(Kind.class);
     private static final Map<Kind, LaunchRequest> PREVIOUS_REQUEST = new EnumMap<>(Kind.class);
     private static final Map<Kind, Boolean> STABLE = new EnumMap<>(Kind.class);
-    /** The cgroup limits the last job of each kind asked for: the next supervisors' cgroups get them ahead. */
+    /** The pids limit the last job of each kind asked for: the next supervisors' cgroups get it ahead. */
     private static final Map<Kind, CgroupLimits> LAST_LIMITS = new EnumMap<>(Kind.class);
     private static @Nullable Thread filler;
 
@@ -239,7 +239,12 @@ public final class WarmPool {
             }
             LAST_ASKED.put(kind, System.nanoTime());
             if (wanted != null) {
-                LAST_LIMITS.put(kind, wanted);
+                // Only the pids limit is written ahead: most jobs ask for one (1024 unless told), and any job with a
+                // pids limit overrides it; other limits would have to match exactly, so jobs that differ in them
+                // would keep missing the pool.
+                CgroupLimits.Builder ahead = CgroupLimits.builder();
+                wanted.pidsMax().ifPresent(ahead::pidsMax);
+                LAST_LIMITS.put(kind, ahead.build());
             }
             ArrayDeque<Entry> q = READY.get(kind);
             e = q == null ? null : q.pollFirst();
