@@ -62,6 +62,15 @@ public interface CgroupFs {
         throw new CgroupException("rename " + from + ": not supported by " + getClass().getSimpleName());
     }
 
+    /**
+     * A hint that many operations will follow below {@code dir} (a driver's owner directory): an implementation
+     * may keep it open and resolve paths below it relative to it. The default does nothing.
+     */
+    default void hold(Path dir) {}
+
+    /** Ends {@link #hold}; operations below {@code dir} still work, by full path. The default does nothing. */
+    default void release(Path dir) {}
+
     /** The sub-directories of {@code dir}; empty if {@code dir} does not exist. */
     List<Path> subdirectories(Path dir) throws CgroupException;
 }

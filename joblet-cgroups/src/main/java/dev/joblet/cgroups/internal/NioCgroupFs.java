@@ -4,6 +4,8 @@ import dev.joblet.cgroups.CgroupException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -54,48 +56,60 @@ public final class NioCgroupFs implements CgroupFs {
      */
     private static String readFile(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buf = BUFFER.get();
-            buf.clear();
-            byte[] spill = null;
-            int spilled = 0;
-            while (ch.read(buf) >= 0) {
-                if (!buf.hasRemaining()) {
-                    // Longer than the buffer (a big cgroup.procs): move it to a growing array.
-                    buf.flip();
-                    if (spill == null || spill.length - spilled < buf.remaining()) {
-                        spill = Arrays.copyOf(spill == null ? new byte[0] : spill,
-                                Math.max(2 * spilled, spilled + buf.remaining()));
-                    }
-                    int n = buf.remaining();
-                    buf.get(spill, spilled, n);
-                    spilled += n;
-                    buf.clear();
-                }
-            }
-            buf.flip();
-            if (spill == null) {
-                byte[] bytes = new byte[buf.remaining()];
-                buf.get(bytes);
-                return new String(bytes, StandardCharsets.US_ASCII);
-            }
-            byte[] all = Arrays.copyOf(spill, spilled + buf.remaining());
-            buf.get(all, spilled, buf.remaining());
-            return new String(all, StandardCharsets.US_ASCII);
+            return readAll(ch);
         }
+    }
+
+    /** The rest of {@code ch} as ASCII text, read into this thread's buffer. */
+    static String readAll(ReadableByteChannel ch) throws IOException {
+        ByteBuffer buf = BUFFER.get();
+        buf.clear();
+        byte @Nullable [] spill = null;
+        int spilled = 0;
+        while (ch.read(buf) >= 0) {
+            if (!buf.hasRemaining()) {
+                // Longer than the buffer (a big cgroup.procs): move it to a growing array.
+                buf.flip();
+                if (spill == null || spill.length - spilled < buf.remaining()) {
+                    spill = Arrays.copyOf(spill == null ? new byte[0] : spill,
+                            Math.max(2 * spilled, spilled + buf.remaining()));
+                }
+                int n = buf.remaining();
+                buf.get(spill, spilled, n);
+                spilled += n;
+                buf.clear();
+            }
+        }
+        buf.flip();
+        if (spill == null) {
+            byte[] bytes = new byte[buf.remaining()];
+            buf.get(bytes);
+            return new String(bytes, StandardCharsets.US_ASCII);
+        }
+        byte[] all = Arrays.copyOf(spill, spilled + buf.remaining());
+        buf.get(all, spilled, buf.remaining());
+        return new String(all, StandardCharsets.US_ASCII);
     }
 
     @Override
     public void write(Path file, String value) throws CgroupException {
-        // One write(2) per value: cgroupfs parses each write on its own.
-        ByteBuffer buf = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
+            writeAll(ch, value);
         } catch (IOException e) {
-            throw new CgroupException(
-                    "write " + file + ": " + reason(e) + " (value \"" + value.strip() + "\")", e);
+            throw writeFailure(file, value, e);
         }
+    }
+
+    /** One write(2) per value: cgroupfs parses each write on its own. */
+    static void writeAll(WritableByteChannel ch, String value) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
+    }
+
+    static CgroupException writeFailure(Path file, String value, IOException e) {
+        return new CgroupException("write " + file + ": " + reason(e) + " (value \"" + value.strip() + "\")", e);
     }
 
     @Override
