@@ -5,6 +5,7 @@ import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
 import dev.joblet.cgroups.CgroupDriver;
 import dev.joblet.cgroups.CgroupLimits;
+import dev.joblet.cgroups.CgroupStats;
 import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.namespaces.ExitStatus;
 import dev.joblet.namespaces.LaunchRequest;
@@ -43,6 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code cgroupCreateRemove}: a v1/hybrid job cgroup (six hierarchies here) with a pids limit, created and
  *       removed from Java, empty; {@code cgroupCreateJoinRemove}: the same with a helper joining it (the
  *       {@code cgroup.procs} writes, RCU grace period included when the kernel asks for one);
+ *       {@code cgroupStats}: {@link JobCgroup#stats()} of a finished job's cgroup (a process joined and exited),
+ *       as a job's result reads it;
  *   <li>{@code launchMinimalRoot}: clone into PID/mount/UTS/IPC namespaces, a root of /usr only (symlinked
  *       /bin, /lib), proc, exec {@code /bin/true}, as root, no seccomp; {@code launchMinimalRootHardenedProc}: + the
  *       /proc masks; seccomp and the privilege drop are measured by {@link HardeningBenchmark} (the filter is
@@ -74,6 +77,7 @@ public class PartsBenchmark {
     private LaunchRequest hostRoot;
     private CgroupDriver cgroups;
     private CgroupLimits pids;
+    private JobCgroup finished;
     private JobSpec warm;
     private JobSpec cold;
 
@@ -98,6 +102,10 @@ public class PartsBenchmark {
         typical = base().mounts(host).env(List.of("PATH=/usr/bin:/bin", "HOME=/work", "TERM=xterm")).build();
         cgroups = CgroupDriver.detect();
         pids = CgroupLimits.builder().pidsMax(1024).build();
+        finished = cgroups.create("parts-finished", pids);
+        try (PreparedLaunch p = Launcher.system().prepare(finished.procsFiles(), false)) {
+            // a process joined and exited: the counters are those of a finished job
+        }
         warm = Joblet.builder().command("/bin/true").build();
         cold = warm.toBuilder().warmPool(false).build();
     }
@@ -108,7 +116,8 @@ public class PartsBenchmark {
     }
 
     @TearDown
-    public void tearDown() {
+    public void tearDown() throws Exception {
+        finished.remove();
         cgroups.close();
     }
 
@@ -140,6 +149,11 @@ public class PartsBenchmark {
             // joined: the helper reported ready
         }
         cg.remove();
+    }
+
+    @Benchmark
+    public CgroupStats cgroupStats() throws Exception {
+        return finished.stats();
     }
 
     @Benchmark

@@ -4,6 +4,8 @@ import dev.joblet.cgroups.CgroupException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,25 +14,29 @@ public final class CgroupTrees {
     private static final Logger LOG = LoggerFactory.getLogger(CgroupTrees.class);
     /** How long {@code rmdir} is retried while the kernel still reports the cgroup busy. */
     static final long RMDIR_RETRY_MILLIS = 1_000;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private CgroupTrees() {}
 
     /** The content of {@code file}, empty if it does not exist or cannot be read. */
     public static Optional<String> readOptional(CgroupFs fs, Path file) {
-        if (!fs.exists(file)) {
-            return Optional.empty();
-        }
+        return Optional.ofNullable(readOrNull(fs, file));
+    }
+
+    /** The content of {@code file}, null if it does not exist or cannot be read (one read, no existence check). */
+    public static @Nullable String readOrNull(CgroupFs fs, Path file) {
         try {
-            return Optional.of(fs.read(file));
+            return fs.readIfExists(file);
         } catch (CgroupException e) {
             LOG.debug("{}", e.getMessage());
-            return Optional.empty();
+            return null;
         }
     }
 
     /** A number from {@code file}, -1 if absent. */
     public static long readNumber(CgroupFs fs, Path file) {
-        return readOptional(fs, file).map(Keyed::number).orElse(-1L);
+        String s = readOrNull(fs, file);
+        return s == null ? -1 : Keyed.number(s);
     }
 
     /** Removes {@code dir} and every cgroup below it, children first; does nothing if it does not exist. */
@@ -86,7 +92,7 @@ public final class CgroupTrees {
 
     /** Validates a job name: {@code [A-Za-z0-9_.-]{1,64}}, not {@code "."} or {@code ".."}. */
     public static String requireName(String name) {
-        if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}") || name.equals(".") || name.equals("..")) {
+        if (name == null || !NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
             throw new IllegalArgumentException(
                     String.format("name (\"%s\") must match [A-Za-z0-9_.-]{1,64} and not be . or ..", name));
         }

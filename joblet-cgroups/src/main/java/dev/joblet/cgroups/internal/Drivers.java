@@ -19,7 +19,8 @@ public final class Drivers {
     public static CgroupDriver detect() throws CgroupException {
         Path mountinfo = Path.of("/proc/self/mountinfo");
         Path cgroup = Path.of("/proc/self/cgroup");
-        return detect(read(mountinfo), read(cgroup), Path.of("/"), NioCgroupFs.INSTANCE, ProcProcessTable.system());
+        return detect(read(mountinfo), read(cgroup), Path.of("/"), new HeldDirCgroupFs(),
+                ProcProcessTable.system());
     }
 
     /** Detection from file contents, with mount points resolved against {@code fsRoot} (testable). */
@@ -36,7 +37,7 @@ public final class Drivers {
     }
 
     public static CgroupDriver forRoot(Path delegatedRoot) throws CgroupException {
-        return forRoot(delegatedRoot, NioCgroupFs.INSTANCE, ProcProcessTable.system());
+        return forRoot(delegatedRoot, new HeldDirCgroupFs(), ProcProcessTable.system());
     }
 
     public static CgroupDriver forRoot(Path delegatedRoot, CgroupFs fs, ProcessTable processes)

@@ -1,9 +1,14 @@
 package dev.joblet.cgroups.internal;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
-/** Parsers for the kernel's cgroup file formats. Stateless. */
+/**
+ * Parsers for the kernel's cgroup file formats. Stateless. They split on whitespace by hand (no regular
+ * expressions): a job's result reads a dozen of these files.
+ */
 public final class Keyed {
     private Keyed() {}
 
@@ -23,10 +28,9 @@ public final class Keyed {
     /** A flat-keyed file ({@code "key value"} per line, as cpu.stat or memory.events). */
     public static Map<String, Long> flat(String content) {
         Map<String, Long> map = new HashMap<>();
-        for (String line : content.split("\n")) {
-            String[] f = line.strip().split("\\s+");
-            if (f.length == 2) {
-                map.put(f[0], number(f[1]));
+        for (List<String> f : lines(content)) {
+            if (f.size() == 2) {
+                map.put(f.get(0), number(f.get(1)));
             }
         }
         return map;
@@ -34,15 +38,21 @@ public final class Keyed {
 
     /** The value of {@code key} in a flat-keyed file, -1 if absent. */
     public static long flat(String content, String key) {
-        return flat(content).getOrDefault(key, -1L);
+        long value = -1;
+        for (List<String> f : lines(content)) {
+            if (f.size() == 2 && f.get(0).equals(key)) {
+                value = number(f.get(1));
+            }
+        }
+        return value;
     }
 
     /** The sum over all lines of a nested-keyed file ({@code "8:0 rbytes=1 wbytes=2"}, as io.stat) of {@code key}. */
     public static long sumNested(String content, String key) {
         long sum = 0;
         String prefix = key + "=";
-        for (String line : content.split("\n")) {
-            for (String field : line.strip().split("\\s+")) {
+        for (List<String> line : lines(content)) {
+            for (String field : line) {
                 if (field.startsWith(prefix)) {
                     long v = number(field.substring(prefix.length()));
                     if (v > 0) {
@@ -57,10 +67,9 @@ public final class Keyed {
     /** The sum of {@code op} ("Read", "Write") over the devices of a v1 blkio file ({@code "8:0 Read 4096"}). */
     public static long sumBlkio(String content, String op) {
         long sum = 0;
-        for (String line : content.split("\n")) {
-            String[] f = line.strip().split("\\s+");
-            if (f.length == 3 && f[1].equals(op)) {
-                long v = number(f[2]);
+        for (List<String> f : lines(content)) {
+            if (f.size() == 3 && f.get(1).equals(op)) {
+                long v = number(f.get(2));
                 if (v > 0) {
                     sum += v;
                 }
@@ -72,5 +81,29 @@ public final class Keyed {
     /** The pids listed in a {@code cgroup.procs} file. */
     public static long[] pids(String content) {
         return content.lines().map(String::strip).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).toArray();
+    }
+
+    /** The whitespace-separated fields of each line ({@code '\n'}-separated) of {@code content}. */
+    static List<List<String>> lines(String content) {
+        List<List<String>> lines = new ArrayList<>();
+        List<String> fields = new ArrayList<>(4);
+        int start = -1;
+        int n = content.length();
+        for (int i = 0; i <= n; i++) {
+            char c = i < n ? content.charAt(i) : '\n';
+            if (c == '\n' || Character.isWhitespace(c)) {
+                if (start >= 0) {
+                    fields.add(content.substring(start, i));
+                    start = -1;
+                }
+                if (c == '\n') {
+                    lines.add(fields);
+                    fields = new ArrayList<>(4);
+                }
+            } else if (start < 0) {
+                start = i;
+            }
+        }
+        return lines;
     }
 }

@@ -163,6 +163,8 @@ public final class V1Driver implements CgroupDriver {
                 inheritCpuset(dir, "cpuset.mems");
             }
         }
+        // Job files and directories are then reached relative to the owner directory (see HeldDirCgroupFs).
+        fs.hold(owner);
         prepared.add(h);
     }
 
@@ -198,6 +200,7 @@ public final class V1Driver implements CgroupDriver {
     public synchronized void close() {
         for (Hierarchy h : prepared) {
             Path owner = h.ownDir().resolve("joblet").resolve(ownerName);
+            fs.release(owner);
             try {
                 if (fs.exists(owner) && fs.subdirectories(owner).isEmpty()) {
                     fs.rmdir(owner);

@@ -73,17 +73,15 @@ public final class V1Limits {
             return;
         }
         long max = limits.memoryMaxBytes().getAsLong();
-        Path oomControl = dir.resolve("memory.oom_control");
-        if (fs.exists(oomControl)) {
-            // 0 = oom_kill_disable off: the kernel OOM-kills in this cgroup instead of pausing it.
-            fs.write(oomControl, "0");
-        }
+        // 0 = oom_kill_disable off: the kernel OOM-kills in this cgroup instead of pausing it.
+        fs.writeIfExists(dir.resolve("memory.oom_control"), "0");
         fs.write(dir.resolve("memory.limit_in_bytes"), Long.toString(max));
         long swap = limits.swapMaxBytes().orElse(0);
         Path memsw = dir.resolve("memory.memsw.limit_in_bytes");
-        if (fs.exists(memsw)) {
-            fs.write(memsw, Long.toString(max + swap));
-        } else if (swap == 0) {
+        if (fs.writeIfExists(memsw, Long.toString(max + swap))) {
+            return;
+        }
+        if (swap == 0) {
             // No swap accounting: the closest to "no swap" is to stop reclaiming this cgroup's memory to swap.
             fs.write(dir.resolve("memory.swappiness"), "0");
         } else {

@@ -141,6 +141,8 @@ public final class V2Driver implements CgroupDriver {
         }
         mkdirIfAbsent(ownerDir);
         enabled = enable(ownerDir, got);
+        // Job files and directories are then reached relative to the owner directory (see HeldDirCgroupFs).
+        fs.hold(ownerDir);
         prepared = true;
         LOG.debug("prepared {} with controllers {}", ownerDir, names(enabled));
     }
@@ -220,6 +222,7 @@ public final class V2Driver implements CgroupDriver {
         if (!prepared) {
             return;
         }
+        fs.release(ownerDir);
         try {
             if (fs.exists(ownerDir) && fs.subdirectories(ownerDir).isEmpty()) {
                 fs.rmdir(ownerDir);

@@ -43,10 +43,12 @@ public final class V2JobCgroup implements JobCgroup {
 
     @Override
     public CgroupStats stats() throws CgroupException {
-        if (!fs.exists(dir)) {
+        // No existence check first: each file is read once, and a removed cgroup shows as nothing read at all.
+        CgroupStats stats = V2Stats.read(fs, dir);
+        if (stats.equals(CgroupStats.unknown()) && !fs.exists(dir)) {
             throw new CgroupException("stats " + dir + ": No such file or directory");
         }
-        return V2Stats.read(fs, dir);
+        return stats;
     }
 
     @Override
@@ -92,8 +94,16 @@ public final class V2JobCgroup implements JobCgroup {
 
     @Override
     public synchronized void remove() throws CgroupException {
-        if (!fs.exists(dir)) {
+        // Fast path: the kernel refuses (EBUSY) to remove a cgroup with a process or a child cgroup.
+        try {
+            fs.rmdir(dir);
+            LOG.debug("removed job cgroup {}", dir);
             return;
+        } catch (CgroupException e) {
+            if (!fs.exists(dir)) {
+                return;
+            }
+            LOG.debug("removing {} the careful way: {}", dir, e.getMessage());
         }
         if (isPopulated()) {
             kill();

@@ -33,20 +33,16 @@ public final class V2Limits {
         }
         if (limits.memoryMaxBytes().isPresent()) {
             fs.write(dir.resolve("memory.max"), Long.toString(limits.memoryMaxBytes().getAsLong()));
-            Path group = dir.resolve("memory.oom.group");
-            if (fs.exists(group)) {
-                // One OOM kill takes the whole job down rather than leaving it half alive.
-                fs.write(group, "1");
-            }
+            // One OOM kill takes the whole job down rather than leaving it half alive (where the kernel has it).
+            fs.writeIfExists(dir.resolve("memory.oom.group"), "1");
         }
         if (limits.swapMaxBytes().isPresent()) {
             long swap = limits.swapMaxBytes().getAsLong();
             Path file = dir.resolve("memory.swap.max");
-            if (fs.exists(file)) {
-                fs.write(file, Long.toString(swap));
-            } else if (swap == 0) {
+            boolean written = fs.writeIfExists(file, Long.toString(swap));
+            if (!written && swap == 0) {
                 LOG.debug("{} absent (no swap accounting): swap cannot be used by the job's cgroup anyway", file);
-            } else {
+            } else if (!written) {
                 throw new CgroupException("write " + file + ": No such file or directory (swapMaxBytes " + swap
                         + " needs swap accounting)");
             }

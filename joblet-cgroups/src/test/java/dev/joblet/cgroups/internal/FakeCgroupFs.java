@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -24,6 +25,9 @@ final class FakeCgroupFs implements CgroupFs {
     private final List<Path> hierarchyRoots;
     private final Function<Path, Map<String, String>> template;
     final List<String> writes = Collections.synchronizedList(new ArrayList<>());
+    /** Calls of {@link #exists} and {@link #subdirectories} (the lookups the fast paths avoid). */
+    final AtomicInteger existsCalls = new AtomicInteger();
+    final AtomicInteger listings = new AtomicInteger();
 
     /**
      * @param hierarchyRoots the mount points (a pid lives in one cgroup per root)
@@ -82,6 +86,11 @@ final class FakeCgroupFs implements CgroupFs {
     @Override
     public String read(Path file) throws CgroupException {
         return real.read(file);
+    }
+
+    @Override
+    public String readIfExists(Path file) throws CgroupException {
+        return real.readIfExists(file);
     }
 
     @Override
@@ -170,6 +179,7 @@ final class FakeCgroupFs implements CgroupFs {
 
     @Override
     public boolean exists(Path path) {
+        existsCalls.incrementAndGet();
         return real.exists(path);
     }
 
@@ -190,7 +200,7 @@ final class FakeCgroupFs implements CgroupFs {
         if (!Files.isDirectory(dir)) {
             throw new CgroupException("rmdir " + dir + ": No such file or directory");
         }
-        if (!subdirectories(dir).isEmpty()) {
+        if (!real.subdirectories(dir).isEmpty()) {
             throw new CgroupException("rmdir " + dir + ": Directory not empty");
         }
         if (Files.exists(dir.resolve("cgroup.procs")) && !get(dir.resolve("cgroup.procs")).isBlank()) {
@@ -208,6 +218,7 @@ final class FakeCgroupFs implements CgroupFs {
 
     @Override
     public List<Path> subdirectories(Path dir) throws CgroupException {
+        listings.incrementAndGet();
         return real.subdirectories(dir);
     }
 

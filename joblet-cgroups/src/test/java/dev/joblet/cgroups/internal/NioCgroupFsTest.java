@@ -36,6 +36,33 @@ class NioCgroupFsTest {
     }
 
     @Test
+    void readIfExistsIsNullOnlyForAMissingFileAndReadsLongFilesWhole(@TempDir Path dir) throws Exception {
+        assertThat(fs.readIfExists(dir.resolve("pids.peak"))).isNull();
+        assertThatThrownBy(() -> fs.readIfExists(dir)).as("a directory is no missing file")
+                .isInstanceOf(CgroupException.class);
+        StringBuilder procs = new StringBuilder();
+        for (int pid = 1; pid < 5000; pid++) {
+            procs.append(pid).append('\n');
+        }
+        Files.writeString(dir.resolve("cgroup.procs"), procs);
+        assertThat(fs.readIfExists(dir.resolve("cgroup.procs"))).isEqualTo(procs.toString());
+        assertThat(fs.read(dir.resolve("cgroup.procs"))).isEqualTo(procs.toString());
+        Files.writeString(dir.resolve("pids.current"), "3\n");
+        assertThat(fs.read(dir.resolve("pids.current"))).as("the buffer is reused").isEqualTo("3\n");
+        Files.writeString(dir.resolve("empty"), "");
+        assertThat(fs.read(dir.resolve("empty"))).isEmpty();
+    }
+
+    @Test
+    void writeIfExistsWritesNothingWhenTheFileIsMissing(@TempDir Path dir) throws Exception {
+        assertThat(fs.writeIfExists(dir.resolve("memory.oom.group"), "1")).isFalse();
+        assertThat(dir.resolve("memory.oom.group")).doesNotExist();
+        Files.writeString(dir.resolve("memory.oom.group"), "0\n");
+        assertThat(fs.writeIfExists(dir.resolve("memory.oom.group"), "1")).isTrue();
+        assertThat(fs.read(dir.resolve("memory.oom.group"))).isEqualTo("1");
+    }
+
+    @Test
     void subdirectoriesAreSortedAndEmptyForAMissingDir(@TempDir Path dir) throws IOException, CgroupException {
         Files.createDirectory(dir.resolve("b"));
         Files.createDirectory(dir.resolve("a"));

@@ -230,6 +230,78 @@ class V1DriverTest {
     }
 
     @Test
+    void anEmptyCgroupGoesWithOneRmdirPerDirectoryAndNothingElse() throws Exception {
+        JobCgroup job = hybrid().create("j", CgroupLimits.none());
+        fs.existsCalls.set(0);
+        fs.listings.set(0);
+        int writes = fs.writes.size();
+
+        job.remove();
+
+        for (Path procs : job.procsFiles()) {
+            assertThat(procs.getParent()).doesNotExist();
+        }
+        assertThat(fs.existsCalls).as("exists calls").hasValue(0);
+        assertThat(fs.listings).as("directory listings").hasValue(0);
+        assertThat(fs.writes).as("no kill").hasSize(writes);
+        job.remove();
+        assertThat(table.killed).isEmpty();
+    }
+
+    @Test
+    void aProcessInSomeHierarchiesOnlyIsKilledAndEveryDirectoryRemoved() throws Exception {
+        CgroupDriver driver = pureV1();
+        JobCgroup other = driver.create("other", CgroupLimits.none());
+        for (Path procs : other.procsFiles()) {
+            fs.write(procs, "900");
+        }
+        JobCgroup job = driver.create("j", CgroupLimits.none());
+        List<Path> procs = job.procsFiles();
+        // In the last two hierarchies only: the first directories go by the fast path, the rest the careful way.
+        fs.write(procs.get(procs.size() - 2), "700");
+        fs.write(procs.get(procs.size() - 1), "700");
+        table.onKill(fs::exitPid);
+
+        job.remove();
+
+        assertThat(table.killed).containsExactly(700L);
+        assertThat(fs.writes).contains("joblet/" + owner + "/j/freezer.state=FROZEN");
+        for (Path p : procs) {
+            assertThat(p.getParent()).doesNotExist();
+        }
+        assertThat(other.isPopulated()).as("another job's process is left alone").isTrue();
+        assertThat(other.procsFiles().get(0).getParent()).exists();
+    }
+
+    @Test
+    void childCgroupsAreRemovedWithTheJobAndTheirProcessesKilled() throws Exception {
+        JobCgroup job = hybrid().create("j", CgroupLimits.none());
+        fs.mkdirs(job("cpu", "j").resolve("empty-child"));
+        fs.mkdirs(job("memory", "j").resolve("busy-child"));
+        fs.mkdirs(job("unified", "j").resolve("busy-child"));
+        fs.write(job("memory", "j").resolve("busy-child/cgroup.procs"), "801");
+        fs.write(job("unified", "j").resolve("busy-child/cgroup.procs"), "801");
+
+        job.remove();
+
+        assertThat(fs.writes).contains("joblet/" + owner + "/j/cgroup.kill=1");
+        for (Path procs : job.procsFiles()) {
+            assertThat(procs.getParent()).doesNotExist();
+        }
+        assertThat(table.killed).as("cgroup.kill, no signal from us").isEmpty();
+    }
+
+    @Test
+    void statsReadWithoutExistenceChecks() throws Exception {
+        JobCgroup job = hybrid().create("j", CgroupLimits.none());
+        fs.put(job("pids", "j").resolve("pids.current"), "3\n");
+        fs.existsCalls.set(0);
+        assertThat(job.stats().pidsCurrent()).isEqualTo(3);
+        assertThat(job.stats().pidsPeak()).as("a file this kernel lacks").isEqualTo(-1);
+        assertThat(fs.existsCalls).hasValue(0);
+    }
+
+    @Test
     void sharesFollowSystemdsMapping() {
         assertThat(V1Limits.shares(100)).isEqualTo(1024);
         assertThat(V1Limits.shares(1)).isEqualTo(10);

@@ -155,6 +155,54 @@ class V2DriverTest {
     }
 
     @Test
+    void anEmptyCgroupGoesWithOneRmdir() throws Exception {
+        JobCgroup job = detect(HostFixtures.V2_CGROUP).create("j", CgroupLimits.none());
+        fs.existsCalls.set(0);
+        fs.listings.set(0);
+        int writes = fs.writes.size();
+
+        job.remove();
+
+        assertThat(job.v2Directory().get()).doesNotExist();
+        assertThat(fs.existsCalls).as("exists calls").hasValue(0);
+        assertThat(fs.listings).as("directory listings").hasValue(0);
+        assertThat(fs.writes).as("no kill").hasSize(writes);
+        job.remove();
+        assertThatThrownBy(job::stats).hasMessageContaining("No such file or directory");
+    }
+
+    @Test
+    void aPopulatedCgroupWithAChildIsKilledAndRemoved() throws Exception {
+        CgroupDriver driver = detect(HostFixtures.V2_CGROUP);
+        JobCgroup other = driver.create("other", CgroupLimits.none());
+        fs.write(other.procsFiles().get(0), "900");
+        JobCgroup job = driver.create("j", CgroupLimits.none());
+        Path dir = job.v2Directory().get();
+        fs.mkdirs(dir.resolve("child"));
+        fs.write(dir.resolve("cgroup.procs"), "700");
+        fs.write(dir.resolve("child/cgroup.procs"), "701");
+
+        job.remove();
+
+        assertThat(fs.writes).contains("system.slice/app.service/joblet/" + owner + "/j/cgroup.kill=1");
+        assertThat(dir).doesNotExist();
+        assertThat(fs.get(other.procsFiles().get(0))).as("another job's process is left alone").isEqualTo("900\n");
+    }
+
+    @Test
+    void aChildCgroupAloneIsRemovedWithItsParent() throws Exception {
+        JobCgroup job = detect(HostFixtures.V2_CGROUP).create("j", CgroupLimits.none());
+        Path dir = job.v2Directory().get();
+        fs.mkdirs(dir.resolve("a/b"));
+        int writes = fs.writes.size();
+
+        job.remove();
+
+        assertThat(dir).doesNotExist();
+        assertThat(fs.writes).as("nothing to kill").hasSize(writes);
+    }
+
+    @Test
     void sweepRemovesOnlyDeadOwnersJobs() throws Exception {
         Path joblet = service.resolve("joblet");
         fs.mkdirs(joblet.resolve("jvm-999-5-77/stale1"));
