@@ -16,6 +16,7 @@ import dev.joblet.namespaces.OutputHandler;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -253,8 +254,15 @@ public final class Job implements AutoCloseable {
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
         Host.applySecurity(spec.security(), b);
         if (cgroup != null && withCgroupFiles) { // a warm supervisor's job inherits its cgroup
-            b.cgroupProcsFiles(cgroup.procsFiles());
-            b.cgroup2Dir(cgroup.v2Directory().orElse(null));
+            // Cloned straight into its cgroup2 directory (v2, or hybrid's unified one), then the v1 ones by their
+            // tasks files: no cgroup.procs write, which may wait out an RCU grace period, on the start path.
+            Path into = cgroup.cloneIntoDirectory().orElse(null);
+            List<Path> join = new ArrayList<>(cgroup.joinFiles());
+            if (into != null) {
+                join.remove(into.resolve("cgroup.procs"));
+            }
+            b.cgroupProcsFiles(join);
+            b.cgroup2Dir(into);
         }
         return b.build();
     }

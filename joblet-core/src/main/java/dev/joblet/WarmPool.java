@@ -419,7 +419,7 @@ public final class WarmPool {
         }
         JobCgroup cg = kind.cgroup ? Host.cgroups().create(id, limits) : null;
         try {
-            List<java.nio.file.Path> files = cg == null ? List.of() : cg.procsFiles();
+            List<java.nio.file.Path> files = cg == null ? List.of() : cg.joinFiles(); // a supervisor is single-threaded
             PreparedLaunch helper = template == null ? Launcher.system().prepare(files, kind.newNetwork)
                     : Launcher.system().prepare(files, kind.newNetwork, template);
             return new Entry(helper, cg, id, limits);

@@ -18,6 +18,25 @@ public interface JobCgroup {
     /** The v2 directory (for {@code clone3(CLONE_INTO_CGROUP)}); empty on v1 and hybrid hosts. */
     Optional<Path> v2Directory();
 
+    /**
+     * The files a <em>single-threaded</em> process writes {@code "0"} to in order to join this cgroup, in the
+     * cheapest form the kernel offers: the {@code tasks} file of each v1 hierarchy (moving only the calling thread,
+     * the kernel skips the global lock whose writers may wait out an RCU grace period, milliseconds on an idle
+     * machine), and {@code cgroup.procs} in a cgroup2 hierarchy. Default: {@link #procsFiles()}.
+     */
+    default List<Path> joinFiles() {
+        return procsFiles();
+    }
+
+    /**
+     * The cgroup2 directory a new process can be placed into as it is made ({@code clone3(CLONE_INTO_CGROUP)}, no
+     * RCU wait): the v2 directory, or on hybrid hosts the job's directory in the unified hierarchy. A process cloned
+     * into it joins the remaining {@link #joinFiles()} itself. Default: {@link #v2Directory()}.
+     */
+    default Optional<Path> cloneIntoDirectory() {
+        return v2Directory();
+    }
+
     CgroupStats stats() throws CgroupException;
 
     /**

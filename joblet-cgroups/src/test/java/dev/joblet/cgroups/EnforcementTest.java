@@ -210,10 +210,33 @@ class EnforcementTest {
     }
 
     @Test
+    void aSingleThreadedProcessJoinsEveryHierarchyThroughTheJoinFiles() throws Exception {
+        JobCgroup job = create("joinfiles", CgroupLimits.builder().pidsMax(10).build());
+        if (driver.layout() != CgroupLayout.V2) {
+            assertThat(job.joinFiles()).filteredOn(f -> !f.startsWith(job.cloneIntoDirectory().orElse(Path.of("/none"))))
+                    .allSatisfy(f -> assertThat(f.getFileName()).hasToString("tasks"));
+        }
+        StringBuilder script = new StringBuilder();
+        for (Path f : job.joinFiles()) {
+            script.append("echo 0 > '").append(f).append("' || exit 3; ");
+        }
+        script.append("cat /proc/self/cgroup");
+        Process p = new ProcessBuilder("sh", "-c", script.toString()).redirectErrorStream(true).start();
+        processes.add(p);
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        // One line per hierarchy; each hierarchy the job uses lists the job's cgroup, named by the job.
+        long inJob = out.lines().filter(l -> l.endsWith("/" + job.name())).count();
+        assertThat(inJob).as(out).isEqualTo(job.joinFiles().size());
+    }
+
+    @Test
     void onHybridTheUnifiedCgroupIsJoinedForKill() throws Exception {
         assumeTrue(driver.layout() == CgroupLayout.HYBRID, "only on hybrid hosts");
         JobCgroup job = create("hybrid", CgroupLimits.none());
         assertThat(job.v2Directory()).isEmpty();
         assertThat(job.procsFiles()).last().satisfies(p -> assertThat(p.getParent().resolve("cgroup.kill")).exists());
+        // A job process is cloned into the unified directory (CLONE_INTO_CGROUP) rather than written into it.
+        assertThat(job.cloneIntoDirectory()).hasValue(job.procsFiles().get(job.procsFiles().size() - 1).getParent());
     }
 }

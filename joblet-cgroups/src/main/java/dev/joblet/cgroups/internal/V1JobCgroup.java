@@ -109,6 +109,23 @@ public final class V1JobCgroup implements JobCgroup {
         return List.copyOf(files);
     }
 
+    @Override
+    public List<Path> joinFiles() {
+        List<Path> files = new ArrayList<>();
+        for (Path dir : v1Dirs) {
+            files.add(dir.resolve("tasks"));
+        }
+        if (unifiedDir != null) {
+            files.add(unifiedDir.resolve("cgroup.procs"));
+        }
+        return List.copyOf(files);
+    }
+
+    @Override
+    public Optional<Path> cloneIntoDirectory() {
+        return Optional.ofNullable(unifiedDir);
+    }
+
     /** Every directory of the job, v1 first, then the unified one. */
     public List<Path> directories() {
         List<Path> all = new ArrayList<>(v1Dirs);
