@@ -16,7 +16,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-rounds=300 warmup=40 jmh=0 build=1
+rounds=300 warmup=300 jmh=0 build=1
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 while [ $# -gt 0 ]; do
   case "$1" in

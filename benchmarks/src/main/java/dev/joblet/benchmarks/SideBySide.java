@@ -25,10 +25,13 @@ import java.util.regex.Pattern;
  * its modes, interleaved round-robin (each round runs every mode once, in a fresh random order: seeded, so runs
  * are repeatable), after a warm-up. The order is shuffled rather than rotated because what ran just before matters
  * here: a v1 {@code cgroup.procs} write waits out an RCU grace period when no cgroup write happened shortly
- * before, so with a fixed cyclic order the mode that always follows the non-cgroup modes pays it every time. Writes a markdown report (default {@code benchmarks/RESULTS.md}).
+ * before, so with a fixed cyclic order the mode that always follows the non-cgroup modes pays it every time. The
+ * warm-up (300 rounds by default) is long enough for the JIT to compile both sides' start paths, as a long-running
+ * service's would be: with 40 rounds much of Joblet's Java code still ran interpreted in the measured rounds.
+ * Writes a markdown report (default {@code benchmarks/RESULTS.md}).
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.joblet.benchmarks.SideBySide [--rounds 300] [--warmup 40]
+ * java -cp benchmarks/target/benchmarks.jar dev.joblet.benchmarks.SideBySide [--rounds 300] [--warmup 300]
  *      [--out benchmarks/RESULTS.md] [--jmh-csv file] [--bwrap-note "why bwrap is missing"] [--pool size]
  * </pre>
  *
@@ -68,7 +71,7 @@ public final class SideBySide {
     }
 
     public static void main(String[] args) throws Exception {
-        int rounds = 300, warmup = 40;
+        int rounds = 300, warmup = 300;
         Path out = Path.of("benchmarks/RESULTS.md");
         Path jmhCsv = null;
         String bwrapNote = null;
