@@ -331,10 +331,14 @@ public final class HelperProcess implements LaunchedProcess {
         static final PipeReads READS = new PipeReads();
     }
 
-    // loop: whether the stdout/stderr pipe was grown already
+    // loop: whether the stdout/stderr pipe was grown already, and how fast each is written
     private boolean outGrown, errGrown;
+    private final PipeReads.Pace outPace = new PipeReads.Pace(), errPace = new PipeReads.Pace();
 
-    /** Reads until EAGAIN; on EOF closes fd and returns -1, else returns fd. Loop thread only. */
+    /**
+     * Reads until the pipe is empty (a fast writer's pipe is then left to fill for a moment); on EOF closes fd
+     * and returns -1, else returns fd. Loop thread only.
+     */
     private int drain(int fd, long token, OutputHandler.Stream stream) {
         if (fd < 0) {
             return fd;
@@ -342,7 +346,8 @@ public final class HelperProcess implements LaunchedProcess {
         while (true) {
             long n = LoopBuffer.READS.read(fd);
             if (n > 0) {
-                if (n >= SMALL_PIPE) {
+                boolean fast = (stream == OutputHandler.Stream.STDOUT ? outPace : errPace).fast(n);
+                if (fast || n >= SMALL_PIPE) {
                     grow(fd, stream);
                 }
                 try {
@@ -350,8 +355,11 @@ public final class HelperProcess implements LaunchedProcess {
                 } catch (RuntimeException e) {
                     log.warn("output handler failed for job pid {}", jobPid, e);
                 }
-                if (LoopBuffer.READS.emptied()) {
-                    return fd; // a short read emptied the pipe: epoll says when there is more
+                if (LoopBuffer.READS.emptied()) { // a short read emptied the pipe: epoll says when there is more
+                    if (fast) { // let the grown pipe fill for a moment: fewer, larger chunks
+                        loop.snooze(fd, token, LibC.EPOLLIN, PipeReads.SNOOZE_NANOS);
+                    }
+                    return fd;
                 }
                 continue;
             }
@@ -376,7 +384,7 @@ public final class HelperProcess implements LaunchedProcess {
         }
     }
 
-    /** The pipe was full: fewer, larger reads from now on (fewer wake-ups per byte). Loop thread only. */
+    /** The job writes fast: fewer, larger reads from now on (fewer wake-ups per byte). Loop thread only. */
     private void grow(int fd, OutputHandler.Stream stream) {
         boolean out = stream == OutputHandler.Stream.STDOUT;
         if (out ? outGrown : errGrown) {

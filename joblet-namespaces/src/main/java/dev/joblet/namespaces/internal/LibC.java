@@ -87,6 +87,10 @@ public interface LibC {
     @SaveError
     int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMillis);
 
+    /** As epoll_wait with a struct timespec timeout (glibc 2.35, Linux 5.11). */
+    @SaveError
+    int epoll_pwait2(int epfd, Pointer events, int maxEvents, Pointer timeout, Pointer sigmask);
+
     @SaveError
     int waitid(int idType, int id, Pointer info, int options);
 
