@@ -258,6 +258,11 @@ public final class OutputBuffer implements LogStream {
         return new String(out, StandardCharsets.UTF_8);
     }
 
+    /** Segments held (for tests of the memory bound). */
+    synchronized int segments() {
+        return count;
+    }
+
     @Override
     public synchronized boolean truncated() {
         return end > capacity;
