@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A job's log: a bounded ring of immutable chunks with absolute offsets, written by the I/O thread and
  * read by {@link LogSubscription}s on the delivery pool. The writer never blocks and never calls a
- * subscriber: it copies the bytes, and at most submits one fan-out task that wakes the subscribers.
- * Thread-safe.
+ * subscriber: it keeps the chunk (handed over by the I/O thread, or a copy), and when some subscriber waits for
+ * data it submits at most one fan-out task that wakes the subscribers. Thread-safe.
  */
 public final class ChunkLog implements JobLog {
     private static final Logger log = LoggerFactory.getLogger(ChunkLog.class);
