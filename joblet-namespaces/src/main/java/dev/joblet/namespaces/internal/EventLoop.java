@@ -42,7 +42,8 @@ public final class EventLoop {
     /** Fds paused by {@link #snooze}, by token, with the events to re-arm and when. Loop thread only. */
     private final Map<Long, Snoozed> snoozed = new java.util.HashMap<>();
     private final Pointer timeout = Memory.allocateDirect(Native.runtime(), 16, true);
-    /** False once epoll_pwait2 turned out to be missing (glibc before 2.35): snoozes then last 1 ms. */
+    private final Pointer loopEvent = Memory.allocateDirect(Native.runtime(), EVENT_SIZE, true);
+    /** False once epoll_pwait2 turned out to be missing (glibc before 2.35, Linux before 5.11): no snoozes. */
     private boolean nanoTimeouts = true;
 
     private record Snoozed(int fd, int events, long until) {}
@@ -89,19 +90,19 @@ public final class EventLoop {
      * thread only, and only for fds that only the loop thread removes.
      */
     public void snooze(int fd, long token, int events, long nanos) {
-        if (nanos <= 0 || snoozed.containsKey(token) || !handlers.containsKey(token)) {
+        if (nanos <= 0 || !nanoTimeouts || snoozed.containsKey(token) || !handlers.containsKey(token)) {
             return;
         }
-        if (control(LibC.EPOLL_CTL_MOD, fd, 0, token)) {
+        if (modify(fd, 0, token)) {
             snoozed.put(token, new Snoozed(fd, events, System.nanoTime() + nanos));
         }
     }
 
-    private boolean control(int op, int fd, int events, long token) {
-        Pointer ev = Memory.allocateDirect(Native.runtime(), EVENT_SIZE);
-        ev.putInt(0, events);
-        ev.putLong(4, token);
-        return libc.epoll_ctl(epfd, op, fd, ev) == 0;
+    /** EPOLL_CTL_MOD from the loop thread. */
+    private boolean modify(int fd, int events, long token) {
+        loopEvent.putInt(0, events);
+        loopEvent.putLong(4, token);
+        return libc.epoll_ctl(epfd, LibC.EPOLL_CTL_MOD, fd, loopEvent) == 0;
     }
 
     /** Re-arms the fds whose snooze is over; returns nanoseconds until the next one ends, or -1 if none. */
@@ -116,7 +117,7 @@ public final class EventLoop {
             Snoozed z = e.getValue();
             if (z.until - now <= 0) {
                 it.remove();
-                control(LibC.EPOLL_CTL_MOD, z.fd, z.events, e.getKey());
+                modify(z.fd, z.events, e.getKey());
             } else {
                 next = Math.min(next, z.until - now);
             }
@@ -132,11 +133,15 @@ public final class EventLoop {
             timeout.putLong(0, nanos / 1_000_000_000L);
             timeout.putLong(8, nanos % 1_000_000_000L);
             try {
-                return libc.epoll_pwait2(epfd, events, MAX_EVENTS, timeout, null);
+                int n = libc.epoll_pwait2(epfd, events, MAX_EVENTS, timeout, null);
+                if (n >= 0 || Native.errno() != LibC.ENOSYS) {
+                    return n;
+                }
+                log.debug("epoll_pwait2: not in this kernel; no more snoozes");
             } catch (UnsatisfiedLinkError e) {
-                log.debug("no epoll_pwait2: snoozes last 1 ms", e);
-                nanoTimeouts = false;
+                log.debug("epoll_pwait2: not in this C library; no more snoozes", e);
             }
+            nanoTimeouts = false;
         }
         return libc.epoll_wait(epfd, events, MAX_EVENTS, (int) Math.max(1, nanos / 1_000_000));
     }

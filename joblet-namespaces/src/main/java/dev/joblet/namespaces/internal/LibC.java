@@ -32,7 +32,7 @@ public interface LibC {
     int P_PIDFD = 3;
     int WEXITED = 4, WNOHANG = 1;
     long SYS_PIDFD_OPEN = 434;
-    int EINTR = 4, EAGAIN = 11;
+    int EINTR = 4, EAGAIN = 11, ENOSYS = 38;
 
     // posix_spawn returns an errno value; it does not set errno.
     @IgnoreError
