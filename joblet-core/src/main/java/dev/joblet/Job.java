@@ -430,6 +430,14 @@ public final class Job implements AutoCloseable {
             logs.append(stream == Stream.STDOUT ? LogEvent.Source.STDOUT : LogEvent.Source.STDERR, data, off, len);
         }
 
+        /** The array is handed over: one chunk shared by the log, the stream's buffer and the subscribers. */
+        @Override
+        public void onOutputOwned(Stream stream, byte[] data, int len) {
+            LogEvent.Source source = stream == Stream.STDOUT ? LogEvent.Source.STDOUT : LogEvent.Source.STDERR;
+            (stream == Stream.STDOUT ? stdout : stderr).appendShared(data, 0, len);
+            logs.append(LogEvent.Data.wrap(source, logs.size(), java.time.Instant.now(), data, len));
+        }
+
         @Override
         public void onEnd(Stream stream) {
             (stream == Stream.STDOUT ? stdout : stderr).end();

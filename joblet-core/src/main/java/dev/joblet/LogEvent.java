@@ -48,6 +48,14 @@ public sealed interface LogEvent permits LogEvent.Data, LogEvent.Gap {
             return new Data(source, offset, time, copy, 0, len);
         }
 
+        /** A chunk over {@code data[0, len)} itself: the caller hands the array over and never changes it. */
+        static Data wrap(Source source, long offset, Instant time, byte[] data, int len) {
+            if (offset < 0 || len < 0 || len > data.length) {
+                throw new IllegalArgumentException("chunk [" + offset + ", +" + len + ") of " + data.length + " bytes");
+            }
+            return new Data(source, offset, time, data, 0, len);
+        }
+
         private Data(Source source, long offset, Instant time, byte[] bytes, int from, int length) {
             this.source = source;
             this.offset = offset;

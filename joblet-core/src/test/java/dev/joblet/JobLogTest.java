@@ -95,6 +95,29 @@ class JobLogTest {
         }
     }
 
+    /**
+     * A writer fast enough that the I/O thread grows its pipe, reads it in large FIONREAD-sized chunks and lets
+     * it fill between reads: every byte still arrives once, in order, in the log and in stdout(), whose buffer
+     * shares the log's chunks.
+     */
+    @Test
+    void aFastWritersBytesArriveOnceInOrderInTheLogAndInStdout() throws Exception {
+        int n = 2_000_000;
+        String expected = IntStream.rangeClosed(1, n).mapToObj(i -> i + "\n").collect(Collectors.joining());
+        try (Job job = Joblet.builder().outputBuffer(MemorySize.ofMegabytes(32)).command("seq", "1", Integer.toString(n))
+                .start()) {
+            Sink sink = new Sink();
+            job.logs().fromBeginning().subscribe(sink);
+            assertThat(job.await().exitCode()).hasValue(0);
+            sink.done.get(60, TimeUnit.SECONDS);
+            assertThat(sink.events).noneMatch(e -> e instanceof LogEvent.Gap);
+            assertThat(sink.out.toString()).isEqualTo(expected);
+            assertThat(job.stdout().text()).isEqualTo(expected);
+            assertThat(new String(job.stdout().open(7).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo(expected.substring(7));
+        }
+    }
+
     @Test
     void aSubscriberThatNeverRequestsDoesNotSlowTheJobAndLearnsWhatItLost() throws Exception {
         try (Job job = Joblet.builder().outputBuffer(MemorySize.ofMegabytes(4))

@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * reading the same command's stdout through ProcessBuilder, and the latency from a write in a job to its
  * delivery to a subscriber. Needs root:
  *
- * <pre>java -jar benchmarks/target/benchmarks.jar LogBenchmark</pre>
+ * <pre>java --enable-native-access=ALL-UNNAMED -jar benchmarks/target/benchmarks.jar LogBenchmark -f 1</pre>
  */
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class LogBenchmark {
@@ -115,7 +115,10 @@ public class LogBenchmark {
         public void setup() throws Exception {
             dir = Files.createTempDirectory("joblet-latency");
             Path f = dir.resolve("in");
-            check(new ProcessBuilder("mkfifo", f.toString()).start().waitFor() == 0, "mkfifo " + f);
+            check(new ProcessBuilder("mkfifo", "-m", "644", f.toString()).start().waitFor() == 0, "mkfifo " + f);
+            // jobs run as nobody: the FIFO's directory must be searchable by others, or cat never opens it and
+            // the open below waits forever
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
             job = Joblet.builder().volume(new Volume(dir, "/in", false)).command("cat", "/in/in").start();
             job.logs().live().subscribe(new Flow.Subscriber<>() {
                 @Override

@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A job's log: a bounded ring of immutable chunks with absolute offsets, written by the I/O thread and
  * read by {@link LogSubscription}s on the delivery pool. The writer never blocks and never calls a
- * subscriber: it copies the bytes, and at most submits one fan-out task that wakes the subscribers.
- * Thread-safe.
+ * subscriber: it keeps the chunk (handed over by the I/O thread, or a copy), and when some subscriber waits for
+ * data it submits at most one fan-out task that wakes the subscribers. Thread-safe.
  */
 public final class ChunkLog implements JobLog {
     private static final Logger log = LoggerFactory.getLogger(ChunkLog.class);
@@ -29,6 +30,11 @@ public final class ChunkLog implements JobLog {
     private final @Nullable LogSpill spill;
     private final CopyOnWriteArrayList<LogSubscription> subscribers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean fanOutPending = new AtomicBoolean();
+    /**
+     * Subscribers with demand and no drain running. Appends wake the subscribers only while some wait: a
+     * subscriber whose drain is busy catching up costs the writer no wake-up and the pool no hop per chunk.
+     */
+    private final AtomicInteger waiting = new AtomicInteger();
 
     /** Retained chunks, oldest first, as a ring: chunks[(head + i) % length] for i < count. Guarded by this. */
     private LogEvent.Data[] chunks = new LogEvent.Data[16];
@@ -75,10 +81,27 @@ public final class ChunkLog implements JobLog {
             at = end; // only this thread moves end
         }
         LogEvent.Data chunk = LogEvent.Data.of(source, at, Instant.now(), data, off, len);
+        append(chunk);
+        return chunk;
+    }
+
+    /**
+     * Appends a chunk that starts at {@link #size()} (nobody else appends: the I/O thread only), never blocks;
+     * the chunk is kept, not copied.
+     */
+    public void append(LogEvent.Data chunk) {
+        int len = chunk.length();
+        if (len == 0) {
+            return;
+        }
         if (spill != null) {
             spill.append(chunk); // on disk before it can be dropped from memory
         }
+        long oldest;
         synchronized (this) {
+            if (chunk.offset() != end) {
+                throw new IllegalStateException("chunk " + chunk + " does not start at the log's end " + end);
+            }
             if (count == chunks.length) {
                 LogEvent.Data[] grown = new LogEvent.Data[chunks.length * 2];
                 for (int i = 0; i < count; i++) {
@@ -99,9 +122,30 @@ public final class ChunkLog implements JobLog {
                 retainedCost -= dropped.length() + CHUNK_OVERHEAD;
                 first = dropped.endOffset();
             }
+            oldest = first;
         }
-        wake();
-        return chunk;
+        if (waiting.get() > 0) {
+            wake();
+        }
+        if (oldest > 0) {
+            yieldToLaggards(oldest);
+        }
+    }
+
+    /**
+     * When a subscriber that wants more is in the older half of what is retained, its drain is most likely
+     * waiting for a CPU that this thread holds (on a machine with few cores the writer and the reader of a fast
+     * job keep both busy): give the CPU up once, so that a subscriber that keeps up is not dropped behind by the
+     * scheduler. A hint, never a wait: a subscriber already behind what is retained (stuck, or slow) is skipped.
+     */
+    private void yieldToLaggards(long oldest) {
+        long half = oldest + capacity / 2;
+        for (LogSubscription s : subscribers) {
+            if (s.wantsFrom(half) && s.position() >= oldest) {
+                Thread.yield();
+                return;
+            }
+        }
     }
 
     /** One of the streams reached EOF; called by the I/O thread only. */
@@ -162,6 +206,15 @@ public final class ChunkLog implements JobLog {
             }
         }
         return new LogEvent.Gap(cursor, oldest);
+    }
+
+    /** True when there is something to deliver at {@code cursor}: data, or the end. */
+    synchronized boolean hasMoreAt(long cursor) {
+        return cursor < end || open == 0;
+    }
+
+    void waiting(int delta) {
+        waiting.addAndGet(delta);
     }
 
     /** True when nothing will ever follow {@code cursor}. */

@@ -3,6 +3,7 @@ package dev.joblet.internal;
 import dev.joblet.LogEvent;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -24,20 +25,35 @@ final class LogSubscription implements Flow.Subscription {
     private final AtomicLong demand = new AtomicLong();
     private final AtomicInteger wip = new AtomicInteger();
     private volatile boolean cancelled;
+    /** Counted in the log's idle subscribers: no drain runs, and there is demand for what comes next. */
+    private final AtomicBoolean waiting = new AtomicBoolean();
     /** Set by request(n <= 0): reported with onError by the drain. */
     private volatile long badRequest = 1;
     /** The next offset to deliver. Touched only by the running drain (or before start). */
     private long cursor;
+    /** The cursor as other threads see it (the writer, to tell whether a subscriber that wants more lags). */
+    private volatile long position;
 
     LogSubscription(ChunkLog source, Flow.Subscriber<? super LogEvent> subscriber, long cursor, Executor executor) {
         this.source = source;
         this.subscriber = subscriber;
         this.cursor = cursor;
+        this.position = cursor;
         this.executor = executor;
     }
 
     long cursor() {
         return cursor;
+    }
+
+    /** True if this subscriber has demand and has not yet been sent what the log holds from {@code offset} on. */
+    boolean wantsFrom(long offset) {
+        return !cancelled && demand.get() > 0 && position < offset;
+    }
+
+    /** Where this subscriber's next event starts, as last published by its drain. */
+    long position() {
+        return position;
     }
 
     /** Calls onSubscribe on the subscribing thread; delivery starts when the subscriber requests. */
@@ -63,7 +79,14 @@ final class LogSubscription implements Flow.Subscription {
     @Override
     public void cancel() {
         cancelled = true;
+        stopWaiting();
         source.remove(this);
+    }
+
+    private void stopWaiting() {
+        if (waiting.getAndSet(false)) {
+            source.waiting(-1);
+        }
     }
 
     /** Something changed (new data, new demand, end): make sure a drain runs. Never blocks. */
@@ -84,6 +107,7 @@ final class LogSubscription implements Flow.Subscription {
         int missed = 1;
         int budget = BATCH;
         while (true) {
+            stopWaiting();
             if (badRequest <= 0) {
                 cancel();
                 subscriber.onError(new IllegalArgumentException("request (" + badRequest + ") must be positive"));
@@ -95,6 +119,7 @@ final class LogSubscription implements Flow.Subscription {
                     break;
                 }
                 cursor = e.endOffset();
+                position = cursor;
                 if (demand.get() != Long.MAX_VALUE) {
                     demand.decrementAndGet();
                 }
@@ -118,8 +143,18 @@ final class LogSubscription implements Flow.Subscription {
             if (cancelled) {
                 return;
             }
+            // Idle with demand: the log wakes us when it grows. An append that raced with this (and saw no
+            // one waiting) is found by the check below: the append publishes and then reads the count, this
+            // publishes the count and then reads the log.
+            boolean wantsMore = demand.get() > 0;
+            if (wantsMore && !waiting.getAndSet(true)) {
+                source.waiting(1);
+            }
             missed = wip.addAndGet(-missed);
             if (missed == 0) {
+                if (wantsMore && source.hasMoreAt(cursor)) {
+                    signal();
+                }
                 return;
             }
         }

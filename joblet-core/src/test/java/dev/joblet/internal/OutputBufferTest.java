@@ -35,6 +35,61 @@ class OutputBufferTest {
     }
 
     @Test
+    void largeSharedAppendsAreKeptWithoutACopySmallOnesAreCopied() throws Exception {
+        OutputBuffer b = new OutputBuffer(1 << 16);
+        byte[] small = "tiny".getBytes(StandardCharsets.UTF_8);
+        byte[] large = new byte[OutputBuffer.SHARE_MIN];
+        java.util.Arrays.fill(large, (byte) 'x');
+        b.appendShared(small, 0, small.length);
+        b.appendShared(large, 0, large.length);
+        small[0] = 'T'; // breaks the promise on purpose, to see which one was copied
+        large[0] = 'X';
+        assertThat(b.text()).isEqualTo("tiny" + "X" + "x".repeat(large.length - 1));
+    }
+
+    /** Any mix of shared and copied appends of any size: what is retained is exactly the last capacity bytes. */
+    @Test
+    void retentionIsExactWhateverTheMixOfAppends() throws Exception {
+        int capacity = 10_000;
+        OutputBuffer b = new OutputBuffer(capacity);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 2_000; i++) {
+            int len = random.nextInt(4) == 0 ? random.nextInt(capacity + 500) : random.nextInt(300);
+            byte[] d = new byte[len + 3];
+            random.nextBytes(d);
+            if (random.nextBoolean()) {
+                b.appendShared(d, 3, len);
+            } else {
+                b.append(d, 3, len);
+            }
+            all.write(d, 3, len);
+            byte[] expected = all.toByteArray();
+            long first = Math.max(0, expected.length - capacity);
+            byte[] tail = java.util.Arrays.copyOfRange(expected, (int) first, expected.length);
+            assertThat(b.size()).isEqualTo(expected.length);
+            if (i % 50 == 0 || len > capacity / 2) {
+                b.end();
+                assertThat(b.open().readAllBytes()).isEqualTo(tail);
+                long mid = first + (expected.length - first) / 3;
+                assertThat(b.open(mid).readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(expected, (int) mid, expected.length));
+            }
+            assertThat(b.segments()).as("segments held for %s bytes", capacity).isLessThanOrEqualTo(2 * capacity / 256 + 2);
+        }
+    }
+
+    @Test
+    void manyTinySharedAppendsCostNoMoreSegmentsThanTheirBytes() {
+        OutputBuffer b = new OutputBuffer(4096);
+        byte[] one = {'a'};
+        for (int i = 0; i < 100_000; i++) {
+            b.appendShared(one, 0, 1);
+        }
+        assertThat(b.text()).isEqualTo("a".repeat(4096));
+        assertThat(b.segments()).isLessThanOrEqualTo(3);
+    }
+
+    @Test
     void memoryStaysBoundedAndLossIsExplicit() throws Exception {
         OutputBuffer b = new OutputBuffer(4096);
         byte[] chunk = new byte[1000];

@@ -14,6 +14,14 @@ public interface OutputHandler {
     /** {@code data[off, off+len)} is valid only during the call. */
     void onOutput(Stream stream, byte[] data, int off, int len);
 
+    /**
+     * {@code data[0, len)} is handed over: the caller never reads nor writes the array again, so the handler
+     * may keep it without a copy (and must not change it if it shares it). By default, {@link #onOutput}.
+     */
+    default void onOutputOwned(Stream stream, byte[] data, int len) {
+        onOutput(stream, data, 0, len);
+    }
+
     /** The stream reached EOF: every process of the job closed it. */
     void onEnd(Stream stream);
 

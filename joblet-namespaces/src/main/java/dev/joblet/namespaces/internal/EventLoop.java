@@ -39,6 +39,15 @@ public final class EventLoop {
      */
     private final Object idle = new Object();
 
+    /** Fds paused by {@link #snooze}, by token, with the events to re-arm and when. Loop thread only. */
+    private final Map<Long, Snoozed> snoozed = new java.util.HashMap<>();
+    private final Pointer timeout = Memory.allocateDirect(Native.runtime(), 16, true);
+    private final Pointer loopEvent = Memory.allocateDirect(Native.runtime(), EVENT_SIZE, true);
+    /** False once epoll_pwait2 turned out to be missing (glibc before 2.35, Linux before 5.11): no snoozes. */
+    private boolean nanoTimeouts = true;
+
+    private record Snoozed(int fd, int events, long until) {}
+
     private EventLoop() {
         epfd = libc.epoll_create1(LibC.EPOLL_CLOEXEC);
         if (epfd < 0) {
@@ -75,8 +84,73 @@ public final class EventLoop {
         return token;
     }
 
+    /**
+     * Stops reporting fd's {@code events} for {@code nanos} (errors and hang-ups are still reported), then
+     * watches them again: a reader of a fast writer's large pipe lets it fill, and reads more at a time. Loop
+     * thread only, and only for fds that only the loop thread removes.
+     */
+    public void snooze(int fd, long token, int events, long nanos) {
+        if (nanos <= 0 || !nanoTimeouts || snoozed.containsKey(token) || !handlers.containsKey(token)) {
+            return;
+        }
+        if (modify(fd, 0, token)) {
+            snoozed.put(token, new Snoozed(fd, events, System.nanoTime() + nanos));
+        }
+    }
+
+    /** EPOLL_CTL_MOD from the loop thread. */
+    private boolean modify(int fd, int events, long token) {
+        loopEvent.putInt(0, events);
+        loopEvent.putLong(4, token);
+        return libc.epoll_ctl(epfd, LibC.EPOLL_CTL_MOD, fd, loopEvent) == 0;
+    }
+
+    /** Re-arms the fds whose snooze is over; returns nanoseconds until the next one ends, or -1 if none. */
+    private long wakeSnoozed() {
+        if (snoozed.isEmpty()) {
+            return -1;
+        }
+        long now = System.nanoTime();
+        long next = Long.MAX_VALUE;
+        for (var it = snoozed.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            Snoozed z = e.getValue();
+            if (z.until - now <= 0) {
+                it.remove();
+                modify(z.fd, z.events, e.getKey());
+            } else {
+                next = Math.min(next, z.until - now);
+            }
+        }
+        return next == Long.MAX_VALUE ? -1 : next;
+    }
+
+    private int await(Pointer events, long nanos) {
+        if (nanos < 0) {
+            return libc.epoll_wait(epfd, events, MAX_EVENTS, -1);
+        }
+        if (nanoTimeouts) {
+            timeout.putLong(0, nanos / 1_000_000_000L);
+            timeout.putLong(8, nanos % 1_000_000_000L);
+            try {
+                int n = libc.epoll_pwait2(epfd, events, MAX_EVENTS, timeout, null);
+                if (n >= 0 || Native.errno() != LibC.ENOSYS) {
+                    return n;
+                }
+                log.debug("epoll_pwait2: not in this kernel; no more snoozes");
+            } catch (UnsatisfiedLinkError e) {
+                log.debug("epoll_pwait2: not in this C library; no more snoozes", e);
+            }
+            nanoTimeouts = false;
+        }
+        return libc.epoll_wait(epfd, events, MAX_EVENTS, (int) Math.max(1, nanos / 1_000_000));
+    }
+
     /** Stops watching fd; call before closing it. */
     public void remove(int fd, long token) {
+        if (inLoop()) {
+            snoozed.remove(token);
+        }
         handlers.remove(token);
         libc.epoll_ctl(epfd, LibC.EPOLL_CTL_DEL, fd, Memory.allocateDirect(Native.runtime(), EVENT_SIZE));
     }
@@ -93,7 +167,7 @@ public final class EventLoop {
                     }
                 }
             }
-            int n = libc.epoll_wait(epfd, events, MAX_EVENTS, -1);
+            int n = await(events, wakeSnoozed());
             if (n < 0) {
                 int err = Native.errno();
                 if (err != LibC.EINTR) {

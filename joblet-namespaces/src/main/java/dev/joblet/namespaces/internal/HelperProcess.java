@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HelperProcess implements LaunchedProcess {
     private static final Logger log = LoggerFactory.getLogger(HelperProcess.class);
-    /** The loop's read buffer: one pipe's worth once it has grown (see {@link #BIG_PIPE}). */
+    /** The most written to stdin at once. */
     private static final int READ_CHUNK = 1 << 20;
     /** A pipe starts at the kernel's 64 KiB; when a read finds it full, the job writes fast: grow it to this. */
     private static final int BIG_PIPE = 1 << 20;
@@ -330,28 +330,39 @@ public final class HelperProcess implements LaunchedProcess {
 
     private static final class LoopBuffer {
         static final Pointer NATIVE = Memory.allocateDirect(Native.runtime(), Protocol.MESSAGE_SIZE);
-        /** Read into directly (pinned): one copy from the kernel, as ProcessBuilder's streams make. */
-        static final byte[] HEAP = new byte[READ_CHUNK];
+        /** Reads into arrays handed over to the output handler: one copy, by the kernel. */
+        static final PipeReads READS = new PipeReads();
     }
 
-    // loop: whether the stdout/stderr pipe was grown already
+    // loop: whether the stdout/stderr pipe was grown already, and how fast each is written
     private boolean outGrown, errGrown;
+    private final PipeReads.Pace outPace = new PipeReads.Pace(), errPace = new PipeReads.Pace();
 
-    /** Reads until EAGAIN; on EOF closes fd and returns -1, else returns fd. Loop thread only. */
+    /**
+     * Reads until the pipe is empty (a fast writer's pipe is then left to fill for a moment); on EOF closes fd
+     * and returns -1, else returns fd. Loop thread only.
+     */
     private int drain(int fd, long token, OutputHandler.Stream stream) {
         if (fd < 0) {
             return fd;
         }
         while (true) {
-            long n = libc.read(fd, LoopBuffer.HEAP, READ_CHUNK);
+            long n = LoopBuffer.READS.read(fd);
             if (n > 0) {
-                if (n >= SMALL_PIPE) {
+                boolean fast = (stream == OutputHandler.Stream.STDOUT ? outPace : errPace).fast(n);
+                if (fast || n >= SMALL_PIPE) {
                     grow(fd, stream);
                 }
                 try {
-                    output.onOutput(stream, LoopBuffer.HEAP, 0, (int) n);
+                    LoopBuffer.READS.deliver(output, stream, (int) n);
                 } catch (RuntimeException e) {
                     log.warn("output handler failed for job pid {}", jobPid, e);
+                }
+                if (LoopBuffer.READS.emptied()) { // a short read emptied the pipe: epoll says when there is more
+                    if (fast) { // let the grown pipe fill for a moment: fewer, larger chunks
+                        loop.snooze(fd, token, LibC.EPOLLIN, PipeReads.SNOOZE_NANOS);
+                    }
+                    return fd;
                 }
                 continue;
             }
@@ -382,7 +393,7 @@ public final class HelperProcess implements LaunchedProcess {
         }
     }
 
-    /** The pipe was full: fewer, larger reads from now on (fewer wake-ups per byte). Loop thread only. */
+    /** The job writes fast: fewer, larger reads from now on (fewer wake-ups per byte). Loop thread only. */
     private void grow(int fd, OutputHandler.Stream stream) {
         boolean out = stream == OutputHandler.Stream.STDOUT;
         if (out ? outGrown : errGrown) {

@@ -32,7 +32,7 @@ public interface LibC {
     int P_PIDFD = 3;
     int WEXITED = 4, WNOHANG = 1;
     long SYS_PIDFD_OPEN = 434;
-    int EINTR = 4, EAGAIN = 11;
+    int EINTR = 4, EAGAIN = 11, ENOSYS = 38;
 
     // posix_spawn returns an errno value; it does not set errno.
     @IgnoreError
@@ -86,6 +86,10 @@ public interface LibC {
 
     @SaveError
     int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMillis);
+
+    /** As epoll_wait with a struct timespec timeout (glibc 2.35, Linux 5.11). */
+    @SaveError
+    int epoll_pwait2(int epfd, Pointer events, int maxEvents, Pointer timeout, Pointer sigmask);
 
     @SaveError
     int waitid(int idType, int id, Pointer info, int options);
