@@ -37,6 +37,12 @@ enum {
  * { string hostname, string workdir, strings argv, strings envp } } from the control pipe itself, and goes on
  * with the hostname, the privilege drop and exec. EOF instead: it exits quietly (the pool discarded it). */
 #define CFG_DEFER_EXEC (1u << 16)
+/* With CFG_DEFER_EXEC: everything that depends only on the root and the security settings is done before the
+ * wait (the hostname of the config, which the JVM makes the job's own, rlimits, no_new_privs, the bounding and
+ * ambient sets) and with this flag the seccomp filter too; after the command only a different hostname (refused
+ * by a filter that denies sethostname: the JVM only sends the prepared one), chdir, the ids, the capability sets,
+ * close_range and exec remain. The JVM sets the flag only for filters that allow read, write and chdir. */
+#define CFG_EARLY_SECCOMP (1u << 17)
 #define EXEC_MAGIC 0x43455845u /* "EXEC" */
 
 

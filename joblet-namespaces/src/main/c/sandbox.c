@@ -315,33 +315,51 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     STEP(ST_PIVOT_ROOT, 0, umount2(".", MNT_DETACH));
     STEP(ST_PIVOT_ROOT, 0, chdir("/"));
 
-    /* A prepared child brings lo up before it waits: its network namespace does not depend on the command. */
     int loopback = (cfg->flags & CFG_NEWNET) || cfg->netns[0] != '\0';
+    int nnp = (cfg->flags & CFG_NO_NEW_PRIVS) != 0;
+    uint32_t rl_index = 0;
+    /* Set once the steps below that do not depend on the command are done (a prepared child, before it waits). */
+    int prepared = 0, filtered = 0;
     if (cfg->flags & CFG_DEFER_EXEC) {
+        /* lo, the hostname the JVM prepared the child for, the limits and the privilege drop that does not
+         * depend on the command happen before the wait: the start only sends the command. */
         if (loopback) STEP(ST_LOOPBACK, 0, loopback_up());
         loopback = 0;
+        const char *preset = cfg->hostname;
+        if (preset[0] != '\0') STEP(ST_HOSTNAME, 0, sethostname(preset, strlen(preset)));
+        STEP(ST_RLIMITS, (int)rl_index, apply_rlimits(cfg, &rl_index));
+        if (nnp) STEP(ST_NO_NEW_PRIVS, 0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+        STEP(ST_CAPS, 0, drop_bounding_and_ambient(cfg->caps_keep));
+        /* Still privileged here, so a filter may go in with or without no_new_privs. */
+        if (cfg->flags & CFG_EARLY_SECCOMP) {
+            STEP(ST_SECCOMP, 0, install_seccomp(cfg));
+            filtered = 1;
+        }
+        prepared = 1;
         await_command((struct config *)cfg, errfd);
+        if (strcmp(cfg->hostname, preset) != 0 && cfg->hostname[0] != '\0')
+            STEP(ST_HOSTNAME, 0, sethostname(cfg->hostname, strlen(cfg->hostname)));
+    } else if (cfg->hostname[0] != '\0') {
+        STEP(ST_HOSTNAME, 0, sethostname(cfg->hostname, strlen(cfg->hostname)));
     }
-    if (cfg->hostname[0] != '\0') STEP(ST_HOSTNAME, 0, sethostname(cfg->hostname, strlen(cfg->hostname)));
     if (loopback) STEP(ST_LOOPBACK, 0, loopback_up());
     STEP(ST_CHDIR, 0, chdir(cfg->workdir));
     if (cfg->cpumask_len > 0)
         STEP(ST_AFFINITY, 0, sched_setaffinity(0, cfg->cpumask_len, (const cpu_set_t *)(const void *)cfg->cpumask));
-    /* Limits first: raising a hard limit needs CAP_SYS_RESOURCE, which goes below. */
-    uint32_t rl_index = 0;
-    STEP(ST_RLIMITS, (int)rl_index, apply_rlimits(cfg, &rl_index));
-    /* The privilege drop, in the order that works: no_new_privs, bounding set, ambient set, groups, gid,
-     * uid, then the remaining capability sets. */
-    int nnp = (cfg->flags & CFG_NO_NEW_PRIVS) != 0;
-    if (nnp) STEP(ST_NO_NEW_PRIVS, 0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
-    STEP(ST_CAPS, 0, drop_bounding_and_ambient(cfg->caps_keep));
+    /* The privilege drop, in the order that works: limits first (raising a hard limit needs CAP_SYS_RESOURCE),
+     * no_new_privs, bounding set, ambient set, groups, gid, uid, then the remaining capability sets. */
+    if (!prepared) {
+        STEP(ST_RLIMITS, (int)rl_index, apply_rlimits(cfg, &rl_index));
+        if (nnp) STEP(ST_NO_NEW_PRIVS, 0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+        STEP(ST_CAPS, 0, drop_bounding_and_ambient(cfg->caps_keep));
+    }
     /* Without no_new_privs only a privileged process may install a filter: do it while we still are. */
-    if (!nnp) STEP(ST_SECCOMP, 0, install_seccomp(cfg));
+    if (!nnp && !filtered) STEP(ST_SECCOMP, 0, install_seccomp(cfg));
     STEP(ST_IDS, 0, set_ids(cfg));
     STEP(ST_CAPS, 1, set_caps(cfg->caps_keep));
     /* Only stdio survives exec; errfd is close-on-exec like everything else. */
     STEP(ST_FDS, 0, syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC));
-    if (nnp) STEP(ST_SECCOMP, 0, install_seccomp(cfg));
+    if (nnp && !filtered) STEP(ST_SECCOMP, 0, install_seccomp(cfg));
     STEP(ST_EXEC, 0, 0);
     exec_command(cfg->argv, cfg->envp);
     die_stage(errfd, ST_EXEC, errno, 0);

@@ -395,7 +395,12 @@ public final class Job implements AutoCloseable {
     }
 
     private String hostname() {
-        return spec.hostname().orElse("job-" + id.substring(0, 8));
+        return spec.hostname().orElseGet(() -> defaultHostname(id));
+    }
+
+    /** The hostname of a job with id {@code id} that asked for none. */
+    static String defaultHostname(String id) {
+        return "job-" + id.substring(0, 8);
     }
 
     /** Frees the job's host name and ports now; its namespace goes in the background (close() waits for it). */

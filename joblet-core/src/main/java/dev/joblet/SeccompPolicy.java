@@ -107,6 +107,14 @@ public final class SeccompPolicy {
         }
     }
 
+    /**
+     * Whether the filter may be installed before the last steps of a prepared launch (read of the command, chdir,
+     * an error report): it denies none of {@code read}, {@code write} and {@code chdir}.
+     */
+    boolean allowsEarlyInstall() {
+        return !denied.contains("read") && !denied.contains("write") && !denied.contains("chdir");
+    }
+
     public boolean isEnabled() {
         return enabled;
     }

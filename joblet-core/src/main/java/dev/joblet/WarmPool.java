@@ -89,6 +89,9 @@ public final class WarmPool {
     private static final Map<Kind, Boolean> STABLE = new EnumMap<>(Kind.class);
     /** The pids limit the last job of each kind asked for: the next supervisors' cgroups get it ahead. */
     private static final Map<Kind, CgroupLimits> LAST_LIMITS = new EnumMap<>(Kind.class);
+    /** Whether the last job of each kind had the default hostname ({@code job-<id>}), and a filter that may go in early. */
+    private static final Map<Kind, Boolean> DEFAULT_HOSTNAME = new EnumMap<>(Kind.class);
+    private static final Map<Kind, Boolean> EARLY_SECCOMP = new EnumMap<>(Kind.class);
     private static @Nullable Thread filler;
 
     private WarmPool() {}
@@ -298,6 +301,8 @@ public final class WarmPool {
             if (last != null) {
                 PREVIOUS_REQUEST.put(kind, last);
             }
+            DEFAULT_HOSTNAME.put(kind, spec.hostname().isEmpty());
+            EARLY_SECCOMP.put(kind, spec.security().seccomp().isEnabled() && spec.security().seccomp().allowsEarlyInstall());
         }
     }
 
@@ -414,14 +419,22 @@ public final class WarmPool {
         LaunchRequest template = stableTemplate(kind);
         String id = UUID.randomUUID().toString();
         CgroupLimits limits;
+        boolean early;
         synchronized (LOCK) {
             limits = LAST_LIMITS.getOrDefault(kind, NO_LIMITS);
+            early = Boolean.TRUE.equals(EARLY_SECCOMP.get(kind));
+            if (template != null && Boolean.TRUE.equals(DEFAULT_HOSTNAME.get(kind))) {
+                // The job this supervisor will run takes the entry's id, and with it its default hostname: the
+                // child sets it (and installs its filter) before it waits; a job asking for another hostname starts
+                // cold (rootBuiltFor).
+                template = template.toBuilder().hostname(Job.defaultHostname(id)).build();
+            }
         }
         JobCgroup cg = kind.cgroup ? Host.cgroups().create(id, limits) : null;
         try {
             List<java.nio.file.Path> files = cg == null ? List.of() : cg.joinFiles(); // a supervisor is single-threaded
             PreparedLaunch helper = template == null ? Launcher.system().prepare(files, kind.newNetwork)
-                    : Launcher.system().prepare(files, kind.newNetwork, template);
+                    : Launcher.system().prepare(files, kind.newNetwork, template, early);
             return new Entry(helper, cg, id, limits);
         } catch (IOException | RuntimeException e) {
             if (cg != null) {

@@ -109,6 +109,13 @@ class WarmPoolTest {
                         + " 65534 1\nCapEff: 0000000000000000\nSeccomp: 2\n");
             }
         }
+        // The prepared children set the default hostname and installed their filter before the command: a job asking
+        // for a hostname of its own gets it all the same (it starts cold), filtered as every job is.
+        try (Job job = Joblet.builder().command("sh", "-c", "hostname; grep Seccomp: /proc/self/status | tr -s '\t ' ' '")
+                .hostname("web-1").start()) {
+            assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
+            assertThat(job.stdout().text()).isEqualTo("web-1\nSeccomp: 2\n");
+        }
         // A job whose root differs (no /proc masks) gets a correct root all the same (started cold).
         try (Job job = Joblet.builder().command("sh", "-c", "cat /proc/kallsyms | head -c 1 | wc -c").hardenedProc(false)
                 .start()) {

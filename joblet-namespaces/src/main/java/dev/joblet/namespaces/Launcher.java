@@ -55,7 +55,19 @@ public final class Launcher {
      */
     public PreparedLaunch prepare(java.util.List<java.nio.file.Path> cgroupProcsFiles, boolean newNetwork,
             LaunchRequest template) throws IOException {
-        return dev.joblet.namespaces.internal.WarmHelper.prepare(image, cgroupProcsFiles, newNetwork, template);
+        return dev.joblet.namespaces.internal.WarmHelper.prepare(image, cgroupProcsFiles, newNetwork, template, false);
+    }
+
+    /**
+     * As {@link #prepare(java.util.List, boolean, LaunchRequest)}; with {@code earlySeccomp} the child also sets the
+     * template's hostname and installs its seccomp filter before it waits, so a launch then needs the template's
+     * hostname ({@link PreparedLaunch#rootBuiltFor} says so) and the filter must allow {@code read}, {@code write}
+     * and {@code chdir}, which the child still makes after the wait.
+     */
+    public PreparedLaunch prepare(java.util.List<java.nio.file.Path> cgroupProcsFiles, boolean newNetwork,
+            LaunchRequest template, boolean earlySeccomp) throws IOException {
+        return dev.joblet.namespaces.internal.WarmHelper.prepare(image, cgroupProcsFiles, newNetwork, template,
+                earlySeccomp);
     }
 
     /**

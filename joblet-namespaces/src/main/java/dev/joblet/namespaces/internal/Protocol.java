@@ -23,6 +23,8 @@ public final class Protocol {
     public static final int CFG_TTY = 16;
     /** Build the root, then wait for the command on the control pipe (see helper.h). */
     public static final int CFG_DEFER_EXEC = 1 << 16;
+    /** With {@link #CFG_DEFER_EXEC}: the seccomp filter goes in before the wait too (see helper.h). */
+    public static final int CFG_EARLY_SECCOMP = 1 << 17;
     public static final int EXEC_MAGIC = 0x43455845; // "EXEC" little-endian
 
     public static final int SEC_MASK_PROC = 1;

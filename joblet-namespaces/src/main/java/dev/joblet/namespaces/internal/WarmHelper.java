@@ -25,13 +25,16 @@ public final class WarmHelper implements PreparedLaunch {
     private final boolean newNetwork;
     /** With a root built ahead ("zygote"): the encoded template it was built for; else null. */
     private final byte @Nullable [] templateKey;
+    /** With the filter installed before the wait: the only hostname a launch may ask for; else null. */
+    private final @Nullable String presetHostname;
     /** Guarded by this: the JVM's ends {ctl, status, stdout, stderr} and the pidfd; null once handed over or closed. */
     private int[] fds;
     private int pidfd;
 
     private WarmHelper(int helperPid, int pidfd, int[] fds, List<Path> procsFiles, boolean newNetwork,
-            byte @Nullable [] templateKey) {
+            byte @Nullable [] templateKey, @Nullable String presetHostname) {
         this.templateKey = templateKey;
+        this.presetHostname = presetHostname;
         this.helperPid = helperPid;
         this.pidfd = pidfd;
         this.fds = fds;
@@ -41,7 +44,7 @@ public final class WarmHelper implements PreparedLaunch {
 
     /** Spawns a helper, sends it the warm message and waits until it is ready (this may take an RCU grace period). */
     public static WarmHelper prepare(HelperImage image, List<Path> procsFiles, boolean newNetwork) throws IOException {
-        return prepare(image, procsFiles, newNetwork, null);
+        return prepare(image, procsFiles, newNetwork, null, false);
     }
 
     /**
@@ -49,7 +52,7 @@ public final class WarmHelper implements PreparedLaunch {
      * builds its root (mounts, pivot_root) now, and the job only waits for its hostname, workdir, argv and env.
      */
     public static WarmHelper prepare(HelperImage image, List<Path> procsFiles, boolean newNetwork,
-            @Nullable LaunchRequest template) throws IOException {
+            @Nullable LaunchRequest template, boolean earlySeccomp) throws IOException {
         List<Path> files = List.copyOf(procsFiles);
         byte @Nullable [] key = null;
         if (template != null) {
@@ -57,17 +60,19 @@ public final class WarmHelper implements PreparedLaunch {
                 throw new IllegalArgumentException("template must have no cgroup files and no stdin bytes");
             }
             key = Protocol.encode(Protocol.template(template));
-            byte[] config = Protocol.encode(Protocol.template(template), Protocol.CFG_DEFER_EXEC);
+            // The template's hostname is set before the wait (template() keeps it; the key above leaves it out).
+            byte[] config = Protocol.encode(Protocol.template(template).toBuilder().hostname(template.hostname()).build(),
+                    Protocol.CFG_DEFER_EXEC | (earlySeccomp ? Protocol.CFG_EARLY_SECCOMP : 0));
             byte[] both = Protocol.encodeWarm(files, newNetwork);
             byte[] joined = java.util.Arrays.copyOf(both, both.length + config.length);
             System.arraycopy(config, 0, joined, both.length, config.length);
-            return prepare(image, files, newNetwork, joined, key);
+            return prepare(image, files, newNetwork, joined, key, earlySeccomp ? template.hostname() : null);
         }
-        return prepare(image, files, newNetwork, Protocol.encodeWarm(files, newNetwork), null);
+        return prepare(image, files, newNetwork, Protocol.encodeWarm(files, newNetwork), null, null);
     }
 
     private static WarmHelper prepare(HelperImage image, List<Path> files, boolean newNetwork, byte[] messages,
-            byte @Nullable [] key) throws IOException {
+            byte @Nullable [] key, @Nullable String presetHostname) throws IOException {
         LibC libc = Native.libc();
         int[] ctl = null, status = null, out = null, err = null;
         int devNull = -1;
@@ -128,7 +133,7 @@ public final class WarmHelper implements PreparedLaunch {
                     "warm helper " + helperPid + " ended without reporting (got " + got + " bytes)");
         }
         log.debug("warm helper {} ready in {} (new network namespace: {})", helperPid, files, newNetwork);
-        return new WarmHelper(helperPid, pidfd, ours, files, newNetwork, key);
+        return new WarmHelper(helperPid, pidfd, ours, files, newNetwork, key, presetHostname);
     }
 
     @Override
@@ -148,7 +153,8 @@ public final class WarmHelper implements PreparedLaunch {
 
     @Override
     public boolean rootBuiltFor(LaunchRequest request) {
-        return templateKey != null && java.util.Arrays.equals(templateKey, Protocol.encode(Protocol.template(request)));
+        return templateKey != null && java.util.Arrays.equals(templateKey, Protocol.encode(Protocol.template(request)))
+                && (presetHostname == null || presetHostname.equals(request.hostname()));
     }
 
     /** The supervisor's PID. */
