@@ -89,8 +89,12 @@ public final class WarmPool {
     private static final Map<Kind, Boolean> STABLE = new EnumMap<>(Kind.class);
     /** The pids limit the last job of each kind asked for: the next supervisors' cgroups get it ahead. */
     private static final Map<Kind, CgroupLimits> LAST_LIMITS = new EnumMap<>(Kind.class);
-    /** Whether the last job of each kind had the default hostname ({@code job-<id>}), and a filter that may go in early. */
-    private static final Map<Kind, Boolean> DEFAULT_HOSTNAME = new EnumMap<>(Kind.class);
+    /**
+     * The hostname the last job of each kind asked for ("" for the default, {@code job-<id>}); whether the last two
+     * asked for the same one (or both for the default); whether their filter may go in before the wait.
+     */
+    private static final Map<Kind, String> LAST_HOSTNAME = new EnumMap<>(Kind.class);
+    private static final Map<Kind, Boolean> HOSTNAME_STABLE = new EnumMap<>(Kind.class);
     private static final Map<Kind, Boolean> EARLY_SECCOMP = new EnumMap<>(Kind.class);
     private static @Nullable Thread filler;
 
@@ -301,7 +305,9 @@ public final class WarmPool {
             if (last != null) {
                 PREVIOUS_REQUEST.put(kind, last);
             }
-            DEFAULT_HOSTNAME.put(kind, spec.hostname().isEmpty());
+            String hostname = spec.hostname().orElse(""); // "": the default, job-<id>
+            String before = LAST_HOSTNAME.put(kind, hostname);
+            HOSTNAME_STABLE.put(kind, hostname.isEmpty() || hostname.equals(before));
             EARLY_SECCOMP.put(kind, spec.security().seccomp().isEnabled() && spec.security().seccomp().allowsEarlyInstall());
         }
     }
@@ -422,11 +428,12 @@ public final class WarmPool {
         boolean early;
         synchronized (LOCK) {
             limits = LAST_LIMITS.getOrDefault(kind, NO_LIMITS);
-            early = Boolean.TRUE.equals(EARLY_SECCOMP.get(kind));
-            if (template != null && Boolean.TRUE.equals(DEFAULT_HOSTNAME.get(kind))) {
-                // The job this supervisor will run takes the entry's id, and with it its default hostname: the
-                // child sets it (and installs its filter) before it waits; a job asking for another hostname starts
-                // cold (rootBuiltFor).
+            // The filter goes in before the wait only when the next job's hostname is known now: the default one
+            // (the job takes the entry's id, hence job-<id>) or one the last two jobs both asked for. A job asking
+            // for another hostname then starts cold (rootBuiltFor). Jobs named each their own way (an engine's)
+            // get supervisors that set the hostname after the wait, as before.
+            early = Boolean.TRUE.equals(EARLY_SECCOMP.get(kind)) && Boolean.TRUE.equals(HOSTNAME_STABLE.get(kind));
+            if (template != null && "".equals(LAST_HOSTNAME.get(kind))) {
                 template = template.toBuilder().hostname(Job.defaultHostname(id)).build();
             }
         }

@@ -116,6 +116,15 @@ class WarmPoolTest {
             assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
             assertThat(job.stdout().text()).isEqualTo("web-1\nSeccomp: 2\n");
         }
+        // Jobs named each their own way (as an engine names them) get their names and their filter too.
+        for (int i = 0; i < 4; i++) {
+            try (Job job = Joblet.builder().command("sh", "-c", "hostname; grep Seccomp: /proc/self/status | tr -s '\t ' ' '")
+                    .hostname("h-" + i).start()) {
+                assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
+                assertThat(job.stdout().text()).isEqualTo("h-" + i + "\nSeccomp: 2\n");
+            }
+            awaitReady(1);
+        }
         // A job whose root differs (no /proc masks) gets a correct root all the same (started cold).
         try (Job job = Joblet.builder().command("sh", "-c", "cat /proc/kallsyms | head -c 1 | wc -c").hardenedProc(false)
                 .start()) {
