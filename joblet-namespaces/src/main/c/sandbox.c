@@ -257,7 +257,6 @@ static int read_full(int fd, uint8_t *buf, size_t n) {
 
 /* CFG_DEFER_EXEC: the root is built; tell the supervisor and wait for the command (see helper.h). */
 static void await_command(struct config *cfg, int errfd) {
-    if (restore_priority() != 0) die_stage(errfd, ST_SIGNALS, errno, 1);
     uint8_t ready[12] = {0};
     if (write(errfd, ready, sizeof ready) != (ssize_t)sizeof ready) _exit(127);
     uint8_t hdr[8];
@@ -330,6 +329,8 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
         STEP(ST_RLIMITS, (int)rl_index, apply_rlimits(cfg, &rl_index));
         if (nnp) STEP(ST_NO_NEW_PRIVS, 0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
         STEP(ST_CAPS, 0, drop_bounding_and_ambient(cfg->caps_keep));
+        /* Prepared at the lowest priority: back to the JVM's before the filter, which may deny setpriority. */
+        STEP(ST_SIGNALS, 1, restore_priority());
         /* Still privileged here, so a filter may go in with or without no_new_privs. */
         if (cfg->flags & CFG_EARLY_SECCOMP) {
             STEP(ST_SECCOMP, 0, install_seccomp(cfg));

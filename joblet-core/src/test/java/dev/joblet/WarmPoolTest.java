@@ -88,6 +88,24 @@ class WarmPoolTest {
     }
 
     @Test
+    void aFilterThatDeniesWhatPreparationNeedsAfterItStillGetsPreparedJobs() throws Exception {
+        // The prepared child returns to the JVM's priority (setpriority) before its filter goes in, and a filter that
+        // denies chdir goes in after the wait: both kinds of job run from prepared supervisors all the same.
+        for (SeccompPolicy policy : List.of(SeccompPolicy.defaults().deny("setpriority"),
+                SeccompPolicy.defaults().deny("chdir"))) {
+            for (int i = 0; i < 4; i++) {
+                try (Job job = Joblet.builder().command("sh", "-c", "grep Seccomp: /proc/self/status | tr -s '\t ' ' '")
+                        .seccomp(policy).start()) {
+                    assertThat(job.await().isSuccess()).as(policy + ": " + job.stderr().text()).isTrue();
+                    assertThat(job.stdout().text()).isEqualTo("Seccomp: 2\n");
+                }
+                awaitReady(1);
+            }
+            assertThat(WarmPool.readyWithRoot()).as("roots built ahead for %s", policy).isPositive();
+        }
+    }
+
+    @Test
     void rootsBuiltAheadGetEachJobsOwnCommandHostnameWorkdirAndEnvAndStillDropPrivileges() throws Exception {
         // Two starts with the same root teach the pool to build that root ahead for the next ones.
         for (int i = 0; i < 2; i++) {
