@@ -5,7 +5,6 @@ import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.Launcher;
-import dev.joblet.namespaces.internal.Protocol;
 import dev.joblet.namespaces.PreparedLaunch;
 import dev.joblet.internal.Events;
 import java.io.IOException;
@@ -44,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class WarmPool {
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
-    private static final CgroupLimits NO_LIMITS = CgroupLimits.builder().build();
     private static final long IDLE_NANOS = Long.getLong("joblet.pool.idleMillis", 30_000L) * 1_000_000L;
 
     /** What a prepared supervisor is for: with or without a cgroup, in a new network namespace or the host's. */
@@ -83,20 +81,15 @@ public final class WarmPool {
     private static final Map<Kind, ArrayDeque<Entry>> READY = new EnumMap<>(Kind.class);
     private static final Map<Kind, Long> LAST_ASKED = new EnumMap<>(Kind.class);
     private static final Map<Kind, Boolean> BROKEN = new EnumMap<>(Kind.class);
-    /** The last two requests started per kind, and whether they asked for the same root. */
-    private static final Map<Kind, LaunchRequest> LAST_REQUEST = new EnumMap<>(Kind.class);
-    private static final Map<Kind, LaunchRequest> PREVIOUS_REQUEST = new EnumMap<>(Kind.class);
-    private static final Map<Kind, Boolean> STABLE = new EnumMap<>(Kind.class);
-    /** The pids limit the last job of each kind asked for: the next supervisors' cgroups get it ahead. */
-    private static final Map<Kind, CgroupLimits> LAST_LIMITS = new EnumMap<>(Kind.class);
-    /**
-     * The hostname the last job of each kind asked for ("" for the default, {@code job-<id>}); whether the last two
-     * asked for the same one (or both for the default); whether their filter may go in before the wait.
-     */
-    private static final Map<Kind, String> LAST_HOSTNAME = new EnumMap<>(Kind.class);
-    private static final Map<Kind, Boolean> HOSTNAME_STABLE = new EnumMap<>(Kind.class);
-    private static final Map<Kind, Boolean> EARLY_SECCOMP = new EnumMap<>(Kind.class);
+    /** What the last jobs of each kind asked for (one per kind, made here, never replaced). */
+    private static final Map<Kind, KindHistory> HISTORY = new EnumMap<>(Kind.class);
     private static @Nullable Thread filler;
+
+    static {
+        for (Kind k : Kind.values()) {
+            HISTORY.put(k, new KindHistory());
+        }
+    }
 
     private WarmPool() {}
 
@@ -140,13 +133,6 @@ public final class WarmPool {
     public static int ready() {
         synchronized (LOCK) {
             return READY.values().stream().mapToInt(ArrayDeque::size).sum();
-        }
-    }
-
-    /** The ids (and cgroup names) of the jobs the supervisors ready now will run. */
-    static List<String> readyIds() {
-        synchronized (LOCK) {
-            return READY.values().stream().flatMap(ArrayDeque::stream).map(Entry::id).collect(java.util.stream.Collectors.toList());
         }
     }
 
@@ -245,23 +231,18 @@ public final class WarmPool {
                 return null;
             }
             LAST_ASKED.put(kind, System.nanoTime());
-            if (wanted != null) {
-                // Only the pids limit is written ahead: most jobs ask for one (1024 unless told), and any job with a
-                // pids limit overrides it; other limits would have to match exactly, so jobs that differ in them
-                // would keep missing the pool.
-                CgroupLimits.Builder ahead = CgroupLimits.builder();
-                wanted.pidsMax().ifPresent(ahead::pidsMax);
-                LAST_LIMITS.put(kind, ahead.build());
-            }
             ArrayDeque<Entry> q = READY.get(kind);
             e = q == null ? null : q.pollFirst();
             // The refill waits for refill(), called once this start is over: on 2 cores it would compete with it.
             startFiller();
         }
+        if (wanted != null) {
+            HISTORY.get(kind).claimed(wanted);
+        }
         if (e == null || e.cgroup() == null || wanted == null || wanted.equals(e.written())) {
             return e;
         }
-        if (!overrides(wanted, e.written())) {
+        if (!KindHistory.overrides(wanted, e.written())) {
             Entry stale = e;
             Events.executor().execute(stale::discard); // a limit it holds would stay: off the start path
             return null;
@@ -276,21 +257,6 @@ public final class WarmPool {
     }
 
     /**
-     * Whether writing {@code wanted} replaces every limit {@code written} set (a v1 limit is never unset). A memory
-     * limit must be the same: on v1 raising it past the memory+swap limit written with it fails.
-     */
-    static boolean overrides(CgroupLimits wanted, CgroupLimits written) {
-        return (written.cpuPercent().isEmpty() || wanted.cpuPercent().isPresent())
-                && (written.cpuWeight().isEmpty() || wanted.cpuWeight().isPresent())
-                && (written.memoryMaxBytes().isEmpty() || written.memoryMaxBytes().equals(wanted.memoryMaxBytes())
-                        && written.swapMaxBytes().equals(wanted.swapMaxBytes()))
-                && (written.memoryHighBytes().isEmpty() || wanted.memoryHighBytes().isPresent())
-                && (written.pidsMax().isEmpty() || wanted.pidsMax().isPresent())
-                && written.cpusetCpus().isEmpty() && written.cpusetMems().isEmpty()
-                && (written.ioLimits().isEmpty() || written.ioLimits().equals(wanted.ioLimits()));
-    }
-
-    /**
      * Remembers what a job of {@code spec}'s kind was started with: once two starts in a row had the same root
      * (equal requests but for hostname, workdir, argv and env), supervisors are prepared with that root already
      * built, so that a start only sends the command.
@@ -300,39 +266,7 @@ public final class WarmPool {
         if (kind == null) {
             return;
         }
-        synchronized (LOCK) { // compared by the refill thread, off the start path
-            LaunchRequest last = LAST_REQUEST.put(kind, request);
-            if (last != null) {
-                PREVIOUS_REQUEST.put(kind, last);
-            }
-            String hostname = spec.hostname().orElse(""); // "": the default, job-<id>
-            String before = LAST_HOSTNAME.put(kind, hostname);
-            HOSTNAME_STABLE.put(kind, hostname.isEmpty() || hostname.equals(before));
-            EARLY_SECCOMP.put(kind, spec.security().seccomp().isEnabled() && spec.security().seccomp().allowsEarlyInstall());
-        }
-    }
-
-    /** The root to build ahead for {@code kind}: the last request's, when the one before asked for the same. */
-    private static @Nullable LaunchRequest stableTemplate(Kind kind) {
-        LaunchRequest last, previous;
-        synchronized (LOCK) {
-            last = LAST_REQUEST.get(kind);
-            previous = PREVIOUS_REQUEST.get(kind);
-        }
-        if (last == null || previous == null) {
-            return null;
-        }
-        if (last != previous) {
-            byte[] key = Protocol.encode(Protocol.template(last));
-            boolean same = java.util.Arrays.equals(key, Protocol.encode(Protocol.template(previous)));
-            synchronized (LOCK) {
-                STABLE.put(kind, same);
-                PREVIOUS_REQUEST.replace(kind, previous, last); // compared once
-            }
-        }
-        synchronized (LOCK) {
-            return Boolean.TRUE.equals(STABLE.get(kind)) ? LAST_REQUEST.get(kind) : null;
-        }
+        HISTORY.get(kind).started(spec, request); // compared by the refill thread, off the start path
     }
 
     /** Wakes the refill thread: a start that may have taken a supervisor is over (launched or failed). */
@@ -422,26 +356,15 @@ public final class WarmPool {
     }
 
     private static Entry prepare(Kind kind) throws IOException {
-        LaunchRequest template = stableTemplate(kind);
         String id = UUID.randomUUID().toString();
-        CgroupLimits limits;
-        boolean early;
-        synchronized (LOCK) {
-            limits = LAST_LIMITS.getOrDefault(kind, NO_LIMITS);
-            // The filter goes in before the wait only when the next job's hostname is known now: the default one
-            // (the job takes the entry's id, hence job-<id>) or one the last two jobs both asked for. A job asking
-            // for another hostname then starts cold (rootBuiltFor). Jobs named each their own way (an engine's)
-            // get supervisors that set the hostname after the wait, as before.
-            early = Boolean.TRUE.equals(EARLY_SECCOMP.get(kind)) && Boolean.TRUE.equals(HOSTNAME_STABLE.get(kind));
-            if (template != null && "".equals(LAST_HOSTNAME.get(kind))) {
-                template = template.toBuilder().hostname(Job.defaultHostname(id)).build();
-            }
-        }
+        KindHistory.Plan plan = HISTORY.get(kind).plan(id);
+        LaunchRequest template = plan.template();
+        CgroupLimits limits = plan.limits();
         JobCgroup cg = kind.cgroup ? Host.cgroups().create(id, limits) : null;
         try {
             List<java.nio.file.Path> files = cg == null ? List.of() : cg.joinFiles(); // a supervisor is single-threaded
             PreparedLaunch helper = template == null ? Launcher.system().prepare(files, kind.newNetwork)
-                    : Launcher.system().prepare(files, kind.newNetwork, template, early);
+                    : Launcher.system().prepare(files, kind.newNetwork, template, plan.earlySeccomp());
             return new Entry(helper, cg, id, limits);
         } catch (IOException | RuntimeException e) {
             if (cg != null) {

@@ -14,25 +14,25 @@ class WarmPoolLimitsTest {
     @Test
     void aPidsLimitWrittenAheadIsOverriddenByAnyJobWithOne() {
         CgroupLimits ahead = pids(1025);
-        assertThat(WarmPool.overrides(pids(8), ahead)).isTrue();
-        assertThat(WarmPool.overrides(CgroupLimits.builder().pidsMax(1025).cpuPercent(50)
+        assertThat(KindHistory.overrides(pids(8), ahead)).isTrue();
+        assertThat(KindHistory.overrides(CgroupLimits.builder().pidsMax(1025).cpuPercent(50)
                 .memoryMaxBytes(256L << 20).build(), ahead)).as("cpu and memory limits on top").isTrue();
-        assertThat(WarmPool.overrides(CgroupLimits.builder().memoryMaxBytes(256L << 20).build(), ahead))
+        assertThat(KindHistory.overrides(CgroupLimits.builder().memoryMaxBytes(256L << 20).build(), ahead))
                 .as("a job without a pids limit would inherit it").isFalse();
-        assertThat(WarmPool.overrides(CgroupLimits.builder().build(), CgroupLimits.builder().build())).isTrue();
+        assertThat(KindHistory.overrides(CgroupLimits.builder().build(), CgroupLimits.builder().build())).isTrue();
     }
 
     @Test
     void aMemoryLimitWrittenAheadMustBeTheSame() {
         CgroupLimits ahead = CgroupLimits.builder().pidsMax(10).memoryMaxBytes(256L << 20).build();
-        assertThat(WarmPool.overrides(CgroupLimits.builder().pidsMax(5).memoryMaxBytes(256L << 20).build(), ahead)).isTrue();
-        assertThat(WarmPool.overrides(CgroupLimits.builder().pidsMax(5).memoryMaxBytes(512L << 20).build(), ahead)).isFalse();
-        assertThat(WarmPool.overrides(pids(5), ahead)).isFalse();
+        assertThat(KindHistory.overrides(CgroupLimits.builder().pidsMax(5).memoryMaxBytes(256L << 20).build(), ahead)).isTrue();
+        assertThat(KindHistory.overrides(CgroupLimits.builder().pidsMax(5).memoryMaxBytes(512L << 20).build(), ahead)).isFalse();
+        assertThat(KindHistory.overrides(pids(5), ahead)).isFalse();
     }
 
     @Test
     void cpusetsAreNeverWrittenAhead() {
         CgroupLimits ahead = CgroupLimits.builder().pidsMax(10).cpusetCpus("0").build();
-        assertThat(WarmPool.overrides(CgroupLimits.builder().pidsMax(10).cpusetCpus("0").build(), ahead)).isFalse();
+        assertThat(KindHistory.overrides(CgroupLimits.builder().pidsMax(10).cpusetCpus("0").build(), ahead)).isFalse();
     }
 }
