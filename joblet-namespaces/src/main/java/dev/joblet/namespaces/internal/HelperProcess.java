@@ -462,6 +462,16 @@ public final class HelperProcess implements LaunchedProcess {
     private void exitIfOver() {
         ExitStatus status = reported;
         if (status != null && outEnded && errEnded && !exit.isDone()) {
+            // The job is gone: nothing may be written to its terminal or stdin any more.
+            synchronized (inputLock) {
+                Fds.closeQuietly(inputFd);
+                inputFd = -1;
+            }
+            if (stdinFd >= 0) {
+                loop.remove(stdinFd, stdinToken);
+                libc.close(stdinFd);
+                stdinFd = -1;
+            }
             exit.complete(status);
         }
     }
