@@ -21,14 +21,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The warm pool: native supervisors spawned ahead of their jobs, each already sitting in an empty cgroup of its
  * own (and, for {@link Network#NONE}, in a new network namespace with only {@code lo}). {@link JobSpec#start()}
- * takes one when it can, writes the spec's limits into its cgroup and sends the config: the job clones from it and
+ * takes one when it can (the cgroup is named by the id the job then takes, and holds the pids limit asked for last;
+ * other limits are written then) and sends the config: the job clones from it and
  * inherits cgroup and network namespace, so neither a {@code cgroup.procs} write (which may wait out an RCU grace
  * period on cgroup v1) nor the creation of a network namespace is on the start path. Once two starts of a kind in a
  * row asked for the same root (equal but for hostname, workdir, argv and env), the supervisors of that kind are
  * prepared with the job already cloned and its root built (mounts, /proc, pivot_root): a start then only sends the
- * command, and the job sets its hostname, drops its privileges, installs its seccomp filter and execs. A start whose
- * root differs from a prepared one discards it and starts cold in its cgroup. One background thread
- * ({@code joblet-pool}) refills the pool; it exists only while the pool is in use.
+ * command; what does not depend on it (hostname when known, rlimits, bounding set, seccomp filter) is done before
+ * the wait ({@link KindHistory}), and the job drops its ids and capabilities and execs. A start whose root or
+ * hostname differs from a prepared one discards it and starts cold in its cgroup. One background thread
+ * ({@code joblet-pool}) refills the pool, at nice 19 in the helpers; it exists only while the pool is in use.
  *
  * <p>Used for jobs with no stdin bytes, no CPU pinning, no user namespace (rootless JVMs and
  * {@code rootInUserNamespace()} start cold) and {@link Network#NONE} or {@link Network#HOST}, on cgroup v1 and
