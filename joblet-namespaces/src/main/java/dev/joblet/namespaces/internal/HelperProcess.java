@@ -462,16 +462,7 @@ public final class HelperProcess implements LaunchedProcess {
     private void exitIfOver() {
         ExitStatus status = reported;
         if (status != null && outEnded && errEnded && !exit.isDone()) {
-            // The job is gone: nothing may be written to its terminal or stdin any more.
-            synchronized (inputLock) {
-                Fds.closeQuietly(inputFd);
-                inputFd = -1;
-            }
-            if (stdinFd >= 0) {
-                loop.remove(stdinFd, stdinToken);
-                libc.close(stdinFd);
-                stdinFd = -1;
-            }
+            closeInputs(); // the job is gone: nothing may be written to its terminal or stdin any more
             exit.complete(status);
         }
     }
@@ -506,6 +497,11 @@ public final class HelperProcess implements LaunchedProcess {
             }
             stdinOffset += (int) w;
         }
+        closeStdin();
+    }
+
+    /** Loop thread only. */
+    private void closeStdin() {
         if (stdinFd >= 0) {
             loop.remove(stdinFd, stdinToken);
             libc.close(stdinFd);
@@ -514,22 +510,23 @@ public final class HelperProcess implements LaunchedProcess {
         }
     }
 
+    /** The job's stdin and its terminal's input side. Loop thread only. */
+    private void closeInputs() {
+        closeStdin();
+        synchronized (inputLock) {
+            Fds.closeQuietly(inputFd);
+            inputFd = -1;
+        }
+    }
+
     private void closedOne() {
         if (--open > 0) {
             return;
         }
-        if (stdinFd >= 0) {
-            loop.remove(stdinFd, stdinToken);
-            libc.close(stdinFd);
-            stdinFd = -1;
-        }
+        closeInputs();
         synchronized (ctlLock) {
             libc.close(ctlFd);
             ctlFd = -1;
-        }
-        synchronized (inputLock) {
-            Fds.closeQuietly(inputFd);
-            inputFd = -1;
         }
         ExitStatus status = reported;
         if (status != null) {
