@@ -253,6 +253,19 @@ _Noreturn static void supervise(int pidfd) {
     }
 }
 
+/* The job's namespaces, held open by the supervisor until it exits: the job's last exit then only drops a
+ * reference, and their teardown (the mount namespace's waits out an RCU grace period, and frees queue work
+ * on the job's CPU) happens when the supervisor exits, after it reported the exit status. Best effort: a
+ * namespace that cannot be opened is simply torn down at the job's exit, as without this. */
+static void hold_namespaces(int pid) {
+    static const char *const names[] = {"mnt", "pid", "uts", "ipc", "net"};
+    char path[64];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", pid, names[i]);
+        (void)open(path, O_RDONLY | O_CLOEXEC); /* kept: closed by the supervisor's exit */
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 2 || strcmp(argv[1], HELPER_ARGV_MAGIC) != 0 || !is_fifo(CTL_FD) || !is_fifo(STATUS_FD)) {
         fprintf(stderr, "joblet-helper: not for general use; it is started by the Joblet library\n");
@@ -322,6 +335,7 @@ int main(int argc, char **argv) {
     }
 
     close(errpipe[1]);
+    hold_namespaces((int)pid);
     if (userns) {
         close(syncpipe[0]);
         int err = FAULT_AT_USERNS(&cfg);
