@@ -74,11 +74,18 @@ static int mkdirs(char *path, mode_t mode) {
     return 0;
 }
 
+/* The directory make_parent made last (binds into one directory, such as /etc's, come one after another). */
+static char last_parent[PATH_MAX];
+
 static int make_parent(char *path) {
     char *slash = strrchr(path, '/');
     if (slash == NULL || slash == path) return 0;
     *slash = '\0';
-    int r = mkdirs(path, 0755);
+    int r = 0;
+    if (strcmp(path, last_parent) != 0) {
+        r = mkdirs(path, 0755);
+        if (r == 0 && strlen(path) < sizeof last_parent) strcpy(last_parent, path);
+    }
     *slash = '/';
     return r;
 }
@@ -87,10 +94,45 @@ static int make_parent(char *path) {
 static int make_mount_point(char *dst, const struct stat *src) {
     if (make_parent(dst) < 0) return -1;
     if (S_ISDIR(src->st_mode)) return mkdirs(dst, 0755);
-    int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) return errno == EEXIST ? 0 : -1;
-    close(fd);
+    if (mknod(dst, S_IFREG | 0644, 0) < 0 && errno != EEXIST) return -1;
     return 0;
+}
+
+/*
+ * A directory of the host that several read-only binds are taken from (the host's /etc, a runtime's tree) is
+ * first bound onto itself, read-only, nosuid and nodev, in the child's private view of the host: every bind
+ * taken from under it copies those flags, so remount_bind finds nothing to change and each bind costs one
+ * mount instead of two. The template goes away with the old root. Best effort: where it could not be made,
+ * each bind is remounted as before.
+ */
+static void ro_templates(const struct config *cfg) {
+    for (uint32_t i = 0; i < cfg->nmounts; i++) {
+        const struct mount_op *m = &cfg->mounts[i];
+        if (m->kind != MNT_BIND || !(m->flags & MF_READONLY) || m->source[0] != '/') continue;
+        const char *slash = strrchr(m->source, '/');
+        size_t len = (size_t)(slash - m->source);
+        if (len == 0 || len >= PATH_MAX) continue; /* the host's own root: not worth a recursive bind */
+        int count = 0, seen = 0;
+        for (uint32_t j = 0; j < cfg->nmounts; j++) {
+            const struct mount_op *o = &cfg->mounts[j];
+            if (o->kind != MNT_BIND || !(o->flags & MF_READONLY) || strncmp(o->source, m->source, len) != 0 ||
+                o->source[len] != '/' || strchr(o->source + len + 1, '/') != NULL)
+                continue;
+            if (j < i) seen = 1;
+            count++;
+        }
+        if (seen || count < 4) continue;
+        char dir[PATH_MAX];
+        memcpy(dir, m->source, len);
+        dir[len] = '\0';
+        /* Never over the staging directory or one of its parents: the root being built would be covered. */
+        size_t sl = strlen(cfg->staging);
+        if (strncmp(cfg->staging, dir, len) == 0 && (sl == len || cfg->staging[len] == '/')) continue;
+        struct stat st;
+        if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
+        if (mount(dir, dir, NULL, MS_BIND | MS_REC, NULL) < 0) continue;
+        (void)remount_ro(dir, MS_NOSUID | MS_NODEV);
+    }
 }
 
 static int do_bind(const struct mount_op *m, char *dst) {
@@ -108,15 +150,21 @@ static int do_bind(const struct mount_op *m, char *dst) {
         return symlink(link, dst) < 0 && errno != EEXIST ? -1 : 0;
     }
     if (make_mount_point(dst, &st) < 0) return -1;
+    if (S_ISDIR(st.st_mode)) last_parent[0] = '\0'; /* a directory mount may cover the one made last */
     unsigned long rec = (m->flags & MF_RECURSIVE) ? MS_REC : 0;
     if (mount(m->source, dst, NULL, MS_BIND | rec, NULL) < 0) return -1;
     if (m->flags & MF_READONLY) return remount_ro(dst, MS_NOSUID | MS_NODEV);
     return remount_bind(dst, MS_NOSUID | MS_NODEV);
 }
 
-static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty", NULL};
+/* The harmless host devices a job gets, with their numbers (fixed by the kernel's ABI, devices.txt). */
+static const struct {
+    const char *name;
+    unsigned major, minor;
+} dev_nodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 
-/* A minimal /dev: a tmpfs holding binds of the harmless host nodes, a private devpts and a shm tmpfs. */
+/* A minimal /dev: a tmpfs holding the harmless nodes (made with mknod where we may; otherwise, in a user
+ * namespace, binds of the host's), a private devpts and a shm tmpfs. */
 static int do_dev(char *dst) {
     if (mkdirs(dst, 0755) < 0) return -1;
     if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0) return -1;
@@ -125,15 +173,26 @@ static int do_dev(char *dst) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    for (const char *const *n = dev_nodes; *n != NULL; n++) {
+    mode_t old_umask = umask(0);
+    int bind = 0;
+    for (size_t i = 0; i < sizeof dev_nodes / sizeof dev_nodes[0]; i++) {
+        snprintf(dst + base, PATH_MAX - base, "/%s", dev_nodes[i].name);
+        if (!bind) {
+            if (mknod(dst, S_IFCHR | 0666, makedev(dev_nodes[i].major, dev_nodes[i].minor)) == 0) continue;
+            if (errno != EPERM) {
+                umask(old_umask);
+                return -1;
+            }
+            bind = 1; /* no CAP_MKNOD here: bind the host's nodes, as mknod will not work for the others either */
+        }
         char src[32];
-        snprintf(src, sizeof src, "/dev/%s", *n);
-        snprintf(dst + base, PATH_MAX - base, "/%s", *n);
-        int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-        if (fd < 0) return -1;
-        close(fd);
-        if (mount(src, dst, NULL, MS_BIND, NULL) < 0) return -1;
+        snprintf(src, sizeof src, "/dev/%s", dev_nodes[i].name);
+        if (mknod(dst, S_IFREG | 0666, 0) < 0 || mount(src, dst, NULL, MS_BIND, NULL) < 0) {
+            umask(old_umask);
+            return -1;
+        }
     }
+    umask(old_umask);
     static const char *const links[][2] = {{"/proc/self/fd", "fd"},   {"/proc/self/fd/0", "stdin"},
                                            {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
                                            {"pts/ptmx", "ptmx"}};
@@ -152,6 +211,7 @@ static int do_dev(char *dst) {
 }
 
 static int do_mount(const struct mount_op *m, char *dst) {
+    if (m->kind != MNT_BIND) last_parent[0] = '\0';
     switch (m->kind) {
     case MNT_BIND:
         return do_bind(m, dst);
@@ -295,6 +355,7 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
 
     STEP(ST_MOUNT_PRIVATE, 0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
     STEP(ST_ROOT, 0, mount("tmpfs", cfg->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m"));
+    ro_templates(cfg);
     for (uint32_t i = 0; i < cfg->nmounts; i++) {
         const char *dst = in_root(cfg, cfg->mounts[i].target);
         STEP(ST_MOUNT, (int)i, dst == NULL ? -1 : do_mount(&cfg->mounts[i], (char *)dst));
