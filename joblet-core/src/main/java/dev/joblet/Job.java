@@ -8,6 +8,7 @@ import dev.joblet.internal.LogDelivery;
 import dev.joblet.internal.LogSpill;
 import dev.joblet.internal.OutputBuffer;
 import dev.joblet.namespaces.ExitStatus;
+import dev.joblet.namespaces.FreshNetns;
 import dev.joblet.namespaces.LaunchException;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.LaunchedProcess;
@@ -154,12 +155,20 @@ public final class Job implements AutoCloseable {
                 w = null;
                 request = job.request(JobNetworking.withHosts(mounts, job.net), resolved);
             }
+            // A cold start with only a loopback network joins a namespace made ahead instead of making one.
+            FreshNetns.Lease netns = w == null && spec.network() == Network.NONE && job.net == null && !Host.rootless()
+                    && !spec.security().rootInUserNamespace() ? FreshNetns.take() : null;
             try {
                 job.process = w != null ? w.helper().launch(request, job.new Output())
-                        : Launcher.system().launch(request, job.new Output());
+                        : Launcher.system().launch(netns == null ? request : request.toBuilder().netns(netns.path()).build(),
+                                job.new Output());
             } catch (IOException | RuntimeException e) {
                 WarmPool.refill();
                 throw e;
+            } finally {
+                if (netns != null) {
+                    netns.close(); // joined (the start returns once the job has exec'd) or not used
+                }
             }
             // The refill would compete with the job on a small machine: it starts when the job has ended, or
             // after a few milliseconds if it runs on.

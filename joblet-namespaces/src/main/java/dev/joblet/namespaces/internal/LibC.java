@@ -16,6 +16,7 @@ import jnr.ffi.types.ssize_t;
  */
 public interface LibC {
     int O_RDONLY = 0;
+    int CLONE_NEWNET = 0x40000000;
     int O_RDWR = 2;
     int O_NONBLOCK = 0x800;
     int O_CLOEXEC = 0x80000;
@@ -74,6 +75,13 @@ public interface LibC {
 
     @SaveError
     int memfd_create(String name, int flags);
+
+    /** For the calling thread only (see {@link dev.joblet.namespaces.FreshNetns}). */
+    @SaveError
+    int unshare(int flags);
+
+    @SaveError
+    int setns(int fd, int nstype);
 
     @SaveError
     long syscall(long number, long a1, long a2);

@@ -1,0 +1,56 @@
+package dev.joblet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.joblet.namespaces.FreshNetns;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Cold starts with only a loopback network join a namespace made ahead ({@link FreshNetns}): each job still gets
+ * a namespace of its own that no other job used, with {@code lo} up and nothing else.
+ */
+@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for network namespaces")
+class FreshNetnsTest {
+
+    /** Its lo's MTU, its interfaces and its namespace; then a mark (a smaller MTU) that a reused namespace would show. */
+    private static String[] coldJob() throws Exception {
+        try (Job job = Joblet.builder().warmPool(false).capabilities(Capability.NET_ADMIN)
+                .command("bash", "-c", "ip -o link show lo | grep -o 'mtu [0-9]*'; ip -o link | cut -d: -f2 | tr -d ' \\n'; echo;"
+                        + " ip -o link show lo | grep -c LOWER_UP; readlink /proc/self/ns/net; ip link set lo mtu 1300")
+                .start()) {
+            JobResult r = job.await(Duration.ofSeconds(60)).orElseThrow();
+            assertThat(r.exitCode()).as(job.stderr().text()).hasValue(0);
+            return job.stdout().text().split("\n");
+        }
+    }
+
+    @Test
+    void everyColdJobGetsANamespaceNoJobUsedBefore() throws Exception {
+        String host = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+        long before = FreshNetns.taken();
+        for (int i = 0; i < 8; i++) {
+            String[] seen = coldJob();
+            assertThat(seen[0]).as("a used namespace is never handed to another job").isEqualTo("mtu 65536");
+            assertThat(seen[1].strip()).as("only a loopback interface").isEqualTo("lo");
+            assertThat(seen[2]).as("lo is up").isEqualTo("1");
+            assertThat(seen[3]).startsWith("net:[").isNotEqualTo(host);
+            Thread.sleep(50); // time for the pool to make the next one
+        }
+        assertThat(FreshNetns.taken() - before).as("cold starts took namespaces made ahead").isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void twoRunningJobsNeverShareANamespace() throws Exception {
+        Thread.sleep(50);
+        try (Job a = Joblet.builder().warmPool(false).command("sleep", "30").start();
+                Job b = Joblet.builder().warmPool(false).command("sleep", "30").start()) {
+            Path na = Files.readSymbolicLink(Path.of("/proc/" + a.pid() + "/ns/net"));
+            Path nb = Files.readSymbolicLink(Path.of("/proc/" + b.pid() + "/ns/net"));
+            assertThat(na).isNotEqualTo(nb).isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/net")));
+        }
+    }
+}
