@@ -94,7 +94,15 @@ static int make_parent(char *path) {
 static int make_mount_point(char *dst, const struct stat *src) {
     if (make_parent(dst) < 0) return -1;
     if (S_ISDIR(src->st_mode)) return mkdirs(dst, 0755);
-    if (mknod(dst, S_IFREG | 0644, 0) < 0 && errno != EEXIST) return -1;
+    if (mknod(dst, S_IFREG | 0644, 0) == 0) return 0;
+    if (errno != EEXIST) return -1;
+    /* Something is there already: a file is fine, a link is not (the mount would follow it). */
+    struct stat st;
+    if (lstat(dst, &st) < 0) return -1;
+    if (S_ISLNK(st.st_mode)) {
+        errno = ELOOP;
+        return -1;
+    }
     return 0;
 }
 

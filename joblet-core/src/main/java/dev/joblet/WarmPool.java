@@ -145,7 +145,10 @@ public final class WarmPool {
         }
     }
 
-    /** Ends every prepared supervisor, removes its cgroup and waits for the refill thread to exit. */
+    /**
+     * Ends every prepared supervisor, removes its cgroup and waits for the refill thread to exit; also closes the
+     * network namespaces made ahead for cold starts ({@link dev.joblet.namespaces.FreshNetns}) and ends their thread.
+     */
     public static void drain() {
         List<Entry> all = new ArrayList<>();
         Thread t;
@@ -177,6 +180,7 @@ public final class WarmPool {
         if (!all.isEmpty()) {
             log.debug("warm pool drained: {} supervisors", all.size());
         }
+        dev.joblet.namespaces.FreshNetns.drain(); // the network namespaces made ahead for cold starts, and their thread
     }
 
     /** The kind of supervisor {@code spec} can start from, or null when it must start cold. */

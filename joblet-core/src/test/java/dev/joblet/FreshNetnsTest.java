@@ -53,4 +53,15 @@ class FreshNetnsTest {
             assertThat(na).isNotEqualTo(nb).isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/net")));
         }
     }
+
+    @Test
+    void drainClosesWhatWasMadeAheadAndEndsItsThread() throws Exception {
+        coldJob(); // the pool is in use
+        Thread.sleep(100);
+        assertThat(FreshNetns.ready()).isPositive();
+        WarmPool.drain();
+        assertThat(FreshNetns.ready()).isZero();
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("joblet-netns") && t.isAlive());
+        assertThat(coldJob()[0]).isEqualTo("mtu 65536"); // and it starts over
+    }
 }

@@ -83,6 +83,48 @@ public final class FreshNetns {
         return new Lease(fd);
     }
 
+    /**
+     * Closes the namespaces made ahead and ends the thread that makes them (waiting for it); a later {@link #take()}
+     * starts over.
+     */
+    public static void drain() {
+        ScheduledExecutorService m;
+        synchronized (FreshNetns.class) {
+            m = maker;
+            maker = null;
+        }
+        if (m != null) {
+            m.shutdownNow(); // a fill under way finishes the namespace it is making (native calls ignore interrupts)
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    if (m.awaitTermination(1, TimeUnit.MINUTES)) {
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        java.util.List<Integer> fds;
+        synchronized (FreshNetns.class) {
+            fds = new java.util.ArrayList<>(ready);
+            ready.clear();
+            filling = false; // a fill that was scheduled and never ran
+        }
+        for (int fd : fds) {
+            Native.libc().close(fd);
+        }
+    }
+
+    /** How many namespaces ready now (tests). */
+    public static synchronized int ready() {
+        return ready.size();
+    }
+
     /** How many namespaces jobs took from the pool since this JVM started. */
     public static long taken() {
         return taken.get();

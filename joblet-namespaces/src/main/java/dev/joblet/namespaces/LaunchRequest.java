@@ -122,6 +122,7 @@ public final class LaunchRequest {
         b.maskProc = maskProc;
         b.userNamespace = userNamespace;
         b.netns = netns;
+        b.tty = tty;
         return b;
     }
 

@@ -1,0 +1,59 @@
+package dev.joblet.namespaces;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Objects;
+import org.junit.jupiter.api.Test;
+
+class LaunchRequestTest {
+
+    /** Every option set to something other than its default. */
+    private static LaunchRequest everythingSet() {
+        BitSet cpus = new BitSet();
+        cpus.set(1);
+        return LaunchRequest.builder()
+                .argv(List.of("top", "-n", "1"))
+                .env(List.of("TERM=xterm"))
+                .hostname("h")
+                .workdir("/work")
+                .stagingDir("/run/x")
+                .network(false)
+                .noNewPrivs(false)
+                .mounts(List.of(MountOp.tmpfs("/tmp", "size=1m")))
+                .cgroupProcsFiles(List.of(Path.of("/sys/fs/cgroup/pids/j/tasks")))
+                .cgroup2Dir(Path.of("/sys/fs/cgroup/unified/j"))
+                .cpuAffinity(cpus)
+                .stdin(new byte[] {1})
+                .fault(Stage.CLONE, 1)
+                .ids(65534, 65534)
+                .capabilities(0)
+                .rlimits(List.of(new LaunchRequest.Rlimit(7, 1024, 4096)))
+                .seccompFilter(BpfProgram.of(new byte[] {6, 0, 0, 0, 0, 0, (byte) 0xff, 0x7f}))
+                .maskProc(true)
+                .userNamespace(new LaunchRequest.UserNamespace("0 65534 1\n", "0 65534 1\n", true))
+                .netns(Path.of("/proc/1/fd/9"))
+                .tty(true)
+                .build();
+    }
+
+    @Test
+    void toBuilderKeepsEveryField() throws Exception {
+        LaunchRequest original = everythingSet();
+        LaunchRequest copy = original.toBuilder().build();
+        LaunchRequest defaults = LaunchRequest.builder().argv(List.of("true")).build();
+        for (Field f : LaunchRequest.class.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers())) {
+                continue;
+            }
+            f.setAccessible(true);
+            // The check is only worth something for a field this test sets: a new field must be added above.
+            assertThat(Objects.deepEquals(f.get(original), f.get(defaults))).as("%s is set by the test", f.getName()).isFalse();
+            assertThat(Objects.deepEquals(f.get(copy), f.get(original))).as("%s survives toBuilder()", f.getName()).isTrue();
+        }
+    }
+}
