@@ -5,7 +5,12 @@ set -eu
 out="$1"; shift
 src="$(cd "$(dirname "$0")" && pwd)"
 CC="${CC:-cc}"
-if [ "${JOBLET_HELPER_CC:-}" != "" ] && [ "${JOBLET_HELPER_CC}" != musl-gcc ]; then CC="$JOBLET_HELPER_CC"; fi
+# JOBLET_HELPER_CC names the compiler to use instead of trying musl-gcc first (the tests' build sets it to cc).
+try_musl=1
+if [ -n "${JOBLET_HELPER_CC:-}" ] && [ "$JOBLET_HELPER_CC" != musl-gcc ]; then
+  try_musl=0
+  CC="$JOBLET_HELPER_CC"
+fi
 if ! command -v "$CC" >/dev/null 2>&1; then
   echo "joblet: no C compiler ('$CC') found: the native helper cannot be built." >&2
   echo "joblet: install one, e.g. 'apt-get install gcc libc6-dev' (Debian/Ubuntu) or 'dnf install gcc glibc-static' (Fedora)." >&2
@@ -16,9 +21,7 @@ CFLAGS="-std=c11 -Wall -Wextra -Werror -O2 -D_FORTIFY_SOURCE=2 -D_GNU_SOURCE -fn
 # musl first, when installed (Debian: musl-tools): its static start-up does no CPU feature probing, where
 # glibc's runs dozens of CPUID instructions, each a trap to the hypervisor in a VM (~0.2 ms per helper on the
 # VMs measured in benchmarks/RESULTS.md). The kernel's own headers (linux/, asm/) come from the system's.
-# JOBLET_HELPER_CC=cc skips it.
-MUSL_CC="${JOBLET_HELPER_CC:-musl-gcc}"
-if [ "$MUSL_CC" = musl-gcc ] && command -v musl-gcc >/dev/null 2>&1; then
+if [ "$try_musl" = 1 ] && command -v musl-gcc >/dev/null 2>&1; then
   multiarch="$(cc -print-multiarch 2>/dev/null || true)"
   if musl-gcc $CFLAGS "$@" -static -idirafter /usr/include ${multiarch:+-idirafter /usr/include/$multiarch} \
       -o "$out" "$src"/main.c "$src"/config.c "$src"/sandbox.c "$src"/security.c 2>"$out.log"; then
