@@ -120,6 +120,21 @@ public final class FreshNetns {
         }
     }
 
+    /**
+     * Turns the pool off for the rest of this JVM (a host where a job could not join a namespace made ahead) and
+     * closes what it holds.
+     */
+    public static void disable(String why) {
+        synchronized (FreshNetns.class) {
+            if (broken) {
+                return;
+            }
+            broken = true;
+        }
+        log.warn("network namespaces made ahead are off: {}", why);
+        drain();
+    }
+
     /** How many namespaces ready now (tests). */
     public static synchronized int ready() {
         return ready.size();
