@@ -14,7 +14,6 @@ import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.LaunchedProcess;
 import dev.joblet.namespaces.Launcher;
 import dev.joblet.namespaces.OutputHandler;
-import dev.joblet.namespaces.Stage;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -161,7 +160,7 @@ public final class Job implements AutoCloseable {
                     && !spec.security().rootInUserNamespace() ? FreshNetns.take() : null;
             try {
                 job.process = w != null ? w.helper().launch(request, job.new Output())
-                        : launchCold(request, netns, job.new Output());
+                        : FreshNetns.launch(Launcher.system(), request, netns, job.new Output());
             } catch (IOException | RuntimeException e) {
                 WarmPool.refill();
                 throw e;
@@ -194,26 +193,6 @@ public final class Job implements AutoCloseable {
         });
         log.debug("job {} started: pid {}", shortId, p.pid());
         return job;
-    }
-
-    /**
-     * A cold launch, into {@code netns} (made ahead) when given. Should this host refuse the join of a namespace
-     * made ahead, the pool is turned off and the job starts as without it, making its own.
-     */
-    private static LaunchedProcess launchCold(LaunchRequest request, FreshNetns.@Nullable Lease netns,
-            OutputHandler output) throws IOException {
-        if (netns == null) {
-            return Launcher.system().launch(request, output);
-        }
-        try (netns) { // joined once the launch returns (the job has exec'd), or not used
-            return Launcher.system().launch(request.toBuilder().netns(netns.path()).build(), output);
-        } catch (LaunchException e) {
-            if (e.stage() != Stage.NETNS) {
-                throw e;
-            }
-            FreshNetns.disable("joining one failed: " + e.getMessage());
-            return Launcher.system().launch(request, output);
-        }
     }
 
     /** Releases what a start that failed had made on the host, so that nothing of it remains. */

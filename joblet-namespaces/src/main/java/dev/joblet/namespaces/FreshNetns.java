@@ -2,12 +2,14 @@ package dev.joblet.namespaces;
 
 import dev.joblet.namespaces.internal.LibC;
 import dev.joblet.namespaces.internal.Native;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,8 +47,13 @@ public final class FreshNetns {
         private final Path path;
 
         private Lease(int fd) {
+            this(fd, Path.of("/proc/" + ProcessHandle.current().pid() + "/fd/" + fd));
+        }
+
+        /** Tests: a lease naming any path (nothing to close). */
+        Lease(int fd, Path path) {
             this.fd = fd;
-            this.path = Path.of("/proc/" + ProcessHandle.current().pid() + "/fd/" + fd);
+            this.path = path;
         }
 
         /** A path the helper opens to join the namespace (valid until {@link #close()}). */
@@ -81,6 +88,32 @@ public final class FreshNetns {
         }
         taken.incrementAndGet();
         return new Lease(fd);
+    }
+
+    /**
+     * Launches {@code request} into {@code lease}'s namespace, or as it is when {@code lease} is null, and closes the
+     * lease (the launch returns once the job has exec'd, so it has joined). Should this host refuse the join (stage
+     * {@link Stage#NETNS}), the pool is turned off for good and the job is launched as asked, making its own.
+     */
+    public static LaunchedProcess launch(Launcher launcher, LaunchRequest request, @Nullable Lease lease,
+            OutputHandler output) throws IOException {
+        return launch(launcher, request, lease, output, FreshNetns::disable);
+    }
+
+    static LaunchedProcess launch(Launcher launcher, LaunchRequest request, @Nullable Lease lease, OutputHandler output,
+            Consumer<String> joinFailed) throws IOException {
+        if (lease == null) {
+            return launcher.launch(request, output);
+        }
+        try (lease) {
+            return launcher.launch(request.toBuilder().netns(lease.path()).build(), output);
+        } catch (LaunchException e) {
+            if (e.stage() != Stage.NETNS) {
+                throw e;
+            }
+            joinFailed.accept("joining one failed: " + e.getMessage());
+            return launcher.launch(request, output);
+        }
     }
 
     /**
