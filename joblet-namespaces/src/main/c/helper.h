@@ -180,6 +180,11 @@ int restore_priority(void);
 
 /* security.c: each returns 0 or -1 with errno. */
 int mask_proc(char *proc_dir);
+
+/* rootfs.c: the job's root (child only). */
+const char *in_root(const struct config *cfg, const char *target);
+void ro_templates(const struct config *cfg);
+int do_mount(const struct mount_op *m, char *dst);
 int apply_rlimits(const struct config *cfg, uint32_t *failed_index);
 int drop_bounding_and_ambient(uint64_t keep);
 int set_ids(const struct config *cfg);

@@ -39,7 +39,7 @@
 int remount_bind(const char *dst, unsigned long flags) {
     struct statvfs sv;
     if (statvfs(dst, &sv) == 0) {
-        /* A bind copies the flags of the mount it was taken from (see ro_templates in sandbox.c): when it
+        /* A bind copies the flags of the mount it was taken from (see ro_templates in rootfs.c): when it
          * already is read-only or writable as asked, and has every other flag asked for (those are kept by a
          * remount anyway, see above), the remount would change nothing. */
         unsigned long have = ((sv.f_flag & ST_RDONLY) ? MS_RDONLY : 0) | ((sv.f_flag & ST_NOSUID) ? MS_NOSUID : 0) |
