@@ -155,12 +155,18 @@ public final class Job implements AutoCloseable {
                 w = null;
                 request = job.request(JobNetworking.withHosts(mounts, job.net), resolved);
             }
-            // A cold start with only a loopback network joins a namespace made ahead instead of making one.
-            FreshNetns.Lease netns = w == null && spec.network() == Network.NONE && job.net == null && !Host.rootless()
-                    && !spec.security().rootInUserNamespace() ? FreshNetns.take() : null;
             try {
-                job.process = w != null ? w.helper().launch(request, job.new Output())
-                        : FreshNetns.launch(Launcher.system(), request, netns, job.new Output());
+                if (w != null) {
+                    job.process = w.helper().launch(request, job.new Output());
+                } else {
+                    Launcher launcher = Launcher.system();
+                    OutputHandler output = job.new Output();
+                    // A cold start with only a loopback network joins a namespace made ahead instead of making one
+                    // (the lease is taken last: FreshNetns.launch closes it whatever happens).
+                    FreshNetns.Lease netns = spec.network() == Network.NONE && job.net == null && !Host.rootless()
+                            && !spec.security().rootInUserNamespace() ? FreshNetns.take() : null;
+                    job.process = FreshNetns.launch(launcher, request, netns, output);
+                }
             } catch (IOException | RuntimeException e) {
                 WarmPool.refill();
                 throw e;
