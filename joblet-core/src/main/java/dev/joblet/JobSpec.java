@@ -689,7 +689,9 @@ public final class JobSpec {
 
         /**
          * Whether the job may start from a prepared supervisor of the {@link WarmPool} (default true); false starts
-         * it cold, e.g. to keep the supervisor out of the job's cgroup accounting.
+         * it cold, e.g. to keep the supervisor out of the job's cgroup accounting. A cold job with
+         * {@link Network#NONE} still joins a fresh network namespace made ahead when one is ready
+         * ({@link dev.joblet.namespaces.FreshNetns}; {@code -Djoblet.netnsPool.size=0} turns that off).
          */
         public Builder warmPool(boolean value) {
             warmPool = value;

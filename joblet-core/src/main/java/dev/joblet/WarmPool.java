@@ -3,6 +3,7 @@ package dev.joblet;
 import dev.joblet.cgroups.CgroupLayout;
 import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.JobCgroup;
+import dev.joblet.namespaces.FreshNetns;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.Launcher;
 import dev.joblet.namespaces.PreparedLaunch;
@@ -147,7 +148,7 @@ public final class WarmPool {
 
     /**
      * Ends every prepared supervisor, removes its cgroup and waits for the refill thread to exit; also closes the
-     * network namespaces made ahead for cold starts ({@link dev.joblet.namespaces.FreshNetns}) and ends their thread.
+     * network namespaces made ahead for cold starts ({@link FreshNetns}) and ends their thread.
      */
     public static void drain() {
         List<Entry> all = new ArrayList<>();
@@ -180,7 +181,7 @@ public final class WarmPool {
         if (!all.isEmpty()) {
             log.debug("warm pool drained: {} supervisors", all.size());
         }
-        dev.joblet.namespaces.FreshNetns.drain(); // the network namespaces made ahead for cold starts, and their thread
+        FreshNetns.drain(); // the network namespaces made ahead for cold starts, and their thread
     }
 
     /** The kind of supervisor {@code spec} can start from, or null when it must start cold. */

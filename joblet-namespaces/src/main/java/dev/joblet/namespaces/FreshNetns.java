@@ -5,6 +5,8 @@ import dev.joblet.namespaces.internal.Native;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -142,9 +144,9 @@ public final class FreshNetns {
                 Thread.currentThread().interrupt();
             }
         }
-        java.util.List<Integer> fds;
+        List<Integer> fds;
         synchronized (FreshNetns.class) {
-            fds = new java.util.ArrayList<>(ready);
+            fds = new ArrayList<>(ready);
             ready.clear();
             filling = false; // a fill that was scheduled and never ran
         }
