@@ -445,12 +445,17 @@ public final class Job implements AutoCloseable {
             logs.append(stream == Stream.STDOUT ? LogEvent.Source.STDOUT : LogEvent.Source.STDERR, data, off, len);
         }
 
-        /** The array is handed over: one chunk shared by the log, the stream's buffer and the subscribers. */
+        /** The bytes are handed over: one chunk shared by the log, the stream's buffer and the subscribers. */
         @Override
-        public void onOutputOwned(Stream stream, byte[] data, int len) {
+        public void onOutputShared(Stream stream, byte[] data, int off, int len) {
             LogEvent.Source source = stream == Stream.STDOUT ? LogEvent.Source.STDOUT : LogEvent.Source.STDERR;
-            (stream == Stream.STDOUT ? stdout : stderr).appendShared(data, 0, len);
-            logs.append(LogEvent.Data.wrap(source, logs.size(), java.time.Instant.now(), data, len));
+            (stream == Stream.STDOUT ? stdout : stderr).appendShared(data, off, len);
+            logs.appendDeferred(LogEvent.Data.wrap(source, logs.size(), java.time.Instant.now(), data, off, len));
+        }
+
+        @Override
+        public void onFlush(Stream stream) {
+            logs.flush();
         }
 
         @Override

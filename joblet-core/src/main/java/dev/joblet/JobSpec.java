@@ -304,7 +304,7 @@ public final class JobSpec {
         private boolean tty;
         private MemorySize workspaceSize = MemorySize.ofMegabytes(256);
         private MemorySize tmpSize = MemorySize.ofMegabytes(64);
-        private MemorySize outputBuffer = MemorySize.ofMegabytes(4);
+        private MemorySize outputBuffer = MemorySize.ofMegabytes(8);
         private Security.Builder security = Security.DEFAULTS.toBuilder();
         private final List<Upload> uploads = new ArrayList<>();
         private boolean retainWorkspace;
@@ -590,7 +590,7 @@ public final class JobSpec {
             return this;
         }
 
-        /** Bytes of stdout and of stderr kept per job (default 4 MiB each); older output is dropped. */
+        /** Bytes of stdout and of stderr kept per job (default 8 MiB each; the log keeps twice that); older output is dropped. */
         public Builder outputBuffer(MemorySize size) {
             if (size.bytes() < 4096 || size.bytes() > Integer.MAX_VALUE / 2) {
                 throw new IllegalArgumentException("outputBuffer (" + size + ") must be between 4 KiB and 1 GiB");

@@ -48,12 +48,12 @@ public sealed interface LogEvent permits LogEvent.Data, LogEvent.Gap {
             return new Data(source, offset, time, copy, 0, len);
         }
 
-        /** A chunk over {@code data[0, len)} itself: the caller hands the array over and never changes it. */
-        static Data wrap(Source source, long offset, Instant time, byte[] data, int len) {
-            if (offset < 0 || len < 0 || len > data.length) {
-                throw new IllegalArgumentException("chunk [" + offset + ", +" + len + ") of " + data.length + " bytes");
+        /** A chunk over {@code data[off, off+len)} itself: the caller hands those bytes over and never changes them. */
+        static Data wrap(Source source, long offset, Instant time, byte[] data, int off, int len) {
+            if (offset < 0 || off < 0 || len < 0 || len > data.length - off) {
+                throw new IllegalArgumentException("chunk [" + offset + ", +" + len + ") at " + off + " of " + data.length + " bytes");
             }
-            return new Data(source, offset, time, data, 0, len);
+            return new Data(source, offset, time, data, off, len);
         }
 
         private Data(Source source, long offset, Instant time, byte[] bytes, int from, int length) {

@@ -100,6 +100,38 @@ class JobLogTest {
      * it fill between reads: every byte still arrives once, in order, in the log and in stdout(), whose buffer
      * shares the log's chunks.
      */
+    /**
+     * A fast burst switches the pipe to slab reads, whose chunks are published by size or by a timer: the end
+     * of the burst is published on its own while the job pauses (a chunk ends exactly there), and a line written
+     * after the pause reaches a live subscriber (and stdout()) while the job runs, not at EOF.
+     */
+    @Test
+    void theEndOfAFastBurstAndALineAfterItArriveWhileTheJobStillRuns() throws Exception {
+        long burst = 16L * 1024 * 1024 + 12 * 1024; // whole pages: no small late write ends the burst
+        try (Job job = Joblet.builder().command("sh", "-c", "head -c " + burst + " /dev/zero; sleep 1; echo tail; exec sleep 60").start()) {
+            Sink sink = new Sink();
+            job.logs().fromBeginning().subscribe(sink);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!endsWithTail(sink.events) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(endsWithTail(sink.events)).as("the line after the burst arrived").isTrue();
+            assertThat(job.isAlive()).as("the job is still running").isTrue();
+            assertThat(sink.events).as("a chunk ends where the burst ended").anyMatch(e -> e.endOffset() == burst);
+            assertThat(job.stdout().text()).endsWith("tail\n");
+            long delivered = sink.events.stream().filter(e -> e instanceof LogEvent.Data).mapToLong(e -> ((LogEvent.Data) e).length()).sum();
+            assertThat(delivered).isEqualTo(burst + 5);
+            assertThat(sink.done).isNotDone();
+        }
+    }
+
+    private static boolean endsWithTail(List<LogEvent> events) {
+        if (events.isEmpty() || !(events.get(events.size() - 1) instanceof LogEvent.Data)) {
+            return false;
+        }
+        return ((LogEvent.Data) events.get(events.size() - 1)).text().endsWith("tail\n");
+    }
+
     @Test
     void aFastWritersBytesArriveOnceInOrderInTheLogAndInStdout() throws Exception {
         int n = 2_000_000;

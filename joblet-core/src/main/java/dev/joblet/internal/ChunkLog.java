@@ -25,6 +25,8 @@ public final class ChunkLog implements JobLog {
 
     private final String name;
     private final long capacity;
+    /** {@link #WAKE_BYTES}, or an eighth of a small capacity: a woken subscriber is far from losing anything. */
+    private final long wakeBytes;
     private final Executor executor;
     /** The whole log on disk, if the job asked for it: history older than {@code first} is read from there. */
     private final @Nullable LogSpill spill;
@@ -35,6 +37,8 @@ public final class ChunkLog implements JobLog {
      * subscriber whose drain is busy catching up costs the writer no wake-up and the pool no hop per chunk.
      */
     private final AtomicInteger waiting = new AtomicInteger();
+    /** Bytes appended by {@link #appendDeferred} since the last wake-up while some subscriber waited. Writer only. */
+    private long unwoken;
 
     /** Retained chunks, oldest first, as a ring: chunks[(head + i) % length] for i < count. Guarded by this. */
     private LogEvent.Data[] chunks = new LogEvent.Data[16];
@@ -64,6 +68,7 @@ public final class ChunkLog implements JobLog {
         }
         this.name = name;
         this.capacity = capacity;
+        this.wakeBytes = Math.max(1, Math.min(WAKE_BYTES, capacity / 8));
         this.executor = executor;
         this.spill = spill;
     }
@@ -90,6 +95,32 @@ public final class ChunkLog implements JobLog {
      * the chunk is kept, not copied.
      */
     public void append(LogEvent.Data chunk) {
+        append(chunk, false);
+    }
+
+    /**
+     * As {@link #append(LogEvent.Data)}, but a waiting subscriber is woken only once {@link #WAKE_BYTES} have
+     * piled up (an eighth of the capacity if that is less) or at the next {@link #flush}: the I/O thread appends a fast job's output as a burst of reads and
+     * flushes when the pipe is empty, so a subscriber that keeps up is woken once per burst, not once per read.
+     */
+    public void appendDeferred(LogEvent.Data chunk) {
+        append(chunk, true);
+    }
+
+    /** Wakes the subscribers that wait for what {@link #appendDeferred} added. Writer only. */
+    public void flush() {
+        if (unwoken > 0) {
+            unwoken = 0;
+            if (waiting.get() > 0) {
+                wake();
+            }
+        }
+    }
+
+    /** How much a deferred append lets pile up before it wakes a waiting subscriber anyway (at most). */
+    static final long WAKE_BYTES = 1 << 20;
+
+    private void append(LogEvent.Data chunk, boolean deferred) {
         int len = chunk.length();
         if (len == 0) {
             return;
@@ -124,7 +155,10 @@ public final class ChunkLog implements JobLog {
             }
             oldest = first;
         }
-        if (waiting.get() > 0) {
+        if (deferred && (unwoken += len) < wakeBytes) {
+            // woken by flush() or by a later append
+        } else if (waiting.get() > 0) {
+            unwoken = 0;
             wake();
         }
         if (oldest > 0) {

@@ -266,6 +266,33 @@ class ChunkLogTest {
         assertThat(b.time()).isAfterOrEqualTo(a.time());
     }
 
+    /** Deferred appends (a fast job's burst) wake a waiting subscriber at flush, or once enough piled up. */
+    @Test
+    void deferredAppendsWakeAWaitingSubscriberAtFlushOrOnceEnoughPiledUp() {
+        ChunkLog log = new ChunkLog("t", 1 << 20, Runnable::run); // delivery runs inline: no timing involved
+        Collector c = new Collector(Long.MAX_VALUE);
+        log.live().subscribe(c);
+        byte[] ten = new byte[10];
+        log.appendDeferred(LogEvent.Data.of(LogEvent.Source.STDOUT, 0, java.time.Instant.now(), ten, 0, 10));
+        assertThat(c.events).as("not woken before the flush").isEmpty();
+        log.flush();
+        assertThat(c.events).hasSize(1);
+        int eighth = (1 << 20) / 8; // the wake-up threshold for this capacity
+        byte[] half = new byte[eighth / 2];
+        log.appendDeferred(LogEvent.Data.of(LogEvent.Source.STDOUT, 10, java.time.Instant.now(), half, 0, half.length));
+        assertThat(c.events).hasSize(1);
+        log.appendDeferred(LogEvent.Data.of(LogEvent.Source.STDOUT, 10 + half.length, java.time.Instant.now(), half, 0, half.length));
+        assertThat(c.events).as("woken once an eighth of the capacity piled up, without a flush").hasSize(3);
+        log.append(LogEvent.Data.of(LogEvent.Source.STDERR, 10 + 2L * half.length, java.time.Instant.now(), ten, 0, 10));
+        assertThat(c.events).as("a plain append wakes at once").hasSize(4);
+        long cursor = 0;
+        for (LogEvent e : c.events) {
+            assertThat(e.offset()).isEqualTo(cursor);
+            cursor = e.endOffset();
+        }
+        assertThat(cursor).isEqualTo(20 + 2L * half.length);
+    }
+
     @Test
     void aThousandSubscribersShareTheFixedPool() throws Exception {
         ChunkLog log = new ChunkLog("t", 1 << 22, pool);

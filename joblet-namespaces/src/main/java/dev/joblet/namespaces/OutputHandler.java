@@ -15,12 +15,19 @@ public interface OutputHandler {
     void onOutput(Stream stream, byte[] data, int off, int len);
 
     /**
-     * {@code data[0, len)} is handed over: the caller never reads nor writes the array again, so the handler
-     * may keep it without a copy (and must not change it if it shares it). By default, {@link #onOutput}.
+     * {@code data[off, off+len)} is handed over: the caller never writes those bytes again (it may write other
+     * parts of the array), so the handler may keep them without a copy, and must not change them. By default,
+     * {@link #onOutput}.
      */
-    default void onOutputOwned(Stream stream, byte[] data, int len) {
-        onOutput(stream, data, 0, len);
+    default void onOutputShared(Stream stream, byte[] data, int off, int len) {
+        onOutput(stream, data, off, len);
     }
+
+    /**
+     * The I/O thread read all that {@code stream}'s pipe held for now (or as much as it reads at a time): a
+     * handler that lets its consumers wait while a burst of output comes in wakes them here. By default nothing.
+     */
+    default void onFlush(Stream stream) {}
 
     /** The stream reached EOF: every process of the job closed it. */
     void onEnd(Stream stream);

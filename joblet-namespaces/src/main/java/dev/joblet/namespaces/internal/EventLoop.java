@@ -39,14 +39,20 @@ public final class EventLoop {
      */
     private final Object idle = new Object();
 
-    /** Fds paused by {@link #snooze}, by token, with the events to re-arm and when. Loop thread only. */
-    private final Map<Long, Snoozed> snoozed = new java.util.HashMap<>();
+    /** Tasks to run on the loop thread at a time (System.nanoTime), earliest first. Loop thread only. */
+    private final java.util.PriorityQueue<Timer> timers = new java.util.PriorityQueue<>();
+    private long timerSeq;
     private final Pointer timeout = Memory.allocateDirect(Native.runtime(), 16, true);
-    private final Pointer loopEvent = Memory.allocateDirect(Native.runtime(), EVENT_SIZE, true);
-    /** False once epoll_pwait2 turned out to be missing (glibc before 2.35, Linux before 5.11): no snoozes. */
+    /** False once epoll_pwait2 turned out to be missing (glibc before 2.35, Linux before 5.11): ms timeouts. */
     private boolean nanoTimeouts = true;
 
-    private record Snoozed(int fd, int events, long until) {}
+    private record Timer(long at, long seq, Runnable task) implements Comparable<Timer> {
+        @Override
+        public int compareTo(Timer o) {
+            int c = Long.compare(at - o.at, 0);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
 
     private EventLoop() {
         epfd = libc.epoll_create1(LibC.EPOLL_CLOEXEC);
@@ -84,45 +90,25 @@ public final class EventLoop {
         return token;
     }
 
-    /**
-     * Stops reporting fd's {@code events} for {@code nanos} (errors and hang-ups are still reported), then
-     * watches them again: a reader of a fast writer's large pipe lets it fill, and reads more at a time. Loop
-     * thread only, and only for fds that only the loop thread removes.
-     */
-    public void snooze(int fd, long token, int events, long nanos) {
-        if (nanos <= 0 || !nanoTimeouts || snoozed.containsKey(token) || !handlers.containsKey(token)) {
-            return;
-        }
-        if (modify(fd, 0, token)) {
-            snoozed.put(token, new Snoozed(fd, events, System.nanoTime() + nanos));
-        }
+    /** Runs {@code task} on the loop thread once, {@code nanos} from now or a little later. Loop thread only. */
+    public void after(long nanos, Runnable task) {
+        timers.add(new Timer(System.nanoTime() + nanos, timerSeq++, task));
     }
 
-    /** EPOLL_CTL_MOD from the loop thread. */
-    private boolean modify(int fd, int events, long token) {
-        loopEvent.putInt(0, events);
-        loopEvent.putLong(4, token);
-        return libc.epoll_ctl(epfd, LibC.EPOLL_CTL_MOD, fd, loopEvent) == 0;
-    }
-
-    /** Re-arms the fds whose snooze is over; returns nanoseconds until the next one ends, or -1 if none. */
-    private long wakeSnoozed() {
-        if (snoozed.isEmpty()) {
-            return -1;
-        }
-        long now = System.nanoTime();
-        long next = Long.MAX_VALUE;
-        for (var it = snoozed.entrySet().iterator(); it.hasNext(); ) {
-            var e = it.next();
-            Snoozed z = e.getValue();
-            if (z.until - now <= 0) {
-                it.remove();
-                modify(z.fd, z.events, e.getKey());
-            } else {
-                next = Math.min(next, z.until - now);
+    /** Runs the tasks that are due; returns nanoseconds until the next one, or -1 if none. */
+    private long runTimers() {
+        while (!timers.isEmpty()) {
+            long wait = timers.peek().at - System.nanoTime();
+            if (wait > 0) {
+                return wait;
+            }
+            try {
+                timers.poll().task.run();
+            } catch (RuntimeException | Error e) {
+                log.error("timer task failed", e);
             }
         }
-        return next == Long.MAX_VALUE ? -1 : next;
+        return -1;
     }
 
     private int await(Pointer events, long nanos) {
@@ -137,9 +123,9 @@ public final class EventLoop {
                 if (n >= 0 || Native.errno() != LibC.ENOSYS) {
                     return n;
                 }
-                log.debug("epoll_pwait2: not in this kernel; no more snoozes");
+                log.debug("epoll_pwait2: not in this kernel; timers to the millisecond");
             } catch (UnsatisfiedLinkError e) {
-                log.debug("epoll_pwait2: not in this C library; no more snoozes", e);
+                log.debug("epoll_pwait2: not in this C library; timers to the millisecond", e);
             }
             nanoTimeouts = false;
         }
@@ -148,9 +134,6 @@ public final class EventLoop {
 
     /** Stops watching fd; call before closing it. */
     public void remove(int fd, long token) {
-        if (inLoop()) {
-            snoozed.remove(token);
-        }
         handlers.remove(token);
         libc.epoll_ctl(epfd, LibC.EPOLL_CTL_DEL, fd, Memory.allocateDirect(Native.runtime(), EVENT_SIZE));
     }
@@ -159,7 +142,7 @@ public final class EventLoop {
         Pointer events = Memory.allocateDirect(Native.runtime(), EVENT_SIZE * MAX_EVENTS);
         while (true) {
             synchronized (idle) {
-                while (handlers.isEmpty()) {
+                while (handlers.isEmpty() && timers.isEmpty()) {
                     try {
                         idle.wait();
                     } catch (InterruptedException e) {
@@ -167,7 +150,7 @@ public final class EventLoop {
                     }
                 }
             }
-            int n = await(events, wakeSnoozed());
+            int n = await(events, runTimers());
             if (n < 0) {
                 int err = Native.errno();
                 if (err != LibC.EINTR) {

@@ -26,8 +26,6 @@ public final class HelperProcess implements LaunchedProcess {
     /** The most written to stdin at once. */
     private static final int READ_CHUNK = 1 << 20;
     /** A pipe starts at the kernel's 64 KiB; when a read finds it full, the job writes fast: grow it to this. */
-    private static final int BIG_PIPE = 1 << 20;
-    private static final int SMALL_PIPE = 64 * 1024;
     private static final int SIGINFO_SIZE = 128;
 
     private final LibC libc = Native.libc();
@@ -72,6 +70,8 @@ public final class HelperProcess implements LaunchedProcess {
         this.stdinFd = stdinFd;
         this.stdinData = stdinData;
         this.output = output;
+        this.outReads = new PipeReads(output, OutputHandler.Stream.STDOUT, jobPid);
+        this.errReads = new PipeReads(output, OutputHandler.Stream.STDERR, jobPid);
     }
 
     /** Spawns the helper, sends the config, and waits for exec (or the failure report). */
@@ -330,51 +330,51 @@ public final class HelperProcess implements LaunchedProcess {
 
     private static final class LoopBuffer {
         static final Pointer NATIVE = Memory.allocateDirect(Native.runtime(), Protocol.MESSAGE_SIZE);
-        /** Reads into arrays handed over to the output handler: one copy, by the kernel. */
-        static final PipeReads READS = new PipeReads();
     }
 
-    // loop: whether the stdout/stderr pipe was grown already, and how fast each is written
-    private boolean outGrown, errGrown;
-    private final PipeReads.Pace outPace = new PipeReads.Pace(), errPace = new PipeReads.Pace();
+    /** The reads of the job's stdout and stderr pipes. Loop thread only. */
+    private final PipeReads outReads, errReads;
+
+    /** How long a fast writer's output may wait in its slab before it is published, at most. */
+    private static final long FLUSH_DELAY = 200_000;
+    /** Loop: a delayed flush of stdout, of stderr, is scheduled. */
+    private boolean outFlushDue, errFlushDue;
+
+    /** At most this much is read from one pipe per event, so that one fast job cannot hold up the loop. */
+    private static final long BURST = 4L << 20;
 
     /**
-     * Reads until the pipe is empty (a fast writer's pipe is then left to fill for a moment); on EOF closes fd
-     * and returns -1, else returns fd. Loop thread only.
+     * Reads until the pipe is empty or {@link #BURST} was read (epoll reports a pipe that still holds data
+     * again), then lets the handler flush; on EOF closes fd and returns -1, else returns fd. A fast writer is
+     * read back to back, without going through epoll between reads: the job's next page is usually there by the
+     * time a read returns. Loop thread only.
      */
     private int drain(int fd, long token, OutputHandler.Stream stream) {
         if (fd < 0) {
             return fd;
         }
+        long budget = BURST;
+        PipeReads reads = stream == OutputHandler.Stream.STDOUT ? outReads : errReads;
         while (true) {
-            long n = LoopBuffer.READS.read(fd);
+            long n = reads.read(fd);
             if (n > 0) {
-                boolean fast = (stream == OutputHandler.Stream.STDOUT ? outPace : errPace).fast(n);
-                if (fast || n >= SMALL_PIPE) {
-                    grow(fd, stream);
+                if ((budget -= n) > 0) {
+                    continue;
                 }
-                try {
-                    LoopBuffer.READS.deliver(output, stream, (int) n);
-                } catch (RuntimeException e) {
-                    log.warn("output handler failed for job pid {}", jobPid, e);
-                }
-                if (LoopBuffer.READS.emptied()) { // a short read emptied the pipe: epoll says when there is more
-                    if (fast) { // let the grown pipe fill for a moment: fewer, larger chunks
-                        loop.snooze(fd, token, LibC.EPOLLIN, PipeReads.SNOOZE_NANOS);
-                    }
-                    return fd;
-                }
-                continue;
+                flush(reads, stream);
+                return fd;
             }
             if (n < 0) {
                 int e = Native.errno();
                 if (e == LibC.EAGAIN) {
+                    flush(reads, stream);
                     return fd;
                 }
                 if (e == LibC.EINTR) {
                     continue;
                 }
             }
+            flushNow(reads, stream);
             loop.remove(fd, token);
             libc.close(fd);
             try {
@@ -393,19 +393,37 @@ public final class HelperProcess implements LaunchedProcess {
         }
     }
 
-    /** The job writes fast: fewer, larger reads from now on (fewer wake-ups per byte). Loop thread only. */
-    private void grow(int fd, OutputHandler.Stream stream) {
-        boolean out = stream == OutputHandler.Stream.STDOUT;
-        if (out ? outGrown : errGrown) {
-            return;
+    /**
+     * The pipe is empty (or its burst's budget used): publishes what was read and lets the handler wake its
+     * consumers, at once for a writer that writes now and then; for a fast one, {@link #FLUSH_DELAY} later, once,
+     * so that its consumers are woken per {@code ChunkLog.WAKE_BYTES} or per delay, not at every pause.
+     */
+    private void flush(PipeReads reads, OutputHandler.Stream stream) {
+        if (!reads.isFast()) {
+            flushNow(reads, stream);
+        } else if (!(stream == OutputHandler.Stream.STDOUT ? outFlushDue : errFlushDue)) {
+            if (stream == OutputHandler.Stream.STDOUT) {
+                outFlushDue = true;
+            } else {
+                errFlushDue = true;
+            }
+            loop.after(FLUSH_DELAY, () -> {
+                if (stream == OutputHandler.Stream.STDOUT) {
+                    outFlushDue = false;
+                } else {
+                    errFlushDue = false;
+                }
+                flushNow(reads, stream);
+            });
         }
-        if (out) {
-            outGrown = true;
-        } else {
-            errGrown = true;
-        }
-        if (libc.fcntl(fd, LibC.F_SETPIPE_SZ, BIG_PIPE) < 0) {
-            log.debug("job pid {}: cannot grow the {} pipe: {}", jobPid, stream, Native.describe(Native.errno()));
+    }
+
+    private void flushNow(PipeReads reads, OutputHandler.Stream stream) {
+        reads.publish();
+        try {
+            output.onFlush(stream);
+        } catch (RuntimeException e) {
+            log.warn("output handler failed for job pid {}", jobPid, e);
         }
     }
 

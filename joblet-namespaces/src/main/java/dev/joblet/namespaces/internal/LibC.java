@@ -63,6 +63,11 @@ public interface LibC {
     @ssize_t
     long read(int fd, @Pinned @Out byte[] buf, @size_t long count);
 
+    /** Reads into a heap buffer's array at its position (pinned for the call, as above). */
+    @SaveError
+    @ssize_t
+    long read(int fd, @Pinned @Out java.nio.ByteBuffer buf, @size_t long count);
+
     @SaveError
     @ssize_t
     long write(int fd, @In byte[] buf, @size_t long count);

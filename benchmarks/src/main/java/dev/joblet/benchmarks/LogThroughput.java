@@ -1,0 +1,119 @@
+package dev.joblet.benchmarks;
+
+import dev.joblet.Job;
+import dev.joblet.JobResult;
+import dev.joblet.Joblet;
+import dev.joblet.LogEvent;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code head -c 1G /dev/zero} read through ProcessBuilder and from a job by a log subscriber, in alternating
+ * rounds: each pair of runs is a few hundred milliseconds apart, so a machine whose pipe speed drifts from minute
+ * to minute (this VM's does, by 3x) affects both sides of a pair alike. Prints every round, the median of
+ * each side and the median of the per-pair ratios (ProcessBuilder time / Joblet time: 1.0 is parity), and the
+ * bytes reported lost in gap events. Run as root:
+ *
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar dev.joblet.benchmarks.LogThroughput [rounds]</pre>
+ */
+public final class LogThroughput {
+    private static final long GIB = 1L << 30;
+
+    private LogThroughput() {}
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 12;
+        for (int i = 0; i < 3; i++) { // warm-up: JIT, the warm pool, the delivery pool
+            processBuilder();
+            joblet(new AtomicLong());
+        }
+        List<Double> pb = new ArrayList<>(), jl = new ArrayList<>(), ratios = new ArrayList<>();
+        long lostTotal = 0;
+        int lossy = 0;
+        for (int r = 0; r < rounds; r++) {
+            double p = processBuilder();
+            AtomicLong lost = new AtomicLong();
+            double j = joblet(lost);
+            pb.add(p);
+            jl.add(j);
+            ratios.add(p / j);
+            lostTotal += lost.get();
+            lossy += lost.get() > 0 ? 1 : 0;
+            System.out.printf("round %2d: ProcessBuilder %.3f s/GiB, Joblet subscriber %.3f s/GiB, ratio %.2f%s%n", r + 1, p, j,
+                    p / j, lost.get() > 0 ? ", lost " + lost.get() + " bytes" : "");
+        }
+        System.out.printf("median: ProcessBuilder %.3f s/GiB, Joblet subscriber %.3f s/GiB; median of the pair ratios %.2fx"
+                + " (min %.2f, max %.2f); %d of %d rounds lost data (%d bytes in all)%n", median(pb), median(jl), median(ratios),
+                ratios.stream().mapToDouble(d -> d).min().orElse(0), ratios.stream().mapToDouble(d -> d).max().orElse(0),
+                lossy, rounds, lostTotal);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> v = new ArrayList<>(values);
+        v.sort(null);
+        int n = v.size();
+        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+    }
+
+    /** Seconds to read 1 GiB of a ProcessBuilder child's stdout in 64 KiB blocks. */
+    static double processBuilder() throws Exception {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("head", "-c", "1G", "/dev/zero").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        long n = 0;
+        byte[] buf = new byte[65536];
+        try (InputStream in = p.getInputStream()) {
+            for (int r; (r = in.read(buf)) > 0; ) {
+                n += r;
+            }
+        }
+        if (p.waitFor() != 0 || n != GIB) {
+            throw new IllegalStateException("ProcessBuilder read " + n + " bytes");
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** Seconds from the start of a job to the end of its log at a subscriber that counts bytes; adds gaps to lost. */
+    static double joblet(AtomicLong lost) throws Exception {
+        long t0 = System.nanoTime();
+        try (Job job = Joblet.builder().command("head", "-c", "1G", "/dev/zero").start()) {
+            AtomicLong bytes = new AtomicLong();
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            job.logs().fromBeginning().subscribe(new Flow.Subscriber<>() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                    s.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(LogEvent e) {
+                    if (e instanceof LogEvent.Data) {
+                        bytes.addAndGet(((LogEvent.Data) e).length());
+                    } else {
+                        lost.addAndGet(((LogEvent.Gap) e).lost());
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    done.completeExceptionally(t);
+                }
+
+                @Override
+                public void onComplete() {
+                    done.complete(null);
+                }
+            });
+            done.get(5, TimeUnit.MINUTES);
+            JobResult r = job.await();
+            if (r.exitCode().orElse(-1) != 0 || bytes.get() + lost.get() != GIB) {
+                throw new IllegalStateException("subscriber got " + bytes + " bytes, lost " + lost + "; " + r);
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+}
