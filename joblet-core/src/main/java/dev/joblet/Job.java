@@ -459,6 +459,11 @@ public final class Job implements AutoCloseable {
         }
 
         @Override
+        public boolean lagging(Stream stream) {
+            return logs.lagging();
+        }
+
+        @Override
         public void onEnd(Stream stream) {
             (stream == Stream.STDOUT ? stdout : stderr).end();
             logs.end(stream == Stream.STDOUT ? LogEvent.Source.STDOUT : LogEvent.Source.STDERR);

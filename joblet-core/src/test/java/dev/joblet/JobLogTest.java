@@ -150,6 +150,39 @@ class JobLogTest {
         }
     }
 
+    /**
+     * A subscriber with demand that is stuck in onNext lags only until it is behind what is retained: the I/O
+     * thread's pauses for lagging subscribers stop then, the job finishes, and the subscriber learns what it lost.
+     */
+    @Test
+    void aSubscriberStuckInOnNextDoesNotHoldUpTheJobAndLearnsWhatItLost() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (Job job = Joblet.builder().outputBuffer(MemorySize.ofMegabytes(4))
+                .command("head", "-c", "300000000", "/dev/zero").start()) {
+            Sink stuck = new Sink() {
+                @Override
+                public void onNext(LogEvent e) {
+                    super.onNext(e);
+                    try {
+                        release.await(); // stuck on the first event until the job has ended
+                    } catch (InterruptedException x) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
+            job.logs().fromBeginning().subscribe(stuck);
+            assertThat(job.await(java.time.Duration.ofSeconds(60))).as("the job ended while a subscriber was stuck")
+                    .hasValueSatisfying(r -> assertThat(r.exitCode()).hasValue(0));
+            release.countDown();
+            stuck.done.get(60, TimeUnit.SECONDS);
+            assertThat(stuck.events).anyMatch(e -> e instanceof LogEvent.Gap);
+            long lost = stuck.events.stream().filter(e -> e instanceof LogEvent.Gap).mapToLong(e -> ((LogEvent.Gap) e).lost()).sum();
+            assertThat(lost + stuck.out.size()).isEqualTo(300_000_000L);
+        } finally {
+            release.countDown();
+        }
+    }
+
     @Test
     void aSubscriberThatNeverRequestsDoesNotSlowTheJobAndLearnsWhatItLost() throws Exception {
         try (Job job = Joblet.builder().outputBuffer(MemorySize.ofMegabytes(4))

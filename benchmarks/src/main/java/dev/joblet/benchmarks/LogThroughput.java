@@ -28,7 +28,7 @@ public final class LogThroughput {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 12;
-        for (int i = 0; i < 3; i++) { // warm-up: JIT, the warm pool, the delivery pool
+        for (int i = 0; i < 5; i++) { // warm-up: JIT, the warm pool, the delivery pool
             processBuilder();
             joblet(new AtomicLong());
         }

@@ -39,6 +39,8 @@ public final class ChunkLog implements JobLog {
     private final AtomicInteger waiting = new AtomicInteger();
     /** Bytes appended by {@link #appendDeferred} since the last wake-up while some subscriber waited. Writer only. */
     private long unwoken;
+    /** See {@link #lagging()}. Writer only. */
+    private boolean lagging;
 
     /** Retained chunks, oldest first, as a ring: chunks[(head + i) % length] for i < count. Guarded by this. */
     private LogEvent.Data[] chunks = new LogEvent.Data[16];
@@ -161,25 +163,28 @@ public final class ChunkLog implements JobLog {
             unwoken = 0;
             wake();
         }
-        if (oldest > 0) {
-            yieldToLaggards(oldest);
-        }
+        lagging = oldest > 0 && laggard(oldest);
     }
 
     /**
-     * When a subscriber that wants more is in the older half of what is retained, its drain is most likely
-     * waiting for a CPU that this thread holds (on a machine with few cores the writer and the reader of a fast
-     * job keep both busy): give the CPU up once, so that a subscriber that keeps up is not dropped behind by the
-     * scheduler. A hint, never a wait: a subscriber already behind what is retained (stuck, or slow) is skipped.
+     * True if, at the last append, a subscriber that wants more was in the older half of what is retained: its
+     * drain is most likely waiting for a CPU (on a machine with few cores the job and the I/O thread keep both
+     * busy), and the I/O thread may leave the pipe alone for a moment (the pipe's room lets the job go on) so
+     * that it does not fall behind what is retained. A subscriber already behind that (stuck, or slow) does not
+     * count. Writer only.
      */
-    private void yieldToLaggards(long oldest) {
+    public boolean lagging() {
+        return lagging;
+    }
+
+    private boolean laggard(long oldest) {
         long half = oldest + capacity / 2;
         for (LogSubscription s : subscribers) {
             if (s.wantsFrom(half) && s.position() >= oldest) {
-                Thread.yield();
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     /** One of the streams reached EOF; called by the I/O thread only. */

@@ -29,6 +29,15 @@ public interface OutputHandler {
      */
     default void onFlush(Stream stream) {}
 
+    /**
+     * Asked by the I/O thread after a read from a fast writer: true if a consumer lags (one that keeps up but
+     * waits for a CPU), so that the reader leaves the pipe alone for about 100 µs: the grown pipe's room lets
+     * the job go on meanwhile. Must be quick. By default false.
+     */
+    default boolean lagging(Stream stream) {
+        return false;
+    }
+
     /** The stream reached EOF: every process of the job closed it. */
     void onEnd(Stream stream);
 

@@ -43,6 +43,7 @@ public final class EventLoop {
     private final java.util.PriorityQueue<Timer> timers = new java.util.PriorityQueue<>();
     private long timerSeq;
     private final Pointer timeout = Memory.allocateDirect(Native.runtime(), 16, true);
+    private final Pointer loopEvent = Memory.allocateDirect(Native.runtime(), EVENT_SIZE, true);
     /** False once epoll_pwait2 turned out to be missing (glibc before 2.35, Linux before 5.11): ms timeouts. */
     private boolean nanoTimeouts = true;
 
@@ -93,6 +94,28 @@ public final class EventLoop {
     /** Runs {@code task} on the loop thread once, {@code nanos} from now or a little later. Loop thread only. */
     public void after(long nanos, Runnable task) {
         timers.add(new Timer(System.nanoTime() + nanos, timerSeq++, task));
+    }
+
+    /**
+     * Stops reporting fd's {@code events} for {@code nanos} (errors and hang-ups are still reported), then
+     * watches them again unless the registration was removed meanwhile. Does nothing where timeouts are whole
+     * milliseconds (no epoll_pwait2): too long a pause. Loop thread only.
+     */
+    public void pause(int fd, long token, int events, long nanos) {
+        if (nanoTimeouts && modify(fd, 0, token)) {
+            after(nanos, () -> {
+                if (handlers.containsKey(token)) {
+                    modify(fd, events, token);
+                }
+            });
+        }
+    }
+
+    /** EPOLL_CTL_MOD from the loop thread. */
+    private boolean modify(int fd, int events, long token) {
+        loopEvent.putInt(0, events);
+        loopEvent.putLong(4, token);
+        return libc.epoll_ctl(epfd, LibC.EPOLL_CTL_MOD, fd, loopEvent) == 0;
     }
 
     /** Runs the tasks that are due; returns nanoseconds until the next one, or -1 if none. */
