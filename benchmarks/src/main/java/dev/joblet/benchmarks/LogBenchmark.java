@@ -1,7 +1,6 @@
 package dev.joblet.benchmarks;
 
 import dev.joblet.Job;
-import dev.joblet.JobResult;
 import dev.joblet.Joblet;
 import dev.joblet.LogEvent;
 import dev.joblet.Volume;
@@ -10,7 +9,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -37,25 +35,14 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class LogBenchmark {
-    private static final long GIB = 1L << 30;
-
     /** One GiB through ProcessBuilder's stdout pipe, read in 64 KiB blocks. */
     @Benchmark
     @BenchmarkMode(Mode.SingleShotTime)
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     @Warmup(iterations = 2)
     @Measurement(iterations = 6)
-    public long processBuilderHead1G() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("head", "-c", "1G", "/dev/zero").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        long n = 0;
-        byte[] buf = new byte[65536];
-        try (InputStream in = p.getInputStream()) {
-            for (int r; (r = in.read(buf)) > 0; ) {
-                n += r;
-            }
-        }
-        check(p.waitFor() == 0 && n == GIB, "ProcessBuilder read " + n + " bytes");
-        return n;
+    public double processBuilderHead1G() throws Exception {
+        return LogThroughput.processBuilder();
     }
 
     /** One GiB from a job to a subscriber of its log (every byte delivered or reported in a gap event; losses are printed). */
@@ -64,43 +51,13 @@ public class LogBenchmark {
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     @Warmup(iterations = 2)
     @Measurement(iterations = 6)
-    public long jobletSubscriberHead1G() throws Exception {
-        try (Job job = Joblet.builder().command("head", "-c", "1G", "/dev/zero").start()) {
-            AtomicLong bytes = new AtomicLong(), lost = new AtomicLong();
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            job.logs().fromBeginning().subscribe(new Flow.Subscriber<>() {
-                @Override
-                public void onSubscribe(Flow.Subscription s) {
-                    s.request(Long.MAX_VALUE);
-                }
-
-                @Override
-                public void onNext(LogEvent e) {
-                    if (e instanceof LogEvent.Data) {
-                        bytes.addAndGet(((LogEvent.Data) e).length());
-                    } else {
-                        lost.addAndGet(((LogEvent.Gap) e).lost());
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    done.completeExceptionally(t);
-                }
-
-                @Override
-                public void onComplete() {
-                    done.complete(null);
-                }
-            });
-            done.get(5, TimeUnit.MINUTES);
-            JobResult r = job.await();
-            check(r.exitCode().orElse(-1) == 0 && bytes.get() + lost.get() == GIB, "subscriber got " + bytes + " bytes, lost " + lost + "; " + r);
-            if (lost.get() > 0) { // the job is never slowed: a subscriber that falls behind is told what it lost
-                System.err.println("subscriber fell behind: " + lost + " bytes reported lost in gap events");
-            }
-            return bytes.get();
+    public double jobletSubscriberHead1G() throws Exception {
+        AtomicLong lost = new AtomicLong();
+        double seconds = LogThroughput.joblet(lost);
+        if (lost.get() > 0) { // the job is never slowed: a subscriber that falls behind is told what it lost
+            System.err.println("subscriber fell behind: " + lost + " bytes reported lost in gap events");
         }
+        return seconds;
     }
 
     /** A job that copies a FIFO (written by the benchmark) to its stdout, and a subscriber that signals each byte. */
