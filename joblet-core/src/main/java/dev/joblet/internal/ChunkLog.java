@@ -102,8 +102,9 @@ public final class ChunkLog implements JobLog {
 
     /**
      * As {@link #append(LogEvent.Data)}, but a waiting subscriber is woken only once {@link #WAKE_BYTES} have
-     * piled up (an eighth of the capacity if that is less) or at the next {@link #flush}: the I/O thread appends a fast job's output as a burst of reads and
-     * flushes when the pipe is empty, so a subscriber that keeps up is woken once per burst, not once per read.
+     * piled up (an eighth of the capacity if that is less) or at the next {@link #flush}: the I/O thread appends
+     * a fast job's output in bursts of reads and flushes after the pipe went empty, so a subscriber that keeps up
+     * is woken per MiB or per burst, not per read.
      */
     public void appendDeferred(LogEvent.Data chunk) {
         append(chunk, true);

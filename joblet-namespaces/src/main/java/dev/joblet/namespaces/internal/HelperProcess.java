@@ -25,7 +25,6 @@ public final class HelperProcess implements LaunchedProcess {
     private static final Logger log = LoggerFactory.getLogger(HelperProcess.class);
     /** The most written to stdin at once. */
     private static final int READ_CHUNK = 1 << 20;
-    /** A pipe starts at the kernel's 64 KiB; when a read finds it full, the job writes fast: grow it to this. */
     private static final int SIGINFO_SIZE = 128;
 
     private final LibC libc = Native.libc();
@@ -343,8 +342,6 @@ public final class HelperProcess implements LaunchedProcess {
 
     /** How long a fast writer's output may wait in its slab before it is published, at most. */
     private static final long FLUSH_DELAY = 200_000;
-    /** Loop: a delayed flush of stdout, of stderr, is scheduled. */
-    private boolean outFlushDue, errFlushDue;
 
     /** At most this much is read from one pipe per event, so that one fast job cannot hold up the loop. */
     private static final long BURST = 4L << 20;
@@ -412,18 +409,10 @@ public final class HelperProcess implements LaunchedProcess {
     private void flush(PipeReads reads, OutputHandler.Stream stream) {
         if (!reads.isFast()) {
             flushNow(reads, stream);
-        } else if (!(stream == OutputHandler.Stream.STDOUT ? outFlushDue : errFlushDue)) {
-            if (stream == OutputHandler.Stream.STDOUT) {
-                outFlushDue = true;
-            } else {
-                errFlushDue = true;
-            }
+        } else if (!reads.flushDue) {
+            reads.flushDue = true;
             loop.after(FLUSH_DELAY, () -> {
-                if (stream == OutputHandler.Stream.STDOUT) {
-                    outFlushDue = false;
-                } else {
-                    errFlushDue = false;
-                }
+                reads.flushDue = false;
                 flushNow(reads, stream);
             });
         }

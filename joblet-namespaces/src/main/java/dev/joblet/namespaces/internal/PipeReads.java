@@ -48,6 +48,8 @@ final class PipeReads {
     private final OutputHandler.Stream stream;
     private long last = System.nanoTime() - (1L << 40);
     private boolean grown;
+    /** Set while a delayed publish and flush of this pipe is scheduled (by {@link HelperProcess}). */
+    boolean flushDue;
     /** Null until the writer turned out fast; then the slab that {@code [from, pos)} (not yet published) is in. */
     private byte[] slab;
     private int from;
