@@ -46,6 +46,7 @@ final class PipeReads {
     private final LibC libc = Native.libc();
     private final OutputHandler output;
     private final OutputHandler.Stream stream;
+    private final int jobPid;
     private long last = System.nanoTime() - (1L << 40);
     private boolean grown;
     /** Set while a delayed publish and flush of this pipe is scheduled (by {@link HelperProcess}). */
@@ -54,8 +55,6 @@ final class PipeReads {
     private byte[] slab;
     private int from;
     private int pos;
-
-    private final int jobPid;
 
     PipeReads(OutputHandler output, OutputHandler.Stream stream, int jobPid) {
         this.output = output;
@@ -100,10 +99,14 @@ final class PipeReads {
 
     /** The writer is fast: grow its pipe (once), read into slabs from now on. */
     private void fast(int fd) {
-        if (!grown && (grown = true) && libc.fcntl(fd, LibC.F_SETPIPE_SZ, BIG_PIPE) < 0) {
-            log.debug("cannot grow a job's {} pipe: {}", stream, Native.describe(Native.errno()));
+        if (!grown) {
+            grown = true;
+            if (libc.fcntl(fd, LibC.F_SETPIPE_SZ, BIG_PIPE) < 0) {
+                log.debug("cannot grow a job's {} pipe: {}", stream, Native.describe(Native.errno()));
+            }
         }
         slab = new byte[SLAB];
+        from = pos = 0;
     }
 
     private long readSlab(int fd) {
@@ -112,7 +115,8 @@ final class PipeReads {
             slab = new byte[SLAB];
             from = pos = 0;
         }
-        long got = libc.read(fd, ByteBuffer.wrap(slab, pos, slab.length - pos), slab.length - pos);
+        int room = slab.length - pos;
+        long got = libc.read(fd, ByteBuffer.wrap(slab, pos, room), room);
         if (got > 0) {
             pos += (int) got;
             long now = System.nanoTime();
