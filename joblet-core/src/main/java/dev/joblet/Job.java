@@ -437,7 +437,11 @@ public final class Job implements AutoCloseable {
         return p;
     }
 
-    /** Delivers output into the bounded buffers; runs on the I/O thread and never blocks. */
+    /**
+     * Delivers output into the bounded buffers; runs on the I/O thread and never blocks. A stream's pipe is held
+     * ({@link #full}) while a lossless reader of that stream's buffer, or a lossless subscriber of the log, is a
+     * whole retention behind.
+     */
     private final class Output implements OutputHandler {
         @Override
         public void onOutput(Stream stream, byte[] data, int off, int len) {
@@ -461,6 +465,17 @@ public final class Job implements AutoCloseable {
         @Override
         public boolean lagging(Stream stream) {
             return logs.lagging();
+        }
+
+        @Override
+        public boolean full(Stream stream) {
+            return (stream == Stream.STDOUT ? stdout : stderr).full() || logs.full();
+        }
+
+        /** Both the stream's buffer and the log must have room: the second is asked once the first has. */
+        @Override
+        public void whenRoom(Stream stream, Runnable resume) {
+            (stream == Stream.STDOUT ? stdout : stderr).whenRoom(() -> logs.whenRoom(resume));
         }
 
         @Override

@@ -17,6 +17,13 @@ import org.slf4j.LoggerFactory;
  * read by {@link LogSubscription}s on the delivery pool. The writer never blocks and never calls a
  * subscriber: it keeps the chunk (handed over by the I/O thread, or a copy), and when some subscriber waits for
  * data it submits at most one fan-out task that wakes the subscribers. Thread-safe.
+ *
+ * <p>A {@linkplain JobLog.Delivery#LOSSLESS lossless} subscriber's next chunk is never dropped (unless the spill
+ * holds it): while what it has not taken costs the capacity, {@link #full()} is true, the I/O thread stops
+ * reading the job's pipes, and {@link #whenRoom} calls it back once that subscriber took a slack's worth more
+ * (a quarter of the capacity, at most 1 MiB) or went away. The log then holds at most the capacity plus one read
+ * of the I/O thread per stream (and, after the job ended, what its pipes still held). Lossy subscribers never
+ * hold anything: behind what is retained, they get a {@link LogEvent.Gap}.
  */
 public final class ChunkLog implements JobLog {
     private static final Logger log = LoggerFactory.getLogger(ChunkLog.class);
@@ -41,6 +48,18 @@ public final class ChunkLog implements JobLog {
     private long unwoken;
     /** See {@link #lagging()}. Writer only. */
     private boolean lagging;
+    /** Lossless subscribers registered (they are in {@link #subscribers} too). */
+    private final AtomicInteger lossless = new AtomicInteger();
+    /** See {@link #full()}: set at each append, and cleared when the I/O thread is called back. */
+    private volatile boolean full;
+    /** Set while {@link #resumes} is not empty: lossless subscribers then check for room as they move on. */
+    private volatile boolean holding;
+    /** The I/O thread's callbacks for the pipes it holds (see {@link #whenRoom}). Guarded by this. */
+    private final java.util.List<Runnable> resumes = new java.util.ArrayList<>(2);
+    /** Cost of everything ever appended (bytes plus overhead). Guarded by this. */
+    private long totalCost;
+    /** costBefore[(head + i) % length]: {@link #totalCost} before chunk i was appended. Guarded by this. */
+    private long[] costBefore = new long[16];
 
     /** Retained chunks, oldest first, as a ring: chunks[(head + i) % length] for i < count. Guarded by this. */
     private LogEvent.Data[] chunks = new LogEvent.Data[16];
@@ -138,24 +157,24 @@ public final class ChunkLog implements JobLog {
             }
             if (count == chunks.length) {
                 LogEvent.Data[] grown = new LogEvent.Data[chunks.length * 2];
+                long[] grownCost = new long[chunks.length * 2];
                 for (int i = 0; i < count; i++) {
                     grown[i] = chunks[(head + i) % chunks.length];
+                    grownCost[i] = costBefore[(head + i) % chunks.length];
                 }
                 chunks = grown;
+                costBefore = grownCost;
                 head = 0;
             }
             chunks[(head + count) % chunks.length] = chunk;
+            costBefore[(head + count) % chunks.length] = totalCost;
             count++;
             end += len;
+            totalCost += len + CHUNK_OVERHEAD;
             retainedCost += len + CHUNK_OVERHEAD;
-            while (retainedCost > capacity && count > 1) {
-                LogEvent.Data dropped = chunks[head];
-                chunks[head] = null;
-                head = (head + 1) % chunks.length;
-                count--;
-                retainedCost -= dropped.length() + CHUNK_OVERHEAD;
-                first = dropped.endOffset();
-            }
+            long keep = keepFrom();
+            trim(keep);
+            full = keep < end && costFrom(keep) >= capacity;
             oldest = first;
         }
         if (deferred && (unwoken += len) < wakeBytes) {
@@ -165,6 +184,124 @@ public final class ChunkLog implements JobLog {
             wake();
         }
         lagging = oldest > 0 && laggard(oldest);
+    }
+
+    /**
+     * Drops the oldest chunks while the log costs more than its capacity, but none that a lossless subscriber
+     * has not taken and the spill does not hold (from {@code keep} on). Guarded by this.
+     */
+    private void trim(long keep) {
+        while (retainedCost > capacity && count > 1 && chunks[head].endOffset() <= keep) {
+            LogEvent.Data dropped = chunks[head];
+            chunks[head] = null;
+            head = (head + 1) % chunks.length;
+            count--;
+            retainedCost -= dropped.length() + CHUNK_OVERHEAD;
+            first = dropped.endOffset();
+        }
+    }
+
+    /**
+     * The oldest offset that must stay in memory: that of the lossless subscriber furthest behind, or the spill's
+     * end if that is later (the spill serves what is older); {@code Long.MAX_VALUE} when nothing must stay.
+     * Guarded by this.
+     */
+    private long keepFrom() {
+        if (lossless.get() == 0) {
+            return Long.MAX_VALUE;
+        }
+        long keep = Long.MAX_VALUE;
+        for (LogSubscription s : subscribers) {
+            if (s.lossless() && !s.isCancelled()) {
+                keep = Math.min(keep, s.position());
+            }
+        }
+        if (spill != null && keep != Long.MAX_VALUE) {
+            keep = Math.max(keep, spill.end());
+        }
+        return keep;
+    }
+
+    /** What the retained chunks from the one holding {@code offset} on cost. Guarded by this. */
+    private long costFrom(long offset) {
+        if (offset >= end || count == 0) {
+            return 0;
+        }
+        if (offset <= first) {
+            return retainedCost;
+        }
+        return totalCost - costBefore[(head + indexOf(offset)) % chunks.length];
+    }
+
+    /** The index (from the oldest) of the retained chunk holding {@code offset}. Guarded by this. */
+    private int indexOf(long offset) {
+        int lo = 0, hi = count - 1; // the last chunk whose offset <= offset
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (chunks[(head + mid) % chunks.length].offset() <= offset) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    /**
+     * True if, at the last append, a lossless subscriber had not yet taken as much as the log may hold: what the
+     * I/O thread reads now would have to be kept beyond the capacity. Writer only (a subscriber that moved on
+     * since leaves it stale; {@link #whenRoom} then calls back at once).
+     */
+    public boolean full() {
+        return full;
+    }
+
+    /** How much closer a lossless subscriber that held the I/O thread must come before it reads on. */
+    private long resumeSlack() {
+        return Math.max(1, Math.min(capacity / 4, 1 << 20));
+    }
+
+    /** Guarded by this. */
+    private boolean hasRoom() {
+        long keep = keepFrom();
+        return keep >= end || costFrom(keep) <= capacity - resumeSlack();
+    }
+
+    /**
+     * Calls {@code resume} once there is room: at once, or later on the thread of the lossless subscriber that
+     * moved on or went away. Writer only.
+     */
+    public void whenRoom(Runnable resume) {
+        synchronized (this) {
+            if (!hasRoom()) {
+                resumes.add(resume);
+                holding = true;
+                return;
+            }
+            full = false;
+        }
+        resume.run();
+    }
+
+    /** A lossless subscriber moved on or went away: calls the I/O thread back if it may read on now. */
+    void released() {
+        if (!holding) {
+            return;
+        }
+        Runnable[] go;
+        synchronized (this) {
+            if (resumes.isEmpty() || !hasRoom()) {
+                return;
+            }
+            go = resumes.toArray(new Runnable[0]);
+            resumes.clear();
+            holding = false;
+            full = false;
+            trim(keepFrom());
+        }
+        for (Runnable r : go) {
+            r.run();
+        }
     }
 
     /**
@@ -218,16 +355,7 @@ public final class ChunkLog implements JobLog {
         if (cursor < first || cursor >= end) {
             return null;
         }
-        int lo = 0, hi = count - 1; // the last chunk whose offset <= cursor
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (chunks[(head + mid) % chunks.length].offset() <= cursor) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return chunks[(head + lo) % chunks.length].sliceFrom(cursor);
+        return chunks[(head + indexOf(cursor)) % chunks.length].sliceFrom(cursor);
     }
 
     /** What comes at {@code cursor}; see {@link LogSubscription}. Reads a spill outside the lock. */
@@ -263,36 +391,47 @@ public final class ChunkLog implements JobLog {
     }
 
     void remove(LogSubscription s) {
-        subscribers.remove(s);
+        if (subscribers.remove(s) && s.lossless()) {
+            lossless.decrementAndGet();
+            released();
+        }
     }
 
     String name() {
         return name;
     }
 
-    private void subscribe(Flow.Subscriber<? super LogEvent> subscriber, @Nullable Long from) {
+    private void subscribe(Flow.Subscriber<? super LogEvent> subscriber, @Nullable Long from, Delivery delivery) {
         LogSubscription s;
         synchronized (this) { // the start offset and the registration are atomic with respect to appends
             long start = from == null ? end : from;
-            s = new LogSubscription(this, subscriber, start, executor);
+            // A lossless subscriber from an offset already dropped (nor spilled) starts with the gap, then is
+            // held to from the oldest retained byte on.
+            boolean keeps = delivery == Delivery.LOSSLESS;
+            s = new LogSubscription(this, subscriber, start, executor, keeps);
+            if (keeps) {
+                lossless.incrementAndGet();
+            }
             subscribers.add(s);
         }
-        log.debug("log {}: subscriber {} from offset {}", name, subscriber, s.cursor());
+        log.debug("log {}: {} subscriber {} from offset {}", name, delivery, subscriber, s.cursor());
         s.start();
     }
 
     @Override
-    public Flow.Publisher<LogEvent> from(long offset) {
+    public Flow.Publisher<LogEvent> from(long offset, Delivery delivery) {
+        java.util.Objects.requireNonNull(delivery, "delivery");
         long size = size();
         if (offset < 0 || offset > size) {
             throw new IllegalArgumentException("offset (" + offset + ") must be in [0, " + size + "]");
         }
-        return subscriber -> subscribe(subscriber, offset);
+        return subscriber -> subscribe(subscriber, offset, delivery);
     }
 
     @Override
-    public Flow.Publisher<LogEvent> live() {
-        return subscriber -> subscribe(subscriber, null);
+    public Flow.Publisher<LogEvent> live(Delivery delivery) {
+        java.util.Objects.requireNonNull(delivery, "delivery");
+        return subscriber -> subscribe(subscriber, null, delivery);
     }
 
     @Override

@@ -34,8 +34,13 @@ final class LogSubscription implements Flow.Subscription {
     /** The cursor as other threads see it (the writer, to tell whether a subscriber that wants more lags). */
     private volatile long position;
 
-    LogSubscription(ChunkLog source, Flow.Subscriber<? super LogEvent> subscriber, long cursor, Executor executor) {
+    /** The log keeps what this subscriber has not taken yet, holding the job back if need be. */
+    private final boolean lossless;
+
+    LogSubscription(ChunkLog source, Flow.Subscriber<? super LogEvent> subscriber, long cursor, Executor executor,
+            boolean lossless) {
         this.source = source;
+        this.lossless = lossless;
         this.subscriber = subscriber;
         this.cursor = cursor;
         this.position = cursor;
@@ -49,6 +54,14 @@ final class LogSubscription implements Flow.Subscription {
     /** True if this subscriber has demand and has not yet been sent what the log holds from {@code offset} on. */
     boolean wantsFrom(long offset) {
         return !cancelled && demand.get() > 0 && position < offset;
+    }
+
+    boolean lossless() {
+        return lossless;
+    }
+
+    boolean isCancelled() {
+        return cancelled;
     }
 
     /** Where this subscriber's next event starts, as last published by its drain. */
@@ -120,6 +133,9 @@ final class LogSubscription implements Flow.Subscription {
                 }
                 cursor = e.endOffset();
                 position = cursor;
+                if (lossless) {
+                    source.released(); // a volatile read unless the I/O thread waits for room
+                }
                 if (demand.get() != Long.MAX_VALUE) {
                     demand.decrementAndGet();
                 }

@@ -7,15 +7,23 @@ import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The last {@code capacity} bytes of one output stream, with absolute offsets. The writer (the I/O thread)
- * never blocks; older bytes are dropped. Readers block for live data. Thread-safe.
+ * The last {@code capacity} bytes of one output stream, with absolute offsets, and what its readers have not
+ * read yet. The writer (the I/O thread) never blocks. Readers block for live data. Thread-safe.
+ *
+ * <p>Every {@link #open} stream is a lossless reader until it is closed or reaches the end: bytes it has not
+ * read are never dropped. While one of them is {@code capacity} bytes behind, {@link #full()} is true, and the
+ * I/O thread stops reading the job's pipe (back-pressure) until {@link #whenRoom} calls it back: once that reader
+ * is {@link #resumeSlack()} bytes closer, or gone. Without readers the buffer keeps the last {@code capacity}
+ * bytes and drops older ones, so output nobody reads never blocks the job and never grows the heap.
  *
  * <p>The bytes are held as segments: large reads are not copied but shared with the job's log (the I/O
  * thread hands over arrays nobody changes), small ones are copied into blocks of this buffer's own. What is
- * retained is exactly {@code [max(0, end - capacity), end)}; the memory held is at most the capacity, plus
- * the dead head of the oldest segment and the free tail of the newest block (each at most a quarter of the
- * capacity or 64 KiB), plus a few dozen bytes per segment. Blocks double from 256 bytes to 64 KiB while small
- * writes follow each other, so a quiet stream costs little.
+ * retained is {@code [first, end)}: the last {@code capacity} bytes, or from the oldest unread byte of a reader,
+ * which is at most {@code capacity} plus one read of the I/O thread (at most 1 MiB) behind, or, after the job
+ * ended, plus what its pipe still held. The memory held is that, plus the dead head of the oldest segment and the
+ * free tail of the newest block (each at most a quarter of the capacity or 64 KiB), plus a few dozen bytes per
+ * segment. Blocks double from 256 bytes to 64 KiB while small writes follow each other, so a quiet stream costs
+ * little.
  */
 public final class OutputBuffer implements LogStream {
     /** Shared arrays shorter than this are copied, so that many tiny reads cannot cost more than their bytes. */
@@ -28,11 +36,22 @@ public final class OutputBuffer implements LogStream {
     private Segment[] segs = new Segment[8];
     private int head;
     private int count;
-    /** Total bytes ever appended; the buffer holds [max(0, end - capacity), end). Guarded by this. */
+    /** Total bytes ever appended; the buffer holds [first, end). Guarded by this. */
     private long end;
+    /**
+     * The oldest retained offset: {@code max(0, end - capacity)}, or less while a reader has not read that far.
+     * Never decreases. Guarded by this.
+     */
+    private long first;
     private boolean ended;
     /** Readers waiting for data. Guarded by this. */
     private int waiting;
+    /** Open streams: lossless readers, whose unread bytes are kept. Guarded by this. */
+    private final java.util.List<Reader> readers = new java.util.ArrayList<>(2);
+    /** See {@link #full()}; set by the writer at each append, under the lock. */
+    private volatile boolean full;
+    /** The I/O thread's callback while it holds the pipe (see {@link #whenRoom}). Guarded by this. */
+    private @org.jspecify.annotations.Nullable Runnable resume;
 
     /** Bytes [start, start + len) of the stream are at a[from, from + len). */
     private static final class Segment {
@@ -77,7 +96,7 @@ public final class OutputBuffer implements LogStream {
         if (len <= 0) {
             return;
         }
-        if (len > capacity) { // only the last capacity bytes can ever be read
+        if (len > capacity && readers.isEmpty()) { // only the last capacity bytes can ever be read
             off += len - capacity;
             end += len - capacity;
             len = capacity;
@@ -89,6 +108,7 @@ public final class OutputBuffer implements LogStream {
             copy(data, off, len);
         }
         trim();
+        full = !readers.isEmpty() && end - oldestUnread() >= capacity;
         if (waiting > 0) {
             notifyAll();
         }
@@ -127,9 +147,9 @@ public final class OutputBuffer implements LogStream {
         count++;
     }
 
-    /** Drops segments that lie wholly before the retained window. Guarded by this. */
+    /** Moves {@link #first} on as far as the readers allow and drops segments wholly before it. Guarded by this. */
     private void trim() {
-        long first = first();
+        first = Math.max(first, Math.min(end - capacity, oldestUnread()));
         while (count > 1 && segs[head].start + segs[head].len <= first) {
             segs[head] = null;
             head = (head + 1) % segs.length;
@@ -137,9 +157,60 @@ public final class OutputBuffer implements LogStream {
         }
     }
 
-    /** The oldest retained offset. Guarded by this. */
-    private long first() {
-        return Math.max(0, end - capacity);
+    /** The oldest offset a reader still has to read ({@code end} if none). Guarded by this. */
+    private long oldestUnread() {
+        long min = end;
+        for (int i = 0; i < readers.size(); i++) {
+            min = Math.min(min, readers.get(i).position);
+        }
+        return min;
+    }
+
+    /**
+     * True if a reader is {@code capacity} bytes behind: what the I/O thread reads now would have to be kept
+     * beyond the capacity. Writer only (as of its last append; a reader that moved on since makes it stale, and
+     * {@link #whenRoom} then calls back at once).
+     */
+    public boolean full() {
+        return full;
+    }
+
+    /** How much closer a reader that held the I/O thread must come before it reads on: a quarter of the capacity, at most 1 MiB. */
+    int resumeSlack() {
+        return Math.max(1, Math.min(capacity / 4, 1 << 20));
+    }
+
+    /**
+     * Calls {@code resume} once there is room ({@link #full()} has turned false by {@link #resumeSlack()}):
+     * at once, or later on the thread of the reader that read on or closed. Writer only.
+     */
+    public void whenRoom(Runnable resume) {
+        synchronized (this) {
+            if (hasRoom()) {
+                full = false;
+            } else {
+                this.resume = resume;
+                return;
+            }
+        }
+        resume.run();
+    }
+
+    /** Guarded by this. */
+    private boolean hasRoom() {
+        return readers.isEmpty() || end - oldestUnread() <= capacity - resumeSlack();
+    }
+
+    /** A reader moved on or went away: returns the I/O thread's callback if it may read on now. Guarded by this. */
+    private @org.jspecify.annotations.Nullable Runnable released() {
+        Runnable r = resume;
+        if (r != null && hasRoom()) {
+            resume = null;
+            full = false;
+            trim();
+            return r;
+        }
+        return null;
     }
 
     public synchronized void end() {
@@ -147,8 +218,38 @@ public final class OutputBuffer implements LogStream {
         notifyAll();
     }
 
-    /** Copies bytes from offset into b; returns -1 at the end of the stream, blocks for live data. */
-    synchronized int read(long offset, byte[] b, int off, int len) throws IOException {
+    /**
+     * Copies bytes from the reader's position into b and moves it on; returns -1 at the end of the stream (the
+     * reader is then closed), blocks for live data.
+     */
+    int read(Reader reader, byte[] b, int off, int len) throws IOException {
+        int n;
+        Runnable go;
+        synchronized (this) {
+            n = readAt(reader.position, b, off, len);
+            if (n > 0) {
+                reader.position += n;
+            }
+            go = n < 0 ? detach(reader) : released();
+        }
+        if (go != null) {
+            go.run();
+        }
+        return n;
+    }
+
+    /** Stops counting reader as one that must not lose bytes. Guarded by this. */
+    private @org.jspecify.annotations.Nullable Runnable detach(Reader reader) {
+        if (readers.remove(reader)) {
+            Runnable r = released();
+            trim();
+            return r;
+        }
+        return null;
+    }
+
+    /** Guarded by this. */
+    private int readAt(long offset, byte[] b, int off, int len) throws IOException {
         while (offset >= end && !ended) {
             waiting++;
             try {
@@ -160,10 +261,9 @@ public final class OutputBuffer implements LogStream {
                 waiting--;
             }
         }
-        long first = first();
         if (offset < first) {
             throw new IOException("reader fell behind the output buffer: bytes " + offset + " to " + first
-                    + " were dropped (buffer capacity " + capacity + " bytes)");
+                    + " were dropped before it opened the stream (buffer capacity " + capacity + " bytes)");
         }
         if (offset >= end) {
             return -1;
@@ -202,11 +302,9 @@ public final class OutputBuffer implements LogStream {
 
     @Override
     public InputStream open() {
-        long from;
         synchronized (this) {
-            from = first();
+            return attach(first);
         }
-        return open(from);
     }
 
     @Override
@@ -214,28 +312,65 @@ public final class OutputBuffer implements LogStream {
         if (offset < 0) {
             throw new IllegalArgumentException("offset (" + offset + ") must not be negative");
         }
-        return new InputStream() {
-            private long position = offset;
+        synchronized (this) {
+            return attach(offset);
+        }
+    }
 
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                int n = read(one, 0, 1);
-                return n < 0 ? -1 : one[0] & 0xff;
-            }
+    /** Guarded by this. */
+    private Reader attach(long offset) {
+        Reader r = new Reader(offset);
+        if (offset >= first && (!ended || offset < end)) { // an older offset fails at its first read
+            readers.add(r);
+        }
+        return r;
+    }
 
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0) {
-                    return 0;
-                }
-                int n = OutputBuffer.this.read(position, b, off, len);
-                if (n > 0) {
-                    position += n;
-                }
-                return n;
+    /**
+     * A stream of this buffer: a lossless reader from its offset on, until it is closed or reaches the end. Its
+     * position is guarded by the buffer. Not thread-safe (as any InputStream).
+     */
+    private final class Reader extends InputStream {
+        long position;
+
+        Reader(long position) {
+            this.position = position;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
             }
-        };
+            return OutputBuffer.this.read(this, b, off, len);
+        }
+
+        @Override
+        public int available() {
+            synchronized (OutputBuffer.this) {
+                return (int) Math.max(0, Math.min(Integer.MAX_VALUE, end - Math.max(position, first)));
+            }
+        }
+
+        /** Stops holding the job back: the job never waits for a closed reader. */
+        @Override
+        public void close() {
+            Runnable go;
+            synchronized (OutputBuffer.this) {
+                go = detach(this);
+            }
+            if (go != null) {
+                go.run();
+            }
+        }
     }
 
     @Override
@@ -250,7 +385,6 @@ public final class OutputBuffer implements LogStream {
 
     @Override
     public synchronized String text() {
-        long first = first();
         byte[] out = new byte[(int) (end - first)];
         if (out.length > 0) {
             copyOut(first, out, 0, out.length);
@@ -265,6 +399,11 @@ public final class OutputBuffer implements LogStream {
 
     @Override
     public synchronized boolean truncated() {
-        return end > capacity;
+        return first > 0;
+    }
+
+    /** Open readers (for tests). */
+    synchronized int readers() {
+        return readers.size();
     }
 }

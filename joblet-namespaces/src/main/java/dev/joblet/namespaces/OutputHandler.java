@@ -38,6 +38,26 @@ public interface OutputHandler {
         return false;
     }
 
+    /**
+     * Asked by the I/O thread before it reads {@code stream}'s pipe: true if what it reads now would have to be
+     * kept beyond the handler's retention because a consumer that must not lose output (a lossless reader) has
+     * not taken it yet. The I/O thread then stops reading that pipe (the job blocks in write(), as with a pipe
+     * nobody reads) and calls {@link #whenRoom}. Must be quick; by default false (nothing ever waits).
+     */
+    default boolean full(Stream stream) {
+        return false;
+    }
+
+    /**
+     * The I/O thread stopped reading {@code stream}'s pipe after {@link #full}: the handler calls {@code resume}
+     * once, from any thread, as soon as there is room again (at once if there is already), for example when the
+     * lossless reader that was behind reads on or goes away. After the job's PID 1 has ended the I/O thread reads
+     * what remains in the pipe without asking (at most the pipe's size). By default, at once.
+     */
+    default void whenRoom(Stream stream, Runnable resume) {
+        resume.run();
+    }
+
     /** The stream reached EOF: every process of the job closed it. */
     void onEnd(Stream stream);
 

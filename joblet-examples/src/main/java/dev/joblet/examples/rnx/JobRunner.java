@@ -57,8 +57,9 @@ final class JobRunner {
             stdout.start();
             stderr.start();
             JobResult result = job.await();
-            stdout.join(DRAIN);
-            stderr.join(DRAIN);
+            // What the job wrote last is in its buffers now; a slow consumer of rnx's output gets all of it.
+            stdout.join();
+            stderr.join();
             if (stdout.outputBroken() || stderr.outputBroken()) {
                 return EXIT_BROKEN_PIPE; // quietly, as a program killed by SIGPIPE
             }
@@ -112,8 +113,10 @@ final class JobRunner {
     }
 
     /**
-     * Copies one of the job's streams to one of rnx's as data arrives. If rnx's side breaks (a closed pipe),
-     * it stops the job, as SIGPIPE would stop a program writing into that pipe.
+     * Copies one of the job's streams to one of rnx's as data arrives, losslessly: the stream is opened as soon as
+     * the job started, and when rnx's own output is slower than the job (a slow consumer of a pipe), the job waits
+     * for it, as it would writing into that pipe itself. If rnx's side breaks (a closed pipe), it stops the job, as
+     * SIGPIPE would stop a program writing into that pipe.
      */
     private static final class Relay implements Runnable {
         private final Job job;
@@ -122,6 +125,8 @@ final class JobRunner {
         private final PrintStream err;
         private final String name;
         private final Thread thread;
+        /** Opened at once, so that nothing the job writes before the relay thread runs is dropped. */
+        private InputStream in;
         private volatile int lastByte = '\n';
         private volatile boolean broken;
 
@@ -131,12 +136,17 @@ final class JobRunner {
             this.sink = sink;
             this.err = err;
             this.name = name;
+            this.in = source.open();
             this.thread = new Thread(this, "rnx-" + name);
             this.thread.setDaemon(true);
         }
 
         void start() {
             thread.start();
+        }
+
+        void join() throws InterruptedException {
+            thread.join();
         }
 
         void join(Duration timeout) {
@@ -158,8 +168,19 @@ final class JobRunner {
 
         @Override
         public void run() {
-            byte[] buf = new byte[16 * 1024];
-            InputStream in = source.open();
+            try {
+                relay();
+            } finally {
+                try {
+                    in.close(); // the job never waits for a relay that stopped
+                } catch (IOException e) {
+                    // nothing to release beyond the hold
+                }
+            }
+        }
+
+        private void relay() {
+            byte[] buf = new byte[64 * 1024];
             while (true) {
                 int n;
                 try {
@@ -167,9 +188,15 @@ final class JobRunner {
                 } catch (java.io.InterruptedIOException e) {
                     return;
                 } catch (IOException e) {
-                    // The reader fell behind the job's bounded buffer: say what was lost, go on from what is left.
+                    // Cannot happen to a stream opened before the job wrote a buffer's worth; should it, say
+                    // what was lost and go on from what is left.
                     sink.flush();
                     err.println("rnx: job " + name + ": " + e.getMessage());
+                    try {
+                        in.close();
+                    } catch (IOException ignored) {
+                        // released either way
+                    }
                     in = source.open();
                     continue;
                 }

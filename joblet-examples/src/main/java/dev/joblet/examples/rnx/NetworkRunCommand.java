@@ -139,8 +139,9 @@ final class NetworkRunCommand implements Callable<Integer> {
     }
 
     private static Thread print(String host, dev.joblet.LogStream stream, PrintWriter to) {
+        java.io.InputStream in = stream.open(); // opened at once: lossless from the job's first byte
         Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(stream.open(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 for (String line = r.readLine(); line != null; line = r.readLine()) {
                     synchronized (to) {
                         to.println(host + " | " + line);

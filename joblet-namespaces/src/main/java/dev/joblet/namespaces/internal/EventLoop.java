@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One epoll thread for every launched job's pipes and pidfds, so that thousands of jobs cost one thread.
  * Registrations carry a unique token, so a late event for a closed (and reused) fd is dropped. Handlers run
- * on the loop thread and must not block. Thread-safe.
+ * on the loop thread and must not block. Other threads hand work to the loop with {@link #execute} (an eventfd
+ * wakes it), so that every fd the loop serves is registered, suspended and closed by the loop thread alone.
+ * Thread-safe.
  */
 public final class EventLoop {
     private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
@@ -38,6 +40,16 @@ public final class EventLoop {
      * would hold up every JVM exit by ~300 ms (HotSpot waits for threads in native code).
      */
     private final Object idle = new Object();
+    /** True while the loop waits on {@link #idle}. */
+    private volatile boolean idling;
+    /** Tasks handed over by {@link #execute}, run on the loop thread in order. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Written by {@link #execute} to wake the loop from epoll; registered with token {@link #WAKE_TOKEN}. */
+    private final int wakeFd;
+    /** Set from the first {@link #execute} until the loop reads {@link #wakeFd}: one write per wake-up. */
+    private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final long WAKE_TOKEN = 0; // registration tokens start at 1
+    private final byte[] wakeBuf = new byte[8];
 
     /** Tasks to run on the loop thread at a time (System.nanoTime), earliest first. Loop thread only. */
     private final java.util.PriorityQueue<Timer> timers = new java.util.PriorityQueue<>();
@@ -59,6 +71,15 @@ public final class EventLoop {
         epfd = libc.epoll_create1(LibC.EPOLL_CLOEXEC);
         if (epfd < 0) {
             throw new IllegalStateException("epoll_create1: " + Native.describe(Native.errno()));
+        }
+        wakeFd = libc.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        if (wakeFd < 0) {
+            throw new IllegalStateException("eventfd: " + Native.describe(Native.errno()));
+        }
+        loopEvent.putInt(0, LibC.EPOLLIN);
+        loopEvent.putLong(4, WAKE_TOKEN);
+        if (libc.epoll_ctl(epfd, LibC.EPOLL_CTL_ADD, wakeFd, loopEvent) < 0) {
+            throw new IllegalStateException("epoll_ctl add eventfd: " + Native.describe(Native.errno()));
         }
         thread = new Thread(this::run, "joblet-io");
         thread.setDaemon(true);
@@ -89,6 +110,54 @@ public final class EventLoop {
             throw new IOException("epoll_ctl add fd " + fd + ": " + Native.describe(err));
         }
         return token;
+    }
+
+    /**
+     * Runs {@code task} on the loop thread soon, after the events being handled; tasks run in the order given.
+     * Any thread; never blocks.
+     */
+    public void execute(Runnable task) {
+        tasks.add(task);
+        if (idling) {
+            synchronized (idle) {
+                idle.notifyAll();
+            }
+        } else if (wakePending.compareAndSet(false, true)) {
+            libc.write(wakeFd, ONE, 8);
+        }
+    }
+
+    /** 1 as eventfd's little-endian u64. */
+    private static final byte[] ONE = {1, 0, 0, 0, 0, 0, 0, 0};
+
+    private void runTasks() {
+        wakePending.set(false); // before the queue is read: a later execute writes the eventfd again
+        for (Runnable t; (t = tasks.poll()) != null; ) {
+            try {
+                t.run();
+            } catch (RuntimeException | Error e) {
+                log.error("loop task failed", e);
+            }
+        }
+    }
+
+    /**
+     * Stops watching fd (no events at all, hang-ups included) until {@link #resume}; the registration stays.
+     * Loop thread only.
+     */
+    public void suspend(int fd, long token) {
+        libc.epoll_ctl(epfd, LibC.EPOLL_CTL_DEL, fd, loopEvent);
+    }
+
+    /** Watches a {@link #suspend}ed fd for {@code events} again, unless it was removed meanwhile. Loop thread only. */
+    public void resume(int fd, long token, int events) {
+        if (handlers.containsKey(token)) {
+            loopEvent.putInt(0, events);
+            loopEvent.putLong(4, token);
+            if (libc.epoll_ctl(epfd, LibC.EPOLL_CTL_ADD, fd, loopEvent) < 0) {
+                log.error("epoll_ctl add fd {} again: {}", fd, Native.describe(Native.errno()));
+            }
+        }
     }
 
     /** Runs {@code task} on the loop thread once, {@code nanos} from now or a little later. Loop thread only. */
@@ -165,15 +234,19 @@ public final class EventLoop {
         Pointer events = Memory.allocateDirect(Native.runtime(), EVENT_SIZE * MAX_EVENTS);
         while (true) {
             synchronized (idle) {
-                while (handlers.isEmpty() && timers.isEmpty()) {
+                idling = true;
+                while (handlers.isEmpty() && timers.isEmpty() && tasks.isEmpty()) {
                     try {
                         idle.wait();
                     } catch (InterruptedException e) {
                         // a daemon thread: keep serving
                     }
                 }
+                idling = false;
             }
-            int n = await(events, runTimers());
+            runTasks();
+            long next = runTimers();
+            int n = await(events, tasks.isEmpty() ? next : 0);
             if (n < 0) {
                 int err = Native.errno();
                 if (err != LibC.EINTR) {
@@ -184,6 +257,10 @@ public final class EventLoop {
             for (int i = 0; i < n; i++) {
                 int ev = events.getInt((long) i * EVENT_SIZE);
                 long token = events.getLong((long) i * EVENT_SIZE + 4);
+                if (token == WAKE_TOKEN) {
+                    libc.read(wakeFd, wakeBuf, 8); // resets the counter; the tasks run at the top of the loop
+                    continue;
+                }
                 Handler h = handlers.get(token);
                 if (h == null) {
                     continue;

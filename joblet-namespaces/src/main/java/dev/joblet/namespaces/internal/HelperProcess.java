@@ -56,6 +56,10 @@ public final class HelperProcess implements LaunchedProcess {
     private int open;
     /** Loop: EOF seen on stdout, on stderr. */
     private boolean outEnded, errEnded;
+    /** Loop: the pipe is suspended because the handler is {@link OutputHandler#full full} for its stream. */
+    private boolean outHeld, errHeld;
+    /** Loop: PID 1 was reported ended, or the supervisor is gone: the pipes are read to their end, never held. */
+    private boolean draining;
 
     private HelperProcess(int helperPid, int pidfd, int jobPid, int ctlFd, int statusFd, int outFd, int errFd,
             int stdinFd, byte[] stdinData, OutputHandler output) {
@@ -359,6 +363,11 @@ public final class HelperProcess implements LaunchedProcess {
         long budget = BURST;
         PipeReads reads = stream == OutputHandler.Stream.STDOUT ? outReads : errReads;
         while (true) {
+            if (!draining && output.full(stream)) {
+                flushNow(reads, stream);
+                hold(fd, token, stream);
+                return fd;
+            }
             long n = reads.read(fd);
             if (n > 0) {
                 if (reads.isFast() && output.lagging(stream)) {
@@ -398,6 +407,50 @@ public final class HelperProcess implements LaunchedProcess {
             exitIfOver();
             closedOne();
             return -1;
+        }
+    }
+
+    /**
+     * Back-pressure: leaves the pipe alone (not even its hang-up is watched) until the handler has room again.
+     * The job's writes fill the pipe and then block, as when nobody reads a pipe. Loop thread only.
+     */
+    private void hold(int fd, long token, OutputHandler.Stream stream) {
+        loop.suspend(fd, token);
+        if (stream == OutputHandler.Stream.STDOUT) {
+            outHeld = true;
+        } else {
+            errHeld = true;
+        }
+        log.trace("job pid {}: {} held until its reader catches up", jobPid, stream);
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            output.whenRoom(stream, () -> {
+                if (!once.getAndSet(true)) {
+                    loop.execute(() -> unhold(stream));
+                }
+            });
+        } catch (RuntimeException e) {
+            log.warn("output handler failed for job pid {}", jobPid, e);
+            loop.execute(() -> unhold(stream));
+        }
+    }
+
+    private void drainToEnd() {
+        draining = true;
+        unhold(OutputHandler.Stream.STDOUT);
+        unhold(OutputHandler.Stream.STDERR);
+    }
+
+    /** Reads a held pipe again (epoll reports it if it holds data or hung up). Loop thread only. */
+    private void unhold(OutputHandler.Stream stream) {
+        if (stream == OutputHandler.Stream.STDOUT) {
+            if (outHeld && outFd >= 0) {
+                outHeld = false;
+                loop.resume(outFd, outToken, LibC.EPOLLIN);
+            }
+        } else if (errHeld && errFd >= 0) {
+            errHeld = false;
+            loop.resume(errFd, errToken, LibC.EPOLLIN);
         }
     }
 
@@ -470,6 +523,9 @@ public final class HelperProcess implements LaunchedProcess {
         } else if (code == Protocol.CLD_KILLED || code == Protocol.CLD_DUMPED) {
             reported = new ExitStatus(true, value, code == Protocol.CLD_DUMPED);
         }
+        // PID 1 is gone and the rest of the job with it: what is left in the pipes (at most their size) is read
+        // now, whoever lags, so that the job's end never waits for a reader.
+        drainToEnd();
         exitIfOver();
     }
 
@@ -495,6 +551,7 @@ public final class HelperProcess implements LaunchedProcess {
         }
         loop.remove(pidfd, pidToken);
         libc.close(pidfd);
+        drainToEnd();
         closedOne();
     }
 

@@ -54,6 +54,11 @@ public interface LibC {
     @SaveError
     int close(int fd);
 
+    int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
+
+    @SaveError
+    int eventfd(int initval, int flags);
+
     @SaveError
     @ssize_t
     long read(int fd, Pointer buf, @size_t long count);
