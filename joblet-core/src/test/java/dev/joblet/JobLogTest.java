@@ -155,7 +155,7 @@ class JobLogTest {
      * thread's pauses for lagging subscribers stop then, the job finishes, and the subscriber learns what it lost.
      */
     @Test
-    void aSubscriberStuckInOnNextDoesNotHoldUpTheJobAndLearnsWhatItLost() throws Exception {
+    void aLossySubscriberStuckInOnNextDoesNotHoldUpTheJobAndLearnsWhatItLost() throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         try (Job job = Joblet.builder().outputBuffer(MemorySize.ofMegabytes(4))
                 .command("head", "-c", "300000000", "/dev/zero").start()) {
@@ -170,7 +170,7 @@ class JobLogTest {
                     }
                 }
             };
-            job.logs().fromBeginning().subscribe(stuck);
+            job.logs().fromBeginning(JobLog.Delivery.LOSSY).subscribe(stuck);
             assertThat(job.await(java.time.Duration.ofSeconds(60))).as("the job ended while a subscriber was stuck")
                     .hasValueSatisfying(r -> assertThat(r.exitCode()).hasValue(0));
             release.countDown();
@@ -184,7 +184,7 @@ class JobLogTest {
     }
 
     @Test
-    void aSubscriberThatNeverRequestsDoesNotSlowTheJobAndLearnsWhatItLost() throws Exception {
+    void aLossySubscriberThatNeverRequestsDoesNotSlowTheJobAndLearnsWhatItLost() throws Exception {
         try (Job job = Joblet.builder().outputBuffer(MemorySize.ofMegabytes(4))
                 .command("head", "-c", "100000000", "/dev/zero").start()) {
             List<Flow.Subscription> subs = new ArrayList<>();
@@ -194,7 +194,7 @@ class JobLogTest {
                     subs.add(s); // requests nothing until the job has ended
                 }
             };
-            job.logs().fromBeginning().subscribe(after);
+            job.logs().fromBeginning(JobLog.Delivery.LOSSY).subscribe(after);
             JobResult r = job.await();
             assertThat(r.exitCode()).hasValue(0);
             subs.get(0).request(Long.MAX_VALUE);

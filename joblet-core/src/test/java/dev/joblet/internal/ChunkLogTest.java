@@ -3,6 +3,7 @@ package dev.joblet.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.JobLog;
 import dev.joblet.LogEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -145,20 +146,22 @@ class ChunkLogTest {
     }
 
     @Test
-    void aStalledSubscriberNeitherBlocksTheWriterNorOthersAndGetsAnExplicitGap() throws Exception {
+    void aStalledLossySubscriberNeitherBlocksTheWriterNorOthersAndGetsAnExplicitGap() throws Exception {
         ChunkLog log = new ChunkLog("t", 10 * (100 + ChunkLog.CHUNK_OVERHEAD), pool);
         Collector stalled = new Collector(1);
-        log.fromBeginning().subscribe(stalled);
+        log.fromBeginning(JobLog.Delivery.LOSSY).subscribe(stalled);
         write(log, 100);
         while (stalled.events.isEmpty()) {
             Thread.onSpinWait();
         }
         Collector keeping = new Collector(Long.MAX_VALUE);
-        log.fromBeginning().subscribe(keeping);
+        log.fromBeginning(JobLog.Delivery.LOSSY).subscribe(keeping);
+        assertThat(log.full()).isFalse();
         for (int i = 0; i < 10_000; i++) { // on this thread: returns only because the writer never waits
             write(log, 100);
         }
         end(log);
+        assertThat(log.full()).as("lossy subscribers never hold the I/O thread").isFalse();
         assertThat(log.retainedFrom()).isEqualTo(log.size() - 1000);
         stalled.subscription.request(Long.MAX_VALUE);
         stalled.done.get(30, TimeUnit.SECONDS);
@@ -312,5 +315,52 @@ class ChunkLogTest {
             assertThat(assertContiguous(c.events, start)).isEqualTo(log.size());
         }
         assertThat(((java.util.concurrent.ThreadPoolExecutor) pool).getLargestPoolSize()).isEqualTo(2);
+    }
+
+    /** A lossless subscriber (the default) behind by the capacity: nothing it needs is dropped, the log is full. */
+    @Test
+    void aLosslessSubscriberBehindKeepsItsChunksMakesTheLogFullAndItsDemandOrCancelCallsTheWriterBack() throws Exception {
+        ChunkLog log = new ChunkLog("t", 10 * (100 + ChunkLog.CHUNK_OVERHEAD), pool);
+        Collector slow = new Collector(1);
+        log.fromBeginning().subscribe(slow);
+        Collector lossy = new Collector(0);
+        log.fromBeginning(JobLog.Delivery.LOSSY).subscribe(lossy);
+        while (!log.full()) {
+            write(log, 100);
+        }
+        for (int i = 0; i < 100; i++) { // the I/O thread would stop here; the log still keeps what slow needs
+            write(log, 100);
+        }
+        assertThat(log.retainedFrom()).as("nothing the lossless subscriber has not taken is dropped").isLessThanOrEqualTo(100);
+        AtomicInteger calls = new AtomicInteger();
+        log.whenRoom(calls::incrementAndGet);
+        assertThat(calls).hasValue(0);
+        slow.subscription.request(Long.MAX_VALUE);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (calls.get() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(calls).as("called back once the subscriber caught up").hasValue(1);
+        end(log);
+        slow.done.get(30, TimeUnit.SECONDS);
+        assertThat(slow.events).noneMatch(e -> e instanceof LogEvent.Gap);
+        assertThat(assertContiguous(slow.events, 0)).isEqualTo(log.size());
+        lossy.subscription.request(Long.MAX_VALUE);
+        lossy.done.get(30, TimeUnit.SECONDS);
+        assertThat(lossy.events.get(0)).as("the lossy subscriber learns what it lost").isInstanceOf(LogEvent.Gap.class);
+
+        ChunkLog other = new ChunkLog("u", 10 * (100 + ChunkLog.CHUNK_OVERHEAD), pool);
+        Collector stuck = new Collector(0);
+        other.live().subscribe(stuck);
+        while (!other.full()) {
+            write(other, 100);
+        }
+        AtomicInteger released = new AtomicInteger();
+        other.whenRoom(released::incrementAndGet);
+        stuck.subscription.cancel();
+        assertThat(released).as("cancelling releases at once").hasValue(1);
+        write(other, 100);
+        assertThat(other.full()).isFalse();
+        assertThat(other.retainedFrom()).isGreaterThan(0);
     }
 }

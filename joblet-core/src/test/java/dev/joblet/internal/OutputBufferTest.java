@@ -105,4 +105,71 @@ class OutputBufferTest {
         assertThatThrownBy(() -> b.open(0).read()).isInstanceOf(IOException.class).hasMessageContaining("were dropped");
         assertThat(b.open().readAllBytes()).hasSize(4096);
     }
+
+    /** An open stream is a lossless reader: a whole capacity behind, the buffer is full and drops nothing of it. */
+    @Test
+    void aReaderACapacityBehindMakesTheBufferFullLosesNothingAndCallsTheWriterBackOnceItReadsOn() throws Exception {
+        OutputBuffer b = new OutputBuffer(4096);
+        InputStream in = b.open();
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        java.util.Random random = new java.util.Random(3);
+        while (!b.full()) {
+            byte[] d = new byte[700];
+            random.nextBytes(d);
+            b.appendShared(d, 0, d.length); // shared and copied appends alike
+            all.write(d, 0, d.length);
+        }
+        assertThat(b.size()).isGreaterThanOrEqualTo(4096);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        b.whenRoom(calls::incrementAndGet);
+        assertThat(calls).as("no room yet").hasValue(0);
+        byte[] got = new byte[(int) b.size()];
+        int n = 0;
+        while (calls.get() == 0) {
+            n += in.read(got, n, 100);
+        }
+        assertThat(b.size() - n).as("called back once the reader is a quarter of the capacity closer")
+                .isLessThanOrEqualTo(4096 - 1024);
+        while (n < got.length) {
+            n += in.read(got, n, got.length - n);
+        }
+        assertThat(got).isEqualTo(all.toByteArray());
+        assertThat(calls).hasValue(1);
+        assertThat(b.full()).isFalse();
+    }
+
+    @Test
+    void closingALaggingReaderCallsTheWriterBackAtOnceAndTheBufferDropsAgain() throws Exception {
+        OutputBuffer b = new OutputBuffer(4096);
+        InputStream in = b.open();
+        byte[] chunk = new byte[1000];
+        for (int i = 0; i < 10; i++) {
+            b.append(chunk, 0, chunk.length);
+        }
+        assertThat(b.full()).isTrue();
+        assertThat(b.truncated()).as("the reader's bytes are kept beyond the capacity").isFalse();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        b.whenRoom(calls::incrementAndGet);
+        in.close();
+        assertThat(calls).hasValue(1);
+        assertThat(b.readers()).isZero();
+        b.append(chunk, 0, chunk.length);
+        assertThat(b.full()).isFalse();
+        assertThat(b.truncated()).isTrue();
+        assertThat(b.text()).hasSize(4096);
+        b.whenRoom(calls::incrementAndGet);
+        assertThat(calls).as("room at once").hasValue(2);
+    }
+
+    @Test
+    void withoutAReaderTheBufferIsNeverFullAndAReaderAtTheEndIsReleased() throws Exception {
+        OutputBuffer b = new OutputBuffer(4096);
+        byte[] chunk = new byte[100_000];
+        b.append(chunk, 0, chunk.length);
+        assertThat(b.full()).isFalse();
+        InputStream in = b.open();
+        b.end();
+        assertThat(in.readAllBytes()).hasSize(4096);
+        assertThat(b.readers()).as("a reader that reached the end holds nothing").isZero();
+    }
 }
