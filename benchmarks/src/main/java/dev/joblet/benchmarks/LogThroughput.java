@@ -13,11 +13,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code head -c 1G /dev/zero} read through ProcessBuilder and from a job by a log subscriber, in alternating
- * rounds: each pair of runs is a few hundred milliseconds apart, so a machine whose pipe speed drifts from minute
- * to minute (this VM's does, by 3x) affects both sides of a pair alike. Prints every round, the median of
- * each side and the median of the per-pair ratios (ProcessBuilder time / Joblet time: 1.0 is parity), and the
- * bytes reported lost in gap events. Run as root:
+ * {@code head -c 1G /dev/zero} read through ProcessBuilder and from a job by a log subscriber (lossless, the
+ * default) and by a stream reader ({@code stdout().open().transferTo} a counting sink), in alternating rounds: each
+ * round runs ProcessBuilder, then the subscriber, then the stream reader, a few hundred milliseconds apart, so a
+ * machine whose pipe speed drifts from minute to minute (this VM's does, by 3x) affects all sides of a round alike.
+ * Prints every round, the median of each side and the median of the per-round ratios (ProcessBuilder time / Joblet
+ * time: 1.0 is parity), and the bytes reported lost in gap events (none: both readers are lossless). Run as root:
  *
  * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar dev.joblet.benchmarks.LogThroughput [rounds]</pre>
  */
@@ -31,26 +32,67 @@ public final class LogThroughput {
         for (int i = 0; i < 5; i++) { // warm-up: JIT, the warm pool, the delivery pool
             processBuilder();
             joblet(new AtomicLong());
+            stream();
         }
-        List<Double> pb = new ArrayList<>(), jl = new ArrayList<>(), ratios = new ArrayList<>();
+        List<Double> pb = new ArrayList<>(), jl = new ArrayList<>(), st = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>(), streamRatios = new ArrayList<>();
         long lostTotal = 0;
         int lossy = 0;
         for (int r = 0; r < rounds; r++) {
             double p = processBuilder();
             AtomicLong lost = new AtomicLong();
             double j = joblet(lost);
+            double t = stream();
             pb.add(p);
             jl.add(j);
+            st.add(t);
             ratios.add(p / j);
+            streamRatios.add(p / t);
             lostTotal += lost.get();
             lossy += lost.get() > 0 ? 1 : 0;
-            System.out.printf("round %2d: ProcessBuilder %.3f s/GiB, Joblet subscriber %.3f s/GiB, ratio %.2f%s%n", r + 1, p, j,
-                    p / j, lost.get() > 0 ? ", lost " + lost.get() + " bytes" : "");
+            System.out.printf("round %2d: ProcessBuilder %.3f s/GiB, Joblet subscriber %.3f s/GiB (ratio %.2f), stream reader"
+                    + " %.3f s/GiB (ratio %.2f)%s%n", r + 1, p, j, p / j, t, p / t,
+                    lost.get() > 0 ? ", lost " + lost.get() + " bytes" : "");
         }
-        System.out.printf("median: ProcessBuilder %.3f s/GiB, Joblet subscriber %.3f s/GiB; median of the pair ratios %.2fx"
-                + " (min %.2f, max %.2f); %d of %d rounds lost data (%d bytes in all)%n", median(pb), median(jl), median(ratios),
-                ratios.stream().mapToDouble(d -> d).min().orElse(0), ratios.stream().mapToDouble(d -> d).max().orElse(0),
-                lossy, rounds, lostTotal);
+        System.out.printf("median: ProcessBuilder %.3f s/GiB, Joblet subscriber %.3f s/GiB, stream reader %.3f s/GiB%n",
+                median(pb), median(jl), median(st));
+        System.out.printf("subscriber: median of the round ratios %.2fx (min %.2f, max %.2f); %d of %d rounds lost data"
+                + " (%d bytes in all)%n", median(ratios), min(ratios), max(ratios), lossy, rounds, lostTotal);
+        System.out.printf("stream reader (stdout().open().transferTo): median of the round ratios %.2fx (min %.2f, max %.2f)%n",
+                median(streamRatios), min(streamRatios), max(streamRatios));
+    }
+
+    private static double min(List<Double> v) {
+        return v.stream().mapToDouble(d -> d).min().orElse(0);
+    }
+
+    private static double max(List<Double> v) {
+        return v.stream().mapToDouble(d -> d).max().orElse(0);
+    }
+
+    /** Seconds from the start of a job to the end of its stdout, read by {@code open().transferTo} a counting sink. */
+    static double stream() throws Exception {
+        long t0 = System.nanoTime();
+        try (Job job = Joblet.builder().command("head", "-c", "1G", "/dev/zero").start();
+                InputStream in = job.stdout().open()) {
+            long[] bytes = new long[1];
+            long n = in.transferTo(new java.io.OutputStream() {
+                @Override
+                public void write(int b) {
+                    bytes[0]++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    bytes[0] += len;
+                }
+            });
+            JobResult r = job.await();
+            if (r.exitCode().orElse(-1) != 0 || n != GIB || bytes[0] != GIB) {
+                throw new IllegalStateException("stream reader got " + n + " bytes; " + r);
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
     }
 
     private static double median(List<Double> values) {
