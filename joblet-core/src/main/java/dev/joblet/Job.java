@@ -519,6 +519,10 @@ public final class Job implements AutoCloseable {
         return Optional.ofNullable(workspace);
     }
 
+    /**
+     * The job's stdout. Its {@link LogStream#open() streams} are lossless: a slow reader makes the job wait (as a
+     * pipe does), never loses a byte; close a stream you stop reading early. See {@link LogStream}.
+     */
     public LogStream stdout() {
         return stdout;
     }
@@ -554,13 +558,15 @@ public final class Job implements AutoCloseable {
         process().resizeTerminal(rows, columns);
     }
 
+    /** The job's stderr; lossless streams, as {@link #stdout()}. */
     public LogStream stderr() {
         return stderr;
     }
 
     /**
      * stdout and stderr as one ordered, resumable log of stamped chunks, published to any number of
-     * {@link java.util.concurrent.Flow.Subscriber}s; see {@link JobLog}.
+     * {@link java.util.concurrent.Flow.Subscriber}s, losslessly unless a subscriber asks for
+     * {@link JobLog.Delivery#LOSSY}; see {@link JobLog}.
      */
     public JobLog logs() {
         return logs;
