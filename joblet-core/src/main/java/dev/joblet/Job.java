@@ -453,12 +453,13 @@ public final class Job implements AutoCloseable {
         @Override
         public void onOutputShared(Stream stream, byte[] data, int off, int len) {
             LogEvent.Source source = stream == Stream.STDOUT ? LogEvent.Source.STDOUT : LogEvent.Source.STDERR;
-            (stream == Stream.STDOUT ? stdout : stderr).appendShared(data, off, len);
+            (stream == Stream.STDOUT ? stdout : stderr).appendDeferred(data, off, len);
             logs.appendDeferred(LogEvent.Data.wrap(source, logs.size(), java.time.Instant.now(), data, off, len));
         }
 
         @Override
         public void onFlush(Stream stream) {
+            (stream == Stream.STDOUT ? stdout : stderr).flush();
             logs.flush();
         }
 

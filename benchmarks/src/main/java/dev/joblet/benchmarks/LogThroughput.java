@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Prints every round, the median of each side and the median of the per-round ratios (ProcessBuilder time / Joblet
  * time: 1.0 is parity), and the bytes reported lost in gap events (none: both readers are lossless). Run as root:
  *
- * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar dev.joblet.benchmarks.LogThroughput [rounds]</pre>
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar dev.joblet.benchmarks.LogThroughput [rounds] [lossy]</pre>
+ *
+ * <p>With {@code lossy}, each round also times a {@link dev.joblet.JobLog.Delivery#LOSSY} subscriber, which
+ * never holds the job (what the subscriber was before lossless delivery), and prints its ratio and what it dropped.
  */
 public final class LogThroughput {
     private static final long GIB = 1L << 30;
@@ -29,10 +32,15 @@ public final class LogThroughput {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 12;
+        boolean lossyToo = args.length > 1 && args[1].equals("lossy"); // a LOSSY subscriber too, for comparison
+        List<Double> lossyRatios = new ArrayList<>();
         for (int i = 0; i < 5; i++) { // warm-up: JIT, the warm pool, the delivery pool
             processBuilder();
             joblet(new AtomicLong());
             stream();
+            if (lossyToo) {
+                joblet(new AtomicLong(), dev.joblet.JobLog.Delivery.LOSSY);
+            }
         }
         List<Double> pb = new ArrayList<>(), jl = new ArrayList<>(), st = new ArrayList<>();
         List<Double> ratios = new ArrayList<>(), streamRatios = new ArrayList<>();
@@ -43,6 +51,13 @@ public final class LogThroughput {
             AtomicLong lost = new AtomicLong();
             double j = joblet(lost);
             double t = stream();
+            if (lossyToo) {
+                AtomicLong dropped = new AtomicLong();
+                double l = joblet(dropped, dev.joblet.JobLog.Delivery.LOSSY);
+                lossyRatios.add(p / l);
+                System.out.printf("round %2d: LOSSY subscriber %.3f s/GiB (ratio %.2f), dropped %d bytes%n", r + 1, l, p / l,
+                        dropped.get());
+            }
             pb.add(p);
             jl.add(j);
             st.add(t);
@@ -58,6 +73,10 @@ public final class LogThroughput {
                 median(pb), median(jl), median(st));
         System.out.printf("subscriber: median of the round ratios %.2fx (min %.2f, max %.2f); %d of %d rounds lost data"
                 + " (%d bytes in all)%n", median(ratios), min(ratios), max(ratios), lossy, rounds, lostTotal);
+        if (lossyToo) {
+            System.out.printf("LOSSY subscriber: median of the round ratios %.2fx (min %.2f, max %.2f)%n",
+                    median(lossyRatios), min(lossyRatios), max(lossyRatios));
+        }
         System.out.printf("stream reader (stdout().open().transferTo): median of the round ratios %.2fx (min %.2f, max %.2f)%n",
                 median(streamRatios), min(streamRatios), max(streamRatios));
     }
@@ -121,11 +140,16 @@ public final class LogThroughput {
 
     /** Seconds from the start of a job to the end of its log at a subscriber that counts bytes; adds gaps to lost. */
     static double joblet(AtomicLong lost) throws Exception {
+        return joblet(lost, dev.joblet.JobLog.Delivery.LOSSLESS);
+    }
+
+    /** As {@link #joblet(AtomicLong)}, with the subscriber's delivery given. */
+    static double joblet(AtomicLong lost, dev.joblet.JobLog.Delivery delivery) throws Exception {
         long t0 = System.nanoTime();
         try (Job job = Joblet.builder().command("head", "-c", "1G", "/dev/zero").start()) {
             AtomicLong bytes = new AtomicLong();
             CompletableFuture<Void> done = new CompletableFuture<>();
-            job.logs().fromBeginning().subscribe(new Flow.Subscriber<>() {
+            job.logs().fromBeginning(delivery).subscribe(new Flow.Subscriber<>() {
                 @Override
                 public void onSubscribe(Flow.Subscription s) {
                     s.request(Long.MAX_VALUE);

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A {@linkplain JobLog.Delivery#LOSSLESS lossless} subscriber's next chunk is never dropped (unless the spill
  * holds it): while what it has not taken costs the capacity, {@link #full()} is true, the I/O thread stops
- * reading the job's pipes, and {@link #whenRoom} calls it back once that subscriber took a slack's worth more
- * (a quarter of the capacity, at most 1 MiB) or went away. The log then holds at most the capacity plus one read
+ * reading the job's pipes, and {@link #whenRoom} calls it back once that subscriber took half the capacity more
+ * or went away. The log then holds at most the capacity plus one read
  * of the I/O thread per stream (and, after the job ended, what its pipes still held). Lossy subscribers never
  * hold anything: behind what is retained, they get a {@link LogEvent.Gap}.
  */
@@ -172,9 +172,11 @@ public final class ChunkLog implements JobLog {
             end += len;
             totalCost += len + CHUNK_OVERHEAD;
             retainedCost += len + CHUNK_OVERHEAD;
-            long keep = keepFrom();
-            trim(keep);
-            full = keep < end && costFrom(keep) >= capacity;
+            if (retainedCost >= capacity) { // else nothing to drop, and nobody can be a whole log behind
+                long keep = keepFrom();
+                trim(keep);
+                full = keep < end && costFrom(keep) >= capacity;
+            }
             oldest = first;
         }
         if (deferred && (unwoken += len) < wakeBytes) {
@@ -256,9 +258,12 @@ public final class ChunkLog implements JobLog {
         return full;
     }
 
-    /** How much closer a lossless subscriber that held the I/O thread must come before it reads on. */
+    /**
+     * How much closer a lossless subscriber that held the I/O thread must come before it reads on: half the
+     * capacity, so that a subscriber that is fast but was held up costs few round trips to the I/O thread.
+     */
     private long resumeSlack() {
-        return Math.max(1, Math.min(capacity / 4, 1 << 20));
+        return Math.max(1, capacity / 2);
     }
 
     /** Guarded by this. */

@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  * <p>Every {@link #open} stream is a lossless reader until it is closed or reaches the end: bytes it has not
  * read are never dropped. While one of them is {@code capacity} bytes behind, {@link #full()} is true, and the
  * I/O thread stops reading the job's pipe (back-pressure) until {@link #whenRoom} calls it back: once that reader
- * is {@link #resumeSlack()} bytes closer, or gone. Without readers the buffer keeps the last {@code capacity}
+ * is {@link #resumeSlack()} (half the capacity) closer, or gone. Without readers the buffer keeps the last {@code capacity}
  * bytes and drops older ones, so output nobody reads never blocks the job and never grows the heap.
  *
  * <p>The bytes are held as segments: large reads are not copied but shared with the job's log (the I/O
@@ -46,6 +46,9 @@ public final class OutputBuffer implements LogStream {
     private boolean ended;
     /** Readers waiting for data. Guarded by this. */
     private int waiting;
+    /** Bytes added by {@link #appendDeferred} since waiting readers were last woken. Guarded by this. */
+    private long unwoken;
+    private final long wakeBytes;
     /** Open streams: lossless readers, whose unread bytes are kept. Guarded by this. */
     private final java.util.List<Reader> readers = new java.util.ArrayList<>(2);
     /** See {@link #full()}; set by the writer at each append, under the lock. */
@@ -77,6 +80,7 @@ public final class OutputBuffer implements LogStream {
             throw new IllegalArgumentException("capacity (" + capacity + ") must be positive");
         }
         this.capacity = capacity;
+        this.wakeBytes = Math.max(1, Math.min(ChunkLog.WAKE_BYTES, capacity / 8));
     }
 
     /** Appends a copy of {@code data[off, off+len)}; called by the I/O thread only, never blocks. */
@@ -92,7 +96,30 @@ public final class OutputBuffer implements LogStream {
         add(data, off, len, true);
     }
 
-    private synchronized void add(byte[] data, int off, int len, boolean shared) {
+    /**
+     * As {@link #appendShared}, but a waiting reader is woken only once {@link ChunkLog#WAKE_BYTES} (an eighth of
+     * the capacity if less) piled up, or at the next {@link #flush}: the I/O thread appends a fast job's output in
+     * bursts and flushes when the pipe is empty, so a reader that keeps up is woken per MiB or per burst.
+     */
+    public void appendDeferred(byte[] data, int off, int len) {
+        add(data, off, len, true, true);
+    }
+
+    /** Wakes the readers that wait for what {@link #appendDeferred} added. Writer only. */
+    public synchronized void flush() {
+        if (unwoken > 0) {
+            unwoken = 0;
+            if (waiting > 0) {
+                notifyAll();
+            }
+        }
+    }
+
+    private void add(byte[] data, int off, int len, boolean shared) {
+        add(data, off, len, shared, false);
+    }
+
+    private synchronized void add(byte[] data, int off, int len, boolean shared, boolean deferred) {
         if (len <= 0) {
             return;
         }
@@ -109,6 +136,10 @@ public final class OutputBuffer implements LogStream {
         }
         trim();
         full = !readers.isEmpty() && end - oldestUnread() >= capacity;
+        if (deferred && (unwoken += len) < wakeBytes) {
+            return; // woken by flush() or by a later append
+        }
+        unwoken = 0;
         if (waiting > 0) {
             notifyAll();
         }
@@ -175,9 +206,12 @@ public final class OutputBuffer implements LogStream {
         return full;
     }
 
-    /** How much closer a reader that held the I/O thread must come before it reads on: a quarter of the capacity, at most 1 MiB. */
+    /**
+     * How much closer a reader that held the I/O thread must come before it reads on: half the capacity, so that
+     * a reader that is fast but was held up costs few round trips to the I/O thread (each waits for a CPU).
+     */
     int resumeSlack() {
-        return Math.max(1, Math.min(capacity / 4, 1 << 20));
+        return Math.max(1, capacity / 2);
     }
 
     /**
