@@ -90,7 +90,7 @@ class OutputIsNeverLostToASlowReaderTest {
 
     @Test
     void aStreamReaderThrottledTo50MBPerSecondGetsEveryByteAndTheJobWaitsWithinTheBuffer() throws Exception {
-        long mib = 192;
+        long mib = 256;
         long buffer = 8 * MIB; // the default outputBuffer
         long heapBefore = usedHeapAfterGc();
         try (Job job = randomBytes(mib, 1).start(); InputStream in = job.stdout().open()) {
@@ -113,8 +113,10 @@ class OutputIsNeverLostToASlowReaderTest {
                     .isEqualTo(job.stderr().text());
             // The job waited for the reader: it was never more than the buffer plus one read (1 MiB) ahead.
             assertThat(maxAhead).as("bytes the job was ahead of the reader").isLessThanOrEqualTo(buffer + 2 * MIB);
+            // Kept whole, half the output would be 128 MiB; what is retained is the log's 16 MiB and the stream's
+            // 8 MiB (sharing arrays), plus what a GC leaves in the regions of a busy JVM.
             assertThat(heapMidway - heapBefore).as("heap grown by the job's output, midway")
-                    .isLessThan(64 * MIB);
+                    .isLessThan(96 * MIB);
         }
     }
 
