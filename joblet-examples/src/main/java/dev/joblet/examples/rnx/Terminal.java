@@ -20,27 +20,29 @@ import org.jspecify.annotations.Nullable;
 final class Terminal {
     private final Thread relay;
     private final @Nullable String savedMode;
+    /** The SIGWINCH handler this one replaced, while rnx forwards its terminal's size changes; else null. */
+    private final sun.misc.@Nullable SignalHandler previousWinch;
 
-    private Terminal(Thread relay, @Nullable String savedMode) {
+    private Terminal(Thread relay, @Nullable String savedMode, sun.misc.@Nullable SignalHandler previousWinch) {
         this.relay = relay;
         this.savedMode = savedMode;
+        this.previousWinch = previousWinch;
     }
 
     static Terminal attach(Job job, InputStream in, PrintStream err) {
         String saved = null;
-        String size = stty("size"); // of rnx's controlling terminal (/dev/tty), even when stdin is a pipe
-        if (size != null && size.matches("[1-9]\\d* [1-9]\\d*")) {
-            String[] rc = size.split(" ");
-            try {
-                job.resizeTerminal(Integer.parseInt(rc[0]), Integer.parseInt(rc[1]));
-            } catch (IOException | RuntimeException e) {
-                err.println("rnx: cannot size the job's terminal: " + e.getMessage());
-            }
-        }
+        sun.misc.SignalHandler previous = null;
+        copySize(job, err); // of rnx's controlling terminal (/dev/tty), even when stdin is a pipe
         if (System.console() != null) {
             saved = stty("-g");
             if (saved != null) {
                 stty("raw", "-echo");
+                try {
+                    // The user resizes rnx's terminal (a window): the job's follows, and its foreground gets SIGWINCH.
+                    previous = sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sig -> copySize(job, err));
+                } catch (IllegalArgumentException e) {
+                    // this JVM does not let SIGWINCH be handled: the job's terminal keeps its first size
+                }
             }
         }
         boolean typed = stdinIsTerminal();
@@ -64,7 +66,20 @@ final class Terminal {
         }, "rnx-stdin");
         relay.setDaemon(true); // a read on stdin cannot be interrupted; the JVM may exit past it
         relay.start();
-        return new Terminal(relay, saved);
+        return new Terminal(relay, saved, previous);
+    }
+
+    /** Gives the job's terminal the size of rnx's controlling terminal, when it has one. */
+    private static void copySize(Job job, PrintStream err) {
+        String size = stty("size");
+        if (size != null && size.matches("[1-9]\\d* [1-9]\\d*")) {
+            String[] rc = size.split(" ");
+            try {
+                job.resizeTerminal(Integer.parseInt(rc[0]), Integer.parseInt(rc[1]));
+            } catch (IOException | RuntimeException e) {
+                err.println("rnx: cannot size the job's terminal: " + e.getMessage());
+            }
+        }
     }
 
     /** The terminal's end-of-file character (VEOF, Ctrl-D) as a terminal starts with it. */
@@ -82,6 +97,9 @@ final class Terminal {
 
     /** Gives rnx's terminal back as it was. */
     void detach() {
+        if (previousWinch != null) {
+            sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), previousWinch);
+        }
         if (savedMode != null) {
             stty(savedMode);
         }
