@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A tty job's terminal is a pty of the job's own devpts instance, made inside the job: {@code tty} and
@@ -28,9 +30,14 @@ class JobTerminalIsItsOwnDevptsTest {
         assertThat(output(job)).as("job output").contains(text);
     }
 
-    @Test
-    void ttyAndTtynameNameTheFirstPtyOfTheJobsOwnDevpts() throws Exception {
-        try (Job job = Joblet.builder().tty(true).command("bash", "-c", "tty; python3 -c 'import os; print(os.ttyname(0))';"
+    @ParameterizedTest(name = "root in user namespace: {0}")
+    @ValueSource(booleans = {false, true})
+    void ttyAndTtynameNameTheFirstPtyOfTheJobsOwnDevpts(boolean rootInUserNamespace) throws Exception {
+        JobSpec.Builder b = Joblet.builder();
+        if (rootInUserNamespace) {
+            b.rootInUserNamespace();
+        }
+        try (Job job = b.tty(true).command("bash", "-c", "tty; python3 -c 'import os; print(os.ttyname(0))';"
                 + " echo pts: $(ls /dev/pts); test \"$(stat -c %u /dev/pts/0)\" = \"$(id -u)\" && echo owned-by-the-job;"
                 + " ps -o tty=,stat= -p $$").start()) {
             JobResult r = job.await();
