@@ -2,7 +2,8 @@
  * joblet-helper: the native part of Joblet's launch path.
  *
  * The JVM posix_spawns this program with:
- *   fd 0, 1, 2  the job's stdin, stdout and stderr
+ *   fd 0, 1, 2  the job's stdin, stdout and stderr; with CFG_TTY, fd 0 is the console socket (AF_UNIX,
+ *               SOCK_SEQPACKET) over which the child sends the master of the job's terminal (console.c)
  *   fd 3        control pipe (JVM -> helper): one config message, then commands; EOF = the JVM is gone
  *   fd 4        status pipe (helper -> JVM): fixed-size status messages, close-on-exec
  *   argv        exactly { "joblet-helper", HELPER_ARGV_MAGIC }
@@ -57,7 +58,7 @@ enum {
     CFG_NO_NEW_PRIVS = 1u << 1,
     CFG_ROOT_READONLY = 1u << 2,
     CFG_NEWCGROUP = 1u << 3,   /* new cgroup namespace once the job is in its cgroup */
-    CFG_TTY = 1u << 4,         /* stdio is a terminal: new session, fd 0 made the controlling terminal */
+    CFG_TTY = 1u << 4,         /* a terminal of the job's devpts as stdio and controlling terminal (console.c) */
 };
 
 /* Mount operations, applied in order inside the new root (targets are absolute paths in the job's view). */
@@ -65,7 +66,8 @@ enum mount_kind {
     MNT_BIND = 1,    /* source (host path) -> target; a symlink source is recreated as the same symlink */
     MNT_TMPFS = 2,   /* tmpfs at target, data = mount options */
     MNT_PROC = 3,    /* fresh proc for the job's PID namespace */
-    MNT_DEV = 4,     /* minimal /dev: null zero full random urandom tty, pts, shm, standard symlinks */
+    MNT_DEV = 4,     /* minimal /dev: null zero full random urandom tty, pts, shm, standard symlinks; data =
+                      * options added to its devpts' (e.g. "max=64": the most ptys the job may hold at once) */
     MNT_DIR = 5,     /* mkdir target (mode 0755) */
     MNT_SYMLINK = 6, /* symlink source -> target */
 };
@@ -104,7 +106,8 @@ enum stage {
     ST_MASK_PROC = 24,   /* hiding or freezing parts of /proc; detail = mount index */
     ST_USERNS = 25,      /* writing the job's uid_map / gid_map (supervisor) */
     ST_NETNS = 26,       /* setns into the network namespace prepared by the JVM */
-    ST_TTY = 27,         /* setsid and TIOCSCTTY on the job's terminal (detail 0 / 1) */
+    ST_TTY = 27,         /* the job's terminal (console.c); detail: 0 open /dev/pts/ptmx, 1 unlock and open the
+                          * slave, 2 chown it, 3 send the master, 4 setsid and TIOCSCTTY, 5 dup2 onto stdio */
 };
 
 /* Security flags (the word after the cpumask). */
@@ -177,6 +180,9 @@ int exec_parse(uint8_t *buf, size_t len, struct config *cfg);
 _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds);
 /* main.c: a warm helper prepares at the lowest priority; back to the JVM's (0, or -1 with errno). */
 int restore_priority(void);
+
+/* console.c: the job's terminal, from its own devpts (CFG_TTY; child only, after pivot_root); dies on failure. */
+void make_console(const struct config *cfg, int errfd);
 
 /* security.c: each returns 0 or -1 with errno. */
 int mask_proc(char *proc_dir);

@@ -141,9 +141,20 @@ static const struct {
     unsigned major, minor;
 } dev_nodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 
+/* The job's own devpts instance; options from the JVM (such as max=N) come after ours. */
+static int mount_devpts(const char *dst, const char *extra) {
+    char options[256];
+    int n = snprintf(options, sizeof options, "newinstance,ptmxmode=0666,mode=620%s%s", extra[0] ? "," : "", extra);
+    if (n < 0 || (size_t)n >= sizeof options) {
+        errno = EINVAL;
+        return -1;
+    }
+    return mount("devpts", dst, "devpts", MS_NOSUID | MS_NOEXEC, options);
+}
+
 /* A minimal /dev: a tmpfs holding the harmless nodes (made with mknod where we may; otherwise, in a user
  * namespace, binds of the host's), a private devpts and a shm tmpfs. */
-static int do_dev(char *dst) {
+static int do_dev(char *dst, const char *pts_options) {
     if (mkdirs(dst, 0755) < 0) return -1;
     if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0) return -1;
     size_t base = strlen(dst);
@@ -180,7 +191,7 @@ static int do_dev(char *dst) {
     }
     snprintf(dst + base, PATH_MAX - base, "/pts");
     if (mkdir(dst, 0755) < 0) return -1;
-    if (mount("devpts", dst, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620") < 0) return -1;
+    if (mount_devpts(dst, pts_options) < 0) return -1;
     snprintf(dst + base, PATH_MAX - base, "/shm");
     if (mkdir(dst, 01777) < 0) return -1;
     if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") < 0) return -1;
@@ -201,7 +212,7 @@ int do_mount(const struct mount_op *m, char *dst) {
         if (mkdirs(dst, 0555) < 0) return -1;
         return mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     case MNT_DEV:
-        return do_dev(dst);
+        return do_dev(dst, m->data);
     case MNT_DIR:
         return mkdirs(dst, 0755);
     case MNT_SYMLINK:

@@ -157,10 +157,6 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     join_cgroups(cfg, errfd, cgroup_fds);
     if (cfg->flags & CFG_NEWCGROUP) STEP(ST_CGROUP_NS, 0, unshare(CLONE_NEWCGROUP));
     if (cfg->netns[0] != '\0') STEP(ST_NETNS, 0, join_netns(cfg->netns));
-    if (cfg->flags & CFG_TTY) {
-        STEP(ST_TTY, 0, setsid());
-        STEP(ST_TTY, 1, ioctl(0, TIOCSCTTY, 0));
-    }
 
     STEP(ST_MOUNT_PRIVATE, 0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
     STEP(ST_ROOT, 0, mount("tmpfs", cfg->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m"));
@@ -183,6 +179,8 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     STEP(ST_PIVOT_ROOT, 0, syscall(SYS_pivot_root, ".", "."));
     STEP(ST_PIVOT_ROOT, 0, umount2(".", MNT_DETACH));
     STEP(ST_PIVOT_ROOT, 0, chdir("/"));
+    /* The terminal comes from the job's own devpts, so it is made now, before anything below may filter calls. */
+    if (cfg->flags & CFG_TTY) make_console(cfg, errfd);
 
     int loopback = (cfg->flags & CFG_NEWNET) || cfg->netns[0] != '\0';
     int nnp = (cfg->flags & CFG_NO_NEW_PRIVS) != 0;

@@ -22,6 +22,14 @@ public final class JobSpec {
     /** Processes a job may have at once unless {@link Builder#pidsMax} says otherwise. */
     public static final long DEFAULT_PIDS_MAX = 1024;
 
+    /**
+     * Pseudo-terminals a job may hold at once unless {@link Builder#ptysMax} says otherwise: the {@code max=} of its
+     * own devpts instance. Every instance draws on one kernel pool ({@code kernel.pty.max} minus
+     * {@code kernel.pty.reserve}: 3,072 by default); 64 is what a terminal multiplexer with dozens of windows or a
+     * test suite driving programs through pexpect needs, and 2% of that pool.
+     */
+    public static final int DEFAULT_PTYS_MAX = 64;
+
     static final MemorySize MIN_MEMORY = MemorySize.ofMegabytes(4);
     private static final Pattern ENV_NAME = Pattern.compile("[^=\\x00]+");
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
@@ -35,6 +43,7 @@ public final class JobSpec {
     private final @Nullable MemorySize memory;
     private final @Nullable CpuSet cpus;
     private final long pidsMax;
+    private final int ptysMax;
     private final long ioBps;
     private final int cpuWeight;
     private final @Nullable MemorySize memoryHigh;
@@ -89,6 +98,10 @@ public final class JobSpec {
         this.stopGrace = b.stopGrace;
         this.stdin = b.stdin == null ? null : b.stdin.clone();
         this.tty = b.tty;
+        this.ptysMax = b.ptysMax;
+        if (tty && ptysMax == 0) {
+            throw new IllegalArgumentException("ptysMax (0) leaves no pty for the terminal of a tty(true) job");
+        }
         this.workspaceSize = b.workspaceSize;
         this.tmpSize = b.tmpSize;
         this.outputBuffer = b.outputBuffer;
@@ -164,6 +177,11 @@ public final class JobSpec {
     /** Maximum number of processes; 0 when unlimited. */
     public long pidsMax() {
         return pidsMax;
+    }
+
+    /** The most pseudo-terminals the job may hold at once, its terminal included; see {@link Builder#ptysMax}. */
+    public int ptysMax() {
+        return ptysMax;
     }
 
     /** IO bandwidth limit in bytes per second (read and write) on the workspace's device; 0 when unlimited. */
@@ -290,6 +308,7 @@ public final class JobSpec {
         private @Nullable MemorySize memory;
         private @Nullable CpuSet cpus;
         private long pidsMax = DEFAULT_PIDS_MAX;
+        private int ptysMax = DEFAULT_PTYS_MAX;
         private long ioBps;
         private int cpuWeight;
         private @Nullable MemorySize memoryHigh;
@@ -324,6 +343,7 @@ public final class JobSpec {
             memory = s.memory;
             cpus = s.cpus;
             pidsMax = s.pidsMax;
+            ptysMax = s.ptysMax;
             ioBps = s.ioBps;
             cpuWeight = s.cpuWeight;
             memoryHigh = s.memoryHigh;
@@ -452,6 +472,21 @@ public final class JobSpec {
                 throw new IllegalArgumentException("pidsMax (" + max + ") must not be negative");
             }
             pidsMax = max;
+            return this;
+        }
+
+        /**
+         * The most pseudo-terminals the job may hold at once (default {@value #DEFAULT_PTYS_MAX}; a {@link #tty} job's
+         * own terminal is one of them): the {@code max=} of the job's own devpts instance, so that a job cannot take
+         * the pool every job's devpts draws on ({@code kernel.pty.max}). Opening one more fails inside the job with
+         * ENOSPC. 0 (no pty at all) is refused for a tty job; at most 1,048,576 (the kernel's NR_UNIX98_PTY_MAX), and
+         * never more than the kernel's pool has left.
+         */
+        public Builder ptysMax(int max) {
+            if (max < 0 || max > dev.joblet.namespaces.MountOp.MAX_PTYS) {
+                throw new IllegalArgumentException("ptysMax (" + max + ") must be 0-" + dev.joblet.namespaces.MountOp.MAX_PTYS);
+            }
+            ptysMax = max;
             return this;
         }
 

@@ -56,7 +56,7 @@ final class RootPlan {
             ops.addAll(directoryRuntime(runtime, resolved.rootfs(), spec.writableLayer().isEmpty()));
         }
         ops.add(MountOp.proc("/proc"));
-        ops.add(MountOp.dev("/dev"));
+        ops.add(MountOp.dev("/dev", spec.ptysMax()));
         ops.add(MountOp.tmpfs("/tmp", "mode=1777,size=" + spec.tmpSize().bytes()));
         // The workspace belongs to the job's user: it stays writable after the privilege drop.
         ops.add(workspace == null

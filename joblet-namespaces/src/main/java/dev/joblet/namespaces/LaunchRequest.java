@@ -90,6 +90,10 @@ public final class LaunchRequest {
         }
         requireNoNul("hostname", hostname);
         requireNoNul("workdir", workdir);
+        if (tty && mounts.stream().noneMatch(m -> m.kind() == MountOp.Kind.DEV && m.target().equals("/dev"))) {
+            throw new IllegalArgumentException("tty (true) needs a /dev mount (MountOp.dev): the terminal is made in"
+                    + " the job's own devpts");
+        }
     }
 
     private static void requireNoNul(String field, String value) {
@@ -221,6 +225,8 @@ public final class LaunchRequest {
     /**
      * Whether the job's stdin, stdout and stderr are one pseudo-terminal (its controlling terminal) instead of
      * pipes; its output then arrives as STDOUT only, and input is written with {@link LaunchedProcess#writeInput}.
+     * The terminal is a pty of the job's own devpts instance (so it is {@code /dev/pts/0} inside, and counts
+     * against that instance's {@code max}); a request with a tty needs a {@link MountOp#dev} mount on /dev.
      */
     public boolean tty() {
         return tty;

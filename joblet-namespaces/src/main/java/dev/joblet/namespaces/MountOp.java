@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param target the absolute path inside the job's root
  * @param readOnly bind or tmpfs mounted read-only
  * @param optional a bind whose source does not exist is skipped instead of failing the start
- * @param data mount options (tmpfs), e.g. {@code size=64m,mode=1777}
+ * @param data mount options (tmpfs), e.g. {@code size=64m,mode=1777}; for {@code DEV}, options added to those of
+ *     its devpts instance, e.g. {@code max=64}
  */
 public record MountOp(Kind kind, String source, String target, boolean readOnly, boolean optional, String data) {
 
@@ -69,9 +70,27 @@ public record MountOp(Kind kind, String source, String target, boolean readOnly,
         return new MountOp(Kind.PROC, "", target, false, false, "");
     }
 
+    /**
+     * A minimal /dev whose devpts instance has no bound of its own (only the kernel's shared {@code kernel.pty.max}):
+     * for tests and tools; jobs use {@link #dev(String, int)}.
+     */
     public static MountOp dev(String target) {
         return new MountOp(Kind.DEV, "", target, false, false, "");
     }
+
+    /**
+     * A minimal /dev whose devpts instance holds at most {@code maxPtys} pseudo-terminals at once (its {@code max=}
+     * option; a tty job's own terminal is one of them), so that a job cannot drain the pool all instances share.
+     */
+    public static MountOp dev(String target, int maxPtys) {
+        if (maxPtys < 0 || maxPtys > MAX_PTYS) {
+            throw new IllegalArgumentException("maxPtys (" + maxPtys + ") must be 0-" + MAX_PTYS);
+        }
+        return new MountOp(Kind.DEV, "", target, false, false, "max=" + maxPtys);
+    }
+
+    /** The most ptys a devpts instance can have (the kernel's NR_UNIX98_PTY_MAX). */
+    public static final int MAX_PTYS = 1 << 20;
 
     public static MountOp dir(String target) {
         return new MountOp(Kind.DIR, "", target, false, false, "");

@@ -28,7 +28,7 @@ public enum Stage {
     MASK_PROC(24, "harden /proc"),
     USERNS(25, "set up user namespace"),
     NETNS(26, "join network namespace"),
-    TTY(27, "make the terminal the controlling terminal"),
+    TTY(27, "set up the job's terminal"),
     SPAWN(100, "posix_spawn helper"),
     PROTOCOL(101, "helper protocol");
 

@@ -109,6 +109,10 @@ class FaultInjectionTest {
                 assertThat(e.subject()).isEqualTo("execve true");
                 assertThat(e.isCommandNotFound()).isFalse();
                 break;
+            case TTY:
+                // The fault hits the first step: opening the ptmx of the job's own devpts.
+                assertThat(e.subject()).isEqualTo("open the job's /dev/pts/ptmx");
+                break;
             default:
                 assertThat(e.subject()).isEqualTo(stage.operation());
         }

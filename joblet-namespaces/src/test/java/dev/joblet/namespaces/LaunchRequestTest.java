@@ -1,6 +1,7 @@
 package dev.joblet.namespaces;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -24,7 +25,7 @@ class LaunchRequestTest {
                 .stagingDir("/run/x")
                 .network(false)
                 .noNewPrivs(false)
-                .mounts(List.of(MountOp.tmpfs("/tmp", "size=1m")))
+                .mounts(List.of(MountOp.tmpfs("/tmp", "size=1m"), MountOp.dev("/dev", 8)))
                 .cgroupProcsFiles(List.of(Path.of("/sys/fs/cgroup/pids/j/tasks")))
                 .cgroup2Dir(Path.of("/sys/fs/cgroup/unified/j"))
                 .cpuAffinity(cpus)
@@ -55,5 +56,19 @@ class LaunchRequestTest {
             assertThat(Objects.deepEquals(f.get(original), f.get(defaults))).as("%s is set by the test", f.getName()).isFalse();
             assertThat(Objects.deepEquals(f.get(copy), f.get(original))).as("%s survives toBuilder()", f.getName()).isTrue();
         }
+    }
+
+    @Test
+    void aTtyNeedsADevMountBecauseTheTerminalIsMadeInTheJobsOwnDevpts() {
+        assertThatThrownBy(() -> LaunchRequest.builder().argv(List.of("tty")).mounts(List.of(MountOp.tmpfs("/tmp", "")))
+                .tty(true).build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tty (true) needs a /dev mount");
+    }
+
+    @Test
+    void theDevptsBoundIsItsMaxOptionAndIsChecked() {
+        assertThat(MountOp.dev("/dev", 64).data()).isEqualTo("max=64");
+        assertThat(MountOp.dev("/dev").data()).isEmpty();
+        assertThatThrownBy(() -> MountOp.dev("/dev", -1)).hasMessage("maxPtys (-1) must be 0-1048576");
+        assertThatThrownBy(() -> MountOp.dev("/dev", MountOp.MAX_PTYS + 1)).hasMessage("maxPtys (1048577) must be 0-1048576");
     }
 }

@@ -74,6 +74,7 @@ final class TestJobs {
         try {
             String target = Files.readSymbolicLink(fd).toString();
             return target.startsWith("pipe:") || target.startsWith("anon_inode:") || target.startsWith("/memfd:")
+                    || target.startsWith("socket:") || target.startsWith("/dev/pts/")
                     || target.equals("/dev/null");
         } catch (IOException e) {
             return false; // closed meanwhile (e.g. the directory stream's own fd)

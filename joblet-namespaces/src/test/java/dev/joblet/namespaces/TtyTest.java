@@ -24,9 +24,9 @@ class TtyTest {
         String out = c.stdout().replace("\r", "");
         assertThat(out).contains("stdio-is-a-tty").contains("got hello").contains("33 101");
         // bash leads its session and is the terminal's foreground process group ("s+" in STAT: only a process
-        // with a controlling terminal has a foreground group). The TTY column is "?": the terminal was made
-        // outside the job's own devpts instance.
-        assertThat(out).containsPattern("\\? +[RS]s\\+");
+        // with a controlling terminal has a foreground group). The TTY column names it: the terminal is the first
+        // pty of the job's own devpts instance.
+        assertThat(out).containsPattern("pts/0 +[RS]s\\+");
         assertThat(c.stderr()).isEmpty();
         assertThatThrownBy(() -> p.writeInput(typed, 0, 1)).hasMessageContaining("has no terminal input");
     }

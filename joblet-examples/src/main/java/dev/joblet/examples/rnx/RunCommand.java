@@ -103,6 +103,10 @@ final class RunCommand implements Callable<Integer> {
             + JobSpec.DEFAULT_PIDS_MAX + "; 0 = unlimited).")
     @Nullable Long pidsMax;
 
+    @Option(names = "--ptys-max", paramLabel = "N", description = "Most pseudo-terminals at once, a --tty job's own "
+            + "included (default " + JobSpec.DEFAULT_PTYS_MAX + ").")
+    @Nullable Integer ptysMax;
+
     @Option(names = "--schedule", paramLabel = "WHEN", description = "Starts the job later: after a delay (45s, 30min, "
             + "1hour, 2h30m) or at an RFC 3339 time (2025-07-18T20:15:00-07:00); rnx waits in the foreground.")
     @Nullable String schedule;
@@ -191,6 +195,7 @@ final class RunCommand implements Callable<Integer> {
         set("--workdir", workdir, b::workdir);
         set("--hostname", hostname, b::hostname);
         set("--pids-max", pidsMax, b::pidsMax);
+        set("--ptys-max", ptysMax, b::ptysMax);
         try {
             return b.build();
         } catch (IllegalArgumentException e) {

@@ -12,40 +12,53 @@ import org.jspecify.annotations.Nullable;
 /**
  * Connects rnx's stdin to a tty job's terminal. When rnx itself runs in a terminal, that terminal is put in
  * raw mode (keys, Ctrl-C included, go to the job as typed) and given back as it was; the job's terminal gets
- * its size. Not thread-safe: one per job.
+ * the size of rnx's controlling terminal, if it has one. When rnx's stdin is not a terminal (a pipe, a file), the
+ * job still has its terminal, as with {@code docker run -t}: what comes in is typed into it, and the end of it is
+ * typed as the terminal's end of file (Ctrl-D), so that {@code echo hi | rnx job run --tty cat} ends. Not
+ * thread-safe: one per job.
  */
 final class Terminal {
     private final Thread relay;
     private final @Nullable String savedMode;
+    /** The SIGWINCH handler this one replaced, while rnx forwards its terminal's size changes; else null. */
+    private final sun.misc.@Nullable SignalHandler previousWinch;
 
-    private Terminal(Thread relay, @Nullable String savedMode) {
+    private Terminal(Thread relay, @Nullable String savedMode, sun.misc.@Nullable SignalHandler previousWinch) {
         this.relay = relay;
         this.savedMode = savedMode;
+        this.previousWinch = previousWinch;
     }
 
     static Terminal attach(Job job, InputStream in, PrintStream err) {
         String saved = null;
+        sun.misc.SignalHandler previous = null;
+        copySize(job, err); // of rnx's controlling terminal (/dev/tty), even when stdin is a pipe
         if (System.console() != null) {
             saved = stty("-g");
-            String size = stty("size");
-            if (size != null && size.matches("\\d+ \\d+")) {
-                String[] rc = size.split(" ");
-                try {
-                    job.resizeTerminal(Integer.parseInt(rc[0]), Integer.parseInt(rc[1]));
-                } catch (IOException | RuntimeException e) {
-                    err.println("rnx: cannot size the job's terminal: " + e.getMessage());
-                }
-            }
             if (saved != null) {
                 stty("raw", "-echo");
+                try {
+                    // The user resizes rnx's terminal (a window): the job's follows, and its foreground gets SIGWINCH.
+                    previous = sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sig -> copySize(job, err));
+                } catch (IllegalArgumentException e) {
+                    // this JVM does not let SIGWINCH be handled: the job's terminal keeps its first size
+                }
             }
         }
+        boolean typed = stdinIsTerminal();
         OutputStream input = job.terminalInput();
         Thread relay = new Thread(() -> {
             byte[] buf = new byte[4096];
             try {
+                byte last = '\n';
                 for (int n; (n = in.read(buf)) > 0; ) {
                     input.write(buf, 0, n);
+                    last = buf[n - 1];
+                }
+                if (!typed) {
+                    // End of file, as typed: Ctrl-D ends a read at the start of a line; mid-line, the first one only
+                    // hands over the line so far.
+                    input.write(last == '\n' ? new byte[] {EOF} : new byte[] {EOF, EOF});
                 }
             } catch (IOException e) {
                 // the job ended (its terminal is gone) or our stdin failed: nothing more to relay
@@ -53,11 +66,40 @@ final class Terminal {
         }, "rnx-stdin");
         relay.setDaemon(true); // a read on stdin cannot be interrupted; the JVM may exit past it
         relay.start();
-        return new Terminal(relay, saved);
+        return new Terminal(relay, saved, previous);
+    }
+
+    /** Gives the job's terminal the size of rnx's controlling terminal, when it has one. */
+    private static void copySize(Job job, PrintStream err) {
+        String size = stty("size");
+        if (size != null && size.matches("[1-9]\\d* [1-9]\\d*")) {
+            String[] rc = size.split(" ");
+            try {
+                job.resizeTerminal(Integer.parseInt(rc[0]), Integer.parseInt(rc[1]));
+            } catch (IOException | RuntimeException e) {
+                err.println("rnx: cannot size the job's terminal: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The terminal's end-of-file character (VEOF, Ctrl-D) as a terminal starts with it. */
+    private static final byte EOF = 4;
+
+    /** Whether rnx's own stdin is a terminal (then Ctrl-D comes from the keyboard, if the user types it). */
+    private static boolean stdinIsTerminal() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/0")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /** Gives rnx's terminal back as it was. */
     void detach() {
+        if (previousWinch != null) {
+            sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), previousWinch);
+        }
         if (savedMode != null) {
             stty(savedMode);
         }

@@ -77,6 +77,7 @@ class RunCommandTest {
         assertThat(s.timeout()).isEmpty();
         assertThat(s.workdir()).isEqualTo("/work");
         assertThat(s.pidsMax()).isEqualTo(JobSpec.DEFAULT_PIDS_MAX);
+        assertThat(s.ptysMax()).isEqualTo(JobSpec.DEFAULT_PTYS_MAX);
         assertThat(s.env()).isEmpty();
         assertThat(s.volumes()).isEmpty();
     }
@@ -85,7 +86,7 @@ class RunCommandTest {
     void everyOptionReachesTheSpec() {
         JobSpec s = spec("--runtime=python-3.11-ml", "--max-cpu=150", "--max-memory=512", "--max-iobps=1048576",
                 "--cpu-cores=0", "--network=host", "--timeout=2h30m", "--workdir=/tmp", "--hostname=box",
-                "--pids-max=64", "python3", "-V");
+                "--pids-max=64", "--ptys-max=8", "python3", "-V");
         assertThat(s.runtime().name()).isEqualTo("python-3.11-ml");
         assertThat(s.cpuPercent()).hasValue(150);
         assertThat(s.memory()).hasValue(MemorySize.ofMegabytes(512));
@@ -96,6 +97,7 @@ class RunCommandTest {
         assertThat(s.workdir()).isEqualTo("/tmp");
         assertThat(s.hostname()).hasValue("box");
         assertThat(s.pidsMax()).isEqualTo(64);
+        assertThat(s.ptysMax()).isEqualTo(8);
         assertThat(s.command()).containsExactly("python3", "-V");
     }
 

@@ -83,57 +83,67 @@ public final class HelperProcess implements LaunchedProcess {
         byte[] config = Protocol.encode(request);
         byte @Nullable [] stdinBytes = request.stdin();
         LibC libc = Native.libc();
-        int[] ctl = null, status = null, out = null, err = null, in = null;
+        int[] ctl = null, status = null, out = null, err = null, in = null, console = null;
         int devNull = -1;
         int helperPid;
         try {
             ctl = Fds.pipe();
             status = Fds.pipe();
-            out = request.tty() ? null : Fds.pipe();
             err = Fds.pipe();
-            int stdinChild;
             if (request.tty()) {
-                // in = {slave: the job's stdin, master: our input}; out = {master dup: its output, slave dup}.
-                in = Pty.open();
-                out = new int[] {Fds.dupAtLeast(in[1], 5), Fds.dupAtLeast(in[0], 5)};
-                stdinChild = in[0];
-            } else if (stdinBytes != null) {
-                in = Fds.pipe();
-                stdinChild = in[0];
+                // The job makes its terminal itself, in its own devpts, and sends us the master over the console
+                // socket (the helper's fd 0, see helper.h). Its stdout and stderr are that terminal: the helper's
+                // fds 1 and 2 are /dev/null, and our stderr pipe simply ends at once.
+                console = Pty.consoleSocket();
+                devNull = Fds.atLeast(libc.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0), 5);
+                helperPid = spawn(image, new int[] {console[1], devNull, devNull, ctl[0], status[1]});
             } else {
-                devNull = Fds.atLeast(libc.open("/dev/null", LibC.O_RDONLY | LibC.O_CLOEXEC, 0), 5);
-                stdinChild = devNull;
+                out = Fds.pipe();
+                int stdinChild;
+                if (stdinBytes != null) {
+                    in = Fds.pipe();
+                    stdinChild = in[0];
+                } else {
+                    devNull = Fds.atLeast(libc.open("/dev/null", LibC.O_RDONLY | LibC.O_CLOEXEC, 0), 5);
+                    stdinChild = devNull;
+                }
+                helperPid = spawn(image, new int[] {stdinChild, out[1], err[1], ctl[0], status[1]});
             }
-            // With a terminal, stdout and stderr are both the terminal; the stderr pipe then simply ends at once.
-            helperPid = spawn(image, new int[] {stdinChild, out[1], request.tty() ? out[1] : err[1], ctl[0], status[1]});
         } catch (IOException | RuntimeException e) {
-            closeAll(ctl, status, out, err, in);
+            closeAll(ctl, status, out, err, in, console);
             Fds.closeQuietly(devNull);
             throw e;
         }
         // The child's ends now belong to the helper alone.
         libc.close(ctl[0]);
         libc.close(status[1]);
-        libc.close(out[1]);
         libc.close(err[1]);
+        if (out != null) {
+            libc.close(out[1]);
+        }
         if (in != null) {
             libc.close(in[0]);
         }
+        if (console != null) {
+            libc.close(console[1]);
+        }
         Fds.closeQuietly(devNull);
+        int[] ours = {ctl[1], status[0], out == null ? -1 : out[0], err[0], in == null ? -1 : in[1],
+                console == null ? -1 : console[0]};
         int pidfd = (int) libc.syscall(LibC.SYS_PIDFD_OPEN, helperPid, 0);
         if (pidfd < 0) {
             int e = Native.errno();
-            closeAll(new int[] {ctl[1], status[0], out[0], err[0], in == null ? -1 : in[1]});
+            closeAll(ours);
             throw new LaunchException(Stage.SPAWN, e, "pidfd_open helper " + helperPid);
         }
-        return handshake(helperPid, pidfd, new int[] {ctl[1], status[0], out[0], err[0], in == null ? -1 : in[1]},
-                config, request, output);
+        return handshake(helperPid, pidfd, ours, config, request, output);
     }
 
     /**
      * Sends the config to a spawned helper and waits for exec (or the failure report). {@code fds} are the JVM's
-     * ends: control (write), status, stdout, stderr (read) and stdin (write, or -1); they and the helper belong to
-     * the result, or are closed and reaped on failure.
+     * ends: control (write), status, stdout, stderr (read), stdin (write, or -1) and, for a tty job, the console
+     * socket (stdout and stdin are then -1: the terminal's master arrives on it); they and the helper belong to the
+     * result, or are closed and reaped on failure.
      */
     static HelperProcess handshake(int helperPid, int pidfd, int[] fds, byte[] config, LaunchRequest request,
             OutputHandler output) throws IOException {
@@ -144,6 +154,7 @@ public final class HelperProcess implements LaunchedProcess {
         int[] out = {fds[2], -1};
         int[] err = {fds[3], -1};
         int[] in = fds[4] < 0 ? null : new int[] {-1, fds[4]};
+        int console = fds.length > 5 ? fds[5] : -1;
         // From here on every failure must reap the helper and close our ends: no early exits.
         LaunchException failure = null;
         try {
@@ -166,7 +177,7 @@ public final class HelperProcess implements LaunchedProcess {
         if (type != Protocol.MSG_STARTED) {
             Fds.closeQuietly(ctl[1]); // the lifeline: a helper that did start a job kills it now
             reap(pidfd);
-            closeAll(new int[] {pidfd, status[0], out[0], err[0], in == null ? -1 : in[1]});
+            closeAll(new int[] {pidfd, status[0], out[0], err[0], in == null ? -1 : in[1], console});
             if (type == Protocol.MSG_ERROR) {
                 Stage stage = Stage.of(Protocol.u32(msg, 4));
                 throw new LaunchException(stage, Protocol.u32(msg, 8), subject(request, stage, Protocol.u32(msg, 12)));
@@ -178,9 +189,24 @@ public final class HelperProcess implements LaunchedProcess {
                     "helper " + helperPid + " ended without reporting (got " + got + " bytes)");
         }
         boolean tty = request.tty();
+        int terminal = -1;
+        if (tty) {
+            // The child sent the master before it exec'd, so it is queued by now.
+            try {
+                terminal = Pty.receiveMaster(console);
+                out[0] = Fds.dupAtLeast(terminal, 5);
+            } catch (IOException | RuntimeException e) {
+                Fds.closeQuietly(ctl[1]); // the lifeline: the supervisor kills the job
+                reap(pidfd);
+                closeAll(new int[] {pidfd, status[0], err[0], console, terminal});
+                throw new LaunchException(Stage.PROTOCOL, 71 /* EPROTO */, e.getMessage());
+            } finally {
+                Fds.closeQuietly(console);
+            }
+        }
         HelperProcess p = new HelperProcess(helperPid, pidfd, Protocol.u32(msg, 4), ctl[1], status[0], out[0], err[0],
                 in == null || tty ? -1 : in[1], stdinBytes == null || tty ? new byte[0] : stdinBytes, output);
-        p.inputFd = tty ? in[1] : -1;
+        p.inputFd = terminal;
         p.register();
         if (tty && stdinBytes != null) {
             p.writeInput(stdinBytes, 0, stdinBytes.length);
@@ -236,6 +262,11 @@ public final class HelperProcess implements LaunchedProcess {
         }
     }
 
+    /** What each detail of {@link Stage#TTY} names (console.c). */
+    private static final String[] TTY_STEPS = {"open the job's /dev/pts/ptmx", "open the job's terminal",
+        "chown the job's terminal", "send the job's terminal to the JVM", "make the terminal the controlling terminal",
+        "make the terminal the job's stdio"};
+
     private static String subject(LaunchRequest r, Stage stage, int detail) {
         switch (stage) {
             case MOUNT:
@@ -251,6 +282,8 @@ public final class HelperProcess implements LaunchedProcess {
                 return "sethostname " + r.hostname();
             case EXEC:
                 return "execve " + r.argv().get(0);
+            case TTY:
+                return TTY_STEPS[detail >= 0 && detail < TTY_STEPS.length ? detail : 0];
             default:
                 return "";
         }

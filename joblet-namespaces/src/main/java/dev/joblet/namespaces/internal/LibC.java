@@ -119,17 +119,17 @@ public interface LibC {
     long TIOCSWINSZ = 0x5414;
 
     @SaveError
-    int posix_openpt(int flags);
-
-    @SaveError
-    int grantpt(int fd);
-
-    @SaveError
-    int unlockpt(int fd);
-
-    @SaveError
-    int ptsname_r(int fd, @Out byte[] buf, @size_t long len);
-
-    @SaveError
     int ioctl(int fd, long request, Pointer arg);
+
+    int AF_UNIX = 1, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
+    int SOL_SOCKET = 1, SCM_RIGHTS = 1;
+    int MSG_DONTWAIT = 0x40, MSG_CTRUNC = 0x8, MSG_CMSG_CLOEXEC = 0x40000000;
+    long TIOCGPTN = 0x80045430L;
+
+    @SaveError
+    int socketpair(int domain, int type, int protocol, @Out int[] sv);
+
+    @SaveError
+    @ssize_t
+    long recvmsg(int fd, Pointer msghdr, int flags);
 }

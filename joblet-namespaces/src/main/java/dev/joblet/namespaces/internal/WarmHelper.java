@@ -56,8 +56,9 @@ public final class WarmHelper implements PreparedLaunch {
         List<Path> files = List.copyOf(procsFiles);
         byte @Nullable [] key = null;
         if (template != null) {
-            if (!template.cgroupProcsFiles().isEmpty() || template.cgroup2Dir() != null || template.stdin() != null) {
-                throw new IllegalArgumentException("template must have no cgroup files and no stdin bytes");
+            if (!template.cgroupProcsFiles().isEmpty() || template.cgroup2Dir() != null || template.stdin() != null
+                    || template.tty()) {
+                throw new IllegalArgumentException("template must have no cgroup files, no stdin bytes and no tty");
             }
             key = Protocol.encode(Protocol.template(template));
             // The template's hostname is set before the wait (template() keeps it; the key above leaves it out).
@@ -170,6 +171,10 @@ public final class WarmHelper implements PreparedLaunch {
         }
         if (request.stdin() != null) {
             throw new IllegalArgumentException("request.stdin must be absent for a prepared helper");
+        }
+        if (request.tty()) {
+            // Its fd 0 is /dev/null, not a console socket the job's terminal could be sent over.
+            throw new IllegalArgumentException("request.tty (true) cannot be served by a prepared helper");
         }
         if (templateKey != null && !rootBuiltFor(request)) {
             throw new IllegalArgumentException("request differs from the template the prepared helper built its root for"
