@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -115,6 +117,27 @@ class EachJobHasItsOwnHostIdentityTest {
         } finally {
             Files.deleteIfExists(id);
             Files.delete(vol);
+        }
+    }
+
+    @Test
+    void theEscapeSuitesIdentityAttemptsEscapeWhenJobsArePinnedToNobody() throws Exception {
+        List<EscapeAttempts.Attempt> attempts = new ArrayList<>();
+        EscapeAttemptsIdentity.addTo(attempts);
+        assertThat(attempts).hasSize(2);
+        for (EscapeAttempts.Attempt a : attempts) {
+            for (boolean pinned : new boolean[] {false, true}) {
+                JobSpec.Builder b = a.spec().apply(Joblet.builder().command("python3", "-c", EscapeAttempts.PRELUDE + a.python()));
+                if (pinned) {
+                    b.user(Security.NOBODY, Security.NOBODY);
+                }
+                try (Job job = b.start()) {
+                    JobResult r = job.await();
+                    String out = job.stdout().text() + job.stderr().text();
+                    assertThat(out).as(a.name() + ", pinned to nobody: " + pinned).contains(pinned ? "ESCAPED" : "blocked");
+                    assertThat(r.exitCode()).as(a.name() + ": " + out).hasValue(pinned ? 1 : 0);
+                }
+            }
         }
     }
 
