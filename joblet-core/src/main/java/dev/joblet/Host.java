@@ -107,6 +107,40 @@ final class Host {
         }
     }
 
+    /** Whether jobs get a host identity of their own here, for checkEnvironment() and rnx doctor. */
+    static EnvironmentCheck identityCheck() {
+        String name = "host identity per job";
+        if (!rootless()) {
+            try {
+                HostIdentities ids = identities();
+                return new EnvironmentCheck(name, EnvironmentCheck.Status.OK, "each job runs as a host uid/gid of its own from "
+                        + ids.range() + " (" + ids.available() + " free; ids of /etc/passwd, /etc/group, /etc/subuid, /etc/subgid"
+                        + " and running processes left out), locked under " + HostIdentities.DEFAULT_DIR, "");
+            } catch (IllegalArgumentException e) {
+                return new EnvironmentCheck(name, EnvironmentCheck.Status.MISSING, e.getMessage(),
+                        "set -Djoblet.idRange=FIRST-LAST to a range no account or subordinate range uses");
+            }
+        }
+        String user = System.getProperty("user.name", "");
+        boolean subuid = false;
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/subuid"))) {
+                String who = line.split(":", -1)[0];
+                subuid |= who.equals(user) || who.equals(Integer.toString(HostFacts.euid()));
+            }
+        } catch (IOException e) {
+            // no /etc/subuid
+        }
+        boolean tools = Files.isExecutable(Path.of("/usr/bin/newuidmap")) && Files.isExecutable(Path.of("/usr/bin/newgidmap"));
+        return new EnvironmentCheck(name, EnvironmentCheck.Status.LIMITED, "rootless: every job runs as this JVM's uid "
+                + HostFacts.euid() + " (mapped to nobody inside), so jobs share its per-user kernel limits (inotify, mqueue,"
+                + " pipe pages, pending signals) and a process of that uid can read their /proc; " + (subuid
+                        ? "a subordinate range of /etc/subuid exists" + (tools ? " and newuidmap is installed, but" : ", but")
+                                + " mapping jobs into it is not implemented yet"
+                        : "no subordinate range in /etc/subuid for " + user),
+                "run the JVM as root for a host identity per job; rootless, run untrusted jobs under a dedicated user");
+    }
+
     /** Puts the job's ids, capabilities, seccomp filter, rlimits and user namespace into the request. */
     static void applySecurity(Security sec, JobIdentity id, LaunchRequest.Builder b) {
         List<LaunchRequest.Rlimit> limits = new ArrayList<>();
