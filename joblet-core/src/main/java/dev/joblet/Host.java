@@ -24,6 +24,8 @@ final class Host {
     static final Path STAGING = Path.of("/run/joblet/root");
 
     private static volatile @Nullable CgroupDriver driver;
+    /** The host identities of this JVM's jobs (root only), made on first use. */
+    private static volatile @Nullable HostIdentities identities;
     private static volatile boolean stagingReady;
 
     private Host() {}
@@ -55,11 +57,95 @@ final class Host {
         }
     }
 
-    /** Puts the job's uid, capabilities, seccomp filter, rlimits and user namespace into the request. */
-    static void applySecurity(Security sec, LaunchRequest.Builder b) {
+    /**
+     * The allocator of the host identities jobs run as by default: 65,536 ids from 0x70000000, or
+     * {@code -Djoblet.idRange=FIRST-LAST}; lock files under /run/joblet/ids. Only for a JVM that is root (a rootless
+     * JVM maps every job to its own ids).
+     */
+    static HostIdentities identities() {
+        HostIdentities h = identities;
+        if (h == null) {
+            synchronized (Host.class) {
+                h = identities;
+                if (h == null) {
+                    int first = HostIdentities.DEFAULT_FIRST, count = HostIdentities.DEFAULT_COUNT;
+                    String range = System.getProperty("joblet.idRange");
+                    if (range != null) {
+                        String[] p = range.strip().split("-");
+                        try {
+                            if (p.length != 2) {
+                                throw new NumberFormatException();
+                            }
+                            first = Integer.parseInt(p[0].strip());
+                            count = Math.toIntExact(Long.parseLong(p[1].strip()) - first + 1);
+                        } catch (NumberFormatException | ArithmeticException e) {
+                            throw new IllegalArgumentException("joblet.idRange (" + range + ") must be FIRST-LAST, e.g. "
+                                    + HostIdentities.DEFAULT_FIRST + "-" + (HostIdentities.DEFAULT_FIRST + 65535));
+                        }
+                    }
+                    h = new HostIdentities(first, count, HostIdentities.DEFAULT_DIR);
+                    identities = h;
+                }
+            }
+        }
+        return h;
+    }
+
+    /**
+     * A host identity of its own for a job of {@code spec}, or null when it runs as pinned ids, as root, or rootless
+     * (the documented fallback: every job mapped to the JVM's own ids).
+     */
+    static HostIdentities.@Nullable Lease allocateIdentity(JobSpec spec) throws JobStartException {
+        if (!spec.security().ownIdentity() || rootless()) {
+            return null;
+        }
+        try {
+            return identities().allocate();
+        } catch (IOException | RuntimeException e) {
+            throw new JobStartException("cannot start job \"" + spec.command().get(0) + "\": " + e.getMessage(),
+                    "host identity", null, false, e);
+        }
+    }
+
+    /** Whether jobs get a host identity of their own here, for checkEnvironment() and rnx doctor. */
+    static EnvironmentCheck identityCheck() {
+        String name = "host identity per job";
+        if (!rootless()) {
+            try {
+                HostIdentities ids = identities();
+                return new EnvironmentCheck(name, EnvironmentCheck.Status.OK, "each job runs as a host uid/gid of its own from "
+                        + ids.range() + " (" + ids.available() + " free; ids of /etc/passwd, /etc/group, /etc/subuid, /etc/subgid"
+                        + " and running processes left out), locked under " + HostIdentities.DEFAULT_DIR, "");
+            } catch (IllegalArgumentException e) {
+                return new EnvironmentCheck(name, EnvironmentCheck.Status.MISSING, e.getMessage(),
+                        "set -Djoblet.idRange=FIRST-LAST to a range no account or subordinate range uses");
+            }
+        }
+        String user = System.getProperty("user.name", "");
+        boolean subuid = false;
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/subuid"))) {
+                String who = line.split(":", -1)[0];
+                subuid |= who.equals(user) || who.equals(Integer.toString(HostFacts.euid()));
+            }
+        } catch (IOException e) {
+            // no /etc/subuid
+        }
+        boolean tools = Files.isExecutable(Path.of("/usr/bin/newuidmap")) && Files.isExecutable(Path.of("/usr/bin/newgidmap"));
+        return new EnvironmentCheck(name, EnvironmentCheck.Status.LIMITED, "rootless: every job runs as this JVM's uid "
+                + HostFacts.euid() + " (mapped to nobody inside), so jobs share its per-user kernel limits (inotify, mqueue,"
+                + " pipe pages, pending signals) and a process of that uid can read their /proc; " + (subuid
+                        ? "a subordinate range of /etc/subuid exists" + (tools ? " and newuidmap is installed, but" : ", but")
+                                + " mapping jobs into it is not implemented yet"
+                        : "no subordinate range in /etc/subuid for " + user),
+                "run the JVM as root for a host identity per job; rootless, run untrusted jobs under a dedicated user");
+    }
+
+    /** Puts the job's ids, capabilities, seccomp filter, rlimits and user namespace into the request. */
+    static void applySecurity(Security sec, JobIdentity id, LaunchRequest.Builder b) {
         List<LaunchRequest.Rlimit> limits = new ArrayList<>();
         sec.rlimits().forEach((r, l) -> limits.add(new LaunchRequest.Rlimit(r.resource(), l.soft(), l.hard())));
-        b.ids(sec.uid(), sec.gid())
+        b.ids(id.uid(), id.gid())
                 // every capability (privileged): change no capability set at all
                 .capabilities(sec.capabilities().size() == Capability.values().length ? LaunchRequest.ALL_CAPABILITIES
                         : sec.capabilityMask())
@@ -69,10 +155,10 @@ final class Host {
                 .rlimits(limits);
         if (rootless()) {
             // An unprivileged helper may map exactly its own ids, once, after denying setgroups.
-            b.userNamespace(new LaunchRequest.UserNamespace(sec.uid() + " " + HostFacts.euid() + " 1\n",
-                    sec.gid() + " " + HostFacts.egid() + " 1\n", true));
+            b.userNamespace(new LaunchRequest.UserNamespace(id.uid() + " " + HostFacts.euid() + " 1\n",
+                    id.gid() + " " + HostFacts.egid() + " 1\n", true));
         } else if (sec.rootInUserNamespace()) {
-            b.userNamespace(new LaunchRequest.UserNamespace("0 " + sec.hostUid() + " 1\n", "0 " + sec.hostGid() + " 1\n", false));
+            b.userNamespace(new LaunchRequest.UserNamespace("0 " + id.hostUid() + " 1\n", "0 " + id.hostGid() + " 1\n", false));
         }
     }
 

@@ -67,10 +67,15 @@ public final class Job implements AutoCloseable {
     private volatile CompletableFuture<Void> networkReleased = CompletableFuture.completedFuture(null);
     /** Started from the warm pool: its supervisor sits in the job's cgroup (see {@link WarmPool}). */
     private WarmPool.@Nullable Entry warm; // set once, before the job is published
+    /** Who the job runs as; its host identity, when allocated, is released by {@link #release()}. */
+    private final JobIdentity identity;
+    private final HostIdentities.@Nullable Lease identityLease;
 
     private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable Workspace workspace,
-            @Nullable LogSpill spill) {
+            @Nullable LogSpill spill, JobIdentity identity, HostIdentities.@Nullable Lease identityLease) {
         this.id = id;
+        this.identity = identity;
+        this.identityLease = identityLease;
         this.spec = spec;
         this.cgroup = cgroup;
         this.workspace = workspace;
@@ -85,11 +90,31 @@ public final class Job implements AutoCloseable {
         Host.requireLaunchable(spec);
         Runtimes.Resolved resolved = spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime());
         // A warm supervisor's cgroup is named by the id it was prepared for: the job takes that id.
-        return start(spec, resolved, WarmPool.claim(spec));
+        WarmPool.Entry warm = WarmPool.claim(spec);
+        // Its host identity is the one the warm supervisor was prepared with, or one allocated now. Held until nothing
+        // of the job remains: released by release(), or here when the start fails (whose paths below wait until the
+        // job's processes are gone).
+        HostIdentities.Lease lease = warm == null ? null : warm.takeIdentity();
+        if (lease != null && !spec.security().ownIdentity()) {
+            lease.close(); // a pinned job does not use the one prepared
+            lease = null;
+        }
+        try {
+            if (lease == null) {
+                lease = Host.allocateIdentity(spec);
+            }
+            return start(spec, resolved, warm, lease);
+        } catch (JobletException | RuntimeException e) {
+            if (lease != null) {
+                lease.close();
+            }
+            throw e;
+        }
     }
 
-    private static Job start(JobSpec spec, Runtimes.@Nullable Resolved resolved, WarmPool.@Nullable Entry warm)
-            throws JobletException {
+    private static Job start(JobSpec spec, Runtimes.@Nullable Resolved resolved, WarmPool.@Nullable Entry warm,
+            HostIdentities.@Nullable Lease lease) throws JobletException {
+        JobIdentity identity = JobIdentity.of(spec.security(), lease);
         String id = warm != null ? warm.id() : UUID.randomUUID().toString();
         String shortId = id.substring(0, 8);
         LogSpill spill = null;
@@ -105,8 +130,8 @@ public final class Job implements AutoCloseable {
         Workspace workspace = null;
         if (spec.retainsWorkspace()) {
             try {
-                workspace = Workspace.create(id, spec.workspaceSize(), spec.uploads(), spec.security().uid(),
-                        spec.security().gid());
+                workspace = Workspace.create(id, spec.workspaceSize(), spec.uploads(), identity.hostUid(),
+                        identity.hostGid());
             } catch (IOException e) {
                 abandon(warm, spill, null, null);
                 throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
@@ -127,8 +152,9 @@ public final class Job implements AutoCloseable {
                 }
                 root = new Runtimes.Resolved(layer.merged(), resolved.manifest());
             }
-            mounts = RootPlan.of(spec, root, workspace == null ? null : workspace.directory());
-            job = new Job(id, spec, warm != null ? warm.cgroup() : Host.createCgroup(shortId, id, spec), workspace, spill);
+            mounts = RootPlan.of(spec, root, workspace == null ? null : workspace.directory(), identity);
+            job = new Job(id, spec, warm != null ? warm.cgroup() : Host.createCgroup(shortId, id, spec), workspace, spill,
+                    identity, lease);
             job.layer = layer;
             job.warm = warm;
         } catch (JobStartException | RuntimeException e) {
@@ -175,9 +201,9 @@ public final class Job implements AutoCloseable {
             // after a few milliseconds if it runs on.
             Events.executor().schedule(WarmPool::refill, 5, TimeUnit.MILLISECONDS);
             if (w != null) {
-                WarmPool.learn(spec, request);
+                WarmPool.learn(spec, request, identity);
             } else if (WarmPool.kindFor(spec) != null) { // a cold start of a kind the pool serves: learn its root
-                WarmPool.learn(spec, job.request(JobNetworking.withHosts(mounts, job.net), resolved, false));
+                WarmPool.learn(spec, job.request(JobNetworking.withHosts(mounts, job.net), resolved, false), identity);
             }
         } catch (IOException | RuntimeException e) {
             if (job.warm != null) {
@@ -262,7 +288,7 @@ public final class Job implements AutoCloseable {
                 .stdin(spec.stdin().orElse(null))
                 .tty(spec.tty());
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
-        Host.applySecurity(spec.security(), b);
+        Host.applySecurity(spec.security(), identity, b);
         if (cgroup != null && withCgroupFiles) { // a warm supervisor's job inherits its cgroup
             // Cloned straight into its cgroup2 directory (v2, or hybrid's unified one), then the v1 ones by their
             // tasks files: no cgroup.procs write, which may wait out an RCU grace period, on the start path.
@@ -334,8 +360,17 @@ public final class Job implements AutoCloseable {
         try {
             removeCgroup();
         } finally {
+            // Nothing of the job remains (its supervisor is reaped, its cgroup gone): its host identity may be reused.
+            if (identityLease != null) {
+                identityLease.close();
+            }
             released.complete(null);
         }
+    }
+
+    /** The uid the job runs as on the host (its own unless pinned; the JVM's own for a rootless JVM). */
+    int hostUid() {
+        return Host.rootless() ? dev.joblet.internal.HostFacts.euid() : identity.hostUid();
     }
 
     private void complete(@Nullable ExitStatus status, @Nullable Throwable error) {

@@ -637,8 +637,12 @@ public final class JobSpec {
         // ---- Least privilege: every job gets all of it unless one of these relaxes a part on purpose ----
 
         /**
-         * The uid and gid the job runs as (default {@value Security#NOBODY}, nobody). Neither may be 0: root inside
-         * a job is only given by {@link #rootInUserNamespace()}.
+         * Pins the uid and gid the job runs as. By default each running job gets a host uid and gid of its own from a
+         * reserved range ({@link Security#ownIdentity()}), so that jobs share no per-user kernel limit and no host
+         * process of another id can ptrace them; pin one where jobs must share files with each other or with the host
+         * (a session's workspace, a shared volume). Jobs pinned to the same ids share that user's kernel limits and can
+         * be read by any host process of those ids. Neither may be 0: root inside a job is only given by
+         * {@link #rootInUserNamespace()}.
          */
         public Builder user(int uid, int gid) {
             security.user(uid, gid);
@@ -656,9 +660,13 @@ public final class JobSpec {
             return this;
         }
 
-        /** Root inside the job, in a new user namespace whose root is host uid and gid {@value Security#NOBODY}. */
+        /**
+         * Root inside the job, in a new user namespace whose root is the job's own host uid and gid (allocated as for
+         * any job, see {@link Security#ownIdentity()}).
+         */
         public Builder rootInUserNamespace() {
-            return rootInUserNamespace(Security.NOBODY, Security.NOBODY);
+            security.rootInUserNamespace();
+            return this;
         }
 
         /**

@@ -11,10 +11,24 @@ public final class Joblet {
     /**
      * What works on this host and what does not, with the fix for each missing piece: root or rootless, user
      * namespaces (and distribution restrictions such as AppArmor's on Ubuntu), cgroup layout and usable
-     * controllers, seccomp, Landlock, overlayfs. Reads files only; starts nothing.
+     * controllers, seccomp, Landlock, overlayfs, and whether each job gets a host identity of its own. Reads files
+     * only; starts nothing.
      */
     public static java.util.List<EnvironmentCheck> checkEnvironment() {
-        return new dev.joblet.internal.EnvironmentProbe(java.nio.file.Path.of("/proc"), java.nio.file.Path.of("/sys")).run();
+        java.util.List<EnvironmentCheck> checks = new java.util.ArrayList<>(
+                new dev.joblet.internal.EnvironmentProbe(java.nio.file.Path.of("/proc"), java.nio.file.Path.of("/sys")).run());
+        checks.add(Host.identityCheck());
+        return java.util.List.copyOf(checks);
+    }
+
+    /**
+     * Reserves a host uid and gid of the range jobs get their own identities from, for jobs that must share files
+     * (pin them with {@code user(id.uid(), id.gid())}); see {@link ReservedIdentity}.
+     *
+     * @throws java.io.IOException when every id of the range is in use, or its lock directory cannot be used
+     */
+    public static ReservedIdentity reserveIdentity() throws java.io.IOException {
+        return ReservedIdentity.reserve();
     }
 
     /** A new builder of a {@link JobSpec}; builders are not thread-safe, specs are immutable. */

@@ -21,6 +21,10 @@ final class KindHistory {
     // Guarded by this.
     private @Nullable LaunchRequest last;
     private @Nullable LaunchRequest previous;
+    /** Who the jobs of {@link #last} and {@link #previous} ran as; whether the last one ran as its own identity. */
+    private @Nullable JobIdentity lastIdentity;
+    private @Nullable JobIdentity previousIdentity;
+    private boolean lastOwnIdentity;
     private boolean stable;
     private CgroupLimits limitsAhead = NO_LIMITS;
     private @Nullable String lastHostname; // "": the default, job-<id>
@@ -39,9 +43,12 @@ final class KindHistory {
     }
 
     /** A job of this kind was started with {@code request}. */
-    synchronized void started(JobSpec spec, LaunchRequest request) {
+    synchronized void started(JobSpec spec, LaunchRequest request, JobIdentity identity) {
         previous = last;
+        previousIdentity = lastIdentity;
         last = request;
+        lastIdentity = identity;
+        lastOwnIdentity = spec.security().ownIdentity();
         String hostname = spec.hostname().orElse("");
         hostnameStable = hostname.isEmpty() || hostname.equals(lastHostname);
         lastHostname = hostname;
@@ -54,9 +61,14 @@ final class KindHistory {
      * for; a job asking for another hostname then starts cold ({@code rootBuiltFor}). Jobs named each their own way
      * (as an engine names them) get supervisors that set the hostname after the wait.
      */
-    Plan plan(String id) {
+    Plan plan(String id, @Nullable JobIdentity next) {
         LaunchRequest template = stableTemplate();
         synchronized (this) {
+            if (template != null && lastOwnIdentity) {
+                // Built for the next job's own identity (none to be had: the root is built after the config instead).
+                JobIdentity from = lastIdentity;
+                template = next == null || from == null ? null : JobIdentity.retarget(template, from, next);
+            }
             if (template != null && "".equals(lastHostname)) {
                 template = template.toBuilder().hostname(Job.defaultHostname(id)).build();
             }
@@ -67,19 +79,25 @@ final class KindHistory {
     /** The last request, when the one before asked for the same root; compared once, off the start path. */
     private @Nullable LaunchRequest stableTemplate() {
         LaunchRequest l, p;
+        JobIdentity li, pi;
         synchronized (this) {
             l = last;
             p = previous;
+            li = lastIdentity;
+            pi = previousIdentity;
         }
-        if (l == null || p == null) {
+        if (l == null || p == null || li == null || pi == null) {
             return null;
         }
         if (l != p) {
-            boolean same = Arrays.equals(Protocol.encode(Protocol.template(l)), Protocol.encode(Protocol.template(p)));
+            // Jobs that each ran as their own identity asked for the same root if they did but for it.
+            LaunchRequest pAsL = JobIdentity.retarget(p, pi, li);
+            boolean same = Arrays.equals(Protocol.encode(Protocol.template(l)), Protocol.encode(Protocol.template(pAsL)));
             synchronized (this) {
                 stable = same;
                 if (previous == p) {
                     previous = l;
+                    previousIdentity = li;
                 }
             }
         }

@@ -29,15 +29,12 @@ final class RootPlan {
 
     private RootPlan() {}
 
-    static List<MountOp> of(JobSpec spec) throws JobStartException {
-        return of(spec, spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime()), null);
-    }
-
     /**
-     * The plan for a job whose runtime resolved to {@code resolved} (null for the host) and whose workspace is
-     * the host directory {@code workspace} (null for a fresh tmpfs).
+     * The plan for a job whose runtime resolved to {@code resolved} (null for the host), whose workspace is
+     * the host directory {@code workspace} (null for a fresh tmpfs), running as {@code id}: its tmpfs mounts belong
+     * to it, and its job-local passwd and group (when it has them) are its /etc/passwd and /etc/group.
      */
-    static List<MountOp> of(JobSpec spec, Runtimes.@Nullable Resolved resolved, @Nullable Path workspace)
+    static List<MountOp> of(JobSpec spec, Runtimes.@Nullable Resolved resolved, @Nullable Path workspace, JobIdentity id)
             throws JobStartException {
         List<MountOp> ops = new ArrayList<>();
         Runtime runtime = spec.runtime();
@@ -47,21 +44,29 @@ final class RootPlan {
             }
             ops.add(MountOp.dir("/etc"));
             for (String f : HOST_ETC) {
-                ops.add(MountOp.optionalBind(f, f));
+                Path own = f.equals("/etc/passwd") ? id.passwd() : f.equals("/etc/group") ? id.group() : null;
+                ops.add(own != null ? MountOp.bind(own.toString(), f, true) : MountOp.optionalBind(f, f));
             }
         } else {
             if (resolved == null) {
                 throw new IllegalArgumentException("runtime " + runtime + " was not resolved");
             }
             ops.addAll(directoryRuntime(runtime, resolved.rootfs(), spec.writableLayer().isEmpty()));
+            // Over the runtime's own files, where it has them (a bind needs its mount point).
+            Path passwd = id.passwd(), group = id.group();
+            if (passwd != null && Files.isRegularFile(resolved.rootfs().resolve("etc/passwd"), LinkOption.NOFOLLOW_LINKS)) {
+                ops.add(MountOp.bind(passwd.toString(), "/etc/passwd", true));
+            }
+            if (group != null && Files.isRegularFile(resolved.rootfs().resolve("etc/group"), LinkOption.NOFOLLOW_LINKS)) {
+                ops.add(MountOp.bind(group.toString(), "/etc/group", true));
+            }
         }
         ops.add(MountOp.proc("/proc"));
         ops.add(MountOp.dev("/dev", spec.ptysMax()));
         ops.add(MountOp.tmpfs("/tmp", "mode=1777,size=" + spec.tmpSize().bytes()));
         // The workspace belongs to the job's user: it stays writable after the privilege drop.
         ops.add(workspace == null
-                ? MountOp.tmpfs("/work", "mode=0755,size=" + spec.workspaceSize().bytes() + ",uid=" + spec.security().uid()
-                        + ",gid=" + spec.security().gid())
+                ? MountOp.tmpfs("/work", "mode=0755,size=" + spec.workspaceSize().bytes() + id.ownerOptions())
                 : MountOp.bind(workspace.toString(), "/work", false));
         List<Volume> volumes = new ArrayList<>();
         if (resolved != null && resolved.manifest() != null) {
@@ -76,8 +81,7 @@ final class RootPlan {
             ops.add(MountOp.bind(v.source().toString(), v.target(), !v.writable()));
         }
         for (MemoryVolume m : spec.memoryVolumes()) {
-            ops.add(MountOp.tmpfs(m.target(), "mode=0755,size=" + m.size().bytes() + ",uid=" + spec.security().uid()
-                    + ",gid=" + spec.security().gid()));
+            ops.add(MountOp.tmpfs(m.target(), "mode=0755,size=" + m.size().bytes() + id.ownerOptions()));
         }
         return ops;
     }

@@ -12,8 +12,10 @@ import java.util.Set;
  * the /proc hardening and its resource limits. Immutable and thread-safe; set through
  * {@link JobSpec.Builder} (each relaxation is an option of its own).
  *
- * <p>Defaults: uid and gid {@value #NOBODY} (nobody), no capability in any set, {@link SeccompPolicy#defaults()},
- * no_new_privs, hardened /proc, {@code RLIMIT_NOFILE} 1024 (hard 4096), {@code RLIMIT_CORE} 0.
+ * <p>Defaults: a host uid and gid of the job's own ({@link #ownIdentity()}: one per running job, from a reserved
+ * range; a rootless JVM without one runs jobs as {@value #NOBODY} mapped to its own ids), no capability in any set,
+ * {@link SeccompPolicy#defaults()}, no_new_privs, hardened /proc, {@code RLIMIT_NOFILE} 1024 (hard 4096),
+ * {@code RLIMIT_CORE} 0.
  */
 public final class Security {
     /** The unprivileged id jobs run as by default (nobody / nogroup on Debian). */
@@ -27,6 +29,7 @@ public final class Security {
     private final int uid;
     private final int gid;
     private final boolean rootInUserNamespace;
+    private final boolean ownIdentity;
     private final int hostUid;
     private final int hostGid;
     private final Set<Capability> capabilities;
@@ -39,6 +42,7 @@ public final class Security {
         this.uid = b.uid;
         this.gid = b.gid;
         this.rootInUserNamespace = b.rootInUserNamespace;
+        this.ownIdentity = b.ownIdentity;
         this.hostUid = b.hostUid;
         this.hostGid = b.hostGid;
         this.capabilities = Collections.unmodifiableSet(b.capabilities.isEmpty() ? EnumSet.noneOf(Capability.class)
@@ -49,7 +53,20 @@ public final class Security {
         this.rlimits = Collections.unmodifiableMap(new EnumMap<>(b.rlimits));
     }
 
-    /** The job's uid inside its namespaces. */
+    /**
+     * Whether the job runs as a host uid and gid of its own, allocated when it starts from the host's reserved range
+     * and released once nothing of it remains (the default; with {@link #rootInUserNamespace()}, its root is that
+     * host id). False when the ids were pinned with {@code user(uid, gid)} or {@code rootInUserNamespace(uid, gid)},
+     * or for {@code privileged()}: {@link #uid()} and {@link #gid()} (or {@link #hostUid()}) are then used as given.
+     */
+    public boolean ownIdentity() {
+        return ownIdentity;
+    }
+
+    /**
+     * The job's uid inside its namespaces when pinned; with {@link #ownIdentity()} the job runs as its allocated id
+     * instead, and this is {@value #NOBODY}, the id used where no range is available (a rootless JVM).
+     */
     public int uid() {
         return uid;
     }
@@ -106,6 +123,7 @@ public final class Security {
         b.uid = uid;
         b.gid = gid;
         b.rootInUserNamespace = rootInUserNamespace;
+        b.ownIdentity = ownIdentity;
         b.hostUid = hostUid;
         b.hostGid = hostGid;
         b.capabilities.addAll(capabilities);
@@ -119,7 +137,8 @@ public final class Security {
 
     @Override
     public String toString() {
-        return "Security{uid=" + uid + ", gid=" + gid + (rootInUserNamespace ? ", root in user namespace as host " + hostUid : "")
+        return "Security{" + (ownIdentity ? "own identity" : "uid=" + uid + ", gid=" + gid)
+                + (rootInUserNamespace ? ", root in user namespace" + (ownIdentity ? "" : " as host " + hostUid) : "")
                 + ", capabilities=" + capabilities + ", " + seccomp + ", noNewPrivileges=" + noNewPrivileges
                 + ", hardenedProc=" + hardenedProc + ", rlimits=" + rlimits + "}";
     }
@@ -129,6 +148,7 @@ public final class Security {
         private int uid = NOBODY;
         private int gid = NOBODY;
         private boolean rootInUserNamespace;
+        private boolean ownIdentity = true;
         private int hostUid = NOBODY;
         private int hostGid = NOBODY;
         private final EnumSet<Capability> capabilities = EnumSet.noneOf(Capability.class);
@@ -153,6 +173,7 @@ public final class Security {
             uid = uidValue;
             gid = gidValue;
             rootInUserNamespace = false;
+            ownIdentity = false;
         }
 
         /** Real root with every capability, no seccomp filter, no no_new_privs: see JobSpec.Builder.privileged(). */
@@ -160,6 +181,7 @@ public final class Security {
             uid = 0;
             gid = 0;
             rootInUserNamespace = false;
+            ownIdentity = false;
             capabilities.clear();
             capabilities.addAll(EnumSet.allOf(Capability.class));
             seccomp = SeccompPolicy.disabled();
@@ -176,8 +198,19 @@ public final class Security {
             uid = 0;
             gid = 0;
             rootInUserNamespace = true;
+            ownIdentity = false;
             hostUid = hostUidValue;
             hostGid = hostGidValue;
+        }
+
+        /** Root inside, in a user namespace whose root is the job's own host identity (see ownIdentity()). */
+        void rootInUserNamespace() {
+            uid = 0;
+            gid = 0;
+            rootInUserNamespace = true;
+            ownIdentity = true;
+            hostUid = NOBODY;
+            hostGid = NOBODY;
         }
 
         private static void requireId(String field, int id) {

@@ -62,10 +62,17 @@ public final class WarmPool {
     }
 
     /**
-     * A prepared supervisor, its (empty) cgroup named by {@code id}, the id of the job it will run, and the limits
-     * already written into the cgroup (the pids limit last asked for by a job of its kind; none at first).
+     * A prepared supervisor, its (empty) cgroup named by {@code id}, the id of the job it will run, the limits
+     * already written into the cgroup (the pids limit last asked for by a job of its kind; none at first), and the
+     * host identity its job will run as (the root built ahead belongs to it), until a job takes it.
      */
-    record Entry(PreparedLaunch helper, @Nullable JobCgroup cgroup, String id, CgroupLimits written) {
+    record Entry(PreparedLaunch helper, @Nullable JobCgroup cgroup, String id, CgroupLimits written, IdentitySlot identity) {
+        /** Hands the entry's host identity to the job that claimed it (null: none prepared); the job then owns it. */
+        HostIdentities.@Nullable Lease takeIdentity() {
+            return identity.take();
+        }
+
+        /** Ends the supervisor, removes its cgroup, then releases the identity no job took. */
         void discard() {
             helper.close();
             if (cgroup != null) {
@@ -75,6 +82,25 @@ public final class WarmPool {
                     log.warn("warm pool: cannot remove cgroup {}: {}", cgroup.name(), e.getMessage());
                 }
             }
+            HostIdentities.Lease l = identity.take();
+            if (l != null) {
+                l.close();
+            }
+        }
+    }
+
+    /** A warm entry's host identity, handed over once. Thread-safe. */
+    static final class IdentitySlot {
+        private HostIdentities.@Nullable Lease lease; // guarded by this
+
+        IdentitySlot(HostIdentities.@Nullable Lease lease) {
+            this.lease = lease;
+        }
+
+        synchronized HostIdentities.@Nullable Lease take() {
+            HostIdentities.Lease l = lease;
+            lease = null;
+            return l;
         }
     }
 
@@ -260,7 +286,7 @@ public final class WarmPool {
             e.discard();
             throw Host.cgroupFailure(e.id().substring(0, 8), spec.command().get(0), x);
         }
-        return new Entry(e.helper(), e.cgroup(), e.id(), wanted);
+        return new Entry(e.helper(), e.cgroup(), e.id(), wanted, e.identity());
     }
 
     /**
@@ -268,12 +294,12 @@ public final class WarmPool {
      * (equal requests but for hostname, workdir, argv and env), supervisors are prepared with that root already
      * built, so that a start only sends the command.
      */
-    static void learn(JobSpec spec, LaunchRequest request) {
+    static void learn(JobSpec spec, LaunchRequest request, JobIdentity identity) {
         Kind kind = kindFor(spec);
         if (kind == null) {
             return;
         }
-        HISTORY.get(kind).started(spec, request); // compared by the refill thread, off the start path
+        HISTORY.get(kind).started(spec, request, identity); // compared by the refill thread, off the start path
     }
 
     /** Wakes the refill thread: a start that may have taken a supervisor is over (launched or failed). */
@@ -364,15 +390,26 @@ public final class WarmPool {
 
     private static Entry prepare(Kind kind) throws IOException {
         String id = UUID.randomUUID().toString();
-        KindHistory.Plan plan = HISTORY.get(kind).plan(id);
+        // The identity of the job this supervisor will run: its root is built for it. None left (every id in use):
+        // the entry is made without one, and the job that takes it allocates its own (or is told why it cannot).
+        HostIdentities.Lease lease = null;
+        if (!Host.rootless()) {
+            try {
+                lease = Host.identities().allocate();
+            } catch (IOException | RuntimeException e) {
+                log.debug("warm pool: no host identity for a prepared supervisor: {}", e.getMessage());
+            }
+        }
+        KindHistory.Plan plan = HISTORY.get(kind).plan(id, lease == null ? null : JobIdentity.own(lease));
         LaunchRequest template = plan.template();
         CgroupLimits limits = plan.limits();
-        JobCgroup cg = kind.cgroup ? Host.cgroups().create(id, limits) : null;
+        JobCgroup cg = null;
         try {
+            cg = kind.cgroup ? Host.cgroups().create(id, limits) : null;
             List<java.nio.file.Path> files = cg == null ? List.of() : cg.joinFiles(); // a supervisor is single-threaded
             PreparedLaunch helper = template == null ? Launcher.system().prepare(files, kind.newNetwork)
                     : Launcher.system().prepare(files, kind.newNetwork, template, plan.earlySeccomp());
-            return new Entry(helper, cg, id, limits);
+            return new Entry(helper, cg, id, limits, new IdentitySlot(lease));
         } catch (IOException | RuntimeException e) {
             if (cg != null) {
                 try {
@@ -380,6 +417,9 @@ public final class WarmPool {
                 } catch (IOException cleanup) {
                     e.addSuppressed(cleanup);
                 }
+            }
+            if (lease != null) {
+                lease.close();
             }
             throw e;
         }

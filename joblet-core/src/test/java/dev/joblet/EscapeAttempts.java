@@ -156,6 +156,7 @@ final class EscapeAttempts {
         a.add(py("TIOCSTI on a terminal", "m, s = os.openpty(); attempt(lambda: fcntl.ioctl(s, 0x5412, b'x'), 'EPERM')"));
         a.add(py("controlling terminal of the host", "attempt(lambda: open('/dev/tty', 'w'), 'ENXIO')"));
         EscapeAttemptsPtys.addTo(a);
+        EscapeAttemptsIdentity.addTo(a);
         return a;
     }
 

@@ -28,8 +28,9 @@ class JobIsolationTest {
             String[] lines = job.stdout().text().split("\n");
             assertThat(lines[0]).startsWith("USER").contains("PID").contains("COMMAND");
             assertThat(lines).hasSize(5);
-            // Jobs run as nobody by default (least privilege); the seed ran them as root.
-            assertThat(lines[1]).matches("nobody +1 .*bash -c sleep 30 & sleep 40 & ps aux");
+            // Jobs run as a host user of their own by default (least privilege), named "job" inside; the seed ran
+            // them as root.
+            assertThat(lines[1]).matches("job +1 .*bash -c sleep 30 & sleep 40 & ps aux");
             assertThat(job.stdout().text()).contains("sleep 30").contains("sleep 40").contains("ps aux");
         }
     }

@@ -55,7 +55,7 @@ class RuntimeBuildTest {
             JobResult r = job.await(Duration.ofMinutes(3)).orElseThrow();
             assertThat(r.exitCode()).as(job.stderr().text()).hasValue(0);
             assertThat(job.stdout().text()).contains("Sleep started").contains("Python started")
-                    .contains("Waiting for processes...").contains("Python process 4").containsPattern("nobody +1 .*bash -c");
+                    .contains("Waiting for processes...").contains("Python process 4").containsPattern("job +1 .*bash -c");
         }
     }
 }

@@ -11,7 +11,8 @@ class SecurityOptionsTest {
     @Test
     void defaultsAreLeastPrivilege() {
         Security s = Joblet.builder().command("true").build().security();
-        assertThat(s.uid()).isEqualTo(65534);
+        assertThat(s.ownIdentity()).as("a host identity of its own").isTrue();
+        assertThat(s.uid()).as("the rootless fallback").isEqualTo(65534);
         assertThat(s.gid()).isEqualTo(65534);
         assertThat(s.rootInUserNamespace()).isFalse();
         assertThat(s.capabilities()).isEmpty();
@@ -32,6 +33,18 @@ class SecurityOptionsTest {
                 .hasMessageContaining("host uid 0");
         assertThatThrownBy(() -> Joblet.builder().user(-5, 10)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("uid (4294967291)");
+    }
+
+    @Test
+    void pinnedIdsAreUsedAsGivenAndRootInAUserNamespaceGetsAnIdentityOfItsOwn() {
+        assertThat(Joblet.builder().command("true").user(1000, 1000).build().security().ownIdentity()).isFalse();
+        assertThat(Joblet.builder().command("true").rootInUserNamespace(100000, 100000).build().security().ownIdentity())
+                .isFalse();
+        assertThat(Joblet.builder().command("true").privileged().build().security().ownIdentity()).isFalse();
+        Security s = Joblet.builder().command("true").rootInUserNamespace().build().security();
+        assertThat(s.ownIdentity()).isTrue();
+        assertThat(s.rootInUserNamespace()).isTrue();
+        assertThat(s.uid()).isZero();
     }
 
     @Test

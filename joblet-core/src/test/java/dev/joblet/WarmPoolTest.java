@@ -123,8 +123,10 @@ class WarmPoolTest {
             try (Job job = Joblet.builder().command("sh", "-c", "echo $(hostname) $(pwd) $X $(id -u) $$; cat /proc/self/status"
                     + " | grep -E '^(CapEff|Seccomp):' | tr -s '\t ' ' '").env("X", "x" + i).workdir("/tmp").start()) {
                 assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
+                // Each runs as its own host identity: the root built ahead was built for it.
+                assertThat(job.hostUid()).isNotEqualTo(Security.NOBODY);
                 assertThat(job.stdout().text()).isEqualTo("job-" + job.id().substring(0, 8) + " /tmp x" + i
-                        + " 65534 1\nCapEff: 0000000000000000\nSeccomp: 2\n");
+                        + " " + job.hostUid() + " 1\nCapEff: 0000000000000000\nSeccomp: 2\n");
             }
         }
         // The prepared children set the default hostname and installed their filter before the command: a job asking

@@ -71,10 +71,20 @@ public final class Sandbox {
     public SandboxSession openSession(Duration idle) throws IOException {
         requirePositive("idleTimeout", idle);
         dev.joblet.Security sec = template.security();
-        // The host ids the job's files belong to: its own uid, or the host ids its user namespace maps root to.
-        int uid = sec.rootInUserNamespace() ? sec.hostUid() : sec.uid();
-        int gid = sec.rootInUserNamespace() ? sec.hostGid() : sec.gid();
-        return new SandboxSession(this, Workspace.create(sessionRoot, uid, gid), idle);
+        // The session's calls share /work, so they run as one host identity: pinned by the template, or one reserved
+        // for the session's life (each call would otherwise get its own and could not write the last one's files).
+        dev.joblet.ReservedIdentity reserved = sec.ownIdentity() ? dev.joblet.Joblet.reserveIdentity() : null;
+        try {
+            // The host ids the job's files belong to: its own uid, or the host ids its user namespace maps root to.
+            int uid = reserved != null ? reserved.uid() : sec.rootInUserNamespace() ? sec.hostUid() : sec.uid();
+            int gid = reserved != null ? reserved.gid() : sec.rootInUserNamespace() ? sec.hostGid() : sec.gid();
+            return new SandboxSession(this, Workspace.create(sessionRoot, uid, gid), idle, reserved);
+        } catch (IOException | RuntimeException e) {
+            if (reserved != null) {
+                reserved.close();
+            }
+            throw e;
+        }
     }
 
     JobSpec specFor(Language language, String code, @org.jspecify.annotations.Nullable Workspace workspace) {
@@ -91,6 +101,13 @@ public final class Sandbox {
         JobSpec.Builder b = template.toBuilder().command(language.argv(code));
         if (workspace != null) {
             b.volume(workspace.volume());
+            if (template.security().ownIdentity()) { // the session's reserved identity
+                if (template.security().rootInUserNamespace()) {
+                    b.rootInUserNamespace(workspace.uid(), workspace.gid());
+                } else {
+                    b.user(workspace.uid(), workspace.gid());
+                }
+            }
         }
         return b.build();
     }

@@ -35,10 +35,14 @@ public final class SandboxSession implements AutoCloseable {
     private final Sandbox sandbox;
     private final Workspace workspace;
     private final Duration idleTimeout;
+    /** The host identity reserved for the session's calls (null: the template pins one); released on close. */
+    private final dev.joblet.@Nullable ReservedIdentity identity;
     private @Nullable ScheduledFuture<?> idleTask; // guarded by this
     private @Nullable String closedBecause; // guarded by this
 
-    SandboxSession(Sandbox sandbox, Workspace workspace, Duration idleTimeout) {
+    SandboxSession(Sandbox sandbox, Workspace workspace, Duration idleTimeout,
+            dev.joblet.@Nullable ReservedIdentity identity) {
+        this.identity = identity;
         this.sandbox = sandbox;
         this.workspace = workspace;
         this.idleTimeout = idleTimeout;
@@ -153,6 +157,9 @@ public final class SandboxSession implements AutoCloseable {
             workspace.delete();
         } catch (IOException e) {
             log.warn("session {}: cannot remove its directory: {}", workspace, e.getMessage());
+        }
+        if (identity != null) {
+            identity.close(); // calls are serialized and each closed its job: none runs as it now
         }
         log.debug("session {} closed: {}", workspace, why);
     }

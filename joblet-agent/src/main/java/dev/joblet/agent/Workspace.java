@@ -53,6 +53,15 @@ final class Workspace {
         view.setGroup(lookup.lookupPrincipalByGroupName(Integer.toString(gid)));
     }
 
+    /** The host uid the session's jobs run as (or that their root in a user namespace is). */
+    int uid() {
+        return uid;
+    }
+
+    int gid() {
+        return gid;
+    }
+
     Volume volume() {
         return new Volume(dir, "/work", true);
     }

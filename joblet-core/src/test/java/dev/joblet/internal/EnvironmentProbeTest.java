@@ -22,7 +22,8 @@ class EnvironmentProbeTest {
     void everyAreaIsReportedOnThisHost() {
         List<EnvironmentCheck> checks = Joblet.checkEnvironment();
         assertThat(checks).extracting(EnvironmentCheck::name)
-                .containsExactly("privileges", "user namespaces", "cgroups", "seccomp", "landlock", "overlayfs");
+                .containsExactly("privileges", "user namespaces", "cgroups", "seccomp", "landlock", "overlayfs",
+                        "host identity per job");
         for (EnvironmentCheck c : checks) {
             assertThat(c.fix().isEmpty()).as("a fix exactly when something is missing: %s", c)
                     .isEqualTo(c.status() == EnvironmentCheck.Status.OK);
