@@ -81,16 +81,18 @@ public final class Job implements AutoCloseable {
         this.logs = new ChunkLog(id.substring(0, 8), 2L * cap, LogDelivery.executor(), spill);
     }
 
-    static Job start(JobSpec spec) throws JobletException {
+    /** {@code given}: the id the caller chose (canonical UUID), or null for a new one. */
+    static Job start(JobSpec spec, @Nullable String given) throws JobletException {
         Host.requireLaunchable(spec);
         Runtimes.Resolved resolved = spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime());
-        // A warm supervisor's cgroup is named by the id it was prepared for: the job takes that id.
-        return start(spec, resolved, WarmPool.claim(spec));
+        // A warm supervisor's cgroup is named by the id it was prepared for: the job takes that id unless the caller
+        // chose one (the cgroup then keeps the name it was made with).
+        return start(spec, resolved, WarmPool.claim(spec), given);
     }
 
-    private static Job start(JobSpec spec, Runtimes.@Nullable Resolved resolved, WarmPool.@Nullable Entry warm)
-            throws JobletException {
-        String id = warm != null ? warm.id() : UUID.randomUUID().toString();
+    private static Job start(JobSpec spec, Runtimes.@Nullable Resolved resolved, WarmPool.@Nullable Entry warm,
+            @Nullable String given) throws JobletException {
+        String id = given != null ? given : warm != null ? warm.id() : UUID.randomUUID().toString();
         String shortId = id.substring(0, 8);
         LogSpill spill = null;
         if (spec.logSpill().isPresent()) {
