@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * themselves ({@link OnClose#DRAIN}); then it closes every job it launched ({@link JobLauncher.Launched#close()}:
  * a retained workspace and a log spill go too, so a job's workspace is readable until the engine closes or forgets
  * the job) and returns when nothing of any job remains and the engine's threads are gone. A handle's
- * {@link JobHandle#id() id} is its job's {@link dev.joblet.Job#id() id} and its result's {@link JobResult#id() id}.
+ * {@link JobHandle#id() id} is its job's {@link dev.joblet.Job#id() id} and its result's {@link JobResult#jobId() id}.
  */
 public final class JobEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobEngine.class);
