@@ -734,9 +734,10 @@ public final class JobSpec {
         }
 
         /**
-         * Also writes the job's whole log to disk, in a private directory {@code parent/joblet-<id>} (mode 0700)
-         * that {@link Job#close()} deletes: subscribers from any offset, 0 included, then get every byte (from
-         * the file once memory no longer holds it) and never a gap. The directory's filesystem bounds it.
+         * Also writes the job's whole log to disk, in two files with no name (mode 0600) in the directory
+         * {@code parent}, which {@link Job#close()} closes and the kernel then frees (also when the JVM dies):
+         * subscribers from any offset, 0 included, then get every byte (from the file once memory no longer holds
+         * it) and never a gap. The directory's filesystem bounds it.
          */
         public Builder logSpill(Path parent) {
             if (!parent.isAbsolute()) {
