@@ -86,10 +86,12 @@ public final class Job implements AutoCloseable {
         this.logs = new ChunkLog(id.substring(0, 8), 2L * cap, LogDelivery.executor(), spill);
     }
 
-    static Job start(JobSpec spec) throws JobletException {
+    /** {@code given}: the id the caller chose (canonical UUID), or null for a new one. */
+    static Job start(JobSpec spec, @Nullable String given) throws JobletException {
         Host.requireLaunchable(spec);
         Runtimes.Resolved resolved = spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime());
-        // A warm supervisor's cgroup is named by the id it was prepared for: the job takes that id.
+        // A warm supervisor's cgroup is named by the id it was prepared for: the job takes that id unless the caller
+        // chose one (the cgroup then keeps the name it was made with).
         WarmPool.Entry warm = WarmPool.claim(spec);
         // Its host identity is the one the warm supervisor was prepared with, or one allocated now. Held until nothing
         // of the job remains: released by release(), or here when the start fails (whose paths below wait until the
@@ -103,7 +105,7 @@ public final class Job implements AutoCloseable {
             if (lease == null) {
                 lease = Host.allocateIdentity(spec);
             }
-            return start(spec, resolved, warm, lease);
+            return start(spec, resolved, warm, lease, given);
         } catch (JobletException | RuntimeException e) {
             if (lease != null) {
                 lease.close();
@@ -113,9 +115,9 @@ public final class Job implements AutoCloseable {
     }
 
     private static Job start(JobSpec spec, Runtimes.@Nullable Resolved resolved, WarmPool.@Nullable Entry warm,
-            HostIdentities.@Nullable Lease lease) throws JobletException {
+            HostIdentities.@Nullable Lease lease, @Nullable String given) throws JobletException {
         JobIdentity identity = JobIdentity.of(spec.security(), lease);
-        String id = warm != null ? warm.id() : UUID.randomUUID().toString();
+        String id = given != null ? given : warm != null ? warm.id() : UUID.randomUUID().toString();
         String shortId = id.substring(0, 8);
         LogSpill spill = null;
         if (spec.logSpill().isPresent()) {

@@ -133,7 +133,29 @@ public final class JobSpec {
 
     /** Starts a new job from this spec; see {@link Builder#start()}. */
     public Job start() throws JobletException {
-        return Job.start(this);
+        return Job.start(this, null);
+    }
+
+    /**
+     * Starts a new job from this spec under {@code id} instead of a new random one, for a scheduler that names its
+     * jobs before they start ({@link dev.joblet.engine.JobEngine}: a handle's id is its job's and its result's id).
+     * The caller keeps ids unique among the jobs it has open.
+     *
+     * @throws IllegalArgumentException when {@code id} is not a UUID in its canonical form (36 characters)
+     */
+    public Job start(String id) throws JobletException {
+        java.util.Objects.requireNonNull(id, "id");
+        boolean canonical;
+        try {
+            canonical = java.util.UUID.fromString(id).toString().equals(id);
+        } catch (IllegalArgumentException e) {
+            canonical = false;
+        }
+        if (!canonical) {
+            throw new IllegalArgumentException("id (" + id + ") must be a UUID in canonical form, e.g. "
+                    + "3f2a0c1e-8b7d-4e6f-9a5b-1c2d3e4f5a6b");
+        }
+        return Job.start(this, id);
     }
 
     public Builder toBuilder() {
@@ -755,9 +777,10 @@ public final class JobSpec {
         }
 
         /**
-         * Also writes the job's whole log to disk, in a private directory {@code parent/joblet-<id>} (mode 0700)
-         * that {@link Job#close()} deletes: subscribers from any offset, 0 included, then get every byte (from
-         * the file once memory no longer holds it) and never a gap. The directory's filesystem bounds it.
+         * Also writes the job's whole log to disk, in two files with no name (mode 0600) in the directory
+         * {@code parent}, which {@link Job#close()} closes and the kernel then frees (also when the JVM dies):
+         * subscribers from any offset, 0 included, then get every byte (from the file once memory no longer holds
+         * it) and never a gap. The directory's filesystem bounds it.
          */
         public Builder logSpill(Path parent) {
             if (!parent.isAbsolute()) {

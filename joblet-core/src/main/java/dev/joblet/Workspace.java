@@ -1,8 +1,7 @@
 package dev.joblet;
 
 import dev.joblet.internal.SafePaths;
-import dev.joblet.internal.Trees;
-import dev.joblet.namespaces.HostMounts;
+import dev.joblet.namespaces.KernelOwned;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
@@ -11,7 +10,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -22,48 +20,45 @@ import org.slf4j.LoggerFactory;
  * A job's workspace ({@code /work}) kept on the host: a size-limited tmpfs that uploads are copied into before the
  * job starts and that can be read after it ended, until the job is closed. Thread-safe.
  *
+ * <p>The tmpfs is mounted nowhere on the host ({@link KernelOwned#detachedTmpfs}): this object holds its
+ * descriptor, the job's supervisor binds it as the job's {@code /work} through {@code /proc/<jvm>/fd/N}, and the
+ * kernel frees it once the descriptor is closed and the job's mount namespace is gone, also when the JVM is killed.
+ * Nothing is left for a later JVM to sweep.
+ *
  * <p>Reading never follows a link the job planted: every component is checked with {@code lstat} (the job has
  * ended, so nothing changes the tree any more), only regular files are read, and they are opened without
  * following links. Reading while the job runs is refused.
  */
 public final class Workspace implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Workspace.class);
-    static final Path ROOT = Path.of("/run/joblet/work");
-    private static volatile boolean swept;
 
+    private final KernelOwned.DetachedMount mount;
+    /** This JVM's path to the tmpfs's root ({@code /proc/self/fd/N/.}: a directory, not the link). */
     private final Path dir;
     private final Object lock = new Object();
     private boolean ended; // guarded by lock
     private boolean closed; // guarded by lock
 
-    private Workspace(Path dir) {
-        this.dir = dir;
+    private Workspace(KernelOwned.DetachedMount mount) {
+        this.mount = mount;
+        this.dir = mount.root().resolve(".");
     }
 
-    /** Mounts the workspace of job {@code id} and copies the uploads in; nothing remains when it fails. */
+    /** Makes the workspace of job {@code id} and copies the uploads in; nothing remains when it fails. */
     static Workspace create(String id, MemorySize size, List<Upload> uploads, int uid, int gid) throws IOException {
-        Files.createDirectories(ROOT, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        sweepStale();
-        Path dir = ROOT.resolve("jvm-" + ProcessHandle.current().pid() + "-" + id);
-        Files.createDirectory(dir);
-        try {
-            // Owned by the job's user, so it stays writable after the privilege drop.
-            HostMounts.mountTmpfs(dir, "mode=0755,size=" + size.bytes() + ",uid=" + uid + ",gid=" + gid);
-        } catch (IOException e) {
-            Files.deleteIfExists(dir);
-            throw e;
-        }
-        Workspace w = new Workspace(dir);
+        // Owned by the job's user, so it stays writable after the privilege drop.
+        Workspace w = new Workspace(KernelOwned.detachedTmpfs("mode=0755", "size=" + size.bytes(), "uid=" + uid,
+                "gid=" + gid));
         try {
             for (Upload u : uploads) {
-                u.copyInto(dir);
+                u.copyInto(w.dir);
             }
-            chownTree(dir, uid, gid);
+            chownTree(w.dir, uid, gid);
         } catch (IOException | RuntimeException e) {
             w.close();
             throw new IOException("upload into the workspace: " + e.getMessage(), e);
         }
-        log.debug("job {}: workspace {} ({} uploads)", id.substring(0, 8), dir, uploads.size());
+        log.debug("job {}: workspace {} ({} uploads)", id.substring(0, 8), w.mount, uploads.size());
         return w;
     }
 
@@ -82,34 +77,9 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
-    /** Unmounts the workspaces of JVMs that are gone (once per JVM). */
-    private static void sweepStale() {
-        if (swept) {
-            return;
-        }
-        swept = true;
-        try (Stream<Path> entries = Files.list(ROOT)) {
-            for (Path p : (Iterable<Path>) entries::iterator) {
-                String[] parts = p.getFileName().toString().split("-", 3);
-                if (parts.length == 3 && parts[0].equals("jvm") && parts[1].matches("[0-9]+")
-                        && ProcessHandle.of(Long.parseLong(parts[1])).isEmpty()) {
-                    try {
-                        HostMounts.unmount(p);
-                    } catch (IOException e) {
-                        log.debug("stale workspace {}: {}", p, e.getMessage());
-                    }
-                    Trees.deleteRecursively(p);
-                    log.info("removed the workspace {} of a JVM that died", p);
-                }
-            }
-        } catch (IOException e) {
-            log.warn("cannot sweep stale workspaces under {}: {}", ROOT, e.getMessage());
-        }
-    }
-
-    /** The host directory the job sees as /work (for the mount plan). */
+    /** The path the job's supervisor binds as /work (for the mount plan): the tmpfs's root, not the magic link. */
     Path directory() {
-        return dir;
+        return mount.bindSource().resolve(".");
     }
 
     void jobEnded() {
@@ -186,7 +156,7 @@ public final class Workspace implements AutoCloseable {
         return p;
     }
 
-    /** Unmounts and deletes the workspace. Idempotent. */
+    /** Closes the tmpfs's descriptor: its files are freed (at once when the job has ended). Idempotent. */
     @Override
     public void close() {
         synchronized (lock) {
@@ -195,20 +165,11 @@ public final class Workspace implements AutoCloseable {
             }
             closed = true;
         }
-        try {
-            HostMounts.unmount(dir);
-        } catch (IOException e) {
-            log.warn("cannot unmount the workspace {}: {}", dir, e.getMessage());
-        }
-        try {
-            Trees.deleteRecursively(dir);
-        } catch (IOException e) {
-            log.warn("cannot delete the workspace {}: {}", dir, e.getMessage());
-        }
+        mount.close();
     }
 
     @Override
     public String toString() {
-        return "Workspace{" + dir + "}";
+        return "Workspace{" + mount + "}";
     }
 }

@@ -37,7 +37,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Closing</b> stops accepting work, cancels every SCHEDULED and QUEUED job, and then, per
  * {@link Builder#onClose}, stops the running jobs ({@link OnClose#STOP}, the default) or lets them end by
- * themselves ({@link OnClose#DRAIN}); it returns when nothing of any job remains and the engine's threads are gone.
+ * themselves ({@link OnClose#DRAIN}); then it closes every job it launched ({@link JobLauncher.Launched#close()}:
+ * a retained workspace and a log spill go too, so a job's workspace is readable until the engine closes or forgets
+ * the job) and returns when nothing of any job remains and the engine's threads are gone. A handle's
+ * {@link JobHandle#id() id} is its job's {@link dev.joblet.Job#id() id} and its result's {@link JobResult#jobId() id}.
  */
 public final class JobEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobEngine.class);
@@ -69,6 +72,8 @@ public final class JobEngine implements AutoCloseable {
     private final List<RunningJob> running = new ArrayList<>();
     private final BitSet freeCores;
     private boolean closed;
+    /** Launched jobs of handles the registry forgot, still to be closed ({@link #closeForgotten}). */
+    private final List<JobLauncher.Launched> forgotten = new ArrayList<>();
 
     private JobEngine(Builder b) {
         this.policy = b.policy;
@@ -291,9 +296,10 @@ public final class JobEngine implements AutoCloseable {
                 h.failure = cause == null ? "ended without a result" : String.valueOf(cause.getMessage());
             }
             h.moveTo(r != null ? JobState.FINISHED : JobState.FAILED);
-            jobs.ended(h);
+            forgetBeyondBound(h);
             last = closed && active.isEmpty();
         }
+        closeForgotten();
         h.deliver(listeners);
         if (r != null) {
             h.done().complete(r);
@@ -343,7 +349,44 @@ public final class JobEngine implements AutoCloseable {
         waiting.remove(h.waiting());
         h.failure = why;
         h.moveTo(JobState.CANCELLED);
-        jobs.ended(h);
+        forgetBeyondBound(h);
+    }
+
+    /** Records that {@code h} ended; the jobs of the handles the registry forgets are to be closed. Holds lock. */
+    private void forgetBeyondBound(JobHandle h) {
+        for (JobHandle old : jobs.ended(h)) {
+            if (old.launched != null) {
+                forgotten.add(old.launched);
+            }
+        }
+    }
+
+    /**
+     * Closes the jobs of forgotten handles, on a launch thread: closing waits until nothing of a job remains, which
+     * must not hold up the thread that completes results. Without lock.
+     */
+    private void closeForgotten() {
+        List<JobLauncher.Launched> now;
+        synchronized (lock) {
+            if (forgotten.isEmpty()) {
+                return;
+            }
+            now = List.copyOf(forgotten);
+            forgotten.clear();
+        }
+        try {
+            launches.execute(() -> now.forEach(JobEngine::closeQuietly));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            now.forEach(JobEngine::closeQuietly); // the engine is closing: its caller waits anyway
+        }
+    }
+
+    private static void closeQuietly(JobLauncher.Launched l) {
+        try {
+            l.close();
+        } catch (RuntimeException e) {
+            log.warn("cannot close a job the engine launched: {}", e.toString());
+        }
     }
 
     private void finishCancel(JobHandle h) {
@@ -383,6 +426,7 @@ public final class JobEngine implements AutoCloseable {
             }
         }
         cancelled.forEach(this::finishCancel);
+        closeForgotten();
         for (JobHandle h : toStop) {
             JobLauncher.Launched l = h.launched;
             if (l != null) {
@@ -400,7 +444,18 @@ public final class JobEngine implements AutoCloseable {
                 break;
             }
         }
-        launches.shutdown();
+        launches.shutdown(); // after the closes of forgotten jobs queued there
+        List<JobLauncher.Launched> launched = new ArrayList<>();
+        synchronized (lock) {
+            for (JobHandle h : jobs.all()) {
+                if (h.launched != null) {
+                    launched.add(h.launched);
+                }
+            }
+            launched.addAll(forgotten);
+            forgotten.clear();
+        }
+        launched.forEach(JobEngine::closeQuietly); // every job is over: this releases what they kept
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

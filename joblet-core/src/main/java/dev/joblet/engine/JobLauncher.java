@@ -16,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 public interface JobLauncher {
 
     /**
-     * Starts {@code spec} (already pinned to the job's exclusive cores, if any) for the engine's job {@code id}.
+     * Starts {@code spec} (already pinned to the job's exclusive cores, if any) for the engine's job {@code id}
+     * (a UUID); a real job takes that id, so that the handle, the {@link Job} and its {@link JobResult} share it.
      *
      * @throws JobletException when the job cannot start; the engine marks it FAILED with the message
      */
@@ -32,12 +33,19 @@ public interface JobLauncher {
 
         /** Stops the job (SIGTERM, then SIGKILL after {@code grace}); returns at once. */
         void stop(Duration grace);
+
+        /**
+         * Ends the job if it still runs and releases what it kept after its end (a retained workspace, a log
+         * spill): the engine calls it when it forgets the job ({@link JobEngine.Builder#retainFinished}) and, at the
+         * latest, from {@link JobEngine#close()}. Returns when nothing of the job remains. Idempotent.
+         */
+        default void close() {}
     }
 
     /** Starts real jobs with {@link JobSpec#start()}. */
     static JobLauncher system() {
         return (id, spec) -> {
-            Job job = spec.start();
+            Job job = spec.start(id);
             return new Launched() {
                 @Override
                 public Optional<Job> job() {
@@ -52,6 +60,11 @@ public interface JobLauncher {
                 @Override
                 public void stop(Duration grace) {
                     job.stop(grace);
+                }
+
+                @Override
+                public void close() {
+                    job.close();
                 }
             };
         };

@@ -33,12 +33,22 @@ final class Registry {
         return List.copyOf(jobs.values());
     }
 
-    /** Records that {@code h} reached a terminal state, forgetting the oldest ended jobs beyond the bound. */
-    void ended(JobHandle h) {
+    /**
+     * Records that {@code h} reached a terminal state, forgetting the oldest ended jobs beyond the bound; returns
+     * the forgotten ones (whose jobs the engine then closes).
+     */
+    List<JobHandle> ended(JobHandle h) {
         ended.add(h);
+        List<JobHandle> forgotten = List.of();
         while (ended.size() > retainEnded) {
-            jobs.remove(ended.poll().id());
+            JobHandle old = ended.poll();
+            jobs.remove(old.id());
+            if (forgotten.isEmpty()) {
+                forgotten = new ArrayList<>();
+            }
+            forgotten.add(old);
         }
+        return forgotten;
     }
 
     Optional<JobHandle> find(String idOrPrefix) {

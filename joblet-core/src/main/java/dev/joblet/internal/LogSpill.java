@@ -1,25 +1,26 @@
 package dev.joblet.internal;
 
 import dev.joblet.LogEvent;
+import dev.joblet.namespaces.KernelOwned;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A job's whole log on disk, in a private per-job directory: {@code log.data} holds the bytes at their log
- * offsets (file position = log offset, so no index is needed for bytes), {@code log.index} one fixed-size
- * record per chunk (offset, stream, time) so that reads keep the chunks' streams and times. Memory use does not
- * grow with the log. Written by the I/O thread only (appends); read by the delivery pool (positional reads).
- * If a write fails (disk full), spilling stops there and the log says so; what was written stays readable.
- * {@link #close()} deletes the directory. Thread-safe.
+ * A job's whole log on disk, in two files with no name in the spill directory's filesystem
+ * ({@link KernelOwned#unnamedFile}): the data file holds the bytes at their log offsets (file position = log
+ * offset, so no index is needed for bytes), the index one fixed-size record per chunk (offset, stream, time) so
+ * that reads keep the chunks' streams and times. Memory use does not grow with the log. Nothing is ever named on
+ * disk: the kernel frees the files when they are closed, or when the JVM dies (even by SIGKILL), so no sweep is
+ * needed. Written by the I/O thread only (appends); read by the delivery pool (positional reads). If a write
+ * fails (disk full), spilling stops there and the log says so; what was written stays readable.
+ * {@link #close()} frees the files. Thread-safe.
  */
 public final class LogSpill implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogSpill.class);
@@ -28,6 +29,7 @@ public final class LogSpill implements AutoCloseable {
     /** The largest event built from the file: a long run of one stream is delivered in pieces of this size. */
     static final int MAX_READ = 256 * 1024;
 
+    /** The spill directory (the parent the spec named), for messages: nothing of ours has a name in it. */
     private final Path dir;
     private final FileChannel data;
     private final FileChannel index;
@@ -45,28 +47,21 @@ public final class LogSpill implements AutoCloseable {
         this.index = index;
     }
 
-    /** Creates {@code parent/joblet-<id>/} (mode 0700) with empty log files. */
+    /** Creates the empty, unnamed log files (mode 0600) of job {@code id} in the directory {@code parent}. */
     public static LogSpill create(Path parent, String id) throws IOException {
-        Path dir = Files.createDirectory(parent.resolve("joblet-" + id),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        FileChannel data = null;
+        if (!Files.isDirectory(parent)) {
+            throw new java.nio.file.NoSuchFileException(parent.toString(), null, "not a directory");
+        }
+        FileChannel data = KernelOwned.unnamedFile(parent);
         try {
-            data = FileChannel.open(dir.resolve("log.data"), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
-            FileChannel index = FileChannel.open(dir.resolve("log.index"), StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE);
-            return new LogSpill(dir, data, index);
+            return new LogSpill(parent, data, KernelOwned.unnamedFile(parent));
         } catch (IOException | RuntimeException e) {
-            if (data != null) {
-                data.close();
-            }
-            Files.deleteIfExists(dir.resolve("log.data"));
-            Files.deleteIfExists(dir);
+            data.close();
             throw e;
         }
     }
 
-    /** The per-job directory. */
+    /** The spill directory the files are in (with no name). */
     public Path directory() {
         return dir;
     }
@@ -136,7 +131,7 @@ public final class LogSpill implements AutoCloseable {
             ByteBuffer into = ByteBuffer.wrap(bytes);
             while (into.hasRemaining()) {
                 if (data.read(into, cursor + into.position()) < 0) {
-                    throw new IOException("unexpected end of " + dir.resolve("log.data"));
+                    throw new IOException("unexpected end of the log spill's data in " + dir);
                 }
             }
             return LogEvent.Data.of(source, cursor, time, bytes, 0, n);
@@ -155,12 +150,12 @@ public final class LogSpill implements AutoCloseable {
         r.clear();
         while (r.hasRemaining()) {
             if (index.read(r, i * RECORD + r.position()) < 0) {
-                throw new IOException("unexpected end of " + dir.resolve("log.index"));
+                throw new IOException("unexpected end of the log spill's index in " + dir);
             }
         }
     }
 
-    /** Closes and deletes the files and the directory. Idempotent. */
+    /** Closes the files, which frees them. Idempotent. */
     @Override
     public void close() throws IOException {
         synchronized (this) {
@@ -175,17 +170,6 @@ public final class LogSpill implements AutoCloseable {
                 c.close();
             } catch (Exception e) {
                 failure = failure == null ? new IOException("closing the log spill " + dir, e) : failure;
-            }
-        }
-        for (Path p : new Path[] {dir.resolve("log.data"), dir.resolve("log.index"), dir}) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
             }
         }
         if (failure != null) {

@@ -58,11 +58,12 @@ class LogSpillTest {
         }
         assertThat(late.events.stream().map(e -> ((LogEvent.Data) e).source()).distinct()).hasSize(2);
 
-        Path dir = parent.resolve("joblet-abc");
-        assertThat(Files.size(dir.resolve("log.data"))).isEqualTo(log.size());
+        assertThat(spill.end()).isEqualTo(log.size());
+        try (Stream<Path> named = Files.list(parent)) {
+            assertThat(named).as("names in the spill directory while the spill is open").isEmpty();
+        }
         log.closeSpill();
         log.closeSpill(); // idempotent
-        assertThat(dir).doesNotExist();
         try (Stream<Path> left = Files.list(parent)) {
             assertThat(left).isEmpty();
         }
@@ -89,8 +90,12 @@ class LogSpillTest {
             assertThat(second.text()).isEqualTo("world\n");
             assertThat(second.source()).isEqualTo(LogEvent.Source.STDERR);
             assertThat(spill.read(12)).isNull();
-            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(spill.directory())))
-                    .isEqualTo("rwx------");
+            assertThat(spill.directory()).isEqualTo(parent);
+            assertThat(dev.joblet.HostTraces.unnamedFilesIn(parent)).as("this JVM's open files of the spill directory, unnamed").hasSize(2);
+            try (Stream<Path> named = Files.list(parent)) {
+                assertThat(named).isEmpty(); // a JVM killed now leaves nothing that needs sweeping
+            }
         }
+        assertThat(dev.joblet.HostTraces.unnamedFilesIn(parent)).isEmpty();
     }
 }

@@ -94,10 +94,24 @@ public final class EventLoop {
         return Thread.currentThread() == thread;
     }
 
-    /** Registers fd for {@code events}; returns the token that {@link #remove} takes. */
-    public long add(int fd, int events, Handler handler) throws IOException {
-        long token = tokens.incrementAndGet();
-        handlers.put(token, handler);
+    /**
+     * A new token for one registration, never handed out again. Take it, and store it where the handler will read
+     * it, <em>before</em> {@link #add}: the handler may run on the loop thread before {@code add} returns, and a
+     * handler that removed itself with a token not yet stored would stay registered, and keep what it holds
+     * reachable, for ever.
+     */
+    public long token() {
+        return tokens.incrementAndGet();
+    }
+
+    /**
+     * Registers fd for {@code events} under {@code token} (from {@link #token()}), which {@link #remove} takes.
+     * What the caller wrote before this call is visible to the handler.
+     */
+    public void add(int fd, int events, long token, Handler handler) throws IOException {
+        if (handlers.putIfAbsent(token, handler) != null) {
+            throw new IllegalArgumentException("token (" + token + ") is registered already");
+        }
         synchronized (idle) {
             idle.notifyAll();
         }
@@ -109,7 +123,6 @@ public final class EventLoop {
             handlers.remove(token);
             throw new IOException("epoll_ctl add fd " + fd + ": " + Native.describe(err));
         }
-        return token;
     }
 
     /**

@@ -347,20 +347,26 @@ public final class HelperProcess implements LaunchedProcess {
 
     // ---- after the handshake: the event loop owns the fds ----
 
-    private long statusToken, outToken, errToken, stdinToken, pidToken;
+    /**
+     * The registrations' tokens, each taken before its fd is registered: a handler may run (and remove itself with
+     * its token) before {@link EventLoop#add} returns, e.g. for a job that has already ended. Written before the
+     * registration, read by the loop thread after it (the loop's map publishes them).
+     */
+    private final long statusToken = loop.token(), outToken = loop.token(), errToken = loop.token(),
+            stdinToken = loop.token(), pidToken = loop.token();
 
     private void register() throws IOException {
         Fds.nonBlocking(statusFd);
         Fds.nonBlocking(outFd);
         Fds.nonBlocking(errFd);
         open = 4;
-        outToken = loop.add(outFd, LibC.EPOLLIN, ev -> outFd = drain(outFd, outToken, OutputHandler.Stream.STDOUT));
-        errToken = loop.add(errFd, LibC.EPOLLIN, ev -> errFd = drain(errFd, errToken, OutputHandler.Stream.STDERR));
-        statusToken = loop.add(statusFd, LibC.EPOLLIN, ev -> onStatus());
-        pidToken = loop.add(pidfd, LibC.EPOLLIN, ev -> onHelperExit());
+        loop.add(outFd, LibC.EPOLLIN, outToken, ev -> outFd = drain(outFd, outToken, OutputHandler.Stream.STDOUT));
+        loop.add(errFd, LibC.EPOLLIN, errToken, ev -> errFd = drain(errFd, errToken, OutputHandler.Stream.STDERR));
+        loop.add(statusFd, LibC.EPOLLIN, statusToken, ev -> onStatus());
+        loop.add(pidfd, LibC.EPOLLIN, pidToken, ev -> onHelperExit());
         if (stdinFd >= 0) {
             Fds.nonBlocking(stdinFd);
-            stdinToken = loop.add(stdinFd, LibC.EPOLLOUT, ev -> onStdinWritable());
+            loop.add(stdinFd, LibC.EPOLLOUT, stdinToken, ev -> onStdinWritable());
         }
     }
 
