@@ -142,7 +142,7 @@ static const struct {
 } dev_nodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 
 /* A minimal /dev: a tmpfs holding the harmless nodes (made with mknod where we may; otherwise, in a user
- * namespace, binds of the host's), a private devpts and a shm tmpfs. */
+ * namespace, binds of the host's), a private devpts and a shm tmpfs (64 MiB, one inode per 16 KiB as /tmp). */
 static int do_dev(char *dst) {
     if (mkdirs(dst, 0755) < 0) return -1;
     if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0) return -1;
@@ -183,7 +183,7 @@ static int do_dev(char *dst) {
     if (mount("devpts", dst, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620") < 0) return -1;
     snprintf(dst + base, PATH_MAX - base, "/shm");
     if (mkdir(dst, 01777) < 0) return -1;
-    if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") < 0) return -1;
+    if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m,nr_inodes=4096") < 0) return -1;
     dst[base] = '\0';
     return remount_ro(dst, MS_NOSUID | MS_NOEXEC);
 }

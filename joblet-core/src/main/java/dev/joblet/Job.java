@@ -105,7 +105,8 @@ public final class Job implements AutoCloseable {
         Workspace workspace = null;
         if (spec.retainsWorkspace()) {
             try {
-                workspace = Workspace.create(id, spec.workspaceSize(), spec.uploads(), spec.security().uid(),
+                workspace = Workspace.create(id, spec.workspaceSize(), spec.workspaceInodes(), spec.uploads(),
+                        spec.security().uid(),
                         spec.security().gid());
             } catch (IOException e) {
                 abandon(warm, spill, null, null);

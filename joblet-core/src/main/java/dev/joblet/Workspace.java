@@ -41,14 +41,16 @@ public final class Workspace implements AutoCloseable {
     }
 
     /** Mounts the workspace of job {@code id} and copies the uploads in; nothing remains when it fails. */
-    static Workspace create(String id, MemorySize size, List<Upload> uploads, int uid, int gid) throws IOException {
+    static Workspace create(String id, MemorySize size, long inodes, List<Upload> uploads, int uid, int gid)
+            throws IOException {
         Files.createDirectories(ROOT, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         sweepStale();
         Path dir = ROOT.resolve("jvm-" + ProcessHandle.current().pid() + "-" + id);
         Files.createDirectory(dir);
         try {
             // Owned by the job's user, so it stays writable after the privilege drop.
-            HostMounts.mountTmpfs(dir, "mode=0755,size=" + size.bytes() + ",uid=" + uid + ",gid=" + gid);
+            HostMounts.mountTmpfs(dir, "mode=0755,size=" + size.bytes() + ",nr_inodes=" + inodes + ",uid=" + uid + ",gid="
+                    + gid);
         } catch (IOException e) {
             Files.deleteIfExists(dir);
             throw e;
