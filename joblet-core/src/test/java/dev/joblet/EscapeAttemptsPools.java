@@ -31,7 +31,7 @@ final class EscapeAttemptsPools {
                 b -> b));
         // /proc files a job could write.
         a.add(new EscapeAttempts.Attempt("rewrite its audit login uid",
-                "attempt(lambda: os.write(os.open('/proc/self/loginuid', os.O_WRONLY), b'0'), 'EPERM')", b -> b));
+                "attempt(lambda: os.write(os.open('/proc/self/loginuid', os.O_WRONLY), b'%d' % os.getuid()), 'EPERM')", b -> b));
         a.add(new EscapeAttempts.Attempt("create a PSI trigger in /proc/pressure",
                 "attempt(lambda: os.write(os.open('/proc/pressure/memory', os.O_WRONLY), b'some 150000 2000000\\0'),"
                         + " 'EROFS', 'ENOENT')",

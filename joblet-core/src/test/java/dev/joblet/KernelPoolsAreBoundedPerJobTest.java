@@ -96,6 +96,19 @@ class KernelPoolsAreBoundedPerJobTest {
     }
 
     @Test
+    void kernelMemoryOfEmptyFilesCountsAgainstTheMemoryLimit() throws Exception {
+        // 100,000 empty files take ~100 MiB of inodes and dentries: past a 32 MiB limit, whatever the inode bound.
+        String code = "n = 0\ntry:\n    while n < 100000:\n        os.close(os.open('/tmp/f%d' % n, os.O_CREAT | os.O_WRONLY));"
+                + " n += 1\nexcept OSError as e:\n    print('stopped', errno.errorcode[e.errno])\nprint('files', n)";
+        Run limited = python(code, b -> b.memory(MemorySize.ofMegabytes(32)).tmpInodes(0));
+        if (limited.result().reason() != EndReason.OOM_KILLED) {
+            assertThat(limited.out()).contains("stopped").doesNotContain("files 100000");
+        }
+        Run lifted = python(code, b -> b.noMemoryLimit().tmpInodes(0));
+        assertThat(lifted.out()).contains("files 100000");
+    }
+
+    @Test
     void aioContextsAreDeniedUnlessAllowed() throws Exception {
         String setup = "c = ctypes.c_ulong(0)\ntry:\n    sc(206, 128, ctypes.byref(c)); print('io_setup ok')\n"
                 + "except OSError as e:\n    print('io_setup', errno.errorcode[e.errno])";
