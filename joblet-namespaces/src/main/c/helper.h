@@ -194,6 +194,7 @@ int do_mount(const struct mount_op *m, char *dst);
 int apply_rlimits(const struct config *cfg, uint32_t *failed_index);
 int drop_bounding_and_ambient(uint64_t keep);
 int set_ids(const struct config *cfg);
+int lock_loginuid(const struct config *cfg);
 int set_caps(uint64_t keep);
 int install_seccomp(const struct config *cfg);
 int remount_ro(const char *dst, unsigned long extra);

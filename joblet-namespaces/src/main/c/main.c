@@ -297,6 +297,9 @@ int main(int argc, char **argv) {
         if (cgroup2_fd < 0) fail(ST_CGROUP_OPEN, errno, (int)cfg.ncgroups);
     }
 
+    /* Inherited by the job, and fixed for it from then on (see security.c). */
+    if (lock_loginuid(&cfg) < 0) fail(ST_IDS, errno, 1);
+
     int errpipe[2];
     FAULT_POINT(&cfg, ST_PIPE, 0);
     if (pipe2(errpipe, O_CLOEXEC) < 0) fail(ST_PIPE, errno, 0);

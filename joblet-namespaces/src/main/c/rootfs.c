@@ -153,7 +153,7 @@ static int mount_devpts(const char *dst, const char *extra) {
 }
 
 /* A minimal /dev: a tmpfs holding the harmless nodes (made with mknod where we may; otherwise, in a user
- * namespace, binds of the host's), a private devpts and a shm tmpfs. */
+ * namespace, binds of the host's), a private devpts and a shm tmpfs (64 MiB, one inode per 16 KiB as /tmp). */
 static int do_dev(char *dst, const char *pts_options) {
     if (mkdirs(dst, 0755) < 0) return -1;
     if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0) return -1;
@@ -194,7 +194,7 @@ static int do_dev(char *dst, const char *pts_options) {
     if (mount_devpts(dst, pts_options) < 0) return -1;
     snprintf(dst + base, PATH_MAX - base, "/shm");
     if (mkdir(dst, 01777) < 0) return -1;
-    if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") < 0) return -1;
+    if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m,nr_inodes=4096") < 0) return -1;
     dst[base] = '\0';
     return remount_ro(dst, MS_NOSUID | MS_NOEXEC);
 }

@@ -67,8 +67,9 @@ static const char *const proc_masked_files[] = {"kcore", "keys", "timer_list", "
                                                 "sysrq-trigger", "config.gz", "vmallocinfo", "slabinfo", NULL};
 /* Directories hidden under an empty read-only tmpfs. */
 static const char *const proc_masked_dirs[] = {"acpi", "scsi", "asound", "firmware", "driver", NULL};
-/* Directories that stay readable but become read-only. */
-static const char *const proc_readonly[] = {"sys", "bus", "fs", "irq", NULL};
+/* Directories that stay readable but become read-only (pressure: a write creates a PSI trigger, a kernel
+ * poller the job could multiply). */
+static const char *const proc_readonly[] = {"sys", "bus", "fs", "irq", "pressure", NULL};
 
 static int path_in(char *out, const char *dir, const char *name) {
     int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
@@ -178,6 +179,54 @@ int set_ids(const struct config *cfg) {
     if (cfg->gid != ID_KEEP && setresgid(cfg->gid, cfg->gid, cfg->gid) < 0) return -1;
     if (cfg->uid != ID_KEEP && setresuid(cfg->uid, cfg->uid, cfg->uid) < 0) return -1;
     return 0;
+}
+
+/* The host uid a job runs as: its uid, or in a user namespace the host side of the uid_map line holding it (the
+ * map is "inside outside count" lines); the supervisor's own where neither says. */
+static unsigned host_uid(const struct config *cfg) {
+    unsigned uid = cfg->uid != ID_KEEP ? cfg->uid : (unsigned)getuid();
+    if (!(cfg->secflags & SEC_USERNS)) return uid;
+    for (const char *p = cfg->uid_map; p != NULL && *p != '\0';) {
+        char *end;
+        unsigned long in = strtoul(p, &end, 10);
+        unsigned long out = strtoul(end, &end, 10);
+        unsigned long count = strtoul(end, &end, 10);
+        if (uid >= in && uid - in < count) return (unsigned)(out + (uid - in));
+        p = strchr(end, '\n');
+        if (p != NULL) p++;
+    }
+    return (unsigned)getuid();
+}
+
+/*
+ * The audit login uid: a process whose loginuid is unset may set it once without any privilege, after which
+ * changing it takes CAP_AUDIT_CONTROL in the host's user namespace, which no job has. So while it is unset the
+ * supervisor sets its own, before the clone that the job inherits it from, to the host uid the job runs as (the
+ * child cannot always: in a user namespace its /proc/self belongs to an id it has no mapping for). One inherited
+ * from the JVM is already fixed. A kernel without audit has no such file.
+ */
+int lock_loginuid(const struct config *cfg) {
+    int fd = open("/proc/self/loginuid", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? 0 : -1;
+    char buf[16];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    if (n < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    buf[n] = '\0';
+    if (strcmp(buf, "4294967295") != 0) {
+        close(fd);
+        return 0;
+    }
+    int len = snprintf(buf, sizeof buf, "%u", host_uid(cfg));
+    int r = pwrite(fd, buf, (size_t)len, 0) == len ? 0 : -1;
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
 }
 
 int set_caps(uint64_t keep) {

@@ -226,7 +226,7 @@ final class Host {
     /** The failure to start a job whose limits cannot be enforced. */
     static JobStartException cgroupFailure(String shortId, String program, Exception e) {
         String fix = rootless() ? " (this JVM is not root: run it in a cgroup delegated to this user, e.g. under"
-                + " 'systemd-run --user --scope -p Delegate=yes' on cgroup v2, or ask for no limits, pidsMax(0) included)" : "";
+                + " 'systemd-run --user --scope -p Delegate=yes' on cgroup v2, or ask for no limits: pidsMax(0) and noMemoryLimit())" : "";
         return new JobStartException("cannot start job " + shortId + " \"" + program + "\": the limits asked for cannot be"
                 + " enforced: " + e.getMessage() + fix, "create cgroup", null, false, e);
     }

@@ -132,8 +132,8 @@ public final class Job implements AutoCloseable {
         Workspace workspace = null;
         if (spec.retainsWorkspace()) {
             try {
-                workspace = Workspace.create(id, spec.workspaceSize(), spec.uploads(), identity.hostUid(),
-                        identity.hostGid());
+                workspace = Workspace.create(id, spec.workspaceSize(), spec.workspaceInodes(), spec.uploads(),
+                        identity.hostUid(), identity.hostGid());
             } catch (IOException e) {
                 abandon(warm, spill, null, null);
                 throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "

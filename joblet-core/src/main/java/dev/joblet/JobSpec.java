@@ -21,6 +21,18 @@ import org.jspecify.annotations.Nullable;
 public final class JobSpec {
     /** Processes a job may have at once unless {@link Builder#pidsMax} says otherwise. */
     public static final long DEFAULT_PIDS_MAX = 1024;
+    /**
+     * The memory limit of a job unless {@link Builder#memory} or {@link Builder#noMemoryLimit} says otherwise (the
+     * seed's cap). It covers the job's kernel memory (inodes, dentries, page tables) and socket buffers too.
+     */
+    public static final MemorySize DEFAULT_MEMORY = MemorySize.ofMegabytes(512);
+    /**
+     * Bytes of a tmpfs's size per inode it may hold unless told otherwise (ext4's default inode ratio), so that
+     * empty files cannot take more kernel memory than the size suggests; never fewer than {@link #MIN_INODES}.
+     */
+    public static final long BYTES_PER_INODE = 16 * 1024;
+    /** The fewest inodes a tmpfs gets from {@link #BYTES_PER_INODE}. */
+    public static final long MIN_INODES = 1024;
 
     /**
      * Pseudo-terminals a job may hold at once unless {@link Builder#ptysMax} says otherwise: the {@code max=} of its
@@ -58,6 +70,9 @@ public final class JobSpec {
     private final boolean tty;
     private final MemorySize workspaceSize;
     private final MemorySize tmpSize;
+    /** As set; null: from the size (see {@link #inodesFor}). */
+    private final @Nullable Long workspaceInodes;
+    private final @Nullable Long tmpInodes;
     private final MemorySize outputBuffer;
     private final Security security;
     private final List<Upload> uploads;
@@ -104,6 +119,8 @@ public final class JobSpec {
         }
         this.workspaceSize = b.workspaceSize;
         this.tmpSize = b.tmpSize;
+        this.workspaceInodes = b.workspaceInodes;
+        this.tmpInodes = b.tmpInodes;
         this.outputBuffer = b.outputBuffer;
         this.security = b.security.build();
         if (network instanceof PrivateNetwork && security.rootInUserNamespace()) {
@@ -188,6 +205,7 @@ public final class JobSpec {
         return cpuPercent > 0 ? OptionalInt.of(cpuPercent) : OptionalInt.empty();
     }
 
+    /** The memory limit: {@link #DEFAULT_MEMORY} unless set; empty after {@link Builder#noMemoryLimit()}. */
     public Optional<MemorySize> memory() {
         return Optional.ofNullable(memory);
     }
@@ -270,6 +288,21 @@ public final class JobSpec {
         return tmpSize;
     }
 
+    /** Most files, directories and links {@code /work} may hold (tmpfs {@code nr_inodes}); 0 when unbounded. */
+    public long workspaceInodes() {
+        return workspaceInodes == null ? inodesFor(workspaceSize) : workspaceInodes;
+    }
+
+    /** Most files, directories and links {@code /tmp} may hold (tmpfs {@code nr_inodes}); 0 when unbounded. */
+    public long tmpInodes() {
+        return tmpInodes == null ? inodesFor(tmpSize) : tmpInodes;
+    }
+
+    /** The inodes a tmpfs of {@code size} gets by default: one per {@link #BYTES_PER_INODE}, at least {@link #MIN_INODES}. */
+    static long inodesFor(MemorySize size) {
+        return Math.max(MIN_INODES, size.bytes() / BYTES_PER_INODE);
+    }
+
     public MemorySize outputBuffer() {
         return outputBuffer;
     }
@@ -327,7 +360,7 @@ public final class JobSpec {
         private String workdir = "/work";
         private @Nullable String hostname;
         private int cpuPercent;
-        private @Nullable MemorySize memory;
+        private @Nullable MemorySize memory = DEFAULT_MEMORY;
         private @Nullable CpuSet cpus;
         private long pidsMax = DEFAULT_PIDS_MAX;
         private int ptysMax = DEFAULT_PTYS_MAX;
@@ -345,6 +378,8 @@ public final class JobSpec {
         private boolean tty;
         private MemorySize workspaceSize = MemorySize.ofMegabytes(256);
         private MemorySize tmpSize = MemorySize.ofMegabytes(64);
+        private @Nullable Long workspaceInodes;
+        private @Nullable Long tmpInodes;
         private MemorySize outputBuffer = MemorySize.ofMegabytes(8);
         private Security.Builder security = Security.DEFAULTS.toBuilder();
         private final List<Upload> uploads = new ArrayList<>();
@@ -380,6 +415,8 @@ public final class JobSpec {
             tty = s.tty;
             workspaceSize = s.workspaceSize;
             tmpSize = s.tmpSize;
+            workspaceInodes = s.workspaceInodes;
+            tmpInodes = s.tmpInodes;
             outputBuffer = s.outputBuffer;
             security = s.security.toBuilder();
             uploads.addAll(s.uploads);
@@ -466,11 +503,24 @@ public final class JobSpec {
             return this;
         }
 
+        /**
+         * The job's memory limit (default {@link #DEFAULT_MEMORY}): above it the kernel OOM-kills the job. Its kernel
+         * memory and socket buffers count too.
+         */
         public Builder memory(MemorySize limit) {
             if (limit.compareTo(MIN_MEMORY) < 0) {
                 throw new IllegalArgumentException("memory (" + limit + ") must be at least " + MIN_MEMORY);
             }
             memory = limit;
+            return this;
+        }
+
+        /**
+         * Lifts the memory limit ({@link #DEFAULT_MEMORY} unless set): the job may use the memory of the program that
+         * runs it. A job without any limit ({@code pidsMax(0)} too) runs without a cgroup.
+         */
+        public Builder noMemoryLimit() {
+            memory = null;
             return this;
         }
 
@@ -635,6 +685,28 @@ public final class JobSpec {
                 throw new IllegalArgumentException("workspaceSize (" + size + ") must be positive");
             }
             workspaceSize = size;
+            return this;
+        }
+
+        /**
+         * Most files, directories and links {@code /work} may hold (default: one per {@value #BYTES_PER_INODE} bytes
+         * of {@link #workspaceSize}, at least {@value #MIN_INODES}); 0 removes the bound (then only the memory limit
+         * bounds what empty files cost). Beyond it, creating a file fails with ENOSPC.
+         */
+        public Builder workspaceInodes(long max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("workspaceInodes (" + max + ") must not be negative");
+            }
+            workspaceInodes = max;
+            return this;
+        }
+
+        /** As {@link #workspaceInodes}, for {@code /tmp} (default from {@link #tmpSize}). */
+        public Builder tmpInodes(long max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("tmpInodes (" + max + ") must not be negative");
+            }
+            tmpInodes = max;
             return this;
         }
 

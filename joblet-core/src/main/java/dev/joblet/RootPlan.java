@@ -63,10 +63,11 @@ final class RootPlan {
         }
         ops.add(MountOp.proc("/proc"));
         ops.add(MountOp.dev("/dev", spec.ptysMax()));
-        ops.add(MountOp.tmpfs("/tmp", "mode=1777,size=" + spec.tmpSize().bytes()));
+        ops.add(MountOp.tmpfs("/tmp", "mode=1777,size=" + spec.tmpSize().bytes() + ",nr_inodes=" + spec.tmpInodes()));
         // The workspace belongs to the job's user: it stays writable after the privilege drop.
         ops.add(workspace == null
-                ? MountOp.tmpfs("/work", "mode=0755,size=" + spec.workspaceSize().bytes() + id.ownerOptions())
+                ? MountOp.tmpfs("/work", "mode=0755,size=" + spec.workspaceSize().bytes() + ",nr_inodes="
+                        + spec.workspaceInodes() + id.ownerOptions())
                 : MountOp.bind(workspace.toString(), "/work", false));
         List<Volume> volumes = new ArrayList<>();
         if (resolved != null && resolved.manifest() != null) {
@@ -81,7 +82,8 @@ final class RootPlan {
             ops.add(MountOp.bind(v.source().toString(), v.target(), !v.writable()));
         }
         for (MemoryVolume m : spec.memoryVolumes()) {
-            ops.add(MountOp.tmpfs(m.target(), "mode=0755,size=" + m.size().bytes() + id.ownerOptions()));
+            ops.add(MountOp.tmpfs(m.target(), "mode=0755,size=" + m.size().bytes() + ",nr_inodes="
+                    + JobSpec.inodesFor(m.size()) + id.ownerOptions()));
         }
         return ops;
     }

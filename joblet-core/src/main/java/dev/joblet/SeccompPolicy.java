@@ -1,6 +1,7 @@
 package dev.joblet;
 
 import dev.joblet.internal.SeccompCompiler;
+import dev.joblet.internal.SocketFamilies;
 import dev.joblet.internal.Syscalls;
 import dev.joblet.namespaces.BpfProgram;
 import java.util.ArrayList;
@@ -23,8 +24,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * flags; clone3 gets ENOSYS so libc falls back to clone), keyctl/add_key/request_key, bpf,
  * perf_event_open, userfaultfd, open_by_handle_at, clock and time setting, swapon/swapoff, personality
  * other than the usual ones, io_uring, kcmp, ptrace-like cross-process access helpers, TIOCSTI and
- * TIOCLINUX, acct, quotactl, syslog, chroot, sethostname, iopl/ioperm and obsolete calls. It also
- * refuses the x32 ABI and kills a process that makes a system call of another architecture.
+ * TIOCLINUX, acct, quotactl, syslog, chroot, sethostname, iopl/ioperm, {@code io_setup} (the host-wide AIO pool,
+ * {@code fs.aio-max-nr}, has no per-job bound) and obsolete calls. It also refuses the x32 ABI and kills a process
+ * that makes a system call of another architecture.
+ *
+ * <p>Sockets: {@code socket} and {@code socketpair} work only for the address families a job needs,
+ * {@link #DEFAULT_SOCKET_FAMILIES} (others, such as {@code AF_VSOCK}, {@code AF_PACKET}, {@code AF_KEY} or
+ * {@code AF_ALG}, fail with EAFNOSUPPORT), and netlink sockets only for {@link #DEFAULT_NETLINK_PROTOCOLS}
+ * (others, such as {@code NETLINK_KOBJECT_UEVENT} with the host's device events, fail with EPROTONOSUPPORT).
+ * {@link #allowSocketFamily} and {@link #allowNetlinkProtocol} add to those lists; {@code allow("socket")} turns the
+ * rule off.
  */
 public final class SeccompPolicy {
     private static final List<String> DEFAULT_DENIED = List.of(
@@ -38,27 +47,44 @@ public final class SeccompPolicy {
             "clock_settime", "clock_adjtime", "settimeofday",
             "swapon", "swapoff", "acct", "quotactl", "quotactl_fd", "syslog", "chroot", "vhangup",
             "sethostname", "setdomainname", "iopl", "ioperm", "kcmp", "lookup_dcookie",
-            "io_uring_setup", "io_uring_enter", "io_uring_register",
+            "io_uring_setup", "io_uring_enter", "io_uring_register", "io_setup",
             "uselib", "ustat", "sysfs", "nfsservctl", "afs_syscall", "tuxcall", "security", "getpmsg", "putpmsg",
             "vserver");
     private static final List<String> RULES = List.of(SeccompCompiler.RULE_CLONE, SeccompCompiler.RULE_CLONE3,
-            SeccompCompiler.RULE_PERSONALITY, SeccompCompiler.RULE_IOCTL);
+            SeccompCompiler.RULE_PERSONALITY, SeccompCompiler.RULE_IOCTL, SeccompCompiler.RULE_SOCKET);
+    /** The address families {@code socket} and {@code socketpair} accept by default. */
+    public static final Set<String> DEFAULT_SOCKET_FAMILIES = Set.of("AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK");
+    /** The netlink protocols accepted by default: routing (addresses, links, routes; {@code getaddrinfo} uses it). */
+    public static final Set<String> DEFAULT_NETLINK_PROTOCOLS = Set.of("NETLINK_ROUTE");
     /** Calls the launch itself needs after the filter is in place: denying one would stop every job. */
     private static final Set<String> REQUIRED = Set.of("execve", "exit", "exit_group", "rt_sigreturn", "setgroups",
             "setresuid", "setresgid", "capset", "close_range", "prctl", "brk", "mmap", "munmap");
 
-    private static final SeccompPolicy DEFAULTS = new SeccompPolicy(new TreeSet<>(DEFAULT_DENIED), new TreeSet<>(RULES), true);
-    private static final SeccompPolicy DISABLED = new SeccompPolicy(new TreeSet<>(), new TreeSet<>(), false);
+    private static final SeccompPolicy DEFAULTS = new SeccompPolicy(new TreeSet<>(DEFAULT_DENIED), new TreeSet<>(RULES),
+            new TreeSet<>(DEFAULT_SOCKET_FAMILIES), new TreeSet<>(DEFAULT_NETLINK_PROTOCOLS), true);
+    private static final SeccompPolicy DISABLED = new SeccompPolicy(new TreeSet<>(), new TreeSet<>(), new TreeSet<>(),
+            new TreeSet<>(), false);
     private static final Map<SeccompPolicy, BpfProgram> COMPILED = new ConcurrentHashMap<>();
 
     private final Set<String> denied;
     private final Set<String> rules;
+    /** The families socket and socketpair accept while the socket rule is on. */
+    private final Set<String> socketFamilies;
+    /** The netlink protocols socket accepts while the socket rule is on and AF_NETLINK is among the families. */
+    private final Set<String> netlinkProtocols;
     private final boolean enabled;
 
-    private SeccompPolicy(TreeSet<String> denied, TreeSet<String> rules, boolean enabled) {
+    private SeccompPolicy(TreeSet<String> denied, TreeSet<String> rules, TreeSet<String> socketFamilies,
+            TreeSet<String> netlinkProtocols, boolean enabled) {
         this.denied = Collections.unmodifiableSet(denied);
         this.rules = Collections.unmodifiableSet(rules);
+        this.socketFamilies = Collections.unmodifiableSet(socketFamilies);
+        this.netlinkProtocols = Collections.unmodifiableSet(netlinkProtocols);
         this.enabled = enabled;
+    }
+
+    private SeccompPolicy with(TreeSet<String> denied, TreeSet<String> rules, boolean enabled) {
+        return new SeccompPolicy(denied, rules, new TreeSet<>(socketFamilies), new TreeSet<>(netlinkProtocols), enabled);
     }
 
     /** The default policy (see the class documentation). */
@@ -73,7 +99,8 @@ public final class SeccompPolicy {
 
     /**
      * This policy with the named calls allowed again. Naming {@code clone}, {@code clone3},
-     * {@code personality} or {@code ioctl} also switches off the argument rule on that call.
+     * {@code personality} or {@code ioctl} also switches off the argument rule on that call; naming {@code socket}
+     * or {@code socketpair} switches off the address family rule (every family then works).
      */
     public SeccompPolicy allow(String... syscalls) {
         TreeSet<String> d = new TreeSet<>(denied);
@@ -81,9 +108,43 @@ public final class SeccompPolicy {
         for (String s : syscalls) {
             requireKnown(s);
             d.remove(s);
-            r.remove(s);
+            r.remove(s.equals("socketpair") ? SeccompCompiler.RULE_SOCKET : s);
         }
-        return new SeccompPolicy(d, r, enabled);
+        return with(d, r, enabled);
+    }
+
+    /**
+     * This policy with {@code socket} and {@code socketpair} accepting the named address families too, e.g.
+     * {@code allowSocketFamily("AF_VSOCK")}. Names are the C ones ({@code AF_PACKET}, {@code AF_ALG}, ...).
+     */
+    public SeccompPolicy allowSocketFamily(String... families) {
+        TreeSet<String> f = new TreeSet<>(socketFamilies);
+        for (String name : families) {
+            Objects.requireNonNull(name, "socket family");
+            if (SocketFamilies.family(name).isEmpty()) {
+                throw new IllegalArgumentException("seccomp socket family (" + name + ") is not an address family of Linux"
+                        + " (AF_UNIX, AF_VSOCK, AF_PACKET, ...)");
+            }
+            f.add(name);
+        }
+        return new SeccompPolicy(new TreeSet<>(denied), new TreeSet<>(rules), f, new TreeSet<>(netlinkProtocols), enabled);
+    }
+
+    /**
+     * This policy with netlink sockets accepting the named protocols too, e.g.
+     * {@code allowNetlinkProtocol("NETLINK_KOBJECT_UEVENT")} (the C names, {@code NETLINK_SOCK_DIAG}, ...).
+     */
+    public SeccompPolicy allowNetlinkProtocol(String... protocols) {
+        TreeSet<String> p = new TreeSet<>(netlinkProtocols);
+        for (String name : protocols) {
+            Objects.requireNonNull(name, "netlink protocol");
+            if (SocketFamilies.netlinkProtocol(name).isEmpty()) {
+                throw new IllegalArgumentException("seccomp netlink protocol (" + name + ") is not a netlink protocol of"
+                        + " Linux (NETLINK_ROUTE, NETLINK_SOCK_DIAG, ...)");
+            }
+            p.add(name);
+        }
+        return new SeccompPolicy(new TreeSet<>(denied), new TreeSet<>(rules), new TreeSet<>(socketFamilies), p, enabled);
     }
 
     /** This policy with the named calls denied too (EPERM). */
@@ -97,7 +158,7 @@ public final class SeccompPolicy {
             }
             d.add(s);
         }
-        return new SeccompPolicy(d, new TreeSet<>(rules), true);
+        return with(d, new TreeSet<>(rules), true);
     }
 
     private static void requireKnown(String name) {
@@ -124,9 +185,22 @@ public final class SeccompPolicy {
         return denied;
     }
 
-    /** The argument rules that are on ({@code clone}, {@code clone3}, {@code personality}, {@code ioctl}). */
+    /**
+     * The argument rules that are on ({@code clone}, {@code clone3}, {@code personality}, {@code ioctl},
+     * {@code socket}).
+     */
     public Set<String> argumentRules() {
         return rules;
+    }
+
+    /** The address families socket and socketpair accept while the {@code socket} rule is on, sorted. */
+    public Set<String> socketFamilies() {
+        return socketFamilies;
+    }
+
+    /** The netlink protocols accepted while the {@code socket} rule is on, sorted. */
+    public Set<String> netlinkProtocols() {
+        return netlinkProtocols;
     }
 
     /** The compiled filter, built the first time any equal policy asks for it. */
@@ -140,18 +214,23 @@ public final class SeccompPolicy {
                 OptionalInt n = Syscalls.number(s);
                 numbers.add(n.orElseThrow());
             }
-            return SeccompCompiler.compile(numbers, p.rules);
+            List<Integer> families = new ArrayList<>();
+            p.socketFamilies.forEach(f -> families.add(SocketFamilies.family(f).orElseThrow()));
+            List<Integer> netlink = new ArrayList<>();
+            p.netlinkProtocols.forEach(n -> netlink.add(SocketFamilies.netlinkProtocol(n).orElseThrow()));
+            return SeccompCompiler.compile(numbers, p.rules, families, netlink);
         });
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SeccompPolicy p && p.enabled == enabled && p.denied.equals(denied) && p.rules.equals(rules);
+        return o instanceof SeccompPolicy p && p.enabled == enabled && p.denied.equals(denied) && p.rules.equals(rules)
+                && p.socketFamilies.equals(socketFamilies) && p.netlinkProtocols.equals(netlinkProtocols);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(enabled, denied, rules);
+        return Objects.hash(enabled, denied, rules, socketFamilies, netlinkProtocols);
     }
 
     @Override
@@ -159,6 +238,8 @@ public final class SeccompPolicy {
         if (!enabled) {
             return "SeccompPolicy{disabled}";
         }
-        return "SeccompPolicy{" + denied.size() + " calls denied, argument rules " + rules + "}";
+        return "SeccompPolicy{" + denied.size() + " calls denied, argument rules " + rules
+                + (rules.contains(SeccompCompiler.RULE_SOCKET) ? ", socket families " + socketFamilies + ", netlink "
+                        + netlinkProtocols : "") + "}";
     }
 }

@@ -45,9 +45,11 @@ public final class Workspace implements AutoCloseable {
     }
 
     /** Makes the workspace of job {@code id} and copies the uploads in; nothing remains when it fails. */
-    static Workspace create(String id, MemorySize size, List<Upload> uploads, int uid, int gid) throws IOException {
+    static Workspace create(String id, MemorySize size, long inodes, List<Upload> uploads, int uid, int gid)
+            throws IOException {
         // Owned by the job's user, so it stays writable after the privilege drop.
-        Workspace w = new Workspace(KernelOwned.detachedTmpfs("mode=0755", "size=" + size.bytes(), "uid=" + uid,
+        Workspace w = new Workspace(KernelOwned.detachedTmpfs("mode=0755", "size=" + size.bytes(),
+                "nr_inodes=" + inodes, "uid=" + uid,
                 "gid=" + gid));
         try {
             for (Upload u : uploads) {

@@ -36,7 +36,7 @@ final class WritableLayer implements AutoCloseable {
         Files.createDirectory(dir);
         WritableLayer layer = new WritableLayer(dir);
         try {
-            HostMounts.mountTmpfs(dir, "mode=0700,size=" + size.bytes());
+            HostMounts.mountTmpfs(dir, "mode=0700,size=" + size.bytes() + ",nr_inodes=" + JobSpec.inodesFor(size));
             layer.tmpfsMounted = true;
             for (String d : new String[] {"upper", "work", "merged"}) {
                 Files.createDirectory(dir.resolve(d));

@@ -22,7 +22,12 @@ class JobSpecTest {
         assertThatThrownBy(() -> spec.command().add("x")).isInstanceOf(UnsupportedOperationException.class);
         JobSpec derived = spec.toBuilder().memory(MemorySize.ofMegabytes(64)).build();
         assertThat(derived.memory()).contains(MemorySize.ofMegabytes(64));
-        assertThat(spec.memory()).isEmpty();
+        assertThat(spec.memory()).contains(JobSpec.DEFAULT_MEMORY);
+        assertThat(spec.tmpInodes()).isEqualTo(4096);
+        assertThat(spec.workspaceInodes()).isEqualTo(16384);
+        assertThat(derived.toBuilder().tmpSize(MemorySize.ofMegabytes(128)).build().tmpInodes()).as("follows the size")
+                .isEqualTo(8192);
+        assertThat(spec.toBuilder().noMemoryLimit().build().memory()).isEmpty();
     }
 
     @Test

@@ -12,7 +12,7 @@ import java.util.List;
  * is -1 and {@code error} the message when the job did not start. Arguments: {@code suite} or
  * {@code cgroup}, then the host pid, the host port and the host marker's file name.
  *
- * <p>{@code suite} runs every attempt without a cgroup ({@code pidsMax(0)}), as rootless mode must without a
+ * <p>{@code suite} runs every attempt without a cgroup ({@code pidsMax(0)}, {@code noMemoryLimit()}), as rootless mode must without a
  * delegated one; attempts that ask for a limit are expected not to start. {@code cgroup} runs the attempts
  * that need limits (the fork bomb, a memory bomb) with the driver's defaults, for a JVM placed in a cgroup
  * delegated to its user.
@@ -27,7 +27,7 @@ final class RootlessEscapeRunner {
         String hostPort = args[2];
         String marker = args[3];
         for (EscapeAttempts.Attempt a : EscapeAttempts.all()) {
-            if (cgroup && !a.name().equals("fork bomb")) {
+            if (cgroup && !a.name().equals("fork bomb") && !EscapeAttemptsPools.NEED_A_CGROUP.contains(a.name())) {
                 continue;
             }
             String code = EscapeAttempts.PRELUDE + a.python().replace("HOST_PID", hostPid)
@@ -35,7 +35,7 @@ final class RootlessEscapeRunner {
             for (boolean userns : List.of(false, true)) {
                 JobSpec.Builder b = Joblet.builder().command("python3", "-c", code);
                 if (!cgroup) {
-                    b.pidsMax(0);
+                    b.pidsMax(0).noMemoryLimit();
                 }
                 b = a.spec().apply(b);
                 if (userns) {

@@ -97,8 +97,8 @@ class RootlessEscapeSuiteTest {
     void attemptFails(String attempt, boolean userns) {
         Result r = suite.get(key(attempt, userns));
         assertThat(r).as("a result was reported for %s", attempt).isNotNull();
-        if (attempt.equals("fork bomb")) {
-            // pidsMax(64) with no delegated cgroup: refused before anything starts, with the fix.
+        if (attempt.equals("fork bomb") || EscapeAttemptsPools.NEED_A_CGROUP.contains(attempt)) {
+            // pidsMax(64), memory(...) with no delegated cgroup: refused before anything starts, with the fix.
             assertThat(r.exit()).as("exit; output %s", r.output()).isEqualTo(-1);
             assertThat(r.error()).contains("limits asked for cannot be enforced").contains("delegated");
             return;
@@ -125,6 +125,14 @@ class RootlessEscapeSuiteTest {
             assertThat(bomb.error()).as("start error").isEmpty();
             assertThat(bomb.output()).contains("blocked after").doesNotContain("ESCAPED");
             assertThat(bomb.exit()).as("fork bomb exit; output %s", bomb.output()).isEqualTo(0);
+        }
+        for (String attempt : EscapeAttemptsPools.NEED_A_CGROUP) {
+            for (boolean userns : List.of(false, true)) {
+                Result r = byKey.get(key(attempt, userns));
+                assertThat(r.error()).as("%s: start error", attempt).isEmpty();
+                assertThat(r.output()).as(attempt).contains("blocked").doesNotContain("ESCAPED");
+                assertThat(r.exit()).as("%s exit; output %s", attempt, r.output()).isEqualTo(0);
+            }
         }
         Result memory = byKey.get(key(RootlessEscapeRunner.MEMORY_BOMB, false));
         assertThat(memory.error()).as("start error").isEmpty();

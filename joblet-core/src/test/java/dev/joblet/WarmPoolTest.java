@@ -171,7 +171,7 @@ class WarmPoolTest {
     @Test
     void hostNetworkAndNoCgroupKindsAndDrainLeavesNothing() throws Exception {
         for (JobSpec spec : List.of(Joblet.builder().command("true").network(Network.HOST).build(),
-                Joblet.builder().command("true").pidsMax(0).build())) {
+                Joblet.builder().command("true").pidsMax(0).noMemoryLimit().build())) {
             spec.start().await();
             awaitReady(1);
             try (Job job = spec.start()) {

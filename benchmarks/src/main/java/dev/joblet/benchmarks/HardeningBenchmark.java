@@ -44,7 +44,7 @@ public class HardeningBenchmark {
 
     @Setup
     public void setup() {
-        hardened = Joblet.builder().command("/bin/true").network(Network.HOST).pidsMax(0).build();
+        hardened = Joblet.builder().command("/bin/true").network(Network.HOST).pidsMax(0).noMemoryLimit().build();
         relaxed = hardened.toBuilder().seccomp(SeccompPolicy.disabled()).hardenedProc(false).build();
         userns = hardened.toBuilder().rootInUserNamespace().build();
         seccompOnly = hardened.toBuilder().hardenedProc(false).build();

@@ -51,7 +51,7 @@ public class RuntimeBenchmark {
         hostTrue = Joblet.builder().command("/bin/true").build();
         mlTrue = Joblet.builder().runtime(ml).command("/bin/true").build();
         mlNumpy = Joblet.builder().runtime(ml).command("python3", "-c", NUMPY).build();
-        mlNumpyNoCgroup = mlNumpy.toBuilder().pidsMax(0).build();
+        mlNumpyNoCgroup = mlNumpy.toBuilder().pidsMax(0).noMemoryLimit().build();
     }
 
     @Benchmark

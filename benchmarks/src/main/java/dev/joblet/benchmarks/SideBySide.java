@@ -127,7 +127,7 @@ public final class SideBySide {
         }
         JobSpec full = Joblet.builder().command(TRUE).build();
         JobSpec host = Joblet.builder().command(TRUE).network(Network.HOST).build();
-        JobSpec noCgroup = Joblet.builder().command(TRUE).pidsMax(0).build();
+        JobSpec noCgroup = Joblet.builder().command(TRUE).pidsMax(0).noMemoryLimit().build();
         JobSpec limits = Joblet.builder().command(TRUE).cpu(50).memory(MemorySize.ofMegabytes(256)).build();
         JobSpec fullCold = full.toBuilder().warmPool(false).build();
         JobSpec hostCold = host.toBuilder().warmPool(false).build();

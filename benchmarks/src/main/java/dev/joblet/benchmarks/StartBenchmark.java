@@ -44,7 +44,7 @@ public class StartBenchmark {
     public void setup() {
         full = Joblet.builder().command("/bin/true").build();
         noNetns = Joblet.builder().command("/bin/true").network(Network.HOST).build();
-        noCgroup = Joblet.builder().command("/bin/true").pidsMax(0).build();
+        noCgroup = Joblet.builder().command("/bin/true").pidsMax(0).noMemoryLimit().build();
         withLimits = Joblet.builder()
                 .command("/bin/true")
                 .cpu(50)

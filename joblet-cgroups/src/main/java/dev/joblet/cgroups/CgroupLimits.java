@@ -23,7 +23,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code cpuWeight} (1..10000, default of the kernel 100): {@code cpu.weight} / {@code cpu.shares =
  *       weight * 1024 / 100} (so 100 maps to the v1 default 1024), clamped to 2..262144.
  *   <li>{@code memoryMaxBytes}: {@code memory.max} (and {@code memory.oom.group = 1}) /
- *       {@code memory.limit_in_bytes}; the kernel's OOM killer stays enabled.
+ *       {@code memory.limit_in_bytes}; the kernel's OOM killer stays enabled. Kernel memory (slab: inodes,
+ *       dentries, files, sockets' structures; page tables) counts against it on both. Socket buffers count
+ *       against {@code memory.max} on v2; on v1 they are counted only once {@code memory.kmem.tcp.limit_in_bytes} is
+ *       written, and apart, so that file gets the same value.
  *   <li>{@code memoryHighBytes}: {@code memory.high} / {@code memory.soft_limit_in_bytes} (v1 has no
  *       throttling threshold; the soft limit only steers reclaim under global pressure).
  *   <li>{@code swapMaxBytes}: defaults to 0 when {@code memoryMaxBytes} is set, so that the memory limit is

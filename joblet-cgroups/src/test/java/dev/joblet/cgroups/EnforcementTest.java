@@ -79,6 +79,45 @@ class EnforcementTest {
         assertThat(stats.memoryPeakBytes()).isBetween(max / 2, max);
     }
 
+    /** Unread data on loopback TCP connections: each client sends until EAGAIN, nothing is read; prints MiB pinned. */
+    private static final String PIN_TCP = String.join("\n",
+            "import socket",
+            "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(256)",
+            "keep = []; total = 0; chunk = b'x' * (1 << 20)",
+            "for i in range(128):",
+            "    c = socket.create_connection(srv.getsockname()); s, _ = srv.accept(); keep += [c, s]",
+            "    c.setblocking(False)",
+            "    while total < (256 << 20):",
+            "        try:",
+            "            total += c.send(chunk)",
+            "        except BlockingIOError:",
+            "            break",
+            "print(total >> 20, flush=True)");
+
+    @Test
+    void socketBuffersCountAgainstTheMemoryLimit() throws Exception {
+        // v2: memory.max counts socket buffers; v1: memory.kmem.tcp.limit_in_bytes, which the driver sets to the max.
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 is not installed");
+        long max = 64L << 20;
+        JobCgroup job = create("tcp", CgroupLimits.builder().memoryMaxBytes(max).build());
+        Path out = Files.createTempFile("joblet-tcp", ".txt");
+        try {
+            Process p = TestProcesses.startIn(job, Redirect.to(out.toFile()), "python3", "-c", PIN_TCP);
+            processes.add(p);
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("pinning ended").isTrue();
+            if (p.exitValue() == 128 + 9) {
+                assertThat(job.stats().oomKills()).as("killed by the OOM killer").isGreaterThanOrEqualTo(1);
+                return;
+            }
+            assertThat(p.exitValue()).isZero();
+            // Each socket may get a page or so past a full limit (forced charges); without a limit this pins 256 MiB.
+            long pinnedMib = Long.parseLong(Files.readString(out).strip());
+            assertThat(pinnedMib).as("MiB of unread TCP data").isLessThan(2 * (max >> 20));
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
     @Test
     void aForkBombStopsAtPidsMaxAndCanStillBeKilled() throws Exception {
         JobCgroup job = create("pids", CgroupLimits.builder().pidsMax(8).build());

@@ -65,7 +65,7 @@ public final class StandardPolicy implements SchedulingPolicy {
             return;
         }
         MemorySize m = spec.memory().orElseThrow(() -> new IllegalArgumentException(
-                "memory (unset) must be set: the engine admits jobs against a memory budget of " + memoryBudget));
+                "memory (none: noMemoryLimit()) must be set: the engine admits jobs against a memory budget of " + memoryBudget));
         if (m.compareTo(memoryBudget) > 0) {
             throw new IllegalArgumentException("memory (" + m + ") exceeds the engine's memory budget of " + memoryBudget);
         }

@@ -72,12 +72,12 @@ public final class EnvironmentProbe {
                 return new EnvironmentCheck(name, Status.LIMITED, seen + "; this user cannot create cgroups: jobs asking for limits"
                         + " (the default pids limit included) will not start",
                         "run the JVM in a delegated cgroup v2 (systemd-run --user --scope -p Delegate=yes java ...), or ask for"
-                                + " no limits with pidsMax(0)");
+                                + " no limits with pidsMax(0) and noMemoryLimit()");
             }
             return ok(name, seen);
         } catch (Exception e) {
             return new EnvironmentCheck(name, Status.MISSING, "no usable cgroup hierarchy: " + e.getMessage(),
-                    "mount cgroup2 at /sys/fs/cgroup (or v1 controllers), or ask for no limits with pidsMax(0)");
+                    "mount cgroup2 at /sys/fs/cgroup (or v1 controllers), or ask for no limits with pidsMax(0) and noMemoryLimit()");
         }
     }
 

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * jump offsets. Thread-safe (stateless apart from a compilation counter).
  *
  * <p>Layout: wrong architecture kills the process; the x32 ABI is refused; then the argument rules (clone with
- * namespace flags, clone3, personality, ioctl TIOCSTI and TIOCLINUX) for calls that are not denied outright; then
+ * namespace flags, clone3, personality, ioctl TIOCSTI and TIOCLINUX, the address families of socket and socketpair)
+ * for calls that are not denied outright; then
  * the denied calls, found by a binary search on the call number (a search tree of {@code JGE} nodes over sorted
  * leaves of a few {@code JEQ}s, each leaf ending in its own EPERM and allow), so that a call is decided in about
  * a dozen instructions rather than one per denied call. That matters at install time: the kernel runs the filter
@@ -30,11 +31,14 @@ public final class SeccompCompiler {
     private static final int RET_ERRNO = 0x00050000;
     private static final int EPERM = 1;
     private static final int ENOSYS = 38;
+    private static final int EPROTONOSUPPORT = 93;
+    private static final int EAFNOSUPPORT = 97;
 
     private static final int OFF_NR = 0;
     private static final int OFF_ARCH = 4;
     private static final int OFF_ARG0 = 16;
     private static final int OFF_ARG1 = 24;
+    private static final int OFF_ARG2 = 32;
 
     /** CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET (NEWTIME overlaps the exit signal in clone). */
     static final int CLONE_NAMESPACE_FLAGS = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000
@@ -49,6 +53,8 @@ public final class SeccompCompiler {
     public static final String RULE_CLONE3 = "clone3";
     public static final String RULE_PERSONALITY = "personality";
     public static final String RULE_IOCTL = "ioctl";
+    /** {@code socket} and {@code socketpair} only for the allowed address families (and netlink protocols). */
+    public static final String RULE_SOCKET = "socket";
 
     private static final AtomicLong compilations = new AtomicLong();
 
@@ -61,6 +67,16 @@ public final class SeccompCompiler {
 
     /** Compiles the deny list (syscall numbers) and the argument rules (names above) that are on. */
     public static BpfProgram compile(Collection<Integer> denied, Collection<String> rules) {
+        return compile(denied, rules, java.util.Set.of(), java.util.Set.of());
+    }
+
+    /**
+     * As {@link #compile(Collection, Collection)}, with the address families {@code socket} and {@code socketpair}
+     * accept when {@link #RULE_SOCKET} is on (any other fails with EAFNOSUPPORT) and, for {@code AF_NETLINK}
+     * sockets, the protocols accepted (any other fails with EPROTONOSUPPORT, as for a protocol the kernel lacks).
+     */
+    public static BpfProgram compile(Collection<Integer> denied, Collection<String> rules, Collection<Integer> families,
+            Collection<Integer> netlinkProtocols) {
         compilations.incrementAndGet();
         int[] sorted = denied.stream().mapToInt(Integer::intValue).distinct().sorted().toArray();
         java.util.Set<Integer> deniedSet = new java.util.HashSet<>(denied);
@@ -106,6 +122,17 @@ public final class SeccompCompiler {
             a.op(RET_K, 0, 0, RET_ALLOW);
             a.op(RET_K, 0, 0, RET_ERRNO | EPERM);
         }
+        if (rules.contains(RULE_SOCKET)) {
+            int[] fam = families.stream().mapToInt(Integer::intValue).distinct().sorted().toArray();
+            int[] nl = netlinkProtocols.stream().mapToInt(Integer::intValue).distinct().sorted().toArray();
+            for (String call : new String[] {"socket", "socketpair"}) {
+                int nr = Syscalls.number(call).orElseThrow();
+                if (!deniedSet.contains(nr)) {
+                    // socketpair does not exist for netlink (the kernel says EOPNOTSUPP): the family is enough.
+                    socketRule(a, nr, fam, call.equals("socket") ? nl : null);
+                }
+            }
+        }
         // The rules loaded an argument: the call number again.
         a.op(LD_W_ABS, 0, 0, OFF_NR);
         Asm tree = new Asm();
@@ -119,6 +146,36 @@ public final class SeccompCompiler {
             a.op(RET_K, 0, 0, RET_ALLOW);
         }
         return BpfProgram.of(a.toByteArray());
+    }
+
+    /**
+     * One call's family rule: {@code JEQ nr}; load the family; one {@code JEQ} per allowed family (to the allow, or
+     * for AF_NETLINK to the protocol check when {@code netlink} is not null); EAFNOSUPPORT; the protocol check
+     * (load the protocol, one {@code JEQ} each, EPROTONOSUPPORT); the allow.
+     */
+    private static void socketRule(Asm a, int nr, int[] families, int @org.jspecify.annotations.Nullable [] netlink) {
+        int n = families.length;
+        boolean checkNetlink = netlink != null && java.util.Arrays.binarySearch(families, SocketFamilies.AF_NETLINK) >= 0;
+        int m = checkNetlink ? netlink.length : 0;
+        int len = 1 + n + 1 + (checkNetlink ? m + 2 : 0) + 1; // after the JEQ on the call number
+        int allow = len - 1;
+        a.op(JEQ_K, 0, len, nr);
+        a.op(LD_W_ABS, 0, 0, OFF_ARG0);
+        for (int i = 0; i < n; i++) {
+            int at = 1 + i;
+            int target = checkNetlink && families[i] == SocketFamilies.AF_NETLINK ? 2 + n : allow;
+            a.op(JEQ_K, target - at - 1, 0, families[i]);
+        }
+        a.op(RET_K, 0, 0, RET_ERRNO | EAFNOSUPPORT);
+        if (checkNetlink) {
+            a.op(LD_W_ABS, 0, 0, OFF_ARG2);
+            for (int j = 0; j < m; j++) {
+                int at = 3 + n + j;
+                a.op(JEQ_K, allow - at - 1, 0, netlink[j]);
+            }
+            a.op(RET_K, 0, 0, RET_ERRNO | EPROTONOSUPPORT);
+        }
+        a.op(RET_K, 0, 0, RET_ALLOW);
     }
 
     /** Calls per leaf of the search tree. */

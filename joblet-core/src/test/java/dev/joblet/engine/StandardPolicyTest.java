@@ -99,8 +99,8 @@ class StandardPolicyTest {
         launcher.finish(a);
         assertThat(c.state()).isEqualTo(JobState.RUNNING);
         assertThat(b.state()).isEqualTo(JobState.RUNNING);
-        assertThatThrownBy(() -> e.submit(Joblet.builder().command("true").build()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("memory (unset) must be set");
+        assertThatThrownBy(() -> e.submit(Joblet.builder().command("true").noMemoryLimit().build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("memory (none: noMemoryLimit()) must be set");
         assertThatThrownBy(() -> e.submit(Joblet.builder().command("true").memory(MemorySize.ofGigabytes(1)).build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exceeds the engine's memory budget");
     }

@@ -16,18 +16,25 @@ import org.junit.jupiter.api.Test;
  * policy means, for every call number and the argument rules' edge values.
  */
 class SeccompCompilerTest {
-    private static final int KILL = 0x80000000, ALLOW = 0x7fff0000, EPERM = 0x00050000 | 1, ENOSYS = 0x00050000 | 38;
+    private static final int KILL = 0x80000000, ALLOW = 0x7fff0000, EPERM = 0x00050000 | 1, ENOSYS = 0x00050000 | 38,
+            EAFNOSUPPORT = 0x00050000 | 97, EPROTONOSUPPORT = 0x00050000 | 93;
     private static final Set<String> ALL_RULES = Set.of(SeccompCompiler.RULE_CLONE, SeccompCompiler.RULE_CLONE3,
             SeccompCompiler.RULE_PERSONALITY, SeccompCompiler.RULE_IOCTL);
     private static final int CLONE = Syscalls.number("clone").orElseThrow();
     private static final int CLONE3 = Syscalls.number("clone3").orElseThrow();
     private static final int PERSONALITY = Syscalls.number("personality").orElseThrow();
     private static final int IOCTL = Syscalls.number("ioctl").orElseThrow();
+    private static final int SOCKET = Syscalls.number("socket").orElseThrow();
+    private static final int SOCKETPAIR = Syscalls.number("socketpair").orElseThrow();
 
     /** Runs the filter; returns its action and counts the instructions executed in {@code steps[0]}. */
     private static int run(byte[] code, int nr, int arch, long arg0, long arg1, int[] steps) {
+        return run(code, nr, arch, arg0, arg1, 0, steps);
+    }
+
+    private static int run(byte[] code, int nr, int arch, long arg0, long arg1, long arg2, int[] steps) {
         ByteBuffer data = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
-        data.putInt(0, nr).putInt(4, arch).putLong(16, arg0).putLong(24, arg1);
+        data.putInt(0, nr).putInt(4, arch).putLong(16, arg0).putLong(24, arg1).putLong(32, arg2);
         ByteBuffer prog = ByteBuffer.wrap(code).order(ByteOrder.LITTLE_ENDIAN);
         int pc = 0;
         int acc = 0;
@@ -95,6 +102,59 @@ class SeccompCompilerTest {
             check(denied, ALL_RULES);
             check(denied, Set.of());
         }
+    }
+
+    /** What the socket rule means: the family among those allowed; for AF_NETLINK sockets, the protocol too. */
+    private static int expectedSocket(Set<Integer> denied, Set<Integer> families, Set<Integer> netlink, int nr, long family,
+            long protocol) {
+        if (denied.contains(nr)) {
+            return EPERM;
+        }
+        if (nr != SOCKET && nr != SOCKETPAIR) {
+            return ALLOW;
+        }
+        if (!families.contains((int) family)) {
+            return EAFNOSUPPORT;
+        }
+        if (nr == SOCKET && family == SocketFamilies.AF_NETLINK && !netlink.contains((int) protocol)) {
+            return EPROTONOSUPPORT;
+        }
+        return ALLOW;
+    }
+
+    @Test
+    void socketAndSocketpairAcceptOnlyTheAllowedFamiliesAndNetlinkProtocols() {
+        Random r = new Random(7);
+        List<Set<Integer>> familySets = List.of(Set.of(), Set.of(1), Set.of(1, 2, 10, 16), Set.of(16), Set.of(2, 40),
+                new TreeSet<>(java.util.stream.IntStream.rangeClosed(1, 45).boxed().toList()));
+        List<Set<Integer>> netlinkSets = List.of(Set.of(), Set.of(0), Set.of(0, 4, 15), Set.of(15));
+        for (Set<Integer> families : familySets) {
+            for (Set<Integer> netlink : netlinkSets) {
+                for (Set<Integer> denied : List.of(Set.<Integer>of(), Set.of(SOCKETPAIR), Set.of(SOCKET, 165))) {
+                    byte[] code = SeccompCompiler.compile(denied, Set.of(SeccompCompiler.RULE_SOCKET), families, netlink)
+                            .bytes();
+                    int[] steps = new int[1];
+                    for (int nr : new int[] {SOCKET, SOCKETPAIR, 0, 42, 165, 999}) {
+                        for (int family = 0; family <= 48; family++) {
+                            for (long protocol : new long[] {0, 4, 9, 15, 16, r.nextInt(32)}) {
+                                assertThat(run(code, nr, Syscalls.AUDIT_ARCH_X86_64, family, 1, protocol, steps))
+                                        .as("call %s family %s protocol %s, families %s netlink %s denied %s", nr, family,
+                                                protocol, families, netlink, denied)
+                                        .isEqualTo(expectedSocket(denied, families, netlink, nr, family, protocol));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void withoutTheSocketRuleEveryFamilyIsAllowed() {
+        byte[] code = SeccompCompiler.compile(Set.of(), Set.of(), Set.of(1), Set.of(0)).bytes();
+        int[] steps = new int[1];
+        assertThat(run(code, SOCKET, Syscalls.AUDIT_ARCH_X86_64, 40, 1, 0, steps)).isEqualTo(ALLOW);
+        assertThat(run(code, SOCKET, Syscalls.AUDIT_ARCH_X86_64, 16, 3, 15, steps)).isEqualTo(ALLOW);
     }
 
     @Test

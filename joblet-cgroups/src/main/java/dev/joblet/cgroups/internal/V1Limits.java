@@ -76,6 +76,10 @@ public final class V1Limits {
         // 0 = oom_kill_disable off: the kernel OOM-kills in this cgroup instead of pausing it.
         fs.writeIfExists(dir.resolve("memory.oom_control"), "0");
         fs.write(dir.resolve("memory.limit_in_bytes"), Long.toString(max));
+        // v1 charges kernel memory (slab, inodes, dentries, page tables) to the limit above, but socket buffers only
+        // once this is written, and to a counter of their own: without it a job could pin TCP buffers up to the
+        // host's tcp_mem. Bounded by the same amount (the two add up to at most twice the limit).
+        fs.write(dir.resolve("memory.kmem.tcp.limit_in_bytes"), Long.toString(max));
         long swap = limits.swapMaxBytes().orElse(0);
         Path memsw = dir.resolve("memory.memsw.limit_in_bytes");
         if (fs.writeIfExists(memsw, Long.toString(max + swap))) {

@@ -26,7 +26,8 @@ class V1DriverTest {
             "cpuacct", List.of("cpuacct.usage_user", "cpuacct.usage_sys", "cpuacct.stat"),
             "cpuset", List.of("cpuset.cpus", "cpuset.mems"),
             "memory", List.of("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.soft_limit_in_bytes",
-                    "memory.oom_control", "memory.usage_in_bytes", "memory.max_usage_in_bytes", "memory.swappiness"),
+                    "memory.oom_control", "memory.usage_in_bytes", "memory.max_usage_in_bytes", "memory.swappiness",
+                    "memory.kmem.tcp.limit_in_bytes"),
             "blkio", List.of("blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
                     "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device",
                     "blkio.throttle.io_service_bytes"),
@@ -107,6 +108,8 @@ class V1DriverTest {
         assertThat(fs.get(mem.resolve("memory.memsw.limit_in_bytes"))).isEqualTo(Long.toString(64 << 20));
         assertThat(fs.get(mem.resolve("memory.soft_limit_in_bytes"))).isEqualTo(Long.toString(32 << 20));
         assertThat(fs.get(mem.resolve("memory.oom_control"))).isEqualTo("0");
+        assertThat(fs.get(mem.resolve("memory.kmem.tcp.limit_in_bytes"))).as("socket buffers bounded too")
+                .isEqualTo(Long.toString(64 << 20));
         assertThat(fs.get(job("pids", "j").resolve("pids.max"))).isEqualTo("16");
         assertThat(fs.get(job("blkio", "j").resolve("blkio.throttle.write_bps_device"))).isEqualTo("254:0 2097152");
         assertThat(fs.get(job("blkio", "j").resolve("blkio.throttle.write_iops_device"))).isEqualTo("254:0 100");

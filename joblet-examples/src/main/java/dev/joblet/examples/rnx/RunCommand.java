@@ -2,6 +2,7 @@ package dev.joblet.examples.rnx;
 
 import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
+import dev.joblet.MemorySize;
 import dev.joblet.Runtime;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -46,7 +47,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-cpu", paramLabel = "PCT", description = "CPU limit in percent of one core (50 = half a core, 200 = two).")
     @Nullable Integer maxCpu;
 
-    @Option(names = "--max-memory", paramLabel = "MB", description = "Memory limit in megabytes (or with a unit: 512m, 2g).")
+    @Option(names = "--max-memory", paramLabel = "MB", description = "Memory limit in megabytes (or with a unit: 512m, 2g;"
+            + " default 512, its kernel memory and socket buffers included; 0 for none).")
     @Nullable String maxMemory;
 
     @Option(names = "--max-iobps", paramLabel = "BYTES", description = "IO limit in bytes per second, for reads and for writes.")
@@ -157,7 +159,14 @@ final class RunCommand implements Callable<Integer> {
         set("COMMAND", argv, b::command);
         set("--runtime", runtime, v -> b.runtime(Runtime.named(v)));
         set("--max-cpu", maxCpu, b::cpu);
-        set("--max-memory", maxMemory, v -> b.memory(OptionValues.memory(v)));
+        set("--max-memory", maxMemory, v -> {
+            MemorySize m = OptionValues.memory(v);
+            if (m.bytes() == 0) {
+                b.noMemoryLimit();
+            } else {
+                b.memory(m);
+            }
+        });
         set("--max-iobps", maxIoBps, b::ioBps);
         set("--cpu-cores", cpuCores, b::cpus);
         set("--network", network, v -> b.network(OptionValues.network(v)));

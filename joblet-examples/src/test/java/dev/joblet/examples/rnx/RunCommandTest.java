@@ -72,7 +72,7 @@ class RunCommandTest {
         JobSpec s = spec("true");
         assertThat(s.runtime()).isEqualTo(Runtime.host());
         assertThat(s.network()).isEqualTo(Network.NONE);
-        assertThat(s.memory()).isEmpty();
+        assertThat(s.memory()).contains(JobSpec.DEFAULT_MEMORY);
         assertThat(s.cpuPercent()).isEmpty();
         assertThat(s.timeout()).isEmpty();
         assertThat(s.workdir()).isEqualTo("/work");
@@ -109,6 +109,7 @@ class RunCommandTest {
     @Test
     void maxMemoryIsMegabytesUnlessItHasAUnit() {
         assertThat(spec("--max-memory=16", "true").memory()).hasValue(MemorySize.ofMegabytes(16));
+        assertThat(spec("--max-memory=0", "true").memory()).as("0 lifts the default").isEmpty();
         assertThat(spec("--max-memory=2g", "true").memory()).hasValue(MemorySize.ofGigabytes(2));
         assertThat(spec("--max-memory=768m", "true").memory()).hasValue(MemorySize.ofMegabytes(768));
     }
