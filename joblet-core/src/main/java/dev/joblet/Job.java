@@ -127,7 +127,7 @@ public final class Job implements AutoCloseable {
                 }
                 root = new Runtimes.Resolved(layer.merged(), resolved.manifest());
             }
-            mounts = RootPlan.of(spec, root, workspace == null ? null : workspace.directory());
+            mounts = RootPlan.of(spec, root, workspace);
             job = new Job(id, spec, warm != null ? warm.cgroup() : Host.createCgroup(shortId, id, spec), workspace, spill);
             job.layer = layer;
             job.warm = warm;
