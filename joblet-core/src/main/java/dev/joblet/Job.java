@@ -105,8 +105,11 @@ public final class Job implements AutoCloseable {
         Workspace workspace = null;
         if (spec.retainsWorkspace()) {
             try {
-                workspace = Workspace.create(id, spec.workspaceSize(), spec.uploads(), spec.security().uid(),
-                        spec.security().gid());
+                // The tmpfs is made in the JVM's user namespace: its owner is the host id the job's user maps to.
+                Security sec = spec.security();
+                boolean userns = sec.rootInUserNamespace();
+                workspace = Workspace.create(id, spec.workspaceSize(), spec.uploads(), userns ? sec.hostUid() : sec.uid(),
+                        userns ? sec.hostGid() : sec.gid());
             } catch (IOException e) {
                 abandon(warm, spill, null, null);
                 throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
