@@ -155,11 +155,12 @@ int jvm_gone(void) {
     if (poll(&ctl, 1, 0) != 1 || !(ctl.revents & POLLHUP)) return 0; /* the JVM still holds the control pipe */
     int jvm = watch_jvm();
     if (jvm < 0) return 1; /* reparented: the JVM is gone */
-    /* The JVM may also have closed the pipe on purpose (a discarded warm helper): only its exit counts. Its fds
-     * are closed just before it becomes a zombie, so wait a little for that. */
+    /* Only the JVM's exit counts: a JVM that discards a helper on purpose writes a header first (Protocol.DISCARD),
+     * and the rare error paths that just close the pipe cost this wait. A dying JVM's fds are closed just before it
+     * becomes a zombie (its memory is torn down before that), so a short wait tells the two apart. */
     struct pollfd p = {.fd = jvm, .events = POLLIN};
     int n;
-    do n = poll(&p, 1, 500); while (n < 0 && errno == EINTR);
+    do n = poll(&p, 1, 200); while (n < 0 && errno == EINTR);
     return n == 1;
 }
 
