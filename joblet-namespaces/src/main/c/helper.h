@@ -70,6 +70,7 @@ enum mount_kind {
                       * options added to its devpts' (e.g. "max=64": the most ptys the job may hold at once) */
     MNT_DIR = 5,     /* mkdir target (mode 0755) */
     MNT_SYMLINK = 6, /* symlink source -> target */
+    MNT_MOVE = 7,    /* the detached mount (fsmount) the JVM holds as fd number source, moved to target (hostfds.c) */
 };
 
 enum {
@@ -139,6 +140,7 @@ struct mount_op {
     const char *source;
     const char *target;
     const char *data;
+    int fd; /* MNT_MOVE: the supervisor's copy of the JVM's descriptor (fetch_jvm_fds); -1 until fetched */
 };
 
 struct config {
@@ -199,6 +201,18 @@ int set_caps(uint64_t keep);
 int install_seccomp(const struct config *cfg);
 int remount_ro(const char *dst, unsigned long extra);
 int remount_bind(const char *dst, unsigned long flags);
+
+/* hostfds.c: host paths resolved once and used through descriptors, and what the host keeps of a job whose JVM
+ * is gone. Each returns 0 (or a descriptor) or -1 with errno, unless said otherwise. */
+int open_source(const char *path);           /* O_PATH, no link in any component; a link at the end itself */
+int bind_from_fd(int fd, const char *dst, int recursive); /* open_tree(fd) clone, moved onto dst */
+int watch_jvm(void);                         /* supervisor, at its start: a pidfd of the JVM (its parent) */
+int fetch_jvm_fds(struct config *cfg, uint32_t *failed); /* supervisor: pidfd_getfd of each MNT_MOVE fd; 0 or errno */
+void close_fetched_fds(struct config *cfg);  /* supervisor, once the child has its copies */
+int move_fd_mount(const struct mount_op *m, char *dst); /* child: MNT_MOVE */
+void remember_warm_cgroup(const char *procs_file); /* a cgroup.procs file a warm supervisor joined */
+int jvm_gone(void);                          /* the control pipe's writer (the JVM) is gone */
+void remove_orphaned_cgroups(const struct config *cfg); /* the JVM is gone and the job dead: its cgroups go */
 
 /* One way to die before exec: report {stage, errno, detail} on errfd and _exit. */
 _Noreturn void die_stage(int errfd, int stage, int err, int detail);

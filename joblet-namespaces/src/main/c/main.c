@@ -127,6 +127,7 @@ static int is_fifo(int fd) {
 static void read_header(uint8_t hdr[12]) {
     /* xread_exact returns 0 on EOF without setting errno: a message cut short is EBADMSG, never a stale errno. */
     ssize_t r = xread_exact(CTL_FD, hdr, 12);
+    if (r == 0 && jvm_gone()) remove_orphaned_cgroups(NULL); /* a warm supervisor whose JVM died */
     if (r != 12) fail(ST_CONFIG, r < 0 ? errno : EBADMSG, 0);
     if (get_u32(hdr) != PROTO_MAGIC && get_u32(hdr) != WARM_MAGIC) fail(ST_CONFIG, EBADMSG, 0);
     if (get_u32(hdr + 4) != PROTO_VERSION) fail(ST_CONFIG, EPROTONOSUPPORT, (int)get_u32(hdr + 4));
@@ -184,6 +185,7 @@ static void warm_up(uint32_t len) {
         if (fd < 0) fail(ST_CGROUP_OPEN, errno, (int)i);
         if (write(fd, "0", 1) != 1) fail(ST_CGROUP_JOIN, errno, (int)i);
         close(fd);
+        remember_warm_cgroup(path);
     }
     if (pos != len) fail(ST_CONFIG, EBADMSG, 0);
     if (flags & WARM_NEWNET) {
@@ -219,7 +221,13 @@ static void reset_signals(void) {
 }
 
 /* Waits for the job, obeys commands from the JVM, and kills the job when the JVM goes away. */
-_Noreturn static void supervise(int pidfd) {
+/* The job is dead: when the JVM is too, nobody else removes the job's cgroups now (hostfds.c). */
+_Noreturn static void exit_supervisor(const struct config *cfg, int code) {
+    if (jvm_gone()) remove_orphaned_cgroups(cfg);
+    _exit(code);
+}
+
+_Noreturn static void supervise(int pidfd, const struct config *cfg) {
     struct pollfd fds[2] = {{.fd = CTL_FD, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
     for (;;) {
         int n = poll(fds, 2, -1);
@@ -234,10 +242,10 @@ _Noreturn static void supervise(int pidfd) {
             if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0) {
                 if (errno == EINTR) continue;
                 send_status(MSG_EXIT, 0, 0, errno);
-                _exit(1);
+                exit_supervisor(cfg, 1);
             }
             send_status(MSG_EXIT, si.si_code, si.si_status, 0);
-            _exit(0);
+            exit_supervisor(cfg, 0);
         }
         if (fds[0].fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             uint8_t cmd[8];
@@ -277,9 +285,13 @@ int main(int argc, char **argv) {
     fcntl(CTL_FD, F_SETFD, FD_CLOEXEC);
     reset_signals();
     signal(SIGPIPE, SIG_IGN);
+    (void)watch_jvm(); /* now, while the JVM is certainly the parent */
 
     struct config cfg;
     read_config(&cfg);
+    uint32_t failed_fd = 0;
+    int fetch_err = fetch_jvm_fds(&cfg, &failed_fd);
+    if (fetch_err != 0) fail(ST_MOUNT, fetch_err, (int)failed_fd);
     /* A job's config (not a root to build ahead): the warm helper is in use from here on. */
     if (!(cfg.flags & CFG_DEFER_EXEC) && restore_priority() != 0) fail(ST_SIGNALS, errno, 1);
 
@@ -338,6 +350,7 @@ int main(int argc, char **argv) {
     }
 
     close(errpipe[1]);
+    close_fetched_fds(&cfg); /* the child has its copies */
     hold_namespaces((int)pid);
     if (userns) {
         close(syncpipe[0]);
@@ -383,5 +396,5 @@ int main(int argc, char **argv) {
         fail(stage, err, detail);
     }
     send_status(MSG_STARTED, (int32_t)pid, 0, 0);
-    supervise(pidfd);
+    supervise(pidfd, &cfg);
 }

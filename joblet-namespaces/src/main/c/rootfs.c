@@ -113,15 +113,12 @@ void ro_templates(const struct config *cfg) {
     }
 }
 
-static int do_bind(const struct mount_op *m, char *dst) {
+static int bind_source(const struct mount_op *m, int fd, char *dst) {
     struct stat st;
-    if (lstat(m->source, &st) < 0) {
-        if (errno == ENOENT && (m->flags & MF_OPTIONAL)) return 0;
-        return -1;
-    }
+    if (fstat(fd, &st) < 0) return -1;
     if (S_ISLNK(st.st_mode)) {
         char link[PATH_MAX];
-        ssize_t n = readlink(m->source, link, sizeof link - 1);
+        ssize_t n = readlinkat(fd, "", link, sizeof link - 1);
         if (n < 0) return -1;
         link[n] = '\0';
         if (make_parent(dst) < 0) return -1;
@@ -129,10 +126,24 @@ static int do_bind(const struct mount_op *m, char *dst) {
     }
     if (make_mount_point(dst, &st) < 0) return -1;
     if (S_ISDIR(st.st_mode)) last_parent[0] = '\0'; /* a directory mount may cover the one made last */
-    unsigned long rec = (m->flags & MF_RECURSIVE) ? MS_REC : 0;
-    if (mount(m->source, dst, NULL, MS_BIND | rec, NULL) < 0) return -1;
+    if (bind_from_fd(fd, dst, (m->flags & MF_RECURSIVE) != 0) < 0) return -1;
     if (m->flags & MF_READONLY) return remount_ro(dst, MS_NOSUID | MS_NODEV);
     return remount_bind(dst, MS_NOSUID | MS_NODEV);
+}
+
+/* The source is resolved once (open_source: no link in any component) and bound from its descriptor; a link as
+ * the last component is recreated as the same link, read from that descriptor. */
+static int do_bind(const struct mount_op *m, char *dst) {
+    int fd = open_source(m->source);
+    if (fd < 0) {
+        if (errno == ENOENT && (m->flags & MF_OPTIONAL)) return 0;
+        return -1;
+    }
+    int r = bind_source(m, fd, dst);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
 }
 
 /* The harmless host devices a job gets, with their numbers (fixed by the kernel's ABI, devices.txt). */
@@ -218,6 +229,8 @@ int do_mount(const struct mount_op *m, char *dst) {
     case MNT_SYMLINK:
         if (make_parent(dst) < 0) return -1;
         return symlink(m->source, dst);
+    case MNT_MOVE:
+        return move_fd_mount(m, dst);
     default:
         errno = EINVAL;
         return -1;

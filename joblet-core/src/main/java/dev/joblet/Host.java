@@ -50,6 +50,11 @@ final class Host {
                     + System.getProperty("os.arch") + "; run without one with seccomp(SeccompPolicy.disabled())",
                     "build seccomp filter", "ENOSYS", false, null);
         }
+        if (rootless() && spec.retainsWorkspace()) {
+            throw new JobStartException("uploads and retainWorkspace need a root JVM: the workspace is a tmpfs that the JVM"
+                    + " makes and fills before the job starts, which an unprivileged JVM cannot mount", "workspace", "EPERM",
+                    false, null);
+        }
         if (rootless() && !spec.security().capabilities().isEmpty() && !spec.security().rootInUserNamespace()) {
             throw new JobStartException("capabilities " + spec.security().capabilities() + " cannot be kept in rootless mode"
                     + " for a non-root job user; ask for rootInUserNamespace() (capabilities over the job's own namespaces)",

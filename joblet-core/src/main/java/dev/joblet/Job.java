@@ -132,6 +132,7 @@ public final class Job implements AutoCloseable {
         Workspace workspace = null;
         if (spec.retainsWorkspace()) {
             try {
+                // The tmpfs is made in the JVM's user namespace: its owner is the host id the job's user maps to.
                 workspace = Workspace.create(id, spec.workspaceSize(), spec.workspaceInodes(), spec.uploads(),
                         identity.hostUid(), identity.hostGid());
             } catch (IOException e) {
@@ -154,7 +155,7 @@ public final class Job implements AutoCloseable {
                 }
                 root = new Runtimes.Resolved(layer.merged(), resolved.manifest());
             }
-            mounts = RootPlan.of(spec, root, workspace == null ? null : workspace.directory(), identity);
+            mounts = RootPlan.of(spec, root, workspace, identity);
             job = new Job(id, spec, warm != null ? warm.cgroup() : Host.createCgroup(shortId, id, spec), workspace, spill,
                     identity, lease);
             job.layer = layer;

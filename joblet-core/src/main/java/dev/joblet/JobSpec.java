@@ -793,7 +793,7 @@ public final class JobSpec {
 
         /**
          * Copies a file, a directory or bytes into /work before the start. {@link #build()} checks the sources
-         * (links pointing out are rejected) and that they fit in {@link #workspaceSize}.
+         * (no link in a source's path; links inside are copied as links) and that they fit in {@link #workspaceSize}.
          */
         public Builder upload(Upload upload) {
             uploads.add(Objects.requireNonNull(upload, "upload"));

@@ -1,5 +1,6 @@
 package dev.joblet;
 
+import dev.joblet.namespaces.HostFiles;
 import dev.joblet.namespaces.MountOp;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,10 +32,11 @@ final class RootPlan {
 
     /**
      * The plan for a job whose runtime resolved to {@code resolved} (null for the host), whose workspace is
-     * the host directory {@code workspace} (null for a fresh tmpfs), running as {@code id}: its tmpfs mounts belong
+     * {@code workspace} (a detached tmpfs; null for a fresh tmpfs), running as {@code id}: its tmpfs mounts belong
      * to it, and its job-local passwd and group (when it has them) are its /etc/passwd and /etc/group.
      */
-    static List<MountOp> of(JobSpec spec, Runtimes.@Nullable Resolved resolved, @Nullable Path workspace, JobIdentity id)
+    static List<MountOp> of(JobSpec spec, Runtimes.@Nullable Resolved resolved, @Nullable Workspace workspace,
+            JobIdentity id)
             throws JobStartException {
         List<MountOp> ops = new ArrayList<>();
         Runtime runtime = spec.runtime();
@@ -68,17 +70,14 @@ final class RootPlan {
         ops.add(workspace == null
                 ? MountOp.tmpfs("/work", "mode=0755,size=" + spec.workspaceSize().bytes() + ",nr_inodes="
                         + spec.workspaceInodes() + id.ownerOptions())
-                : MountOp.bind(workspace.toString(), "/work", false));
+                : MountOp.move(workspace.descriptor(), "/work"));
         List<Volume> volumes = new ArrayList<>();
         if (resolved != null && resolved.manifest() != null) {
             volumes.addAll(resolved.manifest().mounts());
         }
         volumes.addAll(spec.volumes());
         for (Volume v : volumes) {
-            if (!Files.exists(v.source(), LinkOption.NOFOLLOW_LINKS)) {
-                throw new JobStartException("volume source " + v.source() + " does not exist", "volume " + v.source(), "ENOENT",
-                        false, null);
-            }
+            checkSource(v);
             ops.add(MountOp.bind(v.source().toString(), v.target(), !v.writable()));
         }
         for (MemoryVolume m : spec.memoryVolumes()) {
@@ -88,10 +87,44 @@ final class RootPlan {
         return ops;
     }
 
+    /**
+     * An early, clear error for a volume source that is missing or reached through a link. What is bound is decided
+     * by the helper alone, which resolves the source once by the same rule and binds from that descriptor (a check
+     * here cannot go stale: it only names the error sooner).
+     */
+    private static void checkSource(Volume v) throws JobStartException {
+        int fd;
+        try {
+            fd = HostFiles.openPath(v.source().toString());
+        } catch (HostFiles.ErrnoException e) {
+            String why = e.errno() == 2 ? "does not exist"
+                    : e.errno() == HostFiles.ELOOP ? "is reached through a symbolic link; links are never followed:"
+                            + " name the real path" : "cannot be opened: " + e.getMessage();
+            throw new JobStartException("volume source " + v.source() + " " + why, "volume " + v.source(), e.errnoName(),
+                    false, e);
+        } catch (java.io.IOException e) {
+            throw new JobStartException("volume source " + v.source() + ": " + e.getMessage(), "volume " + v.source(), null,
+                    false, e);
+        }
+        try {
+            if (HostFiles.stat(fd).isSymbolicLink()) {
+                throw new JobStartException("volume source " + v.source() + " is a symbolic link; links are never followed:"
+                        + " name the real path", "volume " + v.source(), "ELOOP", false, null);
+            }
+        } catch (java.io.IOException e) {
+            throw new JobStartException("volume source " + v.source() + ": " + e.getMessage(), "volume " + v.source(), null,
+                    false, e);
+        } finally {
+            HostFiles.close(fd);
+        }
+    }
+
     /** Each top-level entry of the tree read-only; the helper recreates top-level links as links. */
     private static List<MountOp> directoryRuntime(Runtime runtime, Path root, boolean readOnly) throws JobStartException {
         List<MountOp> ops = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(root)) {
+        // The runtime's own directory is the operator's: its real path, so that the helper, which refuses a link in
+        // any component of a bind's source, finds none above the runtime's entries.
+        try (Stream<Path> entries = Files.list(root.toRealPath())) {
             for (Path p : (Iterable<Path>) entries.sorted()::iterator) {
                 String name = p.getFileName().toString();
                 if (!OURS.contains(name)) {

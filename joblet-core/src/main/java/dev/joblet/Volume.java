@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
 /**
  * A host directory or file made visible inside a job. Read-only unless asked. Immutable.
  *
- * @param source an absolute host path, which must exist when the job starts
+ * @param source an absolute host path, which must exist when the job starts, with no symbolic link in it nor as
+ *     it (the helper resolves it once and binds from that descriptor: a job that planted links or renames paths in
+ *     a directory cannot choose what is bound)
  * @param target an absolute path inside the job
  * @param writable whether the job may write to it
  */
@@ -44,7 +46,12 @@ public record Volume(Path source, String target, boolean writable) {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the volume " + dir + ": " + e.getMessage(), e);
         }
-        return new Volume(dir, "/volumes/" + name, true);
+        try {
+            // The volumes root is the operator's: its real path, as a volume source may hold no link (see RootPlan).
+            return new Volume(root.toRealPath().resolve(name), "/volumes/" + name, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot resolve the volumes root " + root + ": " + e.getMessage(), e);
+        }
     }
 
     /** Where {@link #named} volumes live. */

@@ -296,7 +296,9 @@ public final class WarmPool {
      */
     static void learn(JobSpec spec, LaunchRequest request, JobIdentity identity) {
         Kind kind = kindFor(spec);
-        if (kind == null) {
+        if (kind == null || request.mounts().stream().anyMatch(m -> m.kind() == dev.joblet.namespaces.MountOp.Kind.MOVE)) {
+            // A root with a workspace moved in from one of this JVM's descriptors is never built ahead: the
+            // descriptor is the job's, and its number may name another job's by the time a root would be built.
             return;
         }
         HISTORY.get(kind).started(spec, request, identity); // compared by the refill thread, off the start path

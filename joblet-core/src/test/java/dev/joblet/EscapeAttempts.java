@@ -160,6 +160,7 @@ final class EscapeAttempts {
         EscapeAttemptsPtys.addTo(a);
         EscapeAttemptsIdentity.addTo(a);
         EscapeAttemptsPools.addTo(a);
+        EscapeAttemptsLinks.addTo(a);
         return a;
     }
 

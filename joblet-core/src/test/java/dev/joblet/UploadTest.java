@@ -21,26 +21,33 @@ class UploadTest {
     }
 
     @Test
-    void directoriesWithLinksPointingOutOrSpecialFilesAreRejected(@TempDir Path dir) throws Exception {
+    void linksAreCopiedAsLinksAndSpecialFilesOrLinkedParentsAreRejected(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("src/sub"));
         Files.writeString(dir.resolve("src/sub/a.txt"), "a");
         Files.createSymbolicLink(dir.resolve("src/ok"), Path.of("sub/a.txt"));
+        Files.createSymbolicLink(dir.resolve("src/sub/out"), Path.of("../../elsewhere"));
+        Files.createSymbolicLink(dir.resolve("src/abs"), Path.of("/etc/shadow"));
         JobSpec spec = Joblet.builder().command("true").upload(Upload.directory(dir.resolve("src"), "in")).build();
         assertThat(spec.uploads()).hasSize(1);
         assertThat(spec.retainsWorkspace()).isTrue();
+        // Links are copied as links (never followed): a file upload naming a link is fine too.
+        Joblet.builder().command("true").upload(Upload.file(dir.resolve("src/abs"), "x")).build();
 
-        Files.createSymbolicLink(dir.resolve("src/sub/out"), Path.of("../../elsewhere"));
-        assertThatThrownBy(() -> Joblet.builder().command("true").upload(Upload.directory(dir.resolve("src"), "in")).build())
+        // A link above the source is refused: the path the operator named must be the real one.
+        Files.createSymbolicLink(dir.resolve("via"), dir.resolve("src"));
+        assertThatThrownBy(() -> Joblet.builder().command("true").upload(Upload.directory(dir.resolve("via/sub"), "in")).build())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("link sub/out -> ../../elsewhere points outside the directory");
-        Files.delete(dir.resolve("src/sub/out"));
-        Files.createSymbolicLink(dir.resolve("src/abs"), Path.of("/etc/shadow"));
-        assertThatThrownBy(() -> Joblet.builder().command("true").upload(Upload.directory(dir.resolve("src"), ".")).build())
-                .hasMessageContaining("link abs -> /etc/shadow points outside the directory");
-        Files.delete(dir.resolve("src/abs"));
+                .hasMessageContaining("is reached through a symbolic link");
+        assertThatThrownBy(() -> Joblet.builder().command("true").upload(Upload.file(dir.resolve("via/sub/a.txt"), "a")).build())
+                .hasMessageContaining("is reached through a symbolic link");
+        assertThatThrownBy(() -> Joblet.builder().command("true").upload(Upload.directory(dir.resolve("via"), "in")).build())
+                .hasMessageContaining("must be an existing directory (it is a symbolic link");
+
         new ProcessBuilder("mkfifo", dir.resolve("src/fifo").toString()).start().waitFor();
         assertThatThrownBy(() -> Joblet.builder().command("true").upload(Upload.directory(dir.resolve("src"), ".")).build())
                 .hasMessageContaining("fifo is not a regular file, directory or link");
+        assertThatThrownBy(() -> Joblet.builder().command("true").upload(Upload.file(dir.resolve("src/fifo"), "f")).build())
+                .hasMessageContaining("must be an existing regular file");
     }
 
     @Test

@@ -7,7 +7,9 @@ import java.util.Objects;
  * absolute paths as the job sees them. Immutable.
  *
  * @param kind what to do
- * @param source the host path (bind) or the link text (symlink); empty otherwise
+ * @param source the host path (bind: resolved once by the helper, refusing a link in any component but the last,
+ *     which is recreated as the same link), the link text (symlink), the JVM's descriptor number (move); empty
+ *     otherwise
  * @param target the absolute path inside the job's root
  * @param readOnly bind or tmpfs mounted read-only
  * @param optional a bind whose source does not exist is skipped instead of failing the start
@@ -23,7 +25,9 @@ public record MountOp(Kind kind, String source, String target, boolean readOnly,
         PROC(3),
         DEV(4),
         DIR(5),
-        SYMLINK(6);
+        SYMLINK(6),
+        /** A detached mount (see {@link HostFiles#detachedTmpfs}) held by this JVM as a descriptor, moved in. */
+        MOVE(7);
 
         private final int code;
 
@@ -42,6 +46,9 @@ public record MountOp(Kind kind, String source, String target, boolean readOnly,
         Objects.requireNonNull(data, "data");
         if (!target.startsWith("/")) {
             throw new IllegalArgumentException("mount target (" + target + ") must be an absolute path");
+        }
+        if (kind == Kind.MOVE && !source.matches("[0-9]{1,9}")) {
+            throw new IllegalArgumentException("move source (" + source + ") must be a descriptor number");
         }
         if (kind == Kind.BIND && !source.startsWith("/")) {
             throw new IllegalArgumentException("bind source (" + source + ") must be an absolute path");
@@ -96,6 +103,15 @@ public record MountOp(Kind kind, String source, String target, boolean readOnly,
         return new MountOp(Kind.DIR, "", target, false, false, "");
     }
 
+    /**
+     * The detached mount this JVM holds as {@code fd}, moved to {@code target}: the helper copies the descriptor out
+     * of the JVM ({@code pidfd_getfd}) and the job's child moves the mount into its root. The JVM must keep
+     * {@code fd} open until the job has started.
+     */
+    public static MountOp move(int fd, String target) {
+        return new MountOp(Kind.MOVE, Integer.toString(fd), target, false, false, "");
+    }
+
     public static MountOp symlink(String linkText, String target) {
         return new MountOp(Kind.SYMLINK, linkText, target, false, false, "");
     }
@@ -109,6 +125,8 @@ public record MountOp(Kind kind, String source, String target, boolean readOnly,
                 return "symlink " + target;
             case DIR:
                 return "mkdir " + target;
+            case MOVE:
+                return "mount the workspace on " + target;
             default:
                 return "mount " + kind.name().toLowerCase(java.util.Locale.ROOT) + " on " + target;
         }

@@ -63,7 +63,8 @@ final class RunCommand implements Callable<Integer> {
     @Nullable String network;
 
     @Option(names = "--volume", paramLabel = "HOST:JOB[:rw]|NAME", description = "Makes a host path visible in the job, "
-            + "read-only unless :rw; a bare NAME is a persistent volume (created when missing) at /volumes/NAME. "
+            + "read-only unless :rw; a bare NAME is a persistent volume (created when missing) at /volumes/NAME. HOST "
+            + "is bound as named: a link in it, or as it, is refused. "
             + "Repeatable.")
     List<String> volumes = new ArrayList<>();
 
@@ -80,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
     List<String> uploads = new ArrayList<>();
 
     @Option(names = "--upload-dir", paramLabel = "DIR[:PATH]", description = "Copies a host directory's contents into "
-            + "/work (or /work/PATH) before the start; links pointing out of it are refused. Repeatable.")
+            + "/work (or /work/PATH) before the start; links in it are copied as links, never followed. Repeatable.")
     List<String> uploadDirs = new ArrayList<>();
 
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Sets a variable in the job; a bare NAME "

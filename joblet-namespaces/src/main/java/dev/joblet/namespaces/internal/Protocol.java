@@ -12,6 +12,12 @@ import java.util.List;
  * Config: {@code u32 magic, u32 version, u32 length, body}; strings are {@code u32 length, bytes}.
  */
 public final class Protocol {
+    /**
+     * What a JVM writes to a helper it discards on purpose before closing the control pipe: a header no helper
+     * accepts (zero magic), so that the helper exits at once. Plain EOF means the JVM may have died (see hostfds.c).
+     */
+    static final byte[] DISCARD = new byte[12];
+
     public static final int MAGIC = 0x544C424A; // "JBLT" little-endian
     public static final int VERSION = 1;
     public static final String ARGV_MAGIC = "--joblet-helper-v1";

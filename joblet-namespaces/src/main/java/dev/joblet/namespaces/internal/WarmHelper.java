@@ -213,7 +213,14 @@ public final class WarmHelper implements PreparedLaunch {
             fds = null;
             pidfd = -1;
         }
-        HelperProcess.closeAll(mine); // EOF on its control pipe: the helper exits without starting anything
+        // A header no helper accepts, then EOF: the helper exits at once without starting anything, and knows that
+        // the JVM lives (plain EOF may mean the JVM died: it would then look for its cgroups to remove).
+        try {
+            HelperProcess.writeFully(mine[0], Protocol.DISCARD);
+        } catch (IOException e) {
+            log.debug("warm helper {}: {}", helperPid, e.getMessage()); // it has exited already
+        }
+        HelperProcess.closeAll(mine);
         HelperProcess.reap(pfd);
         Fds.closeQuietly(pfd);
         log.debug("warm helper {} discarded", helperPid);
