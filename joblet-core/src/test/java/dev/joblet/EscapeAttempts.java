@@ -155,6 +155,7 @@ final class EscapeAttempts {
                 + " must(fds[:3] == [0, 1, 2] and len(fds) == 4, 'only stdio: ' + str(fds))"));
         a.add(py("TIOCSTI on a terminal", "m, s = os.openpty(); attempt(lambda: fcntl.ioctl(s, 0x5412, b'x'), 'EPERM')"));
         a.add(py("controlling terminal of the host", "attempt(lambda: open('/dev/tty', 'w'), 'ENXIO')"));
+        EscapeAttemptsSession.addTo(a);
         return a;
     }
 
