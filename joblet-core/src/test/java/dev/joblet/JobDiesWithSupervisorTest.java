@@ -113,6 +113,10 @@ class JobDiesWithSupervisorTest {
         assertThat(r.reason()).isEqualTo(EndReason.SUPERVISOR_DIED);
         assertThat(r.message()).contains("supervisor (pid " + supervisor + ") was killed by signal 9");
         assertThat(r.exitCode()).isEmpty();
+        // Its output ends as its processes close their fds, a moment before they are zombies.
+        for (int i = 0; i < 1_000 && pids.stream().anyMatch(p -> runsIn(ns, p)); i++) {
+            Thread.sleep(5);
+        }
         assertThat(pids).as("no process of the job is left").noneMatch(p -> runsIn(ns, p));
         long t0 = System.nanoTime();
         job.close();

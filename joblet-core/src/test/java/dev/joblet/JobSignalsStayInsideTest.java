@@ -77,6 +77,8 @@ class JobSignalsStayInsideTest {
             JobSpec.Builder b = kind.apply(Joblet.builder().command("python3", "-c", attack(jvmProcessGroup(), sibling.pid())));
             try (Job attacker = b.start()) {
                 JobResult r = attacker.await();
+                assertThat(sibling.isAlive()).as("the other job survives").isTrue();
+                assertThat(nobodyOnTheHost.isAlive()).as("the host process of the job's uid survives").isTrue();
                 String out = attacker.stdout().text().replace("\r\n", "\n"); // a terminal writes CR LF
                 assertThat(r.exitCode()).as("%s; stderr %s", r, attacker.stderr().text()).hasValue(0);
                 // Its own session and group (PID 1's), in which kill(0) did reach the child that sent it.
