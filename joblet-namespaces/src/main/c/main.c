@@ -285,6 +285,10 @@ int main(int argc, char **argv) {
     fcntl(CTL_FD, F_SETFD, FD_CLOEXEC);
     reset_signals();
     signal(SIGPIPE, SIG_IGN);
+    /* Out of the JVM's session and process group: a terminal's Ctrl-C or hangup, or a kill(0, ...) by anyone in
+     * that group, no longer reaches the supervisor (the JVM's death still does, through the lifeline), and the job
+     * it clones starts in a session of its own below it (see child_main). */
+    if (setsid() < 0) fail(ST_SIGNALS, errno, 3);
     (void)watch_jvm(); /* now, while the JVM is certainly the parent */
 
     struct config cfg;

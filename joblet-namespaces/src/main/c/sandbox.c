@@ -142,17 +142,31 @@ static void await_command(struct config *cfg, int errfd) {
     if (err != 0) die_stage(errfd, ST_CONFIG, err, 0);
 }
 
-_Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds) {
-    /* If the supervisor dies, so does the job. It may have died before the line below took effect: the
-     * supervisor alone holds the read end of errfd, so POLLERR on our write end means it is gone. */
+/*
+ * If the supervisor dies, so does the job: SIGKILL at its death (sent from the parent PID namespace, so PID 1
+ * cannot ignore it; its namespace goes with it). The kernel clears the parent-death signal at every change of
+ * the effective ids (and at a set-uid exec), so this is armed again after each one, the last time after the final
+ * capset. The supervisor may have died before a call took effect: it alone holds the read end of errfd until the
+ * exec, so POLLERR on our write end means it is gone (getppid() says nothing here: it is 0 for a PID 1).
+ */
+static void die_with_supervisor(const struct config *cfg, int errfd) {
     STEP(ST_SIGNALS, 0, prctl(PR_SET_PDEATHSIG, SIGKILL));
     struct pollfd alive = {.fd = errfd, .events = POLLOUT};
     if (poll(&alive, 1, 0) == 1 && (alive.revents & POLLERR)) _exit(127);
+}
+
+_Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds) {
+    die_with_supervisor(cfg, errfd);
+    /* A session and process group of its own (the supervisor has its own too, see main): kill(0, ...), a
+     * negative pgid, terminal job control and the SIGHUP of a session's end reach only the job's processes, and no
+     * terminal of the JVM's session is its controlling terminal (/dev/tty: ENXIO unless it is a tty job). */
+    STEP(ST_SIGNALS, 2, setsid());
     /* In a new user namespace the maps are written now: become the job's ids inside it, which the maps
      * give to the host's unprivileged id (the capabilities of the namespace's creator are kept). */
     if (cfg->secflags & SEC_USERNS) {
         if (cfg->gid != ID_KEEP) STEP(ST_USERNS, 2, setresgid(cfg->gid, cfg->gid, cfg->gid));
         if (cfg->uid != ID_KEEP) STEP(ST_USERNS, 3, setresuid(cfg->uid, cfg->uid, cfg->uid));
+        die_with_supervisor(cfg, errfd); /* a prepared child may wait long for its command */
     }
     join_cgroups(cfg, errfd, cgroup_fds);
     if (cfg->flags & CFG_NEWCGROUP) STEP(ST_CGROUP_NS, 0, unshare(CLONE_NEWCGROUP));
@@ -226,6 +240,7 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     if (!nnp && !filtered) STEP(ST_SECCOMP, 0, install_seccomp(cfg));
     STEP(ST_IDS, 0, set_ids(cfg));
     STEP(ST_CAPS, 1, set_caps(cfg->caps_keep));
+    die_with_supervisor(cfg, errfd); /* the id change above cleared it */
     /* Only stdio survives exec; errfd is close-on-exec like everything else. */
     STEP(ST_FDS, 0, syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC));
     if (nnp && !filtered) STEP(ST_SECCOMP, 0, install_seccomp(cfg));

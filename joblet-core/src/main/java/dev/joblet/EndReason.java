@@ -12,6 +12,12 @@ public enum EndReason {
     TIMED_OUT,
     /** The job was stopped by {@link Job#stop} or {@link Job#close}. */
     STOPPED,
+    /**
+     * The job's supervisor (the small native process that started and watched it) died before it could report the
+     * job's end, e.g. killed from outside; the kernel killed the job with it, so neither an exit code nor a signal is
+     * known. {@link JobResult#message()} says how the supervisor ended.
+     */
+    SUPERVISOR_DIED,
     /** The job never ran its command; see {@link JobResult#message()}. */
     FAILED_TO_START
 }

@@ -14,6 +14,7 @@ import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.LaunchedProcess;
 import dev.joblet.namespaces.Launcher;
 import dev.joblet.namespaces.OutputHandler;
+import dev.joblet.namespaces.SupervisorDiedException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class Job implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Job.class);
     private static final int SIGTERM = 15, SIGKILL = 9;
+    /** When a stop's TERM was only blocked by PID 1, how soon it is checked again (see {@link #stop(EndReason, Duration)}). */
+    private static final Duration RECHECK = Duration.ofMillis(100);
 
     private final String id;
     private final JobSpec spec;
@@ -220,6 +223,9 @@ public final class Job implements AutoCloseable {
         }
         LaunchedProcess p = job.process;
         p.onExit().whenComplete(job::exited);
+        // The kernel kills the job with its supervisor (parent-death signal); its cgroup is killed too, in case
+        // anything of it could survive that (a set-uid PID 1 loses the signal).
+        p.onSupervisorLost().thenRunAsync(job::killCgroup, Events.executor());
         spec.timeout().ifPresent(t -> {
             synchronized (job.lock) {
                 job.timeoutTask = Events.executor().schedule(
@@ -404,7 +410,13 @@ public final class Job implements AutoCloseable {
         }
         Instant end = Instant.now();
         JobResult r;
-        if (status == null) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (status == null && cause instanceof SupervisorDiedException) {
+            // Its exit status died with the supervisor: neither an exit code nor a signal is known.
+            r = new JobResult(id, stopped != null ? stopped : EndReason.SUPERVISOR_DIED, -1, 0, startedAt, end,
+                    cause.getMessage(), usage);
+        } else if (status == null) {
             String why = error == null ? "unknown" : String.valueOf(error.getMessage());
             r = new JobResult(id, stopped != null ? stopped : EndReason.SIGNALLED, -1, SIGKILL, startedAt, end, why, usage);
         } else if (stopped != null) {
@@ -646,8 +658,11 @@ public final class Job implements AutoCloseable {
     }
 
     /**
-     * Stops the job: SIGTERM to its PID 1 (which the kernel delivers only if PID 1 handles it), then after
-     * {@code grace} SIGKILL to the whole job. Returns at once; {@link #onExit()} tells when it is over.
+     * Stops the job: SIGTERM to its PID 1, then after {@code grace} SIGKILL to the whole job. The kernel delivers
+     * SIGTERM to a PID 1 only if it catches it (a handler) or blocks it (to take it with {@code sigwaitinfo}, as tini
+     * does); when PID 1 does neither (a plain {@code sleep}, a shell without a {@code trap}), SIGTERM could not reach
+     * it and the job is killed at once, without waiting the grace. Returns at once; {@link #onExit()} tells when it
+     * is over.
      */
     public CompletableFuture<JobResult> stop(Duration grace) {
         stop(EndReason.STOPPED, grace);
@@ -663,12 +678,24 @@ public final class Job implements AutoCloseable {
                 stopReason = reason;
             }
         }
-        if (grace.isZero()) {
+        // A TERM that PID 1 neither catches nor blocks is dropped by the kernel: waiting the grace would be for nothing.
+        LaunchedProcess p = process();
+        boolean caught = !grace.isZero() && p.catches(SIGTERM);
+        if (grace.isZero() || !caught && !p.deliverable(SIGTERM)) {
             kill();
             return;
         }
         signal(SIGTERM);
         Events.executor().schedule(this::kill, grace.toNanos(), TimeUnit.NANOSECONDS);
+        if (!caught && grace.compareTo(RECHECK) > 0) {
+            // Only blocked, which may have been for a moment (a shell blocks every signal around a fork): once it is
+            // unblocked without a handler or a sigwait, the TERM is gone and the grace would be waited for nothing.
+            Events.executor().schedule(() -> {
+                if (!result.isDone() && !p.deliverable(SIGTERM)) {
+                    kill();
+                }
+            }, RECHECK.toNanos(), TimeUnit.NANOSECONDS);
+        }
     }
 
     private void kill() {
@@ -679,6 +706,17 @@ public final class Job implements AutoCloseable {
         // A warm supervisor shares the job's cgroup: a cgroup kill would take it (and the exit status) too. The
         // namespace's death is enough; should the supervisor fail, finish() kills the cgroup before removing it.
         if (cgroup != null && warm == null) {
+            try {
+                cgroup.kill();
+            } catch (IOException e) {
+                log.debug("job {}: cgroup kill: {}", id, e.getMessage());
+            }
+        }
+    }
+
+    /** The supervisor died without reporting: nothing of the job may outlive it. */
+    private void killCgroup() {
+        if (cgroup != null && !result.isDone()) {
             try {
                 cgroup.kill();
             } catch (IOException e) {

@@ -266,6 +266,10 @@ public final class WarmPool {
             LAST_ASKED.put(kind, System.nanoTime());
             ArrayDeque<Entry> q = READY.get(kind);
             e = q == null ? null : q.pollFirst();
+            while (e != null && !e.helper().isAlive()) { // killed while it waited: its remains go off the start path
+                Events.executor().execute(e::discard);
+                e = q.pollFirst();
+            }
             // The refill waits for refill(), called once this start is over: on 2 cores it would compete with it.
             startFiller();
         }

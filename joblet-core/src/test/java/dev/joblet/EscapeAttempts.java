@@ -161,6 +161,7 @@ final class EscapeAttempts {
         EscapeAttemptsIdentity.addTo(a);
         EscapeAttemptsPools.addTo(a);
         EscapeAttemptsLinks.addTo(a);
+        EscapeAttemptsSession.addTo(a);
         return a;
     }
 

@@ -46,6 +46,35 @@ public interface LaunchedProcess {
     /** Sets the size of the job's terminal (tty jobs only); the job's foreground process gets SIGWINCH. */
     void resizeTerminal(int rows, int columns) throws IOException;
 
+    /**
+     * Whether {@code signal} sent with {@link #signal(int)} would reach PID 1 now: the kernel drops a signal sent to
+     * a namespace's PID 1 from outside unless PID 1 catches it (SigCgt), or blocks it (SigBlk of any of its threads:
+     * it may take it with {@code sigwaitinfo}, as tini and dumb-init do); SIGKILL and SIGSTOP always reach it. When
+     * the dispositions cannot be read, true (the caller then waits its grace as before). False once the job ended.
+     */
+    default boolean deliverable(int signal) {
+        return isAlive();
+    }
+
+    /**
+     * Whether PID 1 has a handler for {@code signal} now (SigCgt); true when that cannot be read. A signal that is
+     * only {@linkplain #deliverable(int) deliverable} because it is blocked may be blocked for a moment only (a shell
+     * blocks every signal around a fork): once unblocked, a signal PID 1 does not catch is dropped.
+     */
+    default boolean catches(int signal) {
+        return isAlive();
+    }
+
+    /**
+     * Completes (on the launcher's I/O thread) when the supervisor has died without reporting the job's end, e.g.
+     * killed from outside; {@link #onExit()} then completes exceptionally with a {@link SupervisorDiedException}
+     * once the job's processes are gone. The job is killed with its supervisor by the kernel; a caller that holds
+     * the job's cgroup kills it too. Never completes when the supervisor reports normally.
+     */
+    default CompletableFuture<SupervisorDiedException> onSupervisorLost() {
+        return new CompletableFuture<>();
+    }
+
     default boolean isAlive() {
         return !onExit().isDone();
     }

@@ -28,6 +28,11 @@ public interface PreparedLaunch extends AutoCloseable {
     /** Whether this helper built a job's root ahead (and so accepts only requests it was built for). */
     boolean rootBuilt();
 
+    /** False once the prepared supervisor has died (e.g. killed from outside while it waited): discard it. */
+    default boolean isAlive() {
+        return true;
+    }
+
     /**
      * Starts the job. A helper with a root built ahead accepts only requests it was {@linkplain #rootBuiltFor built
      * for}. The request must have no cgroup files of its own (the job inherits the prepared ones), no

@@ -6,6 +6,7 @@ import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.LaunchedProcess;
 import dev.joblet.namespaces.OutputHandler;
 import dev.joblet.namespaces.Stage;
+import dev.joblet.namespaces.SupervisorDiedException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -35,6 +36,8 @@ public final class HelperProcess implements LaunchedProcess {
     private final OutputHandler output;
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     private final CompletableFuture<Void> released = new CompletableFuture<>();
+    /** Completed when the supervisor died without reporting the job's end (see {@link #onHelperExit()}). */
+    private final CompletableFuture<SupervisorDiedException> lost = new CompletableFuture<>();
 
     private final Object ctlLock = new Object();
     private final Object inputLock = new Object();
@@ -53,6 +56,8 @@ public final class HelperProcess implements LaunchedProcess {
     private final byte[] statusBuf = new byte[Protocol.MESSAGE_SIZE];
     private int statusLen;
     private @Nullable ExitStatus reported;
+    /** Loop: the supervisor died without reporting the job's end. */
+    private @Nullable SupervisorDiedException died;
     private int open;
     /** Loop: EOF seen on stdout, on stderr. */
     private boolean outEnded, errEnded;
@@ -588,6 +593,14 @@ public final class HelperProcess implements LaunchedProcess {
         if (info.getInt(16) == 0) {
             return; // not exited yet (spurious wakeup)
         }
+        // Whatever the supervisor wrote before it exited is in the status pipe: read it before judging.
+        onStatus();
+        if (reported == null) {
+            int code = info.getInt(8); // si_code: CLD_EXITED, CLD_KILLED or CLD_DUMPED
+            died = new SupervisorDiedException(helperPid, jobPid, code != Protocol.CLD_EXITED, info.getInt(24));
+            log.warn("job pid {}: {}", jobPid, died.getMessage());
+            lost.complete(died);
+        }
         loop.remove(pidfd, pidToken);
         libc.close(pidfd);
         drainToEnd();
@@ -645,6 +658,8 @@ public final class HelperProcess implements LaunchedProcess {
         ExitStatus status = reported;
         if (status != null) {
             exit.complete(status);
+        } else if (died != null) {
+            exit.completeExceptionally(died);
         } else {
             exit.completeExceptionally(new IOException(
                     "the supervisor (pid " + helperPid + ") of job pid " + jobPid + " ended without reporting an exit status"));
@@ -708,6 +723,31 @@ public final class HelperProcess implements LaunchedProcess {
                 }
             }
         }
+    }
+
+    @Override
+    public boolean deliverable(int signal) {
+        if (exit.isDone()) {
+            return false;
+        }
+        if (signal == 9 || signal == 19) { // SIGKILL, SIGSTOP
+            return true;
+        }
+        return SignalDispositions.deliverableToInit(jobPid, signal);
+    }
+
+    @Override
+    public boolean catches(int signal) {
+        try {
+            return !exit.isDone() && SignalDispositions.caughtBy(jobPid, signal);
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
+    }
+
+    @Override
+    public CompletableFuture<SupervisorDiedException> onSupervisorLost() {
+        return lost;
     }
 
     @Override

@@ -31,7 +31,7 @@ public interface LibC {
     int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
     int EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010;
     int P_PIDFD = 3;
-    int WEXITED = 4, WNOHANG = 1;
+    int WEXITED = 4, WNOHANG = 1, WNOWAIT = 0x01000000;
     long SYS_PIDFD_OPEN = 434;
     int EINTR = 4, EAGAIN = 11, ENOSYS = 38;
 

@@ -158,6 +158,18 @@ public final class WarmHelper implements PreparedLaunch {
                 && (presetHostname == null || presetHostname.equals(request.hostname()));
     }
 
+    @Override
+    public boolean isAlive() {
+        synchronized (this) {
+            if (fds == null) {
+                return false;
+            }
+            jnr.ffi.Pointer info = jnr.ffi.Memory.allocateDirect(Native.runtime(), 128, true);
+            int r = Native.libc().waitid(LibC.P_PIDFD, pidfd, info, LibC.WEXITED | LibC.WNOHANG | LibC.WNOWAIT);
+            return r < 0 || info.getInt(16) == 0; // si_pid is set once it has exited (left to reap by close())
+        }
+    }
+
     /** The supervisor's PID. */
     public int helperPid() {
         return helperPid;
