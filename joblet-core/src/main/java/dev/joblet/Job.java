@@ -576,8 +576,10 @@ public final class Job implements AutoCloseable {
 
     /** Waits at most {@code timeout}; empty when the job is still running then. */
     public Optional<JobResult> await(Duration timeout) throws InterruptedException {
+        // A negative wait does not wait; one beyond about 292 years waits that long (in practice: until the end).
+        long nanos = dev.joblet.internal.Args.saturated(dev.joblet.internal.Args.nonNull(timeout, "await timeout")).toNanos();
         try {
-            return Optional.of(result.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+            return Optional.of(result.get(nanos, TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
             return Optional.empty();
         } catch (ExecutionException e) {
@@ -590,7 +592,12 @@ public final class Job implements AutoCloseable {
      * {@code grace} SIGKILL to the whole job. Returns at once; {@link #onExit()} tells when it is over.
      */
     public CompletableFuture<JobResult> stop(Duration grace) {
-        stop(EndReason.STOPPED, grace);
+        dev.joblet.internal.Args.nonNull(grace, "grace");
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace (" + grace + ") must not be negative");
+        }
+        // A grace beyond about 292 years is taken as that: the SIGKILL is scheduled, never overflowed.
+        stop(EndReason.STOPPED, dev.joblet.internal.Args.saturated(grace));
         return onExit();
     }
 

@@ -42,6 +42,8 @@ public final class Upload {
 
     /** The host file {@code source} (a link to it is followed: it is the caller's choice) at {@code /work/target}. */
     public static Upload file(Path source, String target) {
+        dev.joblet.internal.Args.nonNull(source, "upload source");
+        dev.joblet.internal.Args.nonNull(target, "upload target");
         return new Upload(Kind.FILE, source.toAbsolutePath().normalize(), null, SafePaths.relative("upload target", target));
     }
 
@@ -50,12 +52,16 @@ public final class Upload {
      * them in {@code /work} itself.
      */
     public static Upload directory(Path source, String target) {
+        dev.joblet.internal.Args.nonNull(source, "upload directory");
+        dev.joblet.internal.Args.nonNull(target, "upload target");
         String t = target.equals(".") ? "." : SafePaths.relative("upload target", target);
         return new Upload(Kind.DIRECTORY, source.toAbsolutePath().normalize(), null, t);
     }
 
     /** These bytes as the file {@code /work/target}. */
     public static Upload bytes(byte[] data, String target) {
+        dev.joblet.internal.Args.nonNull(data, "upload bytes");
+        dev.joblet.internal.Args.nonNull(target, "upload target");
         return new Upload(Kind.BYTES, null, data.clone(), SafePaths.relative("upload target", target));
     }
 

@@ -69,7 +69,7 @@ public final class Sandbox {
 
     /** Opens a session that closes itself when no call was made for {@code idle}. */
     public SandboxSession openSession(Duration idle) throws IOException {
-        requirePositive("idleTimeout", idle);
+        idle = requirePositive("idleTimeout", idle);
         dev.joblet.Security sec = template.security();
         // The host ids the job's files belong to: its own uid, or the host ids its user namespace maps root to.
         int uid = sec.rootInUserNamespace() ? sec.hostUid() : sec.uid();
@@ -117,10 +117,13 @@ public final class Sandbox {
         return idleTimeout;
     }
 
-    private static void requirePositive(String name, Duration d) {
+    /** Also: a value beyond about 292 years is taken as that, so that no timer overflows (see Args.FOREVER). */
+    private static Duration requirePositive(String name, Duration d) {
+        dev.joblet.internal.Args.nonNull(d, name);
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + " (" + d + ") must be positive");
         }
+        return dev.joblet.internal.Args.saturated(d);
     }
 
     /**
@@ -207,8 +210,7 @@ public final class Sandbox {
 
         /** How long a session may go without a call before it closes itself (default 10 minutes). */
         public Builder idleTimeout(Duration value) {
-            requirePositive("idleTimeout", value);
-            idleTimeout = value;
+            idleTimeout = requirePositive("idleTimeout", value);
             return this;
         }
 
