@@ -11,7 +11,8 @@ public final class Joblet {
     /**
      * What works on this host and what does not, with the fix for each missing piece: root or rootless, user
      * namespaces (and distribution restrictions such as AppArmor's on Ubuntu), cgroup layout and usable
-     * controllers, seccomp, Landlock, overlayfs. Reads files only; starts nothing.
+     * controllers, seccomp, Landlock, overlayfs, and whether private networks can be made (root, {@code ip} and
+     * {@code nft} on the PATH). Reads files only; starts nothing.
      */
     public static java.util.List<EnvironmentCheck> checkEnvironment() {
         return new dev.joblet.internal.EnvironmentProbe(java.nio.file.Path.of("/proc"), java.nio.file.Path.of("/sys")).run();
