@@ -131,10 +131,59 @@ int exec_parse(uint8_t *buf, size_t len, struct config *cfg) {
     char **envp = rd_strv(&r, NULL);
     if (r.err == 0 && r.pos != len) r.err = EBADMSG;
     if (r.err == 0 && (argc == 0 || argv[0][0] == '\0' || workdir[0] != '/')) r.err = EINVAL;
-    if (r.err != 0) return r.err;
+    if (r.err != 0) {
+        free(argv);
+        free(envp);
+        return r.err;
+    }
     cfg->hostname = hostname;
     cfg->workdir = workdir;
     cfg->argv = argv;
     cfg->envp = envp;
     return 0;
+}
+
+static uint32_t le32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int header_parse(const uint8_t hdr[12], uint32_t *magic, uint32_t *len, int *detail) {
+    *magic = le32(hdr);
+    *len = le32(hdr + 8);
+    *detail = 0;
+    if (*magic != PROTO_MAGIC && *magic != WARM_MAGIC) return EBADMSG;
+    if (le32(hdr + 4) != PROTO_VERSION) {
+        *detail = (int)le32(hdr + 4);
+        return EPROTONOSUPPORT;
+    }
+    if (*len > CONFIG_MAX_BYTES) return EMSGSIZE;
+    return 0;
+}
+
+int warm_parse(uint8_t *buf, size_t len, struct warm *w) {
+    struct reader r = {buf, len, 0, 0};
+    memset(w, 0, sizeof(*w));
+    w->flags = rd_u32(&r);
+    w->cgroup_procs = (const char **)rd_strv(&r, &w->ncgroups);
+    for (uint32_t i = 0; r.err == 0 && i < w->ncgroups; i++) {
+        if (strlen(w->cgroup_procs[i]) >= 4096) r.err = EBADMSG;
+    }
+    if (r.err == 0 && r.pos != len) r.err = EBADMSG;
+    if (r.err != 0) {
+        free(w->cgroup_procs);
+        w->cgroup_procs = NULL;
+        w->ncgroups = 0;
+    }
+    return r.err;
+}
+
+int exec_header_parse(const uint8_t hdr[8], uint32_t *len) {
+    *len = le32(hdr + 4);
+    return le32(hdr) == EXEC_MAGIC && *len <= CONFIG_MAX_BYTES ? 0 : EBADMSG;
+}
+
+int command_parse(const uint8_t msg[8], uint32_t *cmd, int32_t *arg) {
+    *cmd = le32(msg);
+    *arg = (int32_t)le32(msg + 4);
+    return *cmd == CMD_SIGNAL ? 0 : EINVAL;
 }

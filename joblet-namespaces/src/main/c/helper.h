@@ -178,6 +178,24 @@ int config_parse(uint8_t *buf, size_t len, struct config *cfg);
  * errno value. */
 int exec_parse(uint8_t *buf, size_t len, struct config *cfg);
 
+/* config.c: the other messages the helper reads from the control pipe. Each parser only reads the buffer it is
+ * given, never more than len bytes, and returns 0 or an errno value; the caller decides how to die. Together
+ * with config_parse and exec_parse they are everything the helper parses (src/test/fuzz fuzzes them all). */
+/* The 12-byte header of a config or warm message: magic, version, body length. EBADMSG (unknown magic),
+ * EPROTONOSUPPORT (*detail = the version) or EMSGSIZE (over CONFIG_MAX_BYTES). */
+int header_parse(const uint8_t hdr[12], uint32_t *magic, uint32_t *len, int *detail);
+/* The body of a warm message: flags and the cgroup.procs files to join (each shorter than PATH_MAX). */
+struct warm {
+    uint32_t flags;
+    uint32_t ncgroups;
+    const char **cgroup_procs; /* calloc'ed, NULL-terminated; the strings point into buf */
+};
+int warm_parse(uint8_t *buf, size_t len, struct warm *w);
+/* The 8-byte header of an exec message: EXEC_MAGIC and the body length (at most CONFIG_MAX_BYTES), else EBADMSG. */
+int exec_header_parse(const uint8_t hdr[8], uint32_t *len);
+/* An 8-byte control command: 0 for a known one, EINVAL for any other (which the supervisor ignores). */
+int command_parse(const uint8_t msg[8], uint32_t *cmd, int32_t *arg);
+
 /* sandbox.c: runs in the child; never returns. */
 _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds);
 /* main.c: a warm helper prepares at the lowest priority; back to the JVM's (0, or -1 with errno). */

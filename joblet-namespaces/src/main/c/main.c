@@ -129,9 +129,10 @@ static void read_header(uint8_t hdr[12]) {
     ssize_t r = xread_exact(CTL_FD, hdr, 12);
     if (r == 0 && jvm_gone()) remove_orphaned_cgroups(NULL); /* a warm supervisor whose JVM died */
     if (r != 12) fail(ST_CONFIG, r < 0 ? errno : EBADMSG, 0);
-    if (get_u32(hdr) != PROTO_MAGIC && get_u32(hdr) != WARM_MAGIC) fail(ST_CONFIG, EBADMSG, 0);
-    if (get_u32(hdr + 4) != PROTO_VERSION) fail(ST_CONFIG, EPROTONOSUPPORT, (int)get_u32(hdr + 4));
-    if (get_u32(hdr + 8) > CONFIG_MAX_BYTES) fail(ST_CONFIG, EMSGSIZE, 0);
+    uint32_t magic, len;
+    int detail;
+    int err = header_parse(hdr, &magic, &len, &detail);
+    if (err != 0) fail(ST_CONFIG, err, detail);
 }
 
 static uint8_t *read_body(uint32_t len) {
@@ -170,24 +171,18 @@ static int warm_netns;
 static void warm_up(uint32_t len) {
     lower_priority();
     uint8_t *body = read_body(len);
-    if (len < 8) fail(ST_CONFIG, EBADMSG, 0);
-    uint32_t flags = get_u32(body), n = get_u32(body + 4);
-    size_t pos = 8;
-    for (uint32_t i = 0; i < n; i++) {
-        if (len - pos < 4 || len - pos - 4 < get_u32(body + pos) || get_u32(body + pos) >= 4096)
-            fail(ST_CONFIG, EBADMSG, 0);
-        uint32_t sl = get_u32(body + pos);
-        char path[4096];
-        memcpy(path, body + pos + 4, sl);
-        path[sl] = '\0';
-        pos += 4 + (size_t)sl;
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
+    struct warm w;
+    int err = warm_parse(body, len, &w);
+    if (err != 0) fail(ST_CONFIG, err, 0);
+    for (uint32_t i = 0; i < w.ncgroups; i++) {
+        int fd = open(w.cgroup_procs[i], O_WRONLY | O_CLOEXEC);
         if (fd < 0) fail(ST_CGROUP_OPEN, errno, (int)i);
         if (write(fd, "0", 1) != 1) fail(ST_CGROUP_JOIN, errno, (int)i);
         close(fd);
-        remember_warm_cgroup(path);
+        remember_warm_cgroup(w.cgroup_procs[i]);
     }
-    if (pos != len) fail(ST_CONFIG, EBADMSG, 0);
+    uint32_t flags = w.flags;
+    free(w.cgroup_procs);
     if (flags & WARM_NEWNET) {
         if (unshare(CLONE_NEWNET) < 0) fail(ST_CLONE, errno, 1);
         warm_netns = 1;
@@ -254,8 +249,11 @@ _Noreturn static void supervise(int pidfd, const struct config *cfg) {
                 /* Lifeline: the JVM closed the control pipe or died. Nothing of the job may outlive it. */
                 syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
                 fds[0].fd = -1;
-            } else if (get_u32(cmd) == CMD_SIGNAL) {
-                syscall(SYS_pidfd_send_signal, pidfd, (int)get_u32(cmd + 4), NULL, 0);
+            } else {
+                uint32_t type;
+                int32_t arg;
+                if (command_parse(cmd, &type, &arg) == 0 && type == CMD_SIGNAL)
+                    syscall(SYS_pidfd_send_signal, pidfd, (int)arg, NULL, 0);
             }
         }
     }

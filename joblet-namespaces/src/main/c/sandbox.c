@@ -132,9 +132,8 @@ static void await_command(struct config *cfg, int errfd) {
     int r = read_full(CTL_FD, hdr, sizeof hdr);
     if (r == 0) _exit(0); /* discarded before use */
     if (r < 0) die_stage(errfd, ST_CONFIG, errno ? errno : EBADMSG, 0);
-    uint32_t magic = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
-    uint32_t len = (uint32_t)hdr[4] | (uint32_t)hdr[5] << 8 | (uint32_t)hdr[6] << 16 | (uint32_t)hdr[7] << 24;
-    if (magic != EXEC_MAGIC || len > CONFIG_MAX_BYTES) die_stage(errfd, ST_CONFIG, EBADMSG, 0);
+    uint32_t len;
+    if (exec_header_parse(hdr, &len) != 0) die_stage(errfd, ST_CONFIG, EBADMSG, 0);
     uint8_t *body = malloc((size_t)len + 1);
     if (body == NULL) die_stage(errfd, ST_CONFIG, ENOMEM, 0);
     if (len > 0 && read_full(CTL_FD, body, len) != 1) die_stage(errfd, ST_CONFIG, EBADMSG, 0);

@@ -20,6 +20,7 @@ public final class CpuSet {
      * @throws IllegalArgumentException naming the list and what is wrong with it
      */
     public static CpuSet parse(String list) {
+        dev.joblet.internal.Args.nonNull(list, "cpus");
         BitSet set = new BitSet();
         String s = list.trim();
         if (s.isEmpty()) {
@@ -52,8 +53,12 @@ public final class CpuSet {
     }
 
     public static CpuSet of(BitSet cpus) {
+        dev.joblet.internal.Args.nonNull(cpus, "cpus");
         if (cpus.isEmpty()) {
-            throw new IllegalArgumentException("cpus must not be empty");
+            throw new IllegalArgumentException("cpus (" + cpus + ") must not be empty");
+        }
+        if (cpus.length() - 1 > MAX_CPU) {
+            throw new IllegalArgumentException("cpus (" + cpus + ") names CPU " + (cpus.length() - 1) + ", above " + MAX_CPU);
         }
         return new CpuSet((BitSet) cpus.clone());
     }

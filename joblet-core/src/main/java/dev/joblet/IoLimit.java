@@ -21,6 +21,10 @@ public record IoLimit(int major, int minor, long readBps, long writeBps, long re
     private static final Pattern MAJ_MIN = Pattern.compile("(\\d{1,9}):(\\d{1,9})");
 
     public IoLimit {
+        if (major < 0 || minor < 0) {
+            throw new IllegalArgumentException("io device (" + major + ":" + minor + ") must have non-negative major and"
+                    + " minor numbers");
+        }
         check("readBps", readBps);
         check("writeBps", writeBps);
         check("readIops", readIops);
@@ -39,6 +43,7 @@ public record IoLimit(int major, int minor, long readBps, long writeBps, long re
      * @throws IllegalArgumentException when it names no block device of this host
      */
     public static IoLimit device(String device) {
+        dev.joblet.internal.Args.nonNull(device, "io device");
         Matcher m = MAJ_MIN.matcher(device);
         int major, minor;
         if (m.matches()) {

@@ -91,8 +91,27 @@ public final class Job implements AutoCloseable {
 
     /** {@code given}: the id the caller chose (canonical UUID), or null for a new one. */
     static Job start(JobSpec spec, @Nullable String given) throws JobletException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw interruptedStart(spec, "before anything was made", null);
+        }
         Host.requireLaunchable(spec);
         Runtimes.Resolved resolved = spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime());
+        try {
+            return startWithIdentity(spec, resolved, given);
+        } catch (JobStartException | RuntimeException e) {
+            // An interrupt shows as whatever it broke (a ClosedByInterruptException of a cgroup write, ...): it is
+            // reported as what it is, with the flag kept. What the start had made is gone by now (see undo).
+            if (Thread.currentThread().isInterrupted() || causedByInterrupt(e)) {
+                Thread.currentThread().interrupt();
+                throw interruptedStart(spec, e instanceof JobStartException ? "at " + ((JobStartException) e).step()
+                        : "", e);
+            }
+            throw e;
+        }
+    }
+
+    private static Job startWithIdentity(JobSpec spec, Runtimes.@Nullable Resolved resolved, @Nullable String given)
+            throws JobletException {
         // A warm supervisor's cgroup is named by the id it was prepared for: the job takes that id unless the caller
         // chose one (the cgroup then keeps the name it was made with).
         WarmPool.Entry warm = WarmPool.claim(spec);
@@ -117,6 +136,34 @@ public final class Job implements AutoCloseable {
         }
     }
 
+    private static JobStartException interruptedStart(JobSpec spec, String where, @Nullable Throwable cause) {
+        return new JobStartException("cannot start job \"" + spec.command().get(0) + "\": interrupted"
+                + (where.isEmpty() ? "" : " (" + where + ")") + "; nothing of it remains", "interrupted", "EINTR", false,
+                cause);
+    }
+
+    private static boolean causedByInterrupt(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.ClosedByInterruptException || t instanceof InterruptedException
+                    || t instanceof java.io.InterruptedIOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs a start's undo with the interrupt flag cleared (an interrupt must not stop the cleanup), then restores it. */
+    private static void undo(Runnable cleanup) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            cleanup.run();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     private static Job start(JobSpec spec, Runtimes.@Nullable Resolved resolved, WarmPool.@Nullable Entry warm,
             HostIdentities.@Nullable Lease lease, @Nullable String given) throws JobletException {
         JobIdentity identity = JobIdentity.of(spec.security(), lease);
@@ -127,7 +174,7 @@ public final class Job implements AutoCloseable {
             try {
                 spill = LogSpill.create(spec.logSpill().get(), id);
             } catch (IOException e) {
-                abandon(warm, null, null, null);
+                undo(() -> abandon(warm, null, null, null));
                 throw new JobStartException("cannot start job " + shortId + ": cannot create its log spill in "
                         + spec.logSpill().get() + ": " + e, "logSpill", null, false, e);
             }
@@ -139,7 +186,8 @@ public final class Job implements AutoCloseable {
                 workspace = Workspace.create(id, spec.workspaceSize(), spec.workspaceInodes(), spec.uploads(),
                         identity.hostUid(), identity.hostGid());
             } catch (IOException e) {
-                abandon(warm, spill, null, null);
+                LogSpill s = spill;
+                undo(() -> abandon(warm, s, null, null));
                 throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
                         + e.getMessage(), "workspace", null, false, e);
             }
@@ -164,14 +212,22 @@ public final class Job implements AutoCloseable {
             job.layer = layer;
             job.warm = warm;
         } catch (JobStartException | RuntimeException e) {
-            abandon(warm, spill, workspace, layer); // the job, which would own it, was not made
+            LogSpill s = spill;
+            Workspace ws = workspace;
+            WritableLayer l = layer;
+            undo(() -> abandon(warm, s, ws, l)); // the job, which would own it, was not made
             throw e;
         }
         try {
             job.net = JobNetworking.prepare(spec, id, job.hostname());
         } catch (JobStartException | RuntimeException e) {
-            job.removeCgroup();
-            abandon(null, spill, workspace, layer);
+            LogSpill s = spill;
+            Workspace ws = workspace;
+            WritableLayer l = layer;
+            undo(() -> {
+                job.removeCgroup();
+                abandon(null, s, ws, l);
+            });
             throw e;
         }
         try {
@@ -212,13 +268,18 @@ public final class Job implements AutoCloseable {
                 WarmPool.learn(spec, job.request(JobNetworking.withHosts(mounts, job.net), resolved, false), identity);
             }
         } catch (IOException | RuntimeException e) {
-            if (job.warm != null) {
-                job.warm.helper().close();
-            }
-            job.removeCgroup();
-            job.releaseNetwork();
-            abandon(null, spill, workspace, layer);
-            job.networkReleased.join();
+            LogSpill s = spill;
+            Workspace ws = workspace;
+            WritableLayer l = layer;
+            undo(() -> {
+                if (job.warm != null) {
+                    job.warm.helper().close();
+                }
+                job.removeCgroup();
+                job.releaseNetwork();
+                abandon(null, s, ws, l);
+                job.networkReleased.join();
+            });
             throw job.startFailure(e);
         }
         LaunchedProcess p = job.process;
@@ -648,8 +709,10 @@ public final class Job implements AutoCloseable {
 
     /** Waits at most {@code timeout}; empty when the job is still running then. */
     public Optional<JobResult> await(Duration timeout) throws InterruptedException {
+        // A negative wait does not wait; one beyond about 292 years waits that long (in practice: until the end).
+        long nanos = dev.joblet.internal.Args.saturated(dev.joblet.internal.Args.nonNull(timeout, "await timeout")).toNanos();
         try {
-            return Optional.of(result.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+            return Optional.of(result.get(nanos, TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
             return Optional.empty();
         } catch (ExecutionException e) {
@@ -665,7 +728,12 @@ public final class Job implements AutoCloseable {
      * is over.
      */
     public CompletableFuture<JobResult> stop(Duration grace) {
-        stop(EndReason.STOPPED, grace);
+        dev.joblet.internal.Args.nonNull(grace, "grace");
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace (" + grace + ") must not be negative");
+        }
+        // A grace beyond about 292 years is taken as that: the SIGKILL is scheduled, never overflowed.
+        stop(EndReason.STOPPED, dev.joblet.internal.Args.saturated(grace));
         return onExit();
     }
 

@@ -1,5 +1,6 @@
 package dev.joblet;
 
+import dev.joblet.internal.Args;
 import dev.joblet.internal.HostFacts;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,7 +9,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
@@ -43,6 +43,17 @@ public final class JobSpec {
     public static final int DEFAULT_PTYS_MAX = 64;
 
     static final MemorySize MIN_MEMORY = MemorySize.ofMegabytes(4);
+    /**
+     * The most a job's command and environment may take together, in bytes, each string counted as the helper's
+     * config message carries it (4 bytes of length and its UTF-8 bytes; {@code NAME=value} for a variable): 768 KiB
+     * of the message's 1 MiB, the rest being for mounts, cgroups and the seccomp filter. (The kernel's own limit, a
+     * quarter of the stack limit, is 2 MiB with the usual 8 MiB stack.)
+     */
+    public static final int MAX_ARGS_AND_ENV_BYTES = 768 * 1024;
+    /** The kernel's limit on one argument or environment string, NUL included (MAX_ARG_STRLEN). */
+    public static final int MAX_ARG_BYTES = 128 * 1024;
+    /** The kernel's largest pids.max (PID_MAX_LIMIT on 64-bit). */
+    public static final long MAX_PIDS = 4L * 1024 * 1024;
     private static final Pattern ENV_NAME = Pattern.compile("[^=\\x00]+");
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
@@ -90,6 +101,7 @@ public final class JobSpec {
         }
         this.command = List.copyOf(b.command);
         this.env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
+        checkArgsAndEnvSize(command, env);
         this.runtime = b.runtime;
         this.workdir = b.workdir;
         this.hostname = b.hostname;
@@ -146,6 +158,59 @@ public final class JobSpec {
                     + workspaceSize + ")");
         }
         this.logSpill = b.logSpill;
+    }
+
+    /**
+     * The command and the environment must fit in the helper's message and in what execve takes: each string at most
+     * {@link #MAX_ARG_BYTES}, all of them together at most {@link #MAX_ARGS_AND_ENV_BYTES}.
+     */
+    private static void checkArgsAndEnvSize(List<String> command, Map<String, String> env) {
+        long total = 0;
+        for (int i = 0; i < command.size(); i++) {
+            long n = utf8Length(command.get(i));
+            if (n + 1 > MAX_ARG_BYTES) {
+                throw new IllegalArgumentException("command element " + i + " (" + (n + 1) + " bytes with its NUL) exceeds"
+                        + " the kernel's limit of " + MAX_ARG_BYTES + " bytes per argument (MAX_ARG_STRLEN)");
+            }
+            total += 4 + n;
+        }
+        if (total > MAX_ARGS_AND_ENV_BYTES) {
+            throw new IllegalArgumentException("command (" + total + " bytes in " + command.size() + " arguments) exceeds"
+                    + " the limit of " + MAX_ARGS_AND_ENV_BYTES + " bytes for a job's command and environment (the"
+                    + " helper's config message holds 1 MiB)");
+        }
+        long envTotal = 0;
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            long n = utf8Length(e.getKey()) + 1 + utf8Length(e.getValue());
+            if (n + 1 > MAX_ARG_BYTES) {
+                throw new IllegalArgumentException("env " + e.getKey() + " (" + (n + 1) + " bytes with its NUL) exceeds the"
+                        + " kernel's limit of " + MAX_ARG_BYTES + " bytes per variable (MAX_ARG_STRLEN)");
+            }
+            envTotal += 4 + n;
+        }
+        if (total + envTotal > MAX_ARGS_AND_ENV_BYTES) {
+            throw new IllegalArgumentException("env (" + envTotal + " bytes in " + env.size() + " variables, with "
+                    + total + " bytes of command) exceeds the limit of " + MAX_ARGS_AND_ENV_BYTES
+                    + " bytes for a job's command and environment (the helper's config message holds 1 MiB)");
+        }
+    }
+
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     /** Starts a new job from this spec; see {@link Builder#start()}. */
@@ -428,13 +493,14 @@ public final class JobSpec {
 
         /** The program and its arguments; the program is looked up in the job's PATH inside the runtime. */
         public Builder command(String... argv) {
-            return command(Arrays.asList(argv));
+            return command(Arrays.asList(Args.nonNull(argv, "command")));
         }
 
         public Builder command(List<String> argv) {
+            Args.nonNull(argv, "command");
             List<String> copy = new ArrayList<>(argv.size());
             for (String a : argv) {
-                Objects.requireNonNull(a, "command element");
+                Args.nonNull(a, "command element " + copy.size());
                 if (a.indexOf('\0') >= 0) {
                     throw new IllegalArgumentException("command element (" + a.replace('\0', '?') + ") contains NUL");
                 }
@@ -452,33 +518,37 @@ public final class JobSpec {
         }
 
         public Builder runtime(Runtime value) {
-            runtime = Objects.requireNonNull(value, "runtime");
+            runtime = Args.nonNull(value, "runtime");
             return this;
         }
 
         /** Sets one environment variable. The JVM's own environment is never passed on. */
         public Builder env(String name, String value) {
-            Objects.requireNonNull(name, "env name");
-            Objects.requireNonNull(value, "env value");
+            Args.nonNull(name, "env name");
+            Args.nonNull(value, "env value of " + name);
             if (!ENV_NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("env name (" + name.replace('\0', '?') + ") must be non-empty and contain neither '=' nor NUL");
             }
             if (value.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("env value of " + name + " contains NUL");
+                // The value is not shown: environment values often hold secrets.
+                throw new IllegalArgumentException("env value of " + name + " (" + value.length() + " characters) contains"
+                        + " NUL at index " + value.indexOf('\0'));
             }
             env.put(name, value);
             return this;
         }
 
         public Builder env(Map<String, String> vars) {
+            Args.nonNull(vars, "env");
             vars.forEach(this::env);
             return this;
         }
 
         /** The working directory inside the job (default {@code /work}, the writable workspace). */
         public Builder workdir(String path) {
+            Args.nonNull(path, "workdir");
             if (!path.startsWith("/") || path.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("workdir (" + path + ") must be an absolute path");
+                throw new IllegalArgumentException("workdir (" + path.replace('\0', '?') + ") must be an absolute path");
             }
             workdir = path;
             return this;
@@ -486,6 +556,7 @@ public final class JobSpec {
 
         /** The job's hostname (default: {@code job-} and the first 8 characters of its id). */
         public Builder hostname(String name) {
+            Args.nonNull(name, "hostname");
             if (!HOSTNAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("hostname (" + name + ") must be 1-63 letters, digits or '-', not starting or ending with '-'");
             }
@@ -508,6 +579,7 @@ public final class JobSpec {
          * memory and socket buffers count too.
          */
         public Builder memory(MemorySize limit) {
+            Args.nonNull(limit, "memory");
             if (limit.compareTo(MIN_MEMORY) < 0) {
                 throw new IllegalArgumentException("memory (" + limit + ") must be at least " + MIN_MEMORY);
             }
@@ -526,10 +598,11 @@ public final class JobSpec {
 
         /** Pins the job to these CPUs, e.g. {@code "0-3"} or {@code "1,3,5"}; they must be CPUs this process may use. */
         public Builder cpus(String list) {
-            return cpus(CpuSet.parse(list));
+            return cpus(CpuSet.parse(Args.nonNull(list, "cpus")));
         }
 
         public Builder cpus(CpuSet set) {
+            Args.nonNull(set, "cpus");
             CpuSet allowed = HostFacts.allowedCpus();
             if (!set.isSubsetOf(allowed)) {
                 throw new IllegalArgumentException("cpus (" + set + ") must be among the CPUs this process may use: " + allowed);
@@ -540,8 +613,9 @@ public final class JobSpec {
 
         /** Maximum number of processes at once (default {@value #DEFAULT_PIDS_MAX}); 0 removes the limit. */
         public Builder pidsMax(long max) {
-            if (max < 0) {
-                throw new IllegalArgumentException("pidsMax (" + max + ") must not be negative");
+            if (max < 0 || max > MAX_PIDS) {
+                throw new IllegalArgumentException("pidsMax (" + max + ") must be between 0 (no limit) and " + MAX_PIDS
+                        + " (the kernel's PID_MAX_LIMIT)");
             }
             pidsMax = max;
             return this;
@@ -582,6 +656,7 @@ public final class JobSpec {
 
         /** A soft memory limit: above it the kernel throttles and reclaims the job's memory (no OOM kill). */
         public Builder memoryHigh(MemorySize limit) {
+            Args.nonNull(limit, "memoryHigh");
             if (limit.compareTo(MIN_MEMORY) < 0) {
                 throw new IllegalArgumentException("memoryHigh (" + limit + ") must be at least " + MIN_MEMORY);
             }
@@ -591,7 +666,7 @@ public final class JobSpec {
 
         /** Bandwidth/IOPS limits on one block device, e.g. {@code io(IoLimit.device("/dev/vda").writeBps(2 << 20))}. */
         public Builder io(IoLimit limit) {
-            Objects.requireNonNull(limit, "io");
+            Args.nonNull(limit, "io");
             if (limit.limitsNothing()) {
                 throw new IllegalArgumentException("io (" + limit + ") limits nothing: set a bandwidth or IOPS value");
             }
@@ -605,7 +680,7 @@ public final class JobSpec {
         }
 
         public Builder network(Network value) {
-            network = Objects.requireNonNull(value, "network");
+            network = Args.nonNull(value, "network");
             return this;
         }
 
@@ -640,25 +715,33 @@ public final class JobSpec {
         }
 
         public Builder volume(Volume volume) {
-            volumes.add(Objects.requireNonNull(volume, "volume"));
+            volumes.add(Args.nonNull(volume, "volume"));
             return this;
         }
 
-        /** Stops the job (reason TIMED_OUT) when it runs longer than this. */
+        /**
+         * Stops the job (reason TIMED_OUT) when it runs longer than this. A timeout beyond
+         * {@link Args#FOREVER about 292 years} is taken as that (in practice: none); it never fails after the start.
+         */
         public Builder timeout(Duration value) {
+            Args.nonNull(value, "timeout");
             if (value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException("timeout (" + value + ") must be positive");
             }
-            timeout = value;
+            timeout = Args.saturated(value);
             return this;
         }
 
-        /** How long a stop (or timeout) waits after SIGTERM before SIGKILL (default 2 s). */
+        /**
+         * How long a stop (or timeout) waits after SIGTERM before SIGKILL (default 2 s). A grace beyond about 292 years
+         * is taken as that.
+         */
         public Builder stopGrace(Duration value) {
+            Args.nonNull(value, "stopGrace");
             if (value.isNegative()) {
                 throw new IllegalArgumentException("stopGrace (" + value + ") must not be negative");
             }
-            stopGrace = value;
+            stopGrace = Args.saturated(value);
             return this;
         }
 
@@ -675,12 +758,13 @@ public final class JobSpec {
 
         /** Bytes fed to the job's stdin, then EOF. Without it the job's stdin is /dev/null. */
         public Builder stdin(byte[] data) {
-            stdin = data.clone();
+            stdin = Args.nonNull(data, "stdin").clone();
             return this;
         }
 
         /** Size limit of the writable workspace {@code /work} (a tmpfs; default 256 MiB). */
         public Builder workspaceSize(MemorySize size) {
+            Args.nonNull(size, "workspaceSize");
             if (size.bytes() <= 0) {
                 throw new IllegalArgumentException("workspaceSize (" + size + ") must be positive");
             }
@@ -712,6 +796,7 @@ public final class JobSpec {
 
         /** Size limit of {@code /tmp} (a tmpfs; default 64 MiB). */
         public Builder tmpSize(MemorySize size) {
+            Args.nonNull(size, "tmpSize");
             if (size.bytes() <= 0) {
                 throw new IllegalArgumentException("tmpSize (" + size + ") must be positive");
             }
@@ -721,6 +806,7 @@ public final class JobSpec {
 
         /** Bytes of stdout and of stderr kept per job (default 8 MiB each; the log keeps twice that); older output is dropped. */
         public Builder outputBuffer(MemorySize size) {
+            Args.nonNull(size, "outputBuffer");
             if (size.bytes() < 4096 || size.bytes() > Integer.MAX_VALUE / 2) {
                 throw new IllegalArgumentException("outputBuffer (" + size + ") must be between 4 KiB and 1 GiB");
             }
@@ -775,7 +861,12 @@ public final class JobSpec {
 
         /** Capabilities the job keeps (default: none, every set emptied). */
         public Builder capabilities(Capability... keep) {
-            security.capabilities(java.util.Set.of(keep));
+            Args.nonNull(keep, "capabilities");
+            java.util.Set<Capability> set = new java.util.LinkedHashSet<>();
+            for (int i = 0; i < keep.length; i++) {
+                set.add(Args.nonNull(keep[i], "capabilities element " + i));
+            }
+            security.capabilities(set);
             return this;
         }
 
@@ -796,7 +887,7 @@ public final class JobSpec {
          * (no link in a source's path; links inside are copied as links) and that they fit in {@link #workspaceSize}.
          */
         public Builder upload(Upload upload) {
-            uploads.add(Objects.requireNonNull(upload, "upload"));
+            uploads.add(Args.nonNull(upload, "upload"));
             return this;
         }
 
@@ -841,6 +932,7 @@ public final class JobSpec {
          * changes.
          */
         public Builder writableLayer(MemorySize size) {
+            Args.nonNull(size, "writableLayer");
             if (size.bytes() <= 0) {
                 throw new IllegalArgumentException("writableLayer (" + size + ") must be positive");
             }
@@ -855,6 +947,7 @@ public final class JobSpec {
          * it) and never a gap. The directory's filesystem bounds it.
          */
         public Builder logSpill(Path parent) {
+            Args.nonNull(parent, "logSpill");
             if (!parent.isAbsolute()) {
                 throw new IllegalArgumentException("logSpill (" + parent + ") must be an absolute path");
             }

@@ -11,8 +11,9 @@ public final class Joblet {
     /**
      * What works on this host and what does not, with the fix for each missing piece: root or rootless, user
      * namespaces (and distribution restrictions such as AppArmor's on Ubuntu), cgroup layout and usable
-     * controllers, seccomp, Landlock, overlayfs, and whether each job gets a host identity of its own. Reads files
-     * only; starts nothing.
+     * controllers, seccomp, Landlock, overlayfs, whether private networks can be made (root, {@code ip} and
+     * {@code nft} on the PATH), and whether each job gets a host identity of its own. Reads files only; starts
+     * nothing.
      */
     public static java.util.List<EnvironmentCheck> checkEnvironment() {
         java.util.List<EnvironmentCheck> checks = new java.util.ArrayList<>(

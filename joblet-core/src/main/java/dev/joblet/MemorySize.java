@@ -19,22 +19,31 @@ public final class MemorySize implements Comparable<MemorySize> {
     }
 
     public static MemorySize ofKilobytes(long kib) {
-        return new MemorySize(Math.multiplyExact(kib, KIB));
+        return of(kib, KIB, "KiB");
     }
 
     public static MemorySize ofMegabytes(long mib) {
-        if (mib < 0) {
-            throw new IllegalArgumentException("memory size (" + mib + " MiB) must not be negative");
-        }
-        return new MemorySize(Math.multiplyExact(mib, MIB));
+        return of(mib, MIB, "MiB");
     }
 
     public static MemorySize ofGigabytes(long gib) {
-        return new MemorySize(Math.multiplyExact(gib, GIB));
+        return of(gib, GIB, "GiB");
     }
 
-    /** Parses a size with an optional binary suffix: k, m, g (case-insensitive, optional trailing "b"/"ib"). */
+    private static MemorySize of(long n, long unit, String unitName) {
+        if (n < 0) {
+            throw new IllegalArgumentException("memory size (" + n + " " + unitName + ") must not be negative");
+        }
+        if (n > Long.MAX_VALUE / unit) {
+            throw new IllegalArgumentException("memory size (" + n + " " + unitName + ") is too large: at most "
+                    + Long.MAX_VALUE / unit + " " + unitName);
+        }
+        return new MemorySize(n * unit);
+    }
+
+    /** Parses a size with an optional binary suffix: k, m, g, t (case-insensitive, optional trailing "b"/"ib"). */
     public static MemorySize parse(String text) {
+        dev.joblet.internal.Args.nonNull(text, "memory size");
         String s = text.trim().toLowerCase(Locale.ROOT);
         if (s.endsWith("ib")) {
             s = s.substring(0, s.length() - 2);
@@ -49,11 +58,21 @@ public final class MemorySize implements Comparable<MemorySize> {
                 s = s.substring(0, s.length() - 1);
             }
         }
-        try {
-            return new MemorySize(Math.multiplyExact(Long.parseLong(s), unit));
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("memory size (" + text + ") is not a size like 256m or 1g", e);
+        if (!s.matches("[0-9]{1,19}")) {
+            throw new IllegalArgumentException("memory size (" + text + ") " + (s.matches("-[0-9]+")
+                    ? "must not be negative" : "is not a size like 256m or 1g"));
         }
+        long n;
+        try {
+            n = Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 0 || n > Long.MAX_VALUE / unit) {
+            throw new IllegalArgumentException("memory size (" + text + ") is too large: at most "
+                    + Long.MAX_VALUE + " bytes");
+        }
+        return new MemorySize(n * unit);
     }
 
     public long bytes() {

@@ -1,6 +1,5 @@
 package dev.joblet;
 
-import java.util.Objects;
 
 /**
  * A size-limited, empty tmpfs mounted into a job at {@code target}, writable by the job's user; it goes with
@@ -11,7 +10,8 @@ import java.util.Objects;
  */
 public record MemoryVolume(String target, MemorySize size) {
     public MemoryVolume {
-        Objects.requireNonNull(size, "size");
+        dev.joblet.internal.Args.nonNull(target, "memory volume target");
+        dev.joblet.internal.Args.nonNull(size, "memory volume size");
         if (!target.startsWith("/") || target.equals("/") || target.contains("/../") || target.endsWith("/..")
                 || target.indexOf('\0') >= 0 || target.indexOf(',') >= 0) {
             throw new IllegalArgumentException("memory volume target (" + target + ") must be an absolute path below /");

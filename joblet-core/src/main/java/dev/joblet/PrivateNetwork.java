@@ -91,6 +91,8 @@ public final class PrivateNetwork extends Network implements AutoCloseable {
         private int pool = 2;
 
         Builder(String name, String cidr) {
+            dev.joblet.internal.Args.nonNull(name, "network name");
+            dev.joblet.internal.Args.nonNull(cidr, "cidr");
             if (!NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("network name (" + name + ") must be 1 to 32 characters: lower-case"
                         + " letters, digits and '-', starting with a letter or digit");
@@ -109,6 +111,8 @@ public final class PrivateNetwork extends Network implements AutoCloseable {
          * too. Repeatable.
          */
         public Builder allowEgress(String cidr, int... ports) {
+            dev.joblet.internal.Args.nonNull(cidr, "egress cidr");
+            dev.joblet.internal.Args.nonNull(ports, "egress ports");
             List<Integer> list = new ArrayList<>();
             for (int p : ports) {
                 list.add(p);

@@ -35,7 +35,7 @@ public final class Runtime {
 
     /** A named runtime under the runtimes root; whether it exists is checked when a job starts. */
     public static Runtime named(String name) {
-        Objects.requireNonNull(name, "runtime");
+        dev.joblet.internal.Args.nonNull(name, "runtime");
         if (name.equals("host")) {
             return HOST;
         }
@@ -47,6 +47,7 @@ public final class Runtime {
 
     /** A prepared root tree at an absolute path. */
     public static Runtime directory(Path root) {
+        dev.joblet.internal.Args.nonNull(root, "runtime directory");
         if (!root.isAbsolute()) {
             throw new IllegalArgumentException("runtime directory (" + root + ") must be an absolute path");
         }
@@ -81,6 +82,11 @@ public final class Runtime {
 
     public boolean isHost() {
         return this == HOST;
+    }
+
+    /** Whether this is a {@link #directory(Path)} runtime (not looked up under the runtimes root). */
+    boolean isDirectory() {
+        return directory != null;
     }
 
     /** The root directory, resolving a named runtime against {@link #runtimesRoot()}; null for the host. */

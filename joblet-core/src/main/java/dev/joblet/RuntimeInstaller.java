@@ -32,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * <p>A build runs as a Joblet job (the host's tools read-only, the host's network, only the build directory and
  * the package cache writable), never in the host's root. It fills {@code <root>/.build-<name>-<random>/}, checks
  * the result by running a job in it, and then renames it to {@code <root>/<name>}: a half-built runtime is never
- * visible under its name. Installing a runtime that is installed and valid does nothing unless forced.
+ * visible under its name. Installing a runtime that is installed and valid does nothing unless forced. A build that
+ * fails or whose thread is interrupted stops its job and deletes its directory before {@code install} returns; what a
+ * killed process left ({@code .build-*}, {@code .old-*}) is deleted by the next install of that name, and is never
+ * taken for an installed runtime.
  * Downloaded packages are kept in {@code <root>/.cache/debs} for the next build.
  */
 public final class RuntimeInstaller {
@@ -52,16 +55,30 @@ public final class RuntimeInstaller {
     /** What an install did. */
     public record Result(String name, boolean built, Duration took, long sizeBytes, Path directory) {}
 
+    /** Fills {@code build/rootfs} for a recipe and checks it; returns the Debian suite it was built from. */
+    interface BuildStep {
+        String build(Recipe recipe, Path build, Consumer<String> progress) throws IOException, JobletException,
+                InterruptedException;
+    }
+
     private final Runtimes store;
     private final Path etcApt;
     private final Path osRelease;
     private final Path cache;
+    private final @org.jspecify.annotations.Nullable BuildStep step; // null: mmdebstrap, then the recipe's check
 
-    private RuntimeInstaller(Runtimes store, Path etcApt, Path osRelease, Path cache) {
+    private RuntimeInstaller(Runtimes store, Path etcApt, Path osRelease, Path cache,
+            @org.jspecify.annotations.Nullable BuildStep step) {
         this.store = store;
         this.etcApt = etcApt;
         this.osRelease = osRelease;
         this.cache = cache;
+        this.step = step;
+    }
+
+    /** The same installer building with {@code step} instead of mmdebstrap (tests). */
+    RuntimeInstaller withBuildStep(BuildStep value) {
+        return new RuntimeInstaller(store, etcApt, osRelease, cache, value);
     }
 
     /**
@@ -70,7 +87,7 @@ public final class RuntimeInstaller {
      */
     public static RuntimeInstaller into(Runtimes store) {
         return new RuntimeInstaller(store, Path.of("/etc/apt"), Path.of("/etc/os-release"),
-                store.root().resolve(".cache").resolve("debs"));
+                store.root().resolve(".cache").resolve("debs"), null);
     }
 
     /** The same installer with the downloaded packages kept in {@code dir} (an absolute path) instead. */
@@ -78,7 +95,7 @@ public final class RuntimeInstaller {
         if (!dir.isAbsolute()) {
             throw new IllegalArgumentException("cache (" + dir + ") must be an absolute path");
         }
-        return new RuntimeInstaller(store, etcApt, osRelease, dir);
+        return new RuntimeInstaller(store, etcApt, osRelease, dir, step);
     }
 
     /** The runtimes this installer can build. */
@@ -104,6 +121,15 @@ public final class RuntimeInstaller {
      */
     public Result install(String name, boolean force, Consumer<String> progress) throws IOException, JobletException,
             InterruptedException {
+        return install(name, force, () -> { }, progress);
+    }
+
+    /**
+     * Like {@link #install(String, boolean, Consumer)}; {@code building} runs once, just before a build starts (never
+     * when the runtime is installed already), e.g. to say "building ...".
+     */
+    public Result install(String name, boolean force, Runnable building, Consumer<String> progress) throws IOException,
+            JobletException, InterruptedException {
         Recipe recipe = recipe(name);
         Path root = store.root();
         Files.createDirectories(root);
@@ -117,18 +143,34 @@ public final class RuntimeInstaller {
                 return new Result(name, false, Duration.ZERO, Trees.size(dir), dir);
             }
             sweep(root, name);
+            building.run();
             long t0 = System.nanoTime();
             Path build = root.resolve(".build-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
             Files.createDirectory(build);
             try {
-                String suite = debootstrap(recipe, build, progress);
-                check(recipe, build.resolve("rootfs"));
+                String suite;
+                if (step != null) {
+                    suite = step.build(recipe, build, progress);
+                } else {
+                    suite = debootstrap(recipe, build, progress);
+                    check(recipe, build.resolve("rootfs"));
+                }
                 RuntimeManifest manifest = RuntimeManifest.of(name, "debian " + suite + " " + LocalDate.now(),
                         recipe.description(), Map.of("PYTHONDONTWRITEBYTECODE", "1"), List.of());
                 Files.writeString(build.resolve(RuntimeManifest.FILE_NAME), manifest.format(), StandardCharsets.UTF_8);
                 publish(build, dir);
             } catch (IOException | JobletException | RuntimeException | InterruptedException e) {
-                Trees.deleteRecursively(build);
+                // The build's job is closed by now (try-with-resources); an interrupt must not stop the deletion.
+                boolean interrupted = Thread.interrupted();
+                try {
+                    Trees.deleteRecursively(build);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 throw e;
             }
             Duration took = Duration.ofNanos(System.nanoTime() - t0);

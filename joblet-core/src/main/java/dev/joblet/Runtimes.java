@@ -180,6 +180,12 @@ public final class Runtimes {
             throw new IllegalStateException("the host runtime has no directory");
         }
         String subject = "runtime " + runtime.name();
+        if (runtime.isDirectory() && !Files.isDirectory(dir)) {
+            // A tree the caller named by path: its parent is no runtimes root, so nothing there is "installed".
+            throw new JobStartException("runtime directory (" + dir + ") " + (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)
+                    ? "is not a directory" : "does not exist") + ": Runtime.directory needs a prepared root tree",
+                    subject, Files.exists(dir, LinkOption.NOFOLLOW_LINKS) ? "ENOTDIR" : "ENOENT", false, null);
+        }
         if (!Files.isDirectory(dir)) {
             String installed;
             try {

@@ -103,6 +103,7 @@ public final class SeccompPolicy {
      * or {@code socketpair} switches off the address family rule (every family then works).
      */
     public SeccompPolicy allow(String... syscalls) {
+        dev.joblet.internal.Args.nonNull(syscalls, "seccomp allow");
         TreeSet<String> d = new TreeSet<>(denied);
         TreeSet<String> r = new TreeSet<>(rules);
         for (String s : syscalls) {
@@ -149,6 +150,7 @@ public final class SeccompPolicy {
 
     /** This policy with the named calls denied too (EPERM). */
     public SeccompPolicy deny(String... syscalls) {
+        dev.joblet.internal.Args.nonNull(syscalls, "seccomp deny");
         TreeSet<String> d = new TreeSet<>(denied);
         for (String s : syscalls) {
             requireKnown(s);
@@ -162,7 +164,7 @@ public final class SeccompPolicy {
     }
 
     private static void requireKnown(String name) {
-        Objects.requireNonNull(name, "syscall");
+        dev.joblet.internal.Args.nonNull(name, "seccomp syscall");
         if (Syscalls.number(name).isEmpty()) {
             throw new IllegalArgumentException("seccomp syscall (" + name + ") is not a system call of x86_64 Linux");
         }

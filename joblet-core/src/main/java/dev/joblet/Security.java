@@ -4,7 +4,6 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -215,21 +214,20 @@ public final class Security {
 
         private static void requireId(String field, int id) {
             if (id < 0) {
-                throw new IllegalArgumentException(field + " (" + Integer.toUnsignedString(id) + ") must be between 0 and "
-                        + Integer.MAX_VALUE);
+                throw new IllegalArgumentException(field + " (" + id + ") must be between 0 and " + Integer.MAX_VALUE);
             }
         }
 
         void capabilities(Set<Capability> keep) {
             for (Capability c : keep) {
-                Objects.requireNonNull(c, "capability");
+                dev.joblet.internal.Args.nonNull(c, "capability");
             }
             capabilities.clear();
             capabilities.addAll(keep);
         }
 
         void seccomp(SeccompPolicy policy) {
-            seccomp = Objects.requireNonNull(policy, "seccomp");
+            seccomp = dev.joblet.internal.Args.nonNull(policy, "seccomp");
         }
 
         void noNewPrivileges(boolean value) {
@@ -241,7 +239,7 @@ public final class Security {
         }
 
         void rlimit(ResourceLimit resource, long soft, long hard) {
-            Objects.requireNonNull(resource, "resource");
+            dev.joblet.internal.Args.nonNull(resource, "rlimit resource");
             if (soft < -1 || hard < -1) {
                 throw new IllegalArgumentException("rlimit " + resource + " (" + soft + "/" + hard
                         + ") must be non-negative or ResourceLimit.UNLIMITED");

@@ -55,10 +55,11 @@ public final class SseEncoder {
 
     /** A {@code retry:} field telling the browser how long to wait before reconnecting. */
     public String retry(Duration delay) {
+        dev.joblet.internal.Args.nonNull(delay, "retry");
         if (delay.isNegative()) {
             throw new IllegalArgumentException("retry (" + delay + ") must not be negative");
         }
-        return "retry: " + delay.toMillis() + "\n\n";
+        return "retry: " + dev.joblet.internal.Args.saturated(delay).toMillis() + "\n\n";
     }
 
     /** A comment line (ignored by clients): keeps idle connections open through proxies. */

@@ -47,6 +47,8 @@ public final class Upload {
      * followed); a link in a parent directory of it is refused.
      */
     public static Upload file(Path source, String target) {
+        dev.joblet.internal.Args.nonNull(source, "upload source");
+        dev.joblet.internal.Args.nonNull(target, "upload target");
         return new Upload(Kind.FILE, source.toAbsolutePath().normalize(), null, SafePaths.relative("upload target", target));
     }
 
@@ -55,12 +57,16 @@ public final class Upload {
      * them in {@code /work} itself. {@code source} and its parents must not be links.
      */
     public static Upload directory(Path source, String target) {
+        dev.joblet.internal.Args.nonNull(source, "upload directory");
+        dev.joblet.internal.Args.nonNull(target, "upload target");
         String t = target.equals(".") ? "." : SafePaths.relative("upload target", target);
         return new Upload(Kind.DIRECTORY, source.toAbsolutePath().normalize(), null, t);
     }
 
     /** These bytes as the file {@code /work/target}. */
     public static Upload bytes(byte[] data, String target) {
+        dev.joblet.internal.Args.nonNull(data, "upload bytes");
+        dev.joblet.internal.Args.nonNull(target, "upload target");
         return new Upload(Kind.BYTES, null, data.clone(), SafePaths.relative("upload target", target));
     }
 

@@ -24,6 +24,7 @@ public record Volume(Path source, String target, boolean writable) {
      * {@code JOBLET_VOLUMES}, else {@code volumes} next to the {@linkplain Runtime#runtimesRoot() runtimes root}.
      */
     public static Volume named(String name) {
+        dev.joblet.internal.Args.nonNull(name, "volume name");
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("volume name (" + name + ") must be letters, digits, '.', '_' or '-'");
         }
@@ -67,12 +68,15 @@ public record Volume(Path source, String target, boolean writable) {
     }
 
     public Volume {
+        dev.joblet.internal.Args.nonNull(source, "volume source");
+        dev.joblet.internal.Args.nonNull(target, "volume target");
         if (!source.isAbsolute()) {
             throw new IllegalArgumentException("volume source (" + source + ") must be an absolute path");
         }
         if (!target.startsWith("/") || target.equals("/") || target.contains("/../") || target.endsWith("/..")
                 || target.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("volume target (" + target + ") must be an absolute path below /");
+            throw new IllegalArgumentException("volume target (" + target.replace('\0', '?') + ") must be an absolute path"
+                    + " below /");
         }
         for (String reserved : new String[] {"/proc", "/dev"}) {
             if (target.equals(reserved) || target.startsWith(reserved + "/")) {

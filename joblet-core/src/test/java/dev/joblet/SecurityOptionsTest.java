@@ -32,7 +32,7 @@ class SecurityOptionsTest {
         assertThatThrownBy(() -> Joblet.builder().rootInUserNamespace(0, 100)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("host uid 0");
         assertThatThrownBy(() -> Joblet.builder().user(-5, 10)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("uid (4294967291)");
+                .hasMessageContaining("uid (-5)");
     }
 
     @Test

@@ -69,7 +69,7 @@ public final class Sandbox {
 
     /** Opens a session that closes itself when no call was made for {@code idle}. */
     public SandboxSession openSession(Duration idle) throws IOException {
-        requirePositive("idleTimeout", idle);
+        idle = requirePositive("idleTimeout", idle);
         dev.joblet.Security sec = template.security();
         // The session's calls share /work, so they run as one host identity: pinned by the template, or one reserved
         // for the session's life (each call would otherwise get its own and could not write the last one's files).
@@ -134,10 +134,13 @@ public final class Sandbox {
         return idleTimeout;
     }
 
-    private static void requirePositive(String name, Duration d) {
+    /** Also: a value beyond about 292 years is taken as that, so that no timer overflows (see Args.FOREVER). */
+    private static Duration requirePositive(String name, Duration d) {
+        dev.joblet.internal.Args.nonNull(d, name);
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + " (" + d + ") must be positive");
         }
+        return dev.joblet.internal.Args.saturated(d);
     }
 
     /**
@@ -224,8 +227,7 @@ public final class Sandbox {
 
         /** How long a session may go without a call before it closes itself (default 10 minutes). */
         public Builder idleTimeout(Duration value) {
-            requirePositive("idleTimeout", value);
-            idleTimeout = value;
+            idleTimeout = requirePositive("idleTimeout", value);
             return this;
         }
 

@@ -106,6 +106,8 @@ public final class JobEngine implements AutoCloseable {
      * @throws IllegalStateException when the engine is closed
      */
     public JobHandle submit(JobSpec spec, SubmitOptions options) {
+        dev.joblet.internal.Args.nonNull(spec, "spec");
+        dev.joblet.internal.Args.nonNull(options, "options");
         if (options.cores() > 0 && spec.cpus().isPresent()) {
             throw new IllegalArgumentException("cores (" + options.cores() + ") cannot be combined with the spec's cpus ("
                     + spec.cpus().get() + "): ask for a number of cores or list them, not both");
@@ -157,6 +159,7 @@ public final class JobEngine implements AutoCloseable {
 
     /** Like {@link #get}, but empty when none matches; still throws when the prefix is ambiguous. */
     public Optional<JobHandle> find(String idOrPrefix) {
+        dev.joblet.internal.Args.nonNull(idOrPrefix, "job");
         synchronized (lock) {
             return jobs.find(idOrPrefix);
         }
@@ -529,6 +532,7 @@ public final class JobEngine implements AutoCloseable {
          * process may use.
          */
         public Builder corePool(CpuSet pool) {
+            dev.joblet.internal.Args.nonNull(pool, "corePool");
             CpuSet allowed = dev.joblet.internal.HostFacts.allowedCpus();
             if (!pool.isSubsetOf(allowed)) {
                 throw new IllegalArgumentException("corePool (" + pool + ") must be among the CPUs this process may use: "

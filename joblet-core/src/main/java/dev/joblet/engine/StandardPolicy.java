@@ -93,7 +93,7 @@ public final class StandardPolicy implements SchedulingPolicy {
                 used += r.spec().memory().map(MemorySize::bytes).orElse(0L);
             }
             long need = best.spec().memory().map(MemorySize::bytes).orElse(0L);
-            if (used + need > memoryBudget.bytes()) {
+            if (need > memoryBudget.bytes() - Math.min(used, memoryBudget.bytes())) { // no overflow: used can be huge
                 return Optional.empty();
             }
         }
@@ -152,6 +152,7 @@ public final class StandardPolicy implements SchedulingPolicy {
 
         /** A waiting job gains one priority level per step waited (default 1 minute); zero turns aging off. */
         public Builder agingStep(Duration step) {
+            dev.joblet.internal.Args.nonNull(step, "agingStep");
             if (step.isNegative()) {
                 throw new IllegalArgumentException("agingStep (" + step + ") must not be negative");
             }
@@ -161,6 +162,7 @@ public final class StandardPolicy implements SchedulingPolicy {
 
         /** Admits jobs only while the memory limits of started jobs add up to at most this. */
         public Builder memoryBudget(MemorySize budget) {
+            dev.joblet.internal.Args.nonNull(budget, "memoryBudget");
             if (budget.bytes() <= 0) {
                 throw new IllegalArgumentException("memoryBudget (" + budget + ") must be positive");
             }

@@ -2,7 +2,6 @@ package dev.joblet.engine;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -64,12 +63,15 @@ public final class SubmitOptions {
      * status still shows the time asked for). Replaces an earlier {@link #startAfter}.
      */
     public SubmitOptions startAt(Instant when) {
-        return new SubmitOptions(priority, cores, Objects.requireNonNull(when, "startAt"), null);
+        return new SubmitOptions(priority, cores, dev.joblet.internal.Args.nonNull(when, "startAt"), null);
     }
 
-    /** Not before this long after submission. Replaces an earlier {@link #startAt}. */
+    /**
+     * Not before this long after submission. Replaces an earlier {@link #startAt}. A delay past the end of
+     * {@link Instant} (a billion years) saturates: the job waits "forever", until cancelled.
+     */
     public SubmitOptions startAfter(Duration delay) {
-        Objects.requireNonNull(delay, "startAfter");
+        dev.joblet.internal.Args.nonNull(delay, "startAfter");
         if (delay.isNegative()) {
             throw new IllegalArgumentException("startAfter (" + delay + ") must not be negative");
         }
@@ -98,7 +100,14 @@ public final class SubmitOptions {
         if (startAt != null) {
             return startAt;
         }
-        return startAfter != null ? now.plus(startAfter) : now;
+        if (startAfter == null) {
+            return now;
+        }
+        try {
+            return now.plus(startAfter);
+        } catch (java.time.DateTimeException | ArithmeticException e) {
+            return Instant.MAX; // saturated: see startAfter
+        }
     }
 
     @Override

@@ -14,15 +14,26 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Looks at this host the way a job start will: privileges, user namespaces (with distribution
- * restrictions), cgroups, seccomp, Landlock, overlayfs. Reads files only; starts nothing. Thread-safe.
+ * restrictions), cgroups, seccomp, Landlock, overlayfs, and the tools private networks need. Reads files only (and
+ * looks programs up on the PATH); starts nothing. Thread-safe.
  */
 public final class EnvironmentProbe {
+    private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
     private final Path proc;
     private final Path sys;
+    private final String path;
 
+    /** With the JVM's own PATH, which is where the library runs {@code ip} and {@code nft} from. */
     public EnvironmentProbe(Path proc, Path sys) {
+        this(proc, sys, System.getenv("PATH") == null ? DEFAULT_PATH : System.getenv("PATH"));
+    }
+
+    /** {@code path}: the PATH to look {@code ip} and {@code nft} up on. */
+    public EnvironmentProbe(Path proc, Path sys, String path) {
         this.proc = proc;
         this.sys = sys;
+        this.path = path;
     }
 
     public List<EnvironmentCheck> run() {
@@ -37,7 +48,42 @@ public final class EnvironmentProbe {
         checks.add(seccomp());
         checks.add(landlock());
         checks.add(overlay());
+        checks.add(privateNetworks(root));
         return checks;
+    }
+
+    /** Private networks (Network.create, rnx network run) need root, iproute2's ip and nftables' nft. */
+    private EnvironmentCheck privateNetworks(boolean root) {
+        String name = "private networks";
+        if (!root) {
+            return new EnvironmentCheck(name, Status.MISSING, "need root (a bridge, veths and nftables rules on the host):"
+                    + " Network.create and rnx network run fail in rootless mode",
+                    "run as root for private networks (Network.NONE and Network.HOST work rootless)");
+        }
+        Path ip = onPath("ip");
+        Path nft = onPath("nft");
+        if (ip == null || nft == null) {
+            String tools = ip == null && nft == null ? "ip and nft are" : (ip == null ? "ip is" : "nft is");
+            String packages = ip == null && nft == null ? "iproute2 nftables" : (ip == null ? "iproute2" : "nftables");
+            return new EnvironmentCheck(name, Status.MISSING, tools + " not found on the PATH (" + path + "): private"
+                    + " networks (Network.create, rnx network run) cannot be created; Network.NONE and Network.HOST work",
+                    "apt-get install " + packages + " (Debian/Ubuntu), or put " + (ip == null ? "ip" : "nft")
+                            + " on the JVM's PATH");
+        }
+        return ok(name, "ip (" + ip + ") and nft (" + nft + ") found; root can create bridges");
+    }
+
+    private @Nullable Path onPath(String program) {
+        for (String dir : path.split(":")) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, program);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     private EnvironmentCheck userNamespaces(boolean root) {

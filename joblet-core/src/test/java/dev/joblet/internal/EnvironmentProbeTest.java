@@ -23,12 +23,48 @@ class EnvironmentProbeTest {
         List<EnvironmentCheck> checks = Joblet.checkEnvironment();
         assertThat(checks).extracting(EnvironmentCheck::name)
                 .containsExactly("privileges", "user namespaces", "cgroups", "seccomp", "landlock", "overlayfs",
-                        "host identity per job");
+                        "private networks", "host identity per job");
         for (EnvironmentCheck c : checks) {
             assertThat(c.fix().isEmpty()).as("a fix exactly when something is missing: %s", c)
                     .isEqualTo(c.status() == EnvironmentCheck.Status.OK);
             assertThat(c.detail()).isNotEmpty();
         }
+    }
+
+    /** A PATH holding only the given programs (as empty executables). */
+    private Path pathWith(String... programs) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin-" + String.join("-", programs)));
+        for (String p : programs) {
+            Files.writeString(bin.resolve(p), "#!/bin/sh\n");
+            bin.resolve(p).toFile().setExecutable(true);
+        }
+        return bin;
+    }
+
+    @Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "user.name", matches = "root",
+            disabledReason = "private networks need root: rootless, the check says so before looking for tools")
+    void privateNetworksAreMissingWithTheFixWhenNftOrIpIsNotOnThePath() throws Exception {
+        EnvironmentCheck c = check(new EnvironmentProbe(dir.resolve("proc"), dir.resolve("sys"),
+                pathWith("ip").toString()).run(), "private networks");
+        assertThat(c.status()).isEqualTo(EnvironmentCheck.Status.MISSING);
+        assertThat(c.detail()).contains("nft is not found on the PATH");
+        assertThat(c.fix()).contains("apt-get install nftables");
+
+        c = check(new EnvironmentProbe(dir.resolve("proc"), dir.resolve("sys"), pathWith("nft").toString()).run(),
+                "private networks");
+        assertThat(c.status()).isEqualTo(EnvironmentCheck.Status.MISSING);
+        assertThat(c.fix()).contains("apt-get install iproute2");
+
+        c = check(new EnvironmentProbe(dir.resolve("proc"), dir.resolve("sys"), pathWith().toString() + ":").run(),
+                "private networks");
+        assertThat(c.detail()).contains("ip and nft are not found");
+        assertThat(c.fix()).contains("apt-get install iproute2 nftables");
+
+        c = check(new EnvironmentProbe(dir.resolve("proc"), dir.resolve("sys"), pathWith("ip", "nft").toString()).run(),
+                "private networks");
+        assertThat(c.status()).isEqualTo(EnvironmentCheck.Status.OK);
+        assertThat(c.fix()).isEmpty();
     }
 
     @Test

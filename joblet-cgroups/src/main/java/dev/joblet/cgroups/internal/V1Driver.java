@@ -128,12 +128,18 @@ public final class V1Driver implements CgroupDriver {
             }
             V1Limits.apply(fs, job.directoriesByController(), limits);
         } catch (CgroupException | RuntimeException e) {
+            // An interrupt (a ClosedByInterruptException of a write) must not also stop the removal: the flag is
+            // cleared for it and set again after.
+            boolean interrupted = Thread.interrupted();
             for (Path dir : created) {
                 try {
                     CgroupTrees.removeTree(fs, dir);
                 } catch (CgroupException cleanup) {
                     e.addSuppressed(cleanup);
                 }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
             throw e;
         }

@@ -102,10 +102,17 @@ public final class V2Driver implements CgroupDriver {
         try {
             V2Limits.apply(fs, dir, limits);
         } catch (CgroupException | RuntimeException e) {
+            // An interrupt (a ClosedByInterruptException of a write) must not also stop the removal: the flag is
+            // cleared for it and set again after.
+            boolean interrupted = Thread.interrupted();
             try {
                 CgroupTrees.removeTree(fs, dir);
             } catch (CgroupException cleanup) {
                 e.addSuppressed(cleanup);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
             throw e;
         }

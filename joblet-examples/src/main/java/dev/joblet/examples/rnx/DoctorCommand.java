@@ -11,8 +11,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code rnx doctor}: what works on this host and what does not, with the fix for each missing piece. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = "Reports what works here (root or rootless, user namespaces, cgroups, seccomp, Landlock, overlayfs)"
-                + " and how to fix what does not. Exits 0 when jobs can start with the defaults, 1 otherwise.")
+        description = "Reports what works here (root or rootless, user namespaces, cgroups, seccomp, Landlock, overlayfs,"
+                + " private networks) and how to fix what does not. Exits 0 when jobs can start with the defaults, 1"
+                + " otherwise (Landlock, overlayfs and private networks are not needed by the defaults).")
 final class DoctorCommand implements Callable<Integer> {
     @Spec
     @SuppressWarnings("NullAway.Init")
@@ -25,7 +26,8 @@ final class DoctorCommand implements Callable<Integer> {
         boolean blocking = false;
         for (EnvironmentCheck c : checks) {
             out.println(c);
-            boolean needed = !c.name().equals("landlock") && !c.name().equals("overlayfs");
+            boolean needed = !c.name().equals("landlock") && !c.name().equals("overlayfs")
+                    && !c.name().equals("private networks");
             blocking |= needed && c.status() == EnvironmentCheck.Status.MISSING;
         }
         out.println(blocking ? "jobs cannot start here with the defaults: see the fixes above" : "jobs can start here");

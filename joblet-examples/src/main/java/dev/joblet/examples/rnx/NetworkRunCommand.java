@@ -71,7 +71,14 @@ final class NetworkRunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, String> commands = parseJobs();
-        PrivateNetwork.Builder b = parse("--cidr", cidr, v -> Network.builder(name, v));
+        PrivateNetwork.Builder b;
+        try {
+            b = Network.builder(name, cidr);
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            throw new ParameterException(spec.commandLine(), (message.startsWith("network name") ? "NAME" : "--cidr") + ": "
+                    + message, e, null, cidr);
+        }
         for (String e : egress) {
             parse("--allow-egress", e, v -> {
                 String[] parts = v.split(":", 2);

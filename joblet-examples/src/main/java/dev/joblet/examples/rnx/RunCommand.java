@@ -209,8 +209,23 @@ final class RunCommand implements Callable<Integer> {
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), String.valueOf(e.getMessage()), e, null, "");
+            // What only the whole spec can check (uploads exist and fit, the command and environment fit): the message
+            // names the field and the value; the flag is the one that sets that field.
+            String message = String.valueOf(e.getMessage());
+            throw new ParameterException(spec.commandLine(), flagOf(message) + message, e, null, "");
         }
+    }
+
+    /** "--upload: " for a message about the field upload, and so on; "" when no one flag sets the field. */
+    private static String flagOf(String message) {
+        String[][] fields = {{"upload directory", "--upload-dir"}, {"upload", "--upload"}, {"command", "COMMAND"},
+            {"env", "--env/--secret-env"}, {"writableLayer", "--writable-layer"}};
+        for (String[] f : fields) {
+            if (message.startsWith(f[0] + " ") || message.startsWith(f[0] + "s ")) {
+                return f[1] + ": ";
+            }
+        }
+        return "";
     }
 
     private static void put(JobSpec.Builder b, Map.Entry<String, String> variable) {
@@ -232,7 +247,11 @@ final class RunCommand implements Callable<Integer> {
         try {
             setter.accept(value);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage(), e, null, String.valueOf(value));
+            // The value as typed, when the message quotes it only as parsed ("--timeout (0s): timeout (PT0S) ..."); never
+            // the command line, which may be long or hold secrets.
+            String message = String.valueOf(e.getMessage());
+            String typed = value instanceof String && !message.contains((String) value) ? " (" + value + ")" : "";
+            throw new ParameterException(spec.commandLine(), option + typed + ": " + message, e, null, String.valueOf(value));
         }
     }
 }

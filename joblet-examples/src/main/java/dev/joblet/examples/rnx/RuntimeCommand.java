@@ -188,12 +188,16 @@ final class RuntimeCommand implements Callable<Integer> {
         @Override
         int run() throws IOException, JobletException, InterruptedException {
             RuntimeInstaller.recipe(name);
-            err().println("building " + name + " under " + store().root() + " ...");
-            RuntimeInstaller.Result r = RuntimeInstaller.into(store()).install(name, force, line -> {
-                if (!quiet) {
-                    err().println("  " + line);
-                }
-            });
+            RuntimeInstaller.Result r;
+            // Ctrl-C or SIGTERM: the build is interrupted, stops its job and deletes its directory before rnx exits.
+            try (InterruptOnShutdown hook = InterruptOnShutdown.of(Thread.currentThread())) {
+                r = RuntimeInstaller.into(store()).install(name, force,
+                        () -> err().println("building " + name + " under " + store().root() + " ..."), line -> {
+                            if (!quiet) {
+                                err().println("  " + line);
+                            }
+                        });
+            }
             String size = String.format(Locale.ROOT, "%.1f MiB", r.sizeBytes() / 1048576.0);
             if (r.built()) {
                 out().printf(Locale.ROOT, "installed %s in %.1f s (%s) at %s%n", name, r.took().toMillis() / 1000.0, size,
