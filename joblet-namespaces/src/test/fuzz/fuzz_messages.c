@@ -73,7 +73,7 @@ static void use_config(const struct config *c) {
     use_str(c->cgroup2_dir);
     for (uint32_t i = 0; i < c->nmounts; i++) {
         const struct mount_op *m = &c->mounts[i];
-        if (m->kind < MNT_BIND || m->kind > MNT_SYMLINK || m->target[0] != '/') abort();
+        if (m->kind < MNT_BIND || m->kind > MNT_MOVE || m->target[0] != '/') abort();
         use_str(m->source);
         use_str(m->target);
         use_str(m->data);
