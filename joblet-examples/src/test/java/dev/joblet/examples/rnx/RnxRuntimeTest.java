@@ -56,7 +56,7 @@ class RnxRuntimeTest {
         Files.writeString(dir.resolve("f.txt"), "f");
         Captured c = rnx("job", "run", "--upload=" + dir.resolve("f.txt") + ":../f.txt", "true");
         assertThat(c.status).isEqualTo(2);
-        assertThat(c.err()).contains("--upload: upload target (../f.txt) must not contain '..'");
+        assertThat(c.err()).contains("--upload (").contains("): upload target (../f.txt) must not contain '..'");
         Captured missing = rnx("job", "run", "--upload-dir=" + dir.resolve("none"), "true");
         assertThat(missing.status).isEqualTo(2);
         assertThat(missing.err()).contains("must be an existing directory");
