@@ -109,7 +109,12 @@ public final class WarmPool {
     private static int size = sizeProperty();
     private static final Map<Kind, ArrayDeque<Entry>> READY = new EnumMap<>(Kind.class);
     private static final Map<Kind, Long> LAST_ASKED = new EnumMap<>(Kind.class);
-    private static final Map<Kind, Boolean> BROKEN = new EnumMap<>(Kind.class);
+    /**
+     * Kinds whose last preparation failed: not prepared (and not claimed) again before this System.nanoTime(), with a
+     * delay that doubles at each failure in a row (100 ms up to 30 s) and is forgotten at the next success. A failure
+     * (a busy host, a transient errno) therefore never turns a kind off for the rest of the JVM's life.
+     */
+    private static final Map<Kind, long[]> BROKEN = new EnumMap<>(Kind.class); // {retry at, delay}
     /** What the last jobs of each kind asked for (one per kind, made here, never replaced). */
     private static final Map<Kind, KindHistory> HISTORY = new EnumMap<>(Kind.class);
     private static @Nullable Thread filler;
@@ -260,7 +265,7 @@ public final class WarmPool {
         }
         Entry e;
         synchronized (LOCK) {
-            if (size == 0 || Boolean.TRUE.equals(BROKEN.get(kind))) {
+            if (size == 0 || broken(kind, System.nanoTime())) {
                 return null;
             }
             LAST_ASKED.put(kind, System.nanoTime());
@@ -351,7 +356,11 @@ public final class WarmPool {
                     }
                     wait = Math.min(wait, IDLE_NANOS - (now - asked));
                     ArrayDeque<Entry> q = READY.computeIfAbsent(k, x -> new ArrayDeque<>());
-                    if (next == null && q.size() < size && !Boolean.TRUE.equals(BROKEN.get(k))) {
+                    long[] b = BROKEN.get(k);
+                    if (b != null && now - b[0] < 0) {
+                        wait = Math.min(wait, b[0] - now);
+                    }
+                    if (next == null && q.size() < size && !broken(k, now)) {
                         next = k;
                     }
                 }
@@ -377,21 +386,32 @@ public final class WarmPool {
             try {
                 made = prepare(next);
             } catch (IOException | RuntimeException e) {
-                log.debug("warm pool: cannot prepare a supervisor for {}; jobs of that kind start cold: {}", next,
+                log.info("warm pool: cannot prepare a supervisor for {}; jobs of that kind start cold for a while: {}", next,
                         e.getMessage());
             }
             synchronized (LOCK) {
                 if (made == null) {
-                    BROKEN.put(next, true);
-                } else if (LAST_ASKED.containsKey(next) && size > 0) {
-                    READY.computeIfAbsent(next, x -> new ArrayDeque<>()).addLast(made);
-                    made = null;
+                    long[] b = BROKEN.get(next);
+                    long delay = b == null ? 100_000_000L : Math.min(2 * b[1], 30_000_000_000L);
+                    BROKEN.put(next, new long[] {System.nanoTime() + delay, delay});
+                } else {
+                    BROKEN.remove(next);
+                    if (LAST_ASKED.containsKey(next) && size > 0) {
+                        READY.computeIfAbsent(next, x -> new ArrayDeque<>()).addLast(made);
+                        made = null;
+                    }
                 }
             }
             if (made != null) {
                 made.discard(); // drained while it was being made
             }
         }
+    }
+
+    /** Caller holds LOCK. */
+    private static boolean broken(Kind kind, long now) {
+        long[] b = BROKEN.get(kind);
+        return b != null && now - b[0] < 0;
     }
 
     private static Entry prepare(Kind kind) throws IOException {

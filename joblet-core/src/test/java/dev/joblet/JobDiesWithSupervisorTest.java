@@ -153,12 +153,12 @@ class JobDiesWithSupervisorTest {
         for (boolean pooled : List.of(false, true)) {
             WarmPool.setSize(pooled ? 2 : 0);
             if (pooled) {
-                try (Job first = Joblet.builder().pidsMax(0).command("true").start()) {
+                try (Job first = Joblet.builder().pidsMax(0).noMemoryLimit().command("true").start()) {
                     first.await();
                 }
                 awaitPool();
             }
-            try (Job job = Joblet.builder().pidsMax(0).command("sleep", "30").start()) {
+            try (Job job = Joblet.builder().pidsMax(0).noMemoryLimit().command("sleep", "30").start()) {
                 killSupervisorAndCheck(job, 1, false);
             }
         }
