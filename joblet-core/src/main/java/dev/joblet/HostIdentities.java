@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * {@code /proc} (ptrace, {@code environ}) are the job's own. A job's pair is held from before its start until
  * nothing of it remains (its supervisor reaped, its cgroup removed), and is never handed out again meanwhile.
  *
- * <p>Ids are taken lowest first. Within this object a bit set says which are held; across processes (two JVMs on
+ * <p>Ids are taken round robin (each search starts after the last id handed out), so a released id comes back
+ * only after every other free id of the range was used: files a job left in a writable volume keep its uid for a long
+ * while before another job may get that uid (they are not tracked: see docs/SECURITY.md). Within this object a bit set says which are held; across processes (two JVMs on
  * one host) each held id is an exclusive {@code flock} on {@code <lockDir>/<uid>}, kept for the job's life: the
  * kernel drops it when the JVM dies, whose non-detached jobs die with it (their supervisors see the lifeline close).
  * The uid and gid of a pair are the same number. Ids of the range that the host already uses are never handed out:
@@ -46,6 +48,12 @@ final class HostIdentities {
     static final String JOB_USER = "job";
 
     private final int first;
+    /**
+     * Where the next search starts: after the id handed out last, by any process (shared through {@code <dir>/next},
+     * read at the first allocation, written best-effort after each), so that one-shot CLIs do not all start at the
+     * lowest id. -1 until read. Guarded by this.
+     */
+    private int next = -1;
     private final int count;
     private final Path dir;
     /** Ids the host uses (bit i = first + i). Written only by the constructor. */
@@ -123,7 +131,7 @@ final class HostIdentities {
     }
 
     /**
-     * Takes the lowest free id of the range for one job: neither the host's, nor held here, nor locked by another
+     * Takes the next free id of the range (round robin) for one job: neither the host's, nor held here, nor locked by another
      * process.
      *
      * @throws IOException when every id of the range is in use (the message names the range and how to widen it),
@@ -131,15 +139,23 @@ final class HostIdentities {
      */
     Lease allocate() throws IOException {
         ensureDir();
-        int from = 0;
+        int start;
+        synchronized (this) {
+            start = next < 0 ? readCursor() : next;
+        }
+        int tried = 0;
         while (true) {
-            int i;
+            int i = -1;
             synchronized (this) {
-                i = from;
-                while (i < count && (held.get(i) || excluded.get(i))) {
-                    i++;
+                while (tried < count) {
+                    int c = (start + tried) % count;
+                    tried++;
+                    if (!held.get(c) && !excluded.get(c)) {
+                        i = c;
+                        break;
+                    }
                 }
-                if (i >= count) {
+                if (i < 0) {
                     throw new IOException("no host identity left for the job: all " + count + " ids of the range " + range()
                             + " are in use by running jobs (of this JVM: " + held.cardinality() + ") or by the host; end"
                             + " some jobs, widen the range with -Djoblet.idRange=FIRST-LAST, or pin one with user(uid, gid)");
@@ -156,8 +172,11 @@ final class HostIdentities {
             }
             if (fd < 0) { // another JVM's job has it
                 free(i);
-                from = i + 1;
                 continue;
+            }
+            synchronized (this) {
+                next = (i + 1) % count;
+                writeCursor(uid);
             }
             try {
                 Path passwd = writeAtomically("passwd-" + uid, "root:x:0:0:root:/root:/usr/sbin/nologin\n"
@@ -171,6 +190,25 @@ final class HostIdentities {
                 free(i);
                 throw e;
             }
+        }
+    }
+
+    /** Caller holds this. The index after the uid in {@code <dir>/next}, or 0. */
+    private int readCursor() {
+        try {
+            long uid = Long.parseLong(Files.readString(dir.resolve("next")).strip());
+            return uid >= first && uid - first < count ? (int) ((uid - first + 1) % count) : 0;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Caller holds this. Best-effort: a cursor that cannot be written only makes the next JVM start lower. */
+    private void writeCursor(int uid) {
+        try {
+            Files.writeString(dir.resolve("next"), Integer.toString(uid));
+        } catch (IOException e) {
+            log.debug("identity range {}: cannot record the last id handed out: {}", range(), e.getMessage());
         }
     }
 

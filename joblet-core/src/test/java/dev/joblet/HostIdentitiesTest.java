@@ -20,7 +20,7 @@ class HostIdentitiesTest {
     }
 
     @Test
-    void eachLeaseIsADifferentIdUntilItIsClosedThenTheIdIsReusable() throws IOException {
+    void eachLeaseIsADifferentIdUntilItIsClosedAndAReleasedIdComesBackLast() throws IOException {
         HostIdentities ids = allocator(200_000, 3);
         try (HostIdentities.Lease a = ids.allocate(); HostIdentities.Lease b = ids.allocate()) {
             assertThat(a.uid()).isEqualTo(200_000).isEqualTo(a.gid());
@@ -31,7 +31,11 @@ class HostIdentitiesTest {
             assertThat(ids.holds(200_000)).isFalse();
             assertThat(Files.exists(a.passwd())).as("the job-local passwd goes with the lease").isFalse();
             try (HostIdentities.Lease c = ids.allocate()) {
-                assertThat(c.uid()).as("released, so reusable").isEqualTo(200_000);
+                assertThat(c.uid()).as("round robin: the id never handed out comes before the one just released")
+                        .isEqualTo(200_002);
+                try (HostIdentities.Lease d = ids.allocate()) {
+                    assertThat(d.uid()).as("released, so reusable once the others are taken").isEqualTo(200_000);
+                }
             }
             a.close(); // idempotent: it must not free the id a second holder took meanwhile
         }
