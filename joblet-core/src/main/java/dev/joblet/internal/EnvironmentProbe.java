@@ -192,9 +192,19 @@ public final class EnvironmentProbe {
         return new EnvironmentCheck(name, Status.OK, detail, "");
     }
 
-    private static @Nullable String read(Path p) {
-        try {
-            return Files.readString(p).trim();
+    /**
+     * The file's text, trimmed, or null. Read in one large read: a sysctl file under /proc/sys answers a read at a
+     * non-zero offset with EOF, so a reader that starts small (as {@code Files.readString} does for a file of size 0)
+     * gets only its first byte ("9" of 96362).
+     */
+    static @Nullable String read(Path p) {
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            byte[] buf = new byte[65536];
+            int n = 0;
+            for (int r; n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0; ) {
+                n += r;
+            }
+            return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8).trim();
         } catch (IOException | RuntimeException e) {
             return null;
         }

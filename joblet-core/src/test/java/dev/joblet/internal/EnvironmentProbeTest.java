@@ -14,6 +14,17 @@ class EnvironmentProbeTest {
     @TempDir
     Path dir;
 
+    @org.junit.jupiter.api.Test
+    void aSysctlOfSeveralDigitsIsReadWhole() throws Exception {
+        Path max = Path.of("/proc/sys/user/max_user_namespaces");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(max), "no user namespaces sysctl here");
+        Process cat = new ProcessBuilder("cat", max.toString()).start();
+        String expected = new String(cat.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        cat.waitFor();
+        // Files.readString gave "9" for 96362 (a sysctl answers a read at a non-zero offset with EOF).
+        org.assertj.core.api.Assertions.assertThat(EnvironmentProbe.read(max)).isEqualTo(expected);
+    }
+
     private EnvironmentCheck check(List<EnvironmentCheck> checks, String name) {
         return checks.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
     }
