@@ -24,9 +24,13 @@ class InterruptOnShutdownTest {
             try (InterruptOnShutdown g = InterruptOnShutdown.of(Thread.currentThread())) {
                 guard.set(g);
                 opened.countDown();
-                Thread.sleep(60_000); // the build
-            } catch (InterruptedException e) {
-                cleanedUp.set(true); // the build's catch: its job is closed, its directory deleted
+                try {
+                    Thread.sleep(60_000); // the build
+                } catch (InterruptedException e) {
+                    // The build's own catch, inside the guard as in RuntimeCommand: its job closed, its directory
+                    // deleted, before the guard closes (a catch of this try would run after close()).
+                    cleanedUp.set(true);
+                }
             }
             try {
                 mayEnd.await(); // like System.exit during shutdown: the thread does not end
