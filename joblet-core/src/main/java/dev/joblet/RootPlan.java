@@ -23,7 +23,9 @@ final class RootPlan {
             "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/timezone",
             "/etc/alternatives", "/etc/bash.bashrc", "/etc/profile", "/etc/inputrc", "/etc/ssl", "/etc/ca-certificates",
             "/etc/os-release", "/etc/debian_version", "/etc/terminfo", "/etc/protocols", "/etc/services",
-            "/etc/mime.types", "/etc/magic", "/etc/python3", "/etc/python3.11");
+            "/etc/mime.types", "/etc/magic", "/etc/python3", "/etc/python3.11",
+            // The JDK's conf/security/java.security links here (Debian): without it, java in a job fails to load it.
+            "/etc/java-17-openjdk", "/etc/java-21-openjdk");
 
     /** Entries of a directory runtime that the job's own mounts replace. */
     private static final Set<String> OURS = Set.of("proc", "dev", "tmp", "work", "sys", "run");
