@@ -59,7 +59,7 @@ public final class JobSpec {
 
     private final List<String> command;
     private final Map<String, String> env;
-    private final Runtime runtime;
+    private final JobRuntime runtime;
     private final String workdir;
     private final @Nullable String hostname;
     private final int cpuPercent;
@@ -253,7 +253,7 @@ public final class JobSpec {
         return env;
     }
 
-    public Runtime runtime() {
+    public JobRuntime runtime() {
         return runtime;
     }
 
@@ -421,7 +421,7 @@ public final class JobSpec {
     public static final class Builder {
         private final List<String> command = new ArrayList<>();
         private final Map<String, String> env = new LinkedHashMap<>();
-        private Runtime runtime = Runtime.host();
+        private JobRuntime runtime = JobRuntime.host();
         private String workdir = "/work";
         private @Nullable String hostname;
         private int cpuPercent;
@@ -517,7 +517,7 @@ public final class JobSpec {
             return this;
         }
 
-        public Builder runtime(Runtime value) {
+        public Builder runtime(JobRuntime value) {
             runtime = Args.nonNull(value, "runtime");
             return this;
         }

@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
 
 /** The mount plan of a job's root: its runtime read-only, then /proc, /dev, /tmp, /work and volumes. */
 final class RootPlan {
-    /** Host directories that make up {@link Runtime#host()}; symlinks (merged /usr) are recreated as such. */
+    /** Host directories that make up {@link JobRuntime#host()}; symlinks (merged /usr) are recreated as such. */
     private static final List<String> HOST_DIRS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
 
     /** The parts of the host's /etc that programs need (and nothing secret such as shadow or ssh keys). */
@@ -41,7 +41,7 @@ final class RootPlan {
             JobIdentity id)
             throws JobStartException {
         List<MountOp> ops = new ArrayList<>();
-        Runtime runtime = spec.runtime();
+        JobRuntime runtime = spec.runtime();
         if (runtime.isHost()) {
             for (String d : HOST_DIRS) {
                 ops.add(d.equals("/usr") ? MountOp.bind(d, d, true) : MountOp.optionalBind(d, d));
@@ -122,7 +122,7 @@ final class RootPlan {
     }
 
     /** Each top-level entry of the tree read-only; the helper recreates top-level links as links. */
-    private static List<MountOp> directoryRuntime(Runtime runtime, Path root, boolean readOnly) throws JobStartException {
+    private static List<MountOp> directoryRuntime(JobRuntime runtime, Path root, boolean readOnly) throws JobStartException {
         List<MountOp> ops = new ArrayList<>();
         // The runtime's own directory is the operator's: its real path, so that the helper, which refuses a link in
         // any component of a bind's source, finds none above the runtime's entries.

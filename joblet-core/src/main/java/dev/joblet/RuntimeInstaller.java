@@ -220,7 +220,7 @@ public final class RuntimeInstaller {
                 suite, "/build/rootfs"));
         mirrors.forEach(m -> argv.add(m.toLine()));
         JobSpec.Builder b = Joblet.builder()
-                .runtime(Runtime.host())
+                .runtime(JobRuntime.host())
                 .privileged() // mmdebstrap (mode root) makes device nodes, chroots and runs maintainer scripts as root
                 .network(Network.HOST)
                 .command(argv)
@@ -251,7 +251,7 @@ public final class RuntimeInstaller {
 
     /** Runs the recipe's check with the new tree as the job's root. */
     private static void check(Recipe recipe, Path rootfs) throws IOException, JobletException, InterruptedException {
-        try (Job job = Joblet.builder().runtime(Runtime.directory(rootfs)).command("python3", "-c", recipe.check())
+        try (Job job = Joblet.builder().runtime(JobRuntime.directory(rootfs)).command("python3", "-c", recipe.check())
                 .timeout(Duration.ofMinutes(5)).start()) {
             JobResult r = job.await();
             if (r.reason() != EndReason.EXITED || r.exitCode().orElse(-1) != 0) {

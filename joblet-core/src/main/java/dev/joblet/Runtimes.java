@@ -44,9 +44,9 @@ public final class Runtimes {
         return new Runtimes(root.normalize());
     }
 
-    /** The runtimes under {@link Runtime#runtimesRoot()}, which {@link Runtime#named} uses. */
+    /** The runtimes under {@link JobRuntime#runtimesRoot()}, which {@link JobRuntime#named} uses. */
     public static Runtimes system() {
-        return at(Runtime.runtimesRoot());
+        return at(JobRuntime.runtimesRoot());
     }
 
     public Path root() {
@@ -174,7 +174,7 @@ public final class Runtimes {
     record Resolved(Path rootfs, @Nullable RuntimeManifest manifest) {}
 
     /** Resolves a non-host runtime for a job; the errors name what is installed. */
-    static Resolved resolve(Runtime runtime) throws JobStartException {
+    static Resolved resolve(JobRuntime runtime) throws JobStartException {
         Path dir = runtime.resolveDirectory();
         if (dir == null) {
             throw new IllegalStateException("the host runtime has no directory");
@@ -183,7 +183,7 @@ public final class Runtimes {
         if (runtime.isDirectory() && !Files.isDirectory(dir)) {
             // A tree the caller named by path: its parent is no runtimes root, so nothing there is "installed".
             throw new JobStartException("runtime directory (" + dir + ") " + (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)
-                    ? "is not a directory" : "does not exist") + ": Runtime.directory needs a prepared root tree",
+                    ? "is not a directory" : "does not exist") + ": JobRuntime.directory needs a prepared root tree",
                     subject, Files.exists(dir, LinkOption.NOFOLLOW_LINKS) ? "ENOTDIR" : "ENOENT", false, null);
         }
         if (!Files.isDirectory(dir)) {
@@ -196,7 +196,7 @@ public final class Runtimes {
             }
             throw new JobStartException("runtime " + runtime.name() + " is not installed: no directory " + dir
                     + " (installed under " + dir.getParent() + ": " + installed + "; 'rnx runtime install NAME' builds "
-                    + "python-3.11 and python-3.11-ml; Runtime.host() is the host's system)", subject, "ENOENT", false, null);
+                    + "python-3.11 and python-3.11-ml; JobRuntime.host() is the host's system)", subject, "ENOENT", false, null);
         }
         Path conf = dir.resolve(RuntimeManifest.FILE_NAME);
         if (!Files.exists(conf, LinkOption.NOFOLLOW_LINKS)) {

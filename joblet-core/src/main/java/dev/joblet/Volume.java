@@ -21,7 +21,7 @@ public record Volume(Path source, String target, boolean writable) {
     /**
      * A named persistent volume: the directory {@code <volumes root>/<name>} (created when missing), writable, at
      * {@code /volumes/<name>}. The volumes root is the system property {@code joblet.volumes}, else
-     * {@code JOBLET_VOLUMES}, else {@code volumes} next to the {@linkplain Runtime#runtimesRoot() runtimes root}.
+     * {@code JOBLET_VOLUMES}, else {@code volumes} next to the {@linkplain JobRuntime#runtimesRoot() runtimes root}.
      */
     public static Volume named(String name) {
         dev.joblet.internal.Args.nonNull(name, "volume name");
@@ -64,7 +64,7 @@ public record Volume(Path source, String target, boolean writable) {
         if (configured != null && !configured.isEmpty()) {
             return Path.of(configured).toAbsolutePath();
         }
-        return Runtime.runtimesRoot().resolveSibling("volumes");
+        return JobRuntime.runtimesRoot().resolveSibling("volumes");
     }
 
     public Volume {

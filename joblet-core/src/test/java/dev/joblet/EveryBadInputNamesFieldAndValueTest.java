@@ -90,7 +90,7 @@ class EveryBadInputNamesFieldAndValueTest {
                     }
                     x.build();
                 }, "env", "1000 variables"),
-                c("runtime directory /etc/passwd", () -> Runtimes.resolve(Runtime.directory(Path.of("/etc/passwd"))),
+                c("runtime directory /etc/passwd", () -> Runtimes.resolve(JobRuntime.directory(Path.of("/etc/passwd"))),
                         "runtime directory", "(/etc/passwd)"),
                 // ---- the sweep: JobSpec.Builder ----
                 c("one argument over MAX_ARG_STRLEN", () -> b().command("echo", "x".repeat(200_000)).build(),
@@ -168,11 +168,11 @@ class EveryBadInputNamesFieldAndValueTest {
                 c("IoLimit.device null", () -> IoLimit.device(null), "io device", "(null)"),
                 c("IoLimit negative major", () -> new IoLimit(-1, 0, 1, 0, 0, 0), "io device", "(-1:0)"),
                 c("IoLimit negative bps", () -> new IoLimit(8, 0, -1, 0, 0, 0), "readBps", "(-1)"),
-                // ---- Runtime ----
-                c("Runtime.named null", () -> Runtime.named(null), "runtime", "(null)"),
-                c("Runtime.directory null", () -> Runtime.directory(null), "runtime directory", "(null)"),
-                c("Runtime.directory relative", () -> Runtime.directory(Path.of("rt")), "runtime directory", "(rt)"),
-                c("runtime directory missing", () -> Runtimes.resolve(Runtime.directory(Path.of("/no/such/rt"))),
+                // ---- JobRuntime ----
+                c("Runtime.named null", () -> JobRuntime.named(null), "runtime", "(null)"),
+                c("Runtime.directory null", () -> JobRuntime.directory(null), "runtime directory", "(null)"),
+                c("Runtime.directory relative", () -> JobRuntime.directory(Path.of("rt")), "runtime directory", "(rt)"),
+                c("runtime directory missing", () -> Runtimes.resolve(JobRuntime.directory(Path.of("/no/such/rt"))),
                         "runtime directory", "(/no/such/rt)"),
                 // ---- Upload ----
                 c("Upload.file source null", () -> Upload.file(null, "x"), "upload source", "(null)"),
@@ -236,7 +236,7 @@ class EveryBadInputNamesFieldAndValueTest {
 
     @Test
     void aRuntimeDirectoryThatIsAFileListsNoInstalledRuntimes() {
-        Throwable t = catchThrowable(() -> Runtimes.resolve(Runtime.directory(Path.of("/etc/passwd"))));
+        Throwable t = catchThrowable(() -> Runtimes.resolve(JobRuntime.directory(Path.of("/etc/passwd"))));
         assertThat(t).isInstanceOf(JobStartException.class)
                 .hasMessageContaining("runtime directory (/etc/passwd) is not a directory")
                 .hasMessageNotContaining("installed");

@@ -154,7 +154,7 @@ class JobIsolationTest {
     @Test
     void unknownRuntimeIsAClearStartError() {
         // (a name no machine has: python-3.11-ml may well be installed on this one)
-        assertThatThrownBy(() -> Joblet.builder().runtime(Runtime.named("no-such-runtime-7")).command("python3").start())
+        assertThatThrownBy(() -> Joblet.builder().runtime(JobRuntime.named("no-such-runtime-7")).command("python3").start())
                 .isInstanceOf(JobStartException.class)
                 .hasMessageContaining("runtime no-such-runtime-7 is not installed");
     }

@@ -13,7 +13,7 @@ class JobSpecTest {
     void buildsAnImmutableReusableSpecWithDefaults() {
         JobSpec spec = Joblet.builder().command("bash", "-c", "true").env("A", "1").build();
         assertThat(spec.command()).containsExactly("bash", "-c", "true");
-        assertThat(spec.runtime()).isEqualTo(Runtime.host());
+        assertThat(spec.runtime()).isEqualTo(JobRuntime.host());
         assertThat(spec.workdir()).isEqualTo("/work");
         assertThat(spec.network()).isEqualTo(Network.NONE);
         assertThat(spec.pidsMax()).isEqualTo(JobSpec.DEFAULT_PIDS_MAX);
@@ -54,7 +54,7 @@ class JobSpecTest {
         assertThatThrownBy(() -> Joblet.builder().hostname("-bad")).hasMessageContaining("hostname (-bad)");
         assertThatThrownBy(() -> Joblet.builder().volume(Path.of("rel"), "/x")).hasMessageContaining("volume source (rel)");
         assertThatThrownBy(() -> Joblet.builder().volume(Path.of("/tmp"), "/proc/x")).hasMessageContaining("volume target (/proc/x)");
-        assertThatThrownBy(() -> Runtime.named("../etc")).hasMessageContaining("runtime (../etc)");
+        assertThatThrownBy(() -> JobRuntime.named("../etc")).hasMessageContaining("runtime (../etc)");
         assertThatThrownBy(() -> Joblet.builder().cpuWeight(0)).hasMessageContaining("cpuWeight (0)");
         assertThatThrownBy(() -> Joblet.builder().memoryHigh(MemorySize.ofKilobytes(10))).hasMessageContaining("memoryHigh (10 KiB)");
         assertThatThrownBy(() -> IoLimit.device("/etc/passwd")).hasMessageContaining("io device (/etc/passwd) is not a block device");

@@ -44,7 +44,7 @@ class RuntimeBuildTest {
         RuntimeInstaller.Result again = installer.install("python-3.11-ml", false, log::add);
         assertThat(again.built()).as("a re-install of a valid runtime does nothing").isFalse();
 
-        Runtime rt = Runtime.directory(store.info("python-3.11-ml").orElseThrow().rootfs());
+        JobRuntime rt = JobRuntime.directory(store.info("python-3.11-ml").orElseThrow().rootfs());
         try (Job job = Joblet.builder().runtime(rt)
                 .command("python3", "-c", "import numpy, pandas, sklearn; print(numpy.__version__)").start()) {
             JobResult r = job.await(Duration.ofMinutes(2)).orElseThrow();

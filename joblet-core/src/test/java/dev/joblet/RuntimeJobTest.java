@@ -70,7 +70,7 @@ class RuntimeJobTest {
         Files.setPosixFilePermissions(data.resolve("model.bin"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         busyboxRuntime("tiny", "name = tiny\nenv.FROM_RUNTIME = yes\nenv.OVERRIDDEN = runtime\nmount = " + data + ":/models\n");
         System.setProperty("joblet.runtimes", root.toString());
-        String out = run(Joblet.builder().runtime(Runtime.named("tiny")).env("OVERRIDDEN", "spec")
+        String out = run(Joblet.builder().runtime(JobRuntime.named("tiny")).env("OVERRIDDEN", "spec")
                 .command("sh", "-c", "cat /etc/marker; echo $FROM_RUNTIME $OVERRIDDEN; cat /models/model.bin; echo; "
                         + "ls /; touch /models/x 2>/dev/null || echo ro; touch /usr/x 2>/dev/null || echo ro"));
         assertThat(out).startsWith("busybox-runtime\nyes spec\nweights\n").endsWith("ro\nro\n");
@@ -81,7 +81,7 @@ class RuntimeJobTest {
     @Test
     void aDirectoryRuntimeWithoutManifestIsItsOwnTree() throws Exception {
         Path rootfs = busyboxRuntime("plain", "name = plain\n");
-        String out = run(Joblet.builder().runtime(Runtime.directory(rootfs)).command("cat", "/etc/marker"));
+        String out = run(Joblet.builder().runtime(JobRuntime.directory(rootfs)).command("cat", "/etc/marker"));
         assertThat(out).isEqualTo("busybox-runtime\n");
     }
 
@@ -90,7 +90,7 @@ class RuntimeJobTest {
         Path rootfs = busyboxRuntime("layered", "name = layered\n");
         // The runtime's files belong to root: changing them takes a privileged job (the default user, nobody,
         // may only add files where it may write).
-        JobSpec.Builder b = Joblet.builder().runtime(Runtime.directory(rootfs)).writableLayer(MemorySize.ofMegabytes(8))
+        JobSpec.Builder b = Joblet.builder().runtime(JobRuntime.directory(rootfs)).writableLayer(MemorySize.ofMegabytes(8))
                 .privileged();
         String out = run(b.command("sh", "-c", "echo new > /usr/bin/added && cat /usr/bin/added && rm /etc/marker"
                 + " && ls /etc && echo changed > /usr/bin/busybox.txt && echo ok"));
@@ -99,7 +99,7 @@ class RuntimeJobTest {
         assertThat(rootfs.resolve("usr/bin/busybox.txt")).doesNotExist();
         assertThat(rootfs.resolve("etc/marker")).hasContent("busybox-runtime");
         // The next job starts from the runtime as it is on disk; without a layer the root is read-only (even to root).
-        assertThat(run(Joblet.builder().runtime(Runtime.directory(rootfs)).privileged()
+        assertThat(run(Joblet.builder().runtime(JobRuntime.directory(rootfs)).privileged()
                 .command("sh", "-c", "cat /etc/marker; ls /usr/bin/added 2>/dev/null; touch /usr/x 2>/dev/null || echo ro")))
                 .isEqualTo("busybox-runtime\nro\n");
         try (var s = Files.list(WritableLayer.ROOT)) {
@@ -108,7 +108,7 @@ class RuntimeJobTest {
         }
         assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(WritableLayer.ROOT.toString());
         // The layer's size is a limit.
-        try (Job job = Joblet.builder().runtime(Runtime.directory(rootfs)).writableLayer(MemorySize.ofMegabytes(1)).privileged()
+        try (Job job = Joblet.builder().runtime(JobRuntime.directory(rootfs)).writableLayer(MemorySize.ofMegabytes(1)).privileged()
                 .command("sh", "-c", "cat /usr/bin/busybox /usr/bin/busybox > /usr/big").start()) {
             assertThat(job.await(Duration.ofSeconds(60)).orElseThrow().exitCode()).isNotEqualTo(java.util.OptionalInt.of(0));
             assertThat(job.stderr().text()).contains("No space left on device");
@@ -127,7 +127,7 @@ class RuntimeJobTest {
         busyboxRuntime("tiny", "name = tiny\n");
         busyboxRuntime("other", "name = other\n");
         System.setProperty("joblet.runtimes", root.toString());
-        assertThatThrownBy(() -> Joblet.builder().runtime(Runtime.named("python-3.11-ml")).command("true").start())
+        assertThatThrownBy(() -> Joblet.builder().runtime(JobRuntime.named("python-3.11-ml")).command("true").start())
                 .isInstanceOf(JobStartException.class)
                 .hasMessageContaining("runtime python-3.11-ml is not installed")
                 .hasMessageContaining("installed under " + root + ": other, tiny");
@@ -137,7 +137,7 @@ class RuntimeJobTest {
     void aBadManifestStopsTheStartNamingFileLineAndField() throws Exception {
         busyboxRuntime("bad", "name = bad\n# fine\nmount = relative:/x\n");
         System.setProperty("joblet.runtimes", root.toString());
-        assertThatThrownBy(() -> Joblet.builder().runtime(Runtime.named("bad")).command("true").start())
+        assertThatThrownBy(() -> Joblet.builder().runtime(JobRuntime.named("bad")).command("true").start())
                 .isInstanceOf(JobStartException.class)
                 .hasMessageContaining(root.resolve("bad/runtime.conf") + ":3: field mount (relative:/x)");
     }
@@ -146,7 +146,7 @@ class RuntimeJobTest {
     void aMissingMountSourceStopsTheStart() throws Exception {
         busyboxRuntime("gone", "name = gone\nmount = /no/such/dir/for/joblet:/data\n");
         System.setProperty("joblet.runtimes", root.toString());
-        assertThatThrownBy(() -> Joblet.builder().runtime(Runtime.named("gone")).command("true").start())
+        assertThatThrownBy(() -> Joblet.builder().runtime(JobRuntime.named("gone")).command("true").start())
                 .isInstanceOf(JobStartException.class)
                 .hasMessageContaining("volume source /no/such/dir/for/joblet does not exist");
     }

@@ -3,7 +3,7 @@ package dev.joblet.benchmarks;
 import dev.joblet.JobResult;
 import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
-import dev.joblet.Runtime;
+import dev.joblet.JobRuntime;
 import dev.joblet.Runtimes;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +46,7 @@ public class RuntimeBenchmark {
             throw new IllegalStateException("python-3.11-ml is not installed under " + Runtimes.system().root()
                     + ": " + Runtimes.system().validate("python-3.11-ml"));
         }
-        Runtime ml = Runtime.named("python-3.11-ml");
+        JobRuntime ml = JobRuntime.named("python-3.11-ml");
         mlRoot = Runtimes.system().info("python-3.11-ml").orElseThrow().rootfs().toString();
         hostTrue = Joblet.builder().command("/bin/true").build();
         mlTrue = Joblet.builder().runtime(ml).command("/bin/true").build();

@@ -319,7 +319,7 @@ public final class SideBySide {
         sb.append("## Machine\n\n");
         sb.append("| | |\n|---|---|\n");
         sb.append("| date | ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(" |\n");
-        sb.append("| nproc | ").append(Runtime.getRuntime().availableProcessors()).append(" |\n");
+        sb.append("| nproc | ").append(java.lang.Runtime.getRuntime().availableProcessors()).append(" |\n");
         sb.append("| CPU | ").append(cpuModel()).append(" |\n");
         sb.append("| kernel | ").append(read("/proc/sys/kernel/osrelease")).append(" |\n");
         sb.append("| cgroups | ").append(Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")) ? "v2 (unified)"

@@ -8,7 +8,7 @@ import dev.joblet.Joblet;
 import dev.joblet.JobletException;
 import dev.joblet.MemorySize;
 import dev.joblet.Network;
-import dev.joblet.Runtime;
+import dev.joblet.JobRuntime;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -172,7 +172,7 @@ public final class Sandbox {
             return this;
         }
 
-        public Builder runtime(Runtime value) {
+        public Builder runtime(JobRuntime value) {
             spec.runtime(value);
             return this;
         }

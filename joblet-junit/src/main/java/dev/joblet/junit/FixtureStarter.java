@@ -7,7 +7,7 @@ import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
 import dev.joblet.JobletException;
 import dev.joblet.MemorySize;
-import dev.joblet.Runtime;
+import dev.joblet.JobRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +26,7 @@ final class FixtureStarter {
         if (f.command().length == 0) {
             throw new IllegalArgumentException("command must not be empty");
         }
-        JobSpec.Builder b = Joblet.builder().command(f.command()).runtime(Runtime.named(f.runtime())).network(network(f.network()))
+        JobSpec.Builder b = Joblet.builder().command(f.command()).runtime(JobRuntime.named(f.runtime())).network(network(f.network()))
                 .workdir(f.workdir()).stopGrace(Duration.ofMillis(requireNonNegative("stopGraceMillis", f.stopGraceMillis())));
         if (f.cpu() != 0) {
             b.cpu(f.cpu());

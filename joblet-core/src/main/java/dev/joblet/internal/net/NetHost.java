@@ -190,7 +190,7 @@ public final class NetHost {
         if (swept > 0) {
             log.info("removed {} network objects left by a JVM that died", swept);
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "joblet-network-cleanup"));
+        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "joblet-network-cleanup"));
         started = true;
     }
 

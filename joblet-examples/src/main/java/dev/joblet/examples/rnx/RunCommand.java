@@ -3,7 +3,7 @@ package dev.joblet.examples.rnx;
 import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
 import dev.joblet.MemorySize;
-import dev.joblet.Runtime;
+import dev.joblet.JobRuntime;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -158,7 +158,7 @@ final class RunCommand implements Callable<Integer> {
         argv.add(program);
         argv.addAll(args);
         set("COMMAND", argv, b::command);
-        set("--runtime", runtime, v -> b.runtime(Runtime.named(v)));
+        set("--runtime", runtime, v -> b.runtime(JobRuntime.named(v)));
         set("--max-cpu", maxCpu, b::cpu);
         set("--max-memory", maxMemory, v -> {
             MemorySize m = OptionValues.memory(v);

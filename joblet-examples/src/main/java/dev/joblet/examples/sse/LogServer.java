@@ -5,7 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.joblet.Job;
 import dev.joblet.JobletException;
 import dev.joblet.Joblet;
-import dev.joblet.Runtime;
+import dev.joblet.JobRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -150,7 +150,7 @@ public final class LogServer implements AutoCloseable {
             return;
         }
         try {
-            Job job = Joblet.builder().runtime(Runtime.host()).timeout(Duration.ofMinutes(10))
+            Job job = Joblet.builder().runtime(JobRuntime.host()).timeout(Duration.ofMinutes(10))
                     .command("bash", "-c", command).start();
             jobs.put(job.id(), job);
             ex.getResponseHeaders().set("Location", "/jobs/" + job.id() + "/logs");

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.joblet.JobSpec;
 import dev.joblet.MemorySize;
 import dev.joblet.Network;
-import dev.joblet.Runtime;
+import dev.joblet.JobRuntime;
 import dev.joblet.Volume;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -70,7 +70,7 @@ class RunCommandTest {
     @Test
     void defaultsAreTheLibrarysDefaults() {
         JobSpec s = spec("true");
-        assertThat(s.runtime()).isEqualTo(Runtime.host());
+        assertThat(s.runtime()).isEqualTo(JobRuntime.host());
         assertThat(s.network()).isEqualTo(Network.NONE);
         assertThat(s.memory()).contains(JobSpec.DEFAULT_MEMORY);
         assertThat(s.cpuPercent()).isEmpty();
@@ -103,7 +103,7 @@ class RunCommandTest {
 
     @Test
     void runtimeHostIsTheHostRuntime() {
-        assertThat(spec("--runtime=host", "true").runtime()).isEqualTo(Runtime.host());
+        assertThat(spec("--runtime=host", "true").runtime()).isEqualTo(JobRuntime.host());
     }
 
     @Test

@@ -16,25 +16,25 @@ import org.jspecify.annotations.Nullable;
  *       holding a {@link RuntimeManifest} and the tree in {@code rootfs/} (see {@link Runtimes}).
  * </ul>
  */
-public final class Runtime {
+public final class JobRuntime {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    private static final Runtime HOST = new Runtime("host", null);
+    private static final JobRuntime HOST = new JobRuntime("host", null);
 
     private final String name;
     private final @Nullable Path directory;
 
-    private Runtime(String name, @Nullable Path directory) {
+    private JobRuntime(String name, @Nullable Path directory) {
         this.name = name;
         this.directory = directory;
     }
 
     /** The host's system directories, read-only: works anywhere, needs nothing prepared. */
-    public static Runtime host() {
+    public static JobRuntime host() {
         return HOST;
     }
 
     /** A named runtime under the runtimes root; whether it exists is checked when a job starts. */
-    public static Runtime named(String name) {
+    public static JobRuntime named(String name) {
         dev.joblet.internal.Args.nonNull(name, "runtime");
         if (name.equals("host")) {
             return HOST;
@@ -42,16 +42,16 @@ public final class Runtime {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("runtime (" + name + ") must be a name of letters, digits, '.', '_' or '-'");
         }
-        return new Runtime(name, null);
+        return new JobRuntime(name, null);
     }
 
     /** A prepared root tree at an absolute path. */
-    public static Runtime directory(Path root) {
+    public static JobRuntime directory(Path root) {
         dev.joblet.internal.Args.nonNull(root, "runtime directory");
         if (!root.isAbsolute()) {
             throw new IllegalArgumentException("runtime directory (" + root + ") must be an absolute path");
         }
-        return new Runtime(root.toString(), root.normalize());
+        return new JobRuntime(root.toString(), root.normalize());
     }
 
     /**
@@ -99,8 +99,8 @@ public final class Runtime {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Runtime && ((Runtime) o).name.equals(name)
-                && Objects.equals(((Runtime) o).directory, directory);
+        return o instanceof JobRuntime && ((JobRuntime) o).name.equals(name)
+                && Objects.equals(((JobRuntime) o).directory, directory);
     }
 
     @Override
