@@ -247,7 +247,7 @@ public final class Job implements AutoCloseable {
                 if (w != null) {
                     job.process = w.helper().launch(request, job.new Output());
                 } else {
-                    Launcher launcher = Launcher.system();
+                    Launcher launcher = DefaultLauncher.get();
                     OutputHandler output = job.new Output();
                     // A cold start with only a loopback network joins a namespace made ahead instead of making one
                     // (the lease is taken last: FreshNetns.launch closes it whatever happens).

@@ -5,7 +5,6 @@ import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.namespaces.FreshNetns;
 import dev.joblet.namespaces.LaunchRequest;
-import dev.joblet.namespaces.Launcher;
 import dev.joblet.namespaces.PreparedLaunch;
 import dev.joblet.internal.Events;
 import java.io.IOException;
@@ -433,8 +432,8 @@ public final class WarmPool {
         try {
             cg = kind.cgroup ? Host.cgroups().create(id, limits) : null;
             List<java.nio.file.Path> files = cg == null ? List.of() : cg.joinFiles(); // a supervisor is single-threaded
-            PreparedLaunch helper = template == null ? Launcher.system().prepare(files, kind.newNetwork)
-                    : Launcher.system().prepare(files, kind.newNetwork, template, plan.earlySeccomp());
+            PreparedLaunch helper = template == null ? DefaultLauncher.get().prepare(files, kind.newNetwork)
+                    : DefaultLauncher.get().prepare(files, kind.newNetwork, template, plan.earlySeccomp());
             return new Entry(helper, cg, id, limits, new IdentitySlot(lease));
         } catch (IOException | RuntimeException e) {
             if (cg != null) {
