@@ -54,7 +54,7 @@ static int stdio_to(int slave) {
     return 0;
 }
 
-/* One step of make_console; detail names it to the JVM (see HelperProcess.subject). */
+/* One step of make_console; detail names it to the JVM (see Handshake.subject). */
 #define CONSOLE_STEP(detail, expr)                                               \
     do {                                                                         \
         if ((detail) == 0) FAULT_POINT(cfg, ST_TTY, 0);                          \

@@ -77,8 +77,9 @@ public final class Launcher implements AutoCloseable {
      * that wants a graceful stop stops its jobs first), and returns once each is released (its supervisor reaped, its
      * fds closed, {@link LaunchedProcess#onReleased()} complete) and the I/O thread has ended. Idempotent.
      *
-     * @throws IllegalStateException when that takes longer than 10 seconds (a job stuck in the kernel); the I/O
-     *     thread then keeps serving what is left and ends once it is released
+     * @throws IllegalStateException when that takes longer than 10 seconds (a job stuck in the kernel; the I/O
+     *     thread then keeps serving what is left and ends once it is released), or when called on the I/O thread
+     *     (from a callback of {@link LaunchedProcess#onExit()}: it would wait for itself)
      */
     @Override
     public void close() {

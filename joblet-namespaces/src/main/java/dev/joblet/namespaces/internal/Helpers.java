@@ -138,10 +138,15 @@ public final class Helpers implements AutoCloseable {
      * each is released and the loop thread has ended; then closes the image. Idempotent; a second call waits again.
      *
      * @throws IllegalStateException when jobs are still not released after {@link #CLOSE_TIMEOUT} (the loop keeps
-     *     serving them and ends once they are)
+     *     serving them and ends once they are), or when called on the loop thread
      */
     @Override
     public void close() {
+        if (loop.inLoop()) {
+            // It would wait for releases that only this thread can complete.
+            throw new IllegalStateException("a launcher cannot be closed from its own I/O thread (an onExit callback):"
+                    + " use the async variants to close it from another thread");
+        }
         long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
         List<WarmHelper> unused;
         List<HelperProcess> jobs;

@@ -131,11 +131,11 @@ public final class WarmHelper implements PreparedLaunch {
             throw new IllegalArgumentException("request.network (" + request.network()
                     + ") differs from the prepared helper's (" + newNetwork + ")");
         }
+        byte[] message = templateKey != null ? Protocol.encodeExec(request) : Protocol.encode(request);
         HelperSpawn.Spawned s = take();
         if (s == null) {
             throw new IllegalStateException("prepared helper " + helperPid + " was already used or closed");
         }
-        byte[] message = templateKey != null ? Protocol.encodeExec(request) : Protocol.encode(request);
         return owner.started(this, s, message, request, output);
     }
 
