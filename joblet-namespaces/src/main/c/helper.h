@@ -4,8 +4,9 @@
  * The JVM posix_spawns this program with:
  *   fd 0, 1, 2  the job's stdin, stdout and stderr; with CFG_TTY, fd 0 is the console socket (AF_UNIX,
  *               SOCK_SEQPACKET) over which the child sends the master of the job's terminal (console.c)
- *   fd 3        control pipe (JVM -> helper): one config message, then commands; EOF = the JVM is gone
- *   fd 4        status pipe (helper -> JVM): fixed-size status messages, close-on-exec
+ *   fd 3        control pipe (JVM -> helper): [MSG_WARM], MSG_CONFIG (or MSG_DISCARD), [MSG_EXEC], then
+ *               MSG_SIGNAL commands (enum message below); EOF = the JVM is gone
+ *   fd 4        status pipe (helper -> JVM): status-shaped messages, close-on-exec
  *   argv        exactly { "joblet-helper", HELPER_ARGV_MAGIC }
  *
  * The helper (the "supervisor") clones the job into new namespaces. The clone (the "child") builds the
@@ -14,7 +15,8 @@
  * status pipe (supervisor) or to a close-on-exec error pipe (child), whose EOF means exec succeeded. C reports
  * codes only; Java writes every message.
  *
- * The wire format is little-endian; the Java side is dev.joblet.namespaces.internal.Protocol.
+ * The wire format is little-endian; the Java side is dev.joblet.namespaces.internal.Protocol (and Stage,
+ * MountOp.Kind). HelperHeaderTest parses this file and fails when a constant here and its Java twin differ.
  */
 #ifndef JOBLET_HELPER_H
 #define JOBLET_HELPER_H
