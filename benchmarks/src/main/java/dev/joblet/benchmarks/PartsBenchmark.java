@@ -82,6 +82,7 @@ public class PartsBenchmark {
     private JobSpec cold;
 
     @Setup
+    @SuppressWarnings("try") // the launch is held, not used: closing it is the measured part
     public void setup() throws Exception {
         List<MountOp> root = new ArrayList<>(List.of(MountOp.bind("/usr", "/usr", true),
                 MountOp.symlink("usr/bin", "/bin"), MountOp.symlink("usr/lib", "/lib"),
@@ -143,6 +144,7 @@ public class PartsBenchmark {
     }
 
     @Benchmark
+    @SuppressWarnings("try") // the launch is held, not used: closing it is the measured part
     public void cgroupCreateJoinRemove() throws Exception {
         JobCgroup cg = cgroups.create("parts-" + NAMES.incrementAndGet(), pids);
         try (PreparedLaunch p = Launcher.system().prepare(cg.procsFiles(), false)) {

@@ -88,7 +88,7 @@ public final class HostFiles {
 
         @SaveError
         @ssize_t
-        long sendfile(int out, int in, Pointer offset, @size_t long count);
+        long sendfile(int out, int in, @Nullable Pointer offset, @size_t long count);
 
         @SaveError
         @ssize_t
@@ -127,6 +127,8 @@ public final class HostFiles {
     }
 
     /** An entry of a directory as {@code getdents64} lists it (never "." or ".."). */
+    // Read once by who listed the directory, never compared nor hashed: the name stays the kernel's bytes.
+    @SuppressWarnings("ArrayRecordComponent")
     public record Entry(byte[] name) {
         public String displayName() {
             return new String(name, StandardCharsets.UTF_8);

@@ -3,13 +3,14 @@ package dev.joblet.namespaces;
 import dev.joblet.namespaces.internal.HelperImage;
 import dev.joblet.namespaces.internal.HelperProcess;
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Starts jobs through the native helper: posix_spawn (never fork) of a sealed in-memory helper, which
  * clones the job into new namespaces and execs it as PID 1. Thread-safe; one per helper image.
  */
 public final class Launcher {
-    private static volatile Launcher system;
+    private static volatile @Nullable Launcher system;
 
     private final HelperImage image;
 

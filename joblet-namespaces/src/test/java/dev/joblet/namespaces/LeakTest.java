@@ -64,8 +64,8 @@ class LeakTest {
     @BeforeEach
     void warmUp() throws Exception {
         TestJobs.released(Launcher.system().launch(TestJobs.request("true").build(), OutputHandler.DISCARD));
-        catchThrowableOfType(LaunchException.class,
-                () -> Launcher.system().launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD));
+        assertThat(catchThrowableOfType(LaunchException.class,
+                () -> Launcher.system().launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD))).isNotNull();
     }
 
     private static void assertUnchanged(Footprint before) throws Exception {

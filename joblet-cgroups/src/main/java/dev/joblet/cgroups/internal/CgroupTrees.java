@@ -91,6 +91,15 @@ public final class CgroupTrees {
     }
 
     /** Validates a job name: {@code [A-Za-z0-9_.-]{1,64}}, not {@code "."} or {@code ".."}. */
+    /** The parent of a cgroup directory, which always has one (the hierarchy's root is never a job's). */
+    public static Path parent(Path dir) {
+        Path parent = dir.getParent();
+        if (parent == null) {
+            throw new IllegalArgumentException("cgroup directory (" + dir + ") has no parent");
+        }
+        return parent;
+    }
+
     public static String requireName(String name) {
         if (name == null || !NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
             throw new IllegalArgumentException(

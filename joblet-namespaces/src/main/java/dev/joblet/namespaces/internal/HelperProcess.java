@@ -10,6 +10,7 @@ import dev.joblet.namespaces.SupervisorDiedException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -204,7 +205,8 @@ public final class HelperProcess implements LaunchedProcess {
                 Fds.closeQuietly(ctl[1]); // the lifeline: the supervisor kills the job
                 reap(pidfd);
                 closeAll(new int[] {pidfd, status[0], err[0], console, terminal});
-                throw new LaunchException(Stage.PROTOCOL, 71 /* EPROTO */, e.getMessage());
+                throw new LaunchException(Stage.PROTOCOL, 71 /* EPROTO */,
+                        Objects.requireNonNullElse(e.getMessage(), e.toString()));
             } finally {
                 Fds.closeQuietly(console);
             }
@@ -237,9 +239,13 @@ public final class HelperProcess implements LaunchedProcess {
             CStrings argv = new CStrings(List.of("joblet-helper", Protocol.ARGV_MAGIC));
             CStrings envp = new CStrings(List.of());
             IntByReference pid = new IntByReference();
-            int rc = libc.posix_spawn(pid, image.path(), actions, null, argv.array, envp.array);
-            java.lang.ref.Reference.reachabilityFence(argv);
-            java.lang.ref.Reference.reachabilityFence(envp);
+            int rc;
+            try {
+                rc = libc.posix_spawn(pid, image.path(), actions, null, argv.array, envp.array);
+            } finally {
+                java.lang.ref.Reference.reachabilityFence(argv);
+                java.lang.ref.Reference.reachabilityFence(envp);
+            }
             if (rc != 0) {
                 throw new LaunchException(Stage.SPAWN, rc, "posix_spawn " + image.path());
             }
@@ -340,7 +346,7 @@ public final class HelperProcess implements LaunchedProcess {
         }
     }
 
-    static void closeAll(int[]... groups) {
+    static void closeAll(int[] @Nullable ... groups) {
         for (int[] g : groups) {
             if (g != null) {
                 for (int fd : g) {

@@ -28,7 +28,7 @@ public final class WarmHelper implements PreparedLaunch {
     /** With the filter installed before the wait: the only hostname a launch may ask for; else null. */
     private final @Nullable String presetHostname;
     /** Guarded by this: the JVM's ends {ctl, status, stdout, stderr} and the pidfd; null once handed over or closed. */
-    private int[] fds;
+    private int @Nullable [] fds;
     private int pidfd;
 
     private WarmHelper(int helperPid, int pidfd, int[] fds, List<Path> procsFiles, boolean newNetwork,
