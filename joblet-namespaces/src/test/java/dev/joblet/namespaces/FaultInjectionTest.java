@@ -39,8 +39,8 @@ class FaultInjectionTest {
         cgroup = TestJobs.createPidsCgroup("joblet-test-faults").orElse(null);
         // Warm up (classes, event loop, libc) so that fd and thread counts below compare like with like.
         TestJobs.released(faults.launch(TestJobs.request("true").build(), OutputHandler.DISCARD));
-        catchThrowableOfType(LaunchException.class,
-                () -> faults.launch(request(Stage.EXEC).build(), OutputHandler.DISCARD));
+        assertThat(catchThrowableOfType(LaunchException.class,
+                () -> faults.launch(request(Stage.EXEC).build(), OutputHandler.DISCARD))).isNotNull();
     }
 
     @AfterAll
