@@ -183,6 +183,7 @@ class WarmPoolTest {
         }
         assertThat(poolCgroups()).isNotEmpty();
         joblet.close();
+        HostTraces.drainSystemPools();
         assertThat(pool().ready()).isZero();
         assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();
         assertThat(poolCgroups()).isEmpty();
@@ -198,6 +199,7 @@ class WarmPoolTest {
                 assertThat(job.await().isSuccess()).isTrue();
             }
             Thread.sleep(50);
+            HostTraces.drainSystemPools();
             assertThat(off.warmPool().ready()).isZero();
             assertThat(off.warmPool().hasFiller()).isFalse();
             assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();

@@ -75,7 +75,8 @@ public final class Prefill<K, T> implements AutoCloseable {
 
     /**
      * @param name the filler thread's name (and the log's)
-     * @param target how many items to keep ready for a key (0: none; take then returns null)
+     * @param target how many items to keep ready for a key, asked again before each make (0: make none; a take then
+     *     returns null, and items already ready stay until the key is forgotten, idle or drained)
      * @param idleNanos a key not taken for this long is forgotten; {@link Long#MAX_VALUE}: never
      * @param order the order {@link #take} hands out items in (lowest first); null: first made, first out
      * @param takeDelayNanos after a take that got an item, the filler makes nothing for this long
@@ -101,7 +102,9 @@ public final class Prefill<K, T> implements AutoCloseable {
             if (closed || off != null || target.applyAsInt(key) <= 0 || backingOff(key, System.nanoTime())) {
                 return null;
             }
-            lastAsked.put(key, System.nanoTime());
+            if (lastAsked.put(key, System.nanoTime()) == null) {
+                lock.notifyAll(); // a key new to a filler that waits: it has something to make now
+            }
             List<T> q = ready.get(key);
             T item = q == null || q.isEmpty() ? null : q.remove(0);
             if (item != null) {
@@ -129,10 +132,10 @@ public final class Prefill<K, T> implements AutoCloseable {
         }
     }
 
-    /** Waits until no item of {@code key} is being made or one is ready. */
-    public void awaitMaking(K key) throws InterruptedException {
+    /** Waits until no item of {@code key} is being made, or (with {@code orReady}) one is ready. */
+    public void awaitMaking(K key, boolean orReady) throws InterruptedException {
         synchronized (lock) {
-            while (making.getOrDefault(key, 0) > 0 && ready.getOrDefault(key, List.of()).isEmpty()) {
+            while (making.getOrDefault(key, 0) > 0 && !(orReady && !ready.getOrDefault(key, List.of()).isEmpty())) {
                 lock.wait();
             }
         }
@@ -166,17 +169,17 @@ public final class Prefill<K, T> implements AutoCloseable {
         }
     }
 
-    /** Forgets {@code key}: its ready items are discarded (on the caller's thread); a later take starts over. */
-    public void forget(K key) {
-        List<T> gone;
+    /**
+     * Forgets {@code key} and hands its ready items to the caller, who then owns them (a later take starts over);
+     * call it once nothing of the key is being made ({@link #awaitMaking}) and its target is 0, so that none follows.
+     */
+    public List<T> forget(K key) {
         synchronized (lock) {
             lastAsked.remove(key);
             backoff.remove(key);
-            gone = ready.remove(key);
+            List<T> gone = ready.remove(key);
             lock.notifyAll();
-        }
-        if (gone != null) {
-            gone.forEach(this::discardQuietly);
+            return gone == null ? List.of() : gone;
         }
     }
 
@@ -270,7 +273,7 @@ public final class Prefill<K, T> implements AutoCloseable {
                 boolean held = now - holdUntil < 0;
                 for (K k : new ArrayList<>(lastAsked.keySet())) {
                     long asked = lastAsked.get(k);
-                    if (closed || off != null || now - asked > idleNanos || target.applyAsInt(k) <= 0) {
+                    if (closed || off != null || now - asked > idleNanos) {
                         lastAsked.remove(k);
                         List<T> q = ready.remove(k);
                         if (q != null) {

@@ -131,6 +131,7 @@ class EngineJobsTest {
         assertThat(scheduled.state()).isEqualTo(JobState.CANCELLED);
         assertThat(queued.job()).isEmpty();
         joblet.close(); // its prepared supervisors are children of the JVM too
+        dev.joblet.HostTraces.drainSystemPools();
         assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive() && t.getName().startsWith("joblet-engine-"));
     }
