@@ -325,7 +325,15 @@ public final class Prefill<K, T> implements AutoCloseable {
             try {
                 made = maker.make(next);
             } catch (IOException | RuntimeException e) {
-                log.info("{}: cannot make one for {}; retrying later: {}", name, next, e.getMessage());
+                boolean first;
+                synchronized (lock) {
+                    first = !backoff.containsKey(next);
+                }
+                if (first) { // once per run of failures; the retries at DEBUG
+                    log.info("{}: cannot make one for {}; retrying later: {}", name, next, e.getMessage());
+                } else {
+                    log.debug("{}: cannot make one for {} (again): {}", name, next, e.getMessage());
+                }
             }
             synchronized (lock) {
                 making.merge(next, -1, Integer::sum);
