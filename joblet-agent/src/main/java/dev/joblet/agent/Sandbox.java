@@ -134,13 +134,18 @@ public final class Sandbox {
         return idleTimeout;
     }
 
-    /** Also: a value beyond about 292 years is taken as that, so that no timer overflows (see Args.FOREVER). */
-    private static Duration requirePositive(String name, Duration d) {
-        dev.joblet.internal.Args.nonNull(d, name);
+    /** The longest delay a timer takes: Long.MAX_VALUE nanoseconds, about 292 years (as the core's timeouts). */
+    private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
+
+    /** Also: a value beyond about 292 years is taken as that, so that no timer overflows. */
+    private static Duration requirePositive(String name, @org.jspecify.annotations.Nullable Duration d) {
+        if (d == null) {
+            throw new NullPointerException(name + " (null) must not be null");
+        }
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + " (" + d + ") must be positive");
         }
-        return dev.joblet.internal.Args.saturated(d);
+        return d.compareTo(FOREVER) > 0 ? FOREVER : d;
     }
 
     /**
