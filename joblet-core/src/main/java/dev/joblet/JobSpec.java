@@ -1,5 +1,6 @@
 package dev.joblet;
 
+import dev.joblet.cgroups.IoLimit;
 import dev.joblet.internal.Args;
 import dev.joblet.internal.HostFacts;
 import java.nio.file.Path;
@@ -666,10 +667,7 @@ public final class JobSpec {
 
         /** Bandwidth/IOPS limits on one block device, e.g. {@code io(IoLimit.device("/dev/vda").writeBps(2 << 20))}. */
         public Builder io(IoLimit limit) {
-            Args.nonNull(limit, "io");
-            if (limit.limitsNothing()) {
-                throw new IllegalArgumentException("io (" + limit + ") limits nothing: set a bandwidth or IOPS value");
-            }
+            Args.nonNull(limit, "io").requireSomeRate("io");
             for (IoLimit l : ioLimits) {
                 if (l.major() == limit.major() && l.minor() == limit.minor()) {
                     throw new IllegalArgumentException("io (" + limit + ") repeats device " + l.major() + ":" + l.minor());
