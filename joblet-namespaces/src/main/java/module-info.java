@@ -12,6 +12,14 @@ module dev.joblet.namespaces {
     requires org.slf4j;
     requires transitive org.jnrproject.ffi;
     requires org.jnrproject.constants;
+    // jnr-ffi generates its bindings with ASM, but as an automatic module it cannot say so: ASM's modules are
+    // named modules, resolved only when some module requires them (these two bring the rest transitively).
+    requires org.objectweb.asm.commons;
+    requires org.objectweb.asm.util;
 
     exports dev.joblet.namespaces;
+    // The libc bindings' interface, declarations only: jnr-ffi implements it in a class of an unnamed module of its
+    // own class loader (a new one per load), which a qualified export cannot name. Its one instance stays in
+    // dev.joblet.namespaces.internal.
+    exports dev.joblet.namespaces.libc;
 }

@@ -7,6 +7,7 @@ import dev.joblet.namespaces.LaunchedProcess;
 import dev.joblet.namespaces.OutputHandler;
 import dev.joblet.namespaces.Stage;
 import dev.joblet.namespaces.SupervisorDiedException;
+import dev.joblet.namespaces.libc.LibC;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
