@@ -135,7 +135,7 @@ public final class JobSpec {
         this.workspaceInodes = b.workspaceInodes;
         this.tmpInodes = b.tmpInodes;
         this.outputBuffer = b.outputBuffer;
-        this.security = b.security.build();
+        this.security = b.security;
         if (network instanceof PrivateNetwork && security.rootInUserNamespace()) {
             // Joining a network namespace owned by the host's user namespace needs CAP_SYS_ADMIN there, which a
             // job inside its own user namespace does not have.
@@ -447,7 +447,7 @@ public final class JobSpec {
         private @Nullable Long workspaceInodes;
         private @Nullable Long tmpInodes;
         private MemorySize outputBuffer = MemorySize.ofMegabytes(8);
-        private Security.Builder security = Security.DEFAULTS.toBuilder();
+        private Security security = Security.DEFAULTS;
         private final List<Upload> uploads = new ArrayList<>();
         private boolean retainWorkspace;
         private boolean warmPool = true;
@@ -484,7 +484,7 @@ public final class JobSpec {
             workspaceInodes = s.workspaceInodes;
             tmpInodes = s.tmpInodes;
             outputBuffer = s.outputBuffer;
-            security = s.security.toBuilder();
+            security = s.security;
             uploads.addAll(s.uploads);
             retainWorkspace = s.retainWorkspace;
             warmPool = s.warmPool;
@@ -823,7 +823,7 @@ public final class JobSpec {
          * {@link #rootInUserNamespace()}.
          */
         public Builder user(int uid, int gid) {
-            security.user(uid, gid);
+            security = security.user(uid, gid);
             return this;
         }
 
@@ -834,7 +834,7 @@ public final class JobSpec {
          * mmdebstrap, which needs root). Fails at start in rootless mode.
          */
         public Builder privileged() {
-            security.privileged();
+            security = security.privileged();
             return this;
         }
 
@@ -843,7 +843,7 @@ public final class JobSpec {
          * any job, see {@link Security#ownIdentity()}).
          */
         public Builder rootInUserNamespace() {
-            security.rootInUserNamespace();
+            security = security.rootInOwnUserNamespace();
             return this;
         }
 
@@ -853,7 +853,7 @@ public final class JobSpec {
          * the job's own namespaces only. A JVM that is not root maps the job's root to its own ids instead.
          */
         public Builder rootInUserNamespace(int hostUid, int hostGid) {
-            security.rootInUserNamespace(hostUid, hostGid);
+            security = security.rootInUserNamespace(hostUid, hostGid);
             return this;
         }
 
@@ -864,19 +864,19 @@ public final class JobSpec {
             for (int i = 0; i < keep.length; i++) {
                 set.add(Args.nonNull(keep[i], "capabilities element " + i));
             }
-            security.capabilities(set);
+            security = security.capabilities(set);
             return this;
         }
 
         /** The seccomp policy (default {@link SeccompPolicy#defaults()}; {@link SeccompPolicy#disabled()} for none). */
         public Builder seccomp(SeccompPolicy policy) {
-            security.seccomp(policy);
+            security = security.seccomp(policy);
             return this;
         }
 
         /** Whether no_new_privs is set (default true: setuid binaries and file capabilities do not elevate). */
         public Builder noNewPrivileges(boolean value) {
-            security.noNewPrivileges(value);
+            security = security.noNewPrivileges(value);
             return this;
         }
 
@@ -894,13 +894,13 @@ public final class JobSpec {
          * are masked, acpi and scsi hidden, /proc/sys, bus, fs and irq read-only.
          */
         public Builder hardenedProc(boolean value) {
-            security.hardenedProc(value);
+            security = security.hardenedProc(value);
             return this;
         }
 
         /** A resource limit (defaults: NOFILE 1024/4096, CORE 0/0); {@link ResourceLimit#UNLIMITED} for none. */
         public Builder rlimit(ResourceLimit resource, long soft, long hard) {
-            security.rlimit(resource, soft, hard);
+            security = security.rlimit(resource, soft, hard);
             return this;
         }
 
