@@ -78,7 +78,7 @@ public final class Sandbox {
             // The host ids the job's files belong to: its own uid, or the host ids its user namespace maps root to.
             int uid = reserved != null ? reserved.uid() : sec.rootInUserNamespace() ? sec.hostUid() : sec.uid();
             int gid = reserved != null ? reserved.gid() : sec.rootInUserNamespace() ? sec.hostGid() : sec.gid();
-            return new SandboxSession(this, Workspace.create(sessionRoot, uid, gid), idle, reserved);
+            return new SandboxSession(this, SessionDirectory.create(sessionRoot, uid, gid), idle, reserved);
         } catch (IOException | RuntimeException e) {
             if (reserved != null) {
                 reserved.close();
@@ -87,7 +87,7 @@ public final class Sandbox {
         }
     }
 
-    JobSpec specFor(Language language, String code, @org.jspecify.annotations.Nullable Workspace workspace) {
+    JobSpec specFor(Language language, String code, @org.jspecify.annotations.Nullable SessionDirectory workspace) {
         Objects.requireNonNull(language, "language");
         Objects.requireNonNull(code, "code");
         if (code.indexOf('\0') >= 0) {
