@@ -242,8 +242,8 @@ final class Host implements AutoCloseable {
         spec.cpus().ifPresent(c -> b.cpusetCpus(c.toString()));
         spec.cpuWeight().ifPresent(b::cpuWeight);
         spec.memoryHigh().ifPresent(m -> b.memoryHighBytes(m.bytes()));
-        for (dev.joblet.IoLimit l : spec.ioLimits()) {
-            b.io(new IoLimit(l.major(), l.minor(), l.readBps(), l.writeBps(), l.readIops(), l.writeIops()));
+        for (IoLimit l : spec.ioLimits()) {
+            b.io(l);
         }
         if (spec.ioBps() > 0) {
             long[] dev = BlockDevices.wholeDiskOf(Path.of("/"));

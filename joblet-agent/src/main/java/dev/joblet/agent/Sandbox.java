@@ -81,7 +81,7 @@ public final class Sandbox {
             // The host ids the job's files belong to: its own uid, or the host ids its user namespace maps root to.
             int uid = reserved != null ? reserved.uid() : sec.rootInUserNamespace() ? sec.hostUid() : sec.uid();
             int gid = reserved != null ? reserved.gid() : sec.rootInUserNamespace() ? sec.hostGid() : sec.gid();
-            return new SandboxSession(this, Workspace.create(sessionRoot, uid, gid), idle, reserved);
+            return new SandboxSession(this, SessionDirectory.create(sessionRoot, uid, gid), idle, reserved);
         } catch (IOException | RuntimeException e) {
             if (reserved != null) {
                 reserved.close();
@@ -90,7 +90,7 @@ public final class Sandbox {
         }
     }
 
-    JobSpec specFor(Language language, String code, @org.jspecify.annotations.Nullable Workspace workspace) {
+    JobSpec specFor(Language language, String code, @org.jspecify.annotations.Nullable SessionDirectory workspace) {
         Objects.requireNonNull(language, "language");
         Objects.requireNonNull(code, "code");
         if (code.indexOf('\0') >= 0) {
@@ -142,13 +142,18 @@ public final class Sandbox {
         return idleTimeout;
     }
 
-    /** Also: a value beyond about 292 years is taken as that, so that no timer overflows (see Args.FOREVER). */
-    private static Duration requirePositive(String name, Duration d) {
-        dev.joblet.internal.Args.nonNull(d, name);
+    /** The longest delay a timer takes: Long.MAX_VALUE nanoseconds, about 292 years (as the core's timeouts). */
+    private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
+
+    /** Also: a value beyond about 292 years is taken as that, so that no timer overflows. */
+    private static Duration requirePositive(String name, @org.jspecify.annotations.Nullable Duration d) {
+        if (d == null) {
+            throw new NullPointerException(name + " (null) must not be null");
+        }
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + " (" + d + ") must be positive");
         }
-        return dev.joblet.internal.Args.saturated(d);
+        return d.compareTo(FOREVER) > 0 ? FOREVER : d;
     }
 
     /**

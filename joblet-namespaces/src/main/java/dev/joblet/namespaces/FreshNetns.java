@@ -1,6 +1,6 @@
 package dev.joblet.namespaces;
 
-import dev.joblet.namespaces.internal.LibC;
+import dev.joblet.namespaces.libc.LibC;
 import dev.joblet.namespaces.internal.Native;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.joblet.namespaces.internal;
 
+import dev.joblet.namespaces.libc.LibC;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

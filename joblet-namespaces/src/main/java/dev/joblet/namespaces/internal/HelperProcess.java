@@ -4,6 +4,7 @@ import dev.joblet.namespaces.ExitStatus;
 import dev.joblet.namespaces.LaunchedProcess;
 import dev.joblet.namespaces.OutputHandler;
 import dev.joblet.namespaces.SupervisorDiedException;
+import dev.joblet.namespaces.libc.LibC;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import jnr.ffi.Memory;

@@ -1,5 +1,6 @@
 package dev.joblet.namespaces.internal;
 
+import dev.joblet.namespaces.libc.LibC;
 import dev.joblet.namespaces.LaunchException;
 import dev.joblet.namespaces.Stage;
 import java.io.IOException;

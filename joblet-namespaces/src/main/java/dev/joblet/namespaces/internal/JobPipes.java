@@ -1,5 +1,6 @@
 package dev.joblet.namespaces.internal;
 
+import dev.joblet.namespaces.libc.LibC;
 import dev.joblet.namespaces.OutputHandler;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -1,6 +1,7 @@
 package dev.joblet.namespaces.internal;
 
 import dev.joblet.namespaces.OutputHandler;
+import dev.joblet.namespaces.libc.LibC;
 import java.nio.ByteBuffer;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;

@@ -4,6 +4,7 @@ import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.LaunchedProcess;
 import dev.joblet.namespaces.OutputHandler;
 import dev.joblet.namespaces.PreparedLaunch;
+import dev.joblet.namespaces.libc.LibC;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
