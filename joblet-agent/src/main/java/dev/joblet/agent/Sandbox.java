@@ -178,7 +178,7 @@ public final class Sandbox {
 
         /** Starts the snippets on {@code value} instead of {@link Joblet#system()}; the caller closes it. */
         public Builder joblet(Joblet value) {
-            joblet = dev.joblet.internal.Args.nonNull(value, "joblet");
+            joblet = Objects.requireNonNull(value, "joblet");
             return this;
         }
 

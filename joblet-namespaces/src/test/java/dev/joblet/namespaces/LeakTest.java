@@ -69,8 +69,8 @@ class LeakTest {
     @BeforeEach
     void warmUp() throws Exception {
         TestJobs.released(launcher.launch(TestJobs.request("true").build(), OutputHandler.DISCARD));
-        catchThrowableOfType(LaunchException.class,
-                () -> launcher.launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD));
+        assertThat(catchThrowableOfType(LaunchException.class,
+                () -> launcher.launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD))).isNotNull();
     }
 
     private static void assertUnchanged(Footprint before) throws Exception {

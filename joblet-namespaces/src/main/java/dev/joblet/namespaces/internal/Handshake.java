@@ -49,7 +49,7 @@ final class Handshake {
             } catch (IOException | RuntimeException e) {
                 Fds.closeQuietly(terminal);
                 s.abandon(); // the lifeline: the supervisor kills the job
-                throw new LaunchException(Stage.PROTOCOL, EPROTO, e.getMessage());
+                throw new LaunchException(Stage.PROTOCOL, EPROTO, java.util.Objects.requireNonNullElse(e.getMessage(), e.toString()));
             }
             Fds.closeQuietly(s.console);
             s.console = -1;
