@@ -215,29 +215,16 @@ public final class JobSpec {
 
     /** Starts a new job from this spec; see {@link Builder#start()}. */
     public Job start() throws JobletException {
-        return Job.start(this, null);
+        return JobLaunch.start(this, null);
     }
 
     /**
      * Starts a new job from this spec under {@code id} instead of a new random one, for a scheduler that names its
      * jobs before they start ({@link dev.joblet.engine.JobEngine}: a handle's id is its job's and its result's id).
      * The caller keeps ids unique among the jobs it has open.
-     *
-     * @throws IllegalArgumentException when {@code id} is not a UUID in its canonical form (36 characters)
      */
-    public Job start(String id) throws JobletException {
-        java.util.Objects.requireNonNull(id, "id");
-        boolean canonical;
-        try {
-            canonical = java.util.UUID.fromString(id).toString().equals(id);
-        } catch (IllegalArgumentException e) {
-            canonical = false;
-        }
-        if (!canonical) {
-            throw new IllegalArgumentException("id (" + id + ") must be a UUID in canonical form, e.g. "
-                    + "3f2a0c1e-8b7d-4e6f-9a5b-1c2d3e4f5a6b");
-        }
-        return Job.start(this, id);
+    public Job start(JobId id) throws JobletException {
+        return JobLaunch.start(this, java.util.Objects.requireNonNull(id, "id"));
     }
 
     public Builder toBuilder() {

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +65,7 @@ public final class WarmPool {
      * already written into the cgroup (the pids limit last asked for by a job of its kind; none at first), and the
      * host identity its job will run as (the root built ahead belongs to it), until a job takes it.
      */
-    record Entry(PreparedLaunch helper, @Nullable JobCgroup cgroup, String id, CgroupLimits written, IdentitySlot identity) {
+    record Entry(PreparedLaunch helper, @Nullable JobCgroup cgroup, JobId id, CgroupLimits written, IdentitySlot identity) {
         /** Hands the entry's host identity to the job that claimed it (null: none prepared); the job then owns it. */
         HostIdentities.@Nullable Lease takeIdentity() {
             return identity.take();
@@ -293,7 +292,7 @@ public final class WarmPool {
             e.cgroup().applyLimits(wanted);
         } catch (IOException | RuntimeException x) {
             e.discard();
-            throw Host.cgroupFailure(e.id().substring(0, 8), spec.command().get(0), x);
+            throw Host.cgroupFailure(e.id(), spec.command().get(0), x);
         }
         return new Entry(e.helper(), e.cgroup(), e.id(), wanted, e.identity());
     }
@@ -415,7 +414,7 @@ public final class WarmPool {
     }
 
     private static Entry prepare(Kind kind) throws IOException {
-        String id = UUID.randomUUID().toString();
+        JobId id = JobId.random();
         // The identity of the job this supervisor will run: its root is built for it. None left (every id in use):
         // the entry is made without one, and the job that takes it allocates its own (or is told why it cannot).
         HostIdentities.Lease lease = null;
@@ -431,7 +430,7 @@ public final class WarmPool {
         CgroupLimits limits = plan.limits();
         JobCgroup cg = null;
         try {
-            cg = kind.cgroup ? Host.cgroups().create(id, limits) : null;
+            cg = kind.cgroup ? Host.cgroups().create(id.toString(), limits) : null;
             List<java.nio.file.Path> files = cg == null ? List.of() : cg.joinFiles(); // a supervisor is single-threaded
             PreparedLaunch helper = template == null ? Launcher.system().prepare(files, kind.newNetwork)
                     : Launcher.system().prepare(files, kind.newNetwork, template, plan.earlySeccomp());
