@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class Job implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Job.class);
 
+    /** The instance that started the job: its host, pools and launcher. */
+    private final Joblet owner;
     private final JobId id;
     private final JobSpec spec;
     private final Instant startedAt;
@@ -56,9 +58,10 @@ public final class Job implements AutoCloseable {
     private volatile CompletableFuture<Void> networkReleased = CompletableFuture.completedFuture(null);
 
     /** Takes over what {@link JobLaunch} made for the job, whose processes write into {@code output}. */
-    Job(JobId id, JobSpec spec, Instant startedAt, JobOutput output, JobProcesses processes, @Nullable JobNetworking net,
+    Job(Joblet owner, JobId id, JobSpec spec, Instant startedAt, JobOutput output, JobProcesses processes, @Nullable JobNetworking net,
             @Nullable Workspace workspace, @Nullable WritableLayer layer, JobIdentity identity,
             HostIdentities.@Nullable Lease identityLease) {
+        this.owner = owner;
         this.id = id;
         this.spec = spec;
         this.startedAt = startedAt;
@@ -108,7 +111,7 @@ public final class Job implements AutoCloseable {
             log.error("job {}: cannot finish", id, e);
             result.completeExceptionally(e);
         }
-        WarmPool.refill();
+        owner.warmPool().refill();
         // The cgroup goes after the result: its processes are gone and its statistics read, and rmdir of a v1
         // cgroup may take milliseconds (the kernel reports it busy for a while). close() waits for it.
         // A warm supervisor sits in the cgroup until it has exited, just after the job.
@@ -137,7 +140,7 @@ public final class Job implements AutoCloseable {
 
     /** The uid the job runs as on the host (its own unless pinned; the JVM's own for a rootless JVM). */
     int hostUid() {
-        return Host.rootless() ? dev.joblet.internal.HostFacts.euid() : identity.hostUid();
+        return owner.host().rootless() ? dev.joblet.internal.HostFacts.euid() : identity.hostUid();
     }
 
     private void complete(@Nullable ExitStatus status, @Nullable Throwable error) {
@@ -355,6 +358,17 @@ public final class Job implements AutoCloseable {
         } catch (IOException e) {
             log.warn("job {}: cannot remove its log spill: {}", id, e.getMessage());
         }
+        owner.closed(this);
+    }
+
+    /** Completes once nothing of the job's processes and cgroup remains (its owner then may forget it). */
+    CompletableFuture<Void> released() {
+        return released;
+    }
+
+    /** Whether the job keeps something after its end that only {@link #close()} releases (a workspace, a spill). */
+    boolean keepsAfterEnd() {
+        return workspace != null || spec.logSpill().isPresent();
     }
 
     @Override

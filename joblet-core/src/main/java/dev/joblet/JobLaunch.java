@@ -7,7 +7,6 @@ import dev.joblet.namespaces.FreshNetns;
 import dev.joblet.namespaces.LaunchException;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.LaunchedProcess;
-import dev.joblet.namespaces.Launcher;
 import dev.joblet.namespaces.MountOp;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -68,18 +67,19 @@ final class JobLaunch {
         this.faults = faults;
     }
 
-    /** {@code given}: the id the caller chose, or null for a new one. */
-    static Job start(JobSpec spec, @Nullable JobId given) throws JobletException {
-        return start(spec, given, Faults.NONE);
+    /** A job of {@code spec} owned by {@code owner}; {@code given}: the id the caller chose, or null for a new one. */
+    static Job start(Joblet owner, JobSpec spec, @Nullable JobId given) throws JobletException {
+        return start(owner, spec, given, Faults.NONE);
     }
 
-    static Job start(JobSpec spec, @Nullable JobId given, Faults faults) throws JobletException {
+    static Job start(Joblet owner, JobSpec spec, @Nullable JobId given, Faults faults) throws JobletException {
         if (Thread.currentThread().isInterrupted()) {
             throw interruptedStart(spec, "before anything was made", null);
         }
-        Machinery machinery = new Machinery();
+        Machinery machinery = new Machinery(owner);
         machinery.requireLaunchable(spec);
-        Runtimes.Resolved resolved = spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime());
+        Runtimes.Resolved resolved = spec.runtime().isHost() ? null
+                : Runtimes.resolve(spec.runtime(), owner.config().runtimesRoot());
         try {
             return new JobLaunch(spec, machinery, faults).run(resolved, given);
         } catch (JobStartException | RuntimeException e) {
@@ -179,7 +179,7 @@ final class JobLaunch {
             } catch (IOException | RuntimeException e) {
                 throw startFailure(id, e);
             }
-            Job job = new Job(id, spec, startedAt, output, new JobProcesses(id, process, cgroup, route == Route.WARM), net,
+            Job job = new Job(machinery.owner, id, spec, startedAt, output, new JobProcesses(id, process, cgroup, route == Route.WARM), net,
                     workspace, layer, identity, lease);
             unwind.release(); // the job owns it all now
             job.begin();
@@ -348,29 +348,34 @@ final class JobLaunch {
      * an owner.
      */
     private static final class Machinery {
+        final Joblet owner;
+
+        Machinery(Joblet owner) {
+            this.owner = owner;
+        }
 
         void requireLaunchable(JobSpec spec) throws JobStartException {
-            Host.requireLaunchable(spec);
+            owner.host().requireLaunchable(spec);
         }
 
         WarmPool.@Nullable Entry claimWarm(JobSpec spec) throws JobStartException {
-            return WarmPool.claim(spec);
+            return owner.warmPool().claim(spec);
         }
 
         void refillPool() {
-            WarmPool.refill();
+            owner.warmPool().refill();
         }
 
         void learn(JobSpec spec, LaunchRequest request, JobIdentity identity) {
-            WarmPool.learn(spec, request, identity);
+            owner.warmPool().learn(spec, request, identity);
         }
 
         HostIdentities.@Nullable Lease allocateIdentity(JobSpec spec) throws JobStartException {
-            return Host.allocateIdentity(spec);
+            return owner.host().allocateIdentity(spec);
         }
 
         @Nullable JobCgroup createCgroup(JobId id, JobSpec spec) throws JobStartException {
-            return Host.createCgroup(id, spec);
+            return owner.host().createCgroup(id, spec);
         }
 
         dev.joblet.cgroups.CgroupLimits cgroupLimits(JobSpec spec) throws IOException {
@@ -378,21 +383,21 @@ final class JobLaunch {
         }
 
         boolean rootless() {
-            return Host.rootless();
+            return owner.host().rootless();
         }
 
         String stagingDir() throws IOException {
-            return Host.stagingDir();
+            return owner.host().stagingDir();
         }
 
         void applySecurity(Security security, JobIdentity identity, LaunchRequest.Builder b) {
-            Host.applySecurity(security, identity, b);
+            owner.host().applySecurity(security, identity, b);
         }
 
         /** {@code premadeNetns}: join a loopback-only namespace made ahead, when one is ready (closed either way). */
-        LaunchedProcess launchCold(LaunchRequest request, boolean premadeNetns, JobOutput output)
-                throws IOException {
-            return FreshNetns.launch(Launcher.system(), request, premadeNetns ? FreshNetns.take() : null, output);
+        LaunchedProcess launchCold(LaunchRequest request, boolean premadeNetns, JobOutput output) throws IOException {
+            return FreshNetns.launch(owner.launcher(), request, premadeNetns ? owner.takeNetns() : null, output,
+                    owner::netnsJoinFailed);
         }
     }
 }

@@ -27,10 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces, cgroups and mounts")
 class AFailedStartLeavesNothingAtAnyStepTest {
+    private final Joblet joblet = Joblet.create();
 
     @AfterEach
-    void clearInterrupt() {
+    void close() {
         Thread.interrupted();
+        joblet.close();
     }
 
     /**
@@ -38,9 +40,10 @@ class AFailedStartLeavesNothingAtAnyStepTest {
      * is counted from /sys and /run, not with ip(8): a subprocess's pipes would stay open until collected.
      */
     private record Held(HostTraces.Footprint footprint, List<String> threads, int identitiesFree, List<Long> net) {
-        static Held now() throws Exception {
-            WarmPool.drain();
-            return new Held(HostTraces.Footprint.now(), otherThreadNames(), Host.identities().available(),
+        static Held now(Joblet joblet) throws Exception {
+            joblet.drainPools();
+            HostTraces.drainSystemPools();
+            return new Held(HostTraces.Footprint.now(), otherThreadNames(), joblet.host().identities().available(),
                     List.of(count("/sys/class/net"), count("/run/netns"), count("/run/joblet/net")));
         }
 
@@ -76,12 +79,12 @@ class AFailedStartLeavesNothingAtAnyStepTest {
      * The baseline: what remains once the previous tests' jobs have finished going (their fds close on the I/O
      * thread) and the library's lazy parts have started: two readings 100 ms apart that agree.
      */
-    private static Held baseline() throws Exception {
-        Held last = Held.now();
+    private Held baseline() throws Exception {
+        Held last = Held.now(joblet);
         for (int i = 0; i < 50; i++) {
             System.gc(); // closes the descriptors of unreachable JDK objects (a subprocess's pipes) now
             Thread.sleep(100);
-            Held next = Held.now();
+            Held next = Held.now(joblet);
             if (next.equals(last)) {
                 return next;
             }
@@ -90,12 +93,12 @@ class AFailedStartLeavesNothingAtAnyStepTest {
         return last;
     }
 
-    private static Held settled(Held before) throws Exception {
-        Held after = Held.now();
+    private Held settled(Held before) throws Exception {
+        Held after = Held.now(joblet);
         for (int i = 0; i < 100 && !after.equals(before); i++) {
             Thread.sleep(50); // a failure guard: threads leave /proc/self/task, a veth unregisters, in milliseconds
             System.gc();
-            after = Held.now();
+            after = Held.now(joblet);
         }
         return after;
     }
@@ -112,8 +115,8 @@ class AFailedStartLeavesNothingAtAnyStepTest {
         assertThat(after.net()).as("interfaces, named namespaces, network state " + when).isEqualTo(before.net());
     }
 
-    private static void failAt(JobSpec spec, JobLaunch.Step step) {
-        assertThat(catchThrowable(() -> JobLaunch.start(spec, null, s -> {
+    private void failAt(JobSpec spec, JobLaunch.Step step) {
+        assertThat(catchThrowable(() -> JobLaunch.start(joblet, spec, null, s -> {
             if (s == step) {
                 throw new IllegalStateException("warm-up");
             }
@@ -152,7 +155,7 @@ class AFailedStartLeavesNothingAtAnyStepTest {
             for (JobLaunch.Step step : JobLaunch.Step.values()) {
                 List<JobLaunch.Step> passed = new ArrayList<>();
                 IllegalStateException injected = new IllegalStateException("injected after " + step);
-                Throwable t = catchThrowable(() -> JobLaunch.start(spec, null, s -> {
+                Throwable t = catchThrowable(() -> JobLaunch.start(joblet, spec, null, s -> {
                     passed.add(s);
                     if (s == step) {
                         throw injected;
@@ -180,22 +183,22 @@ class AFailedStartLeavesNothingAtAnyStepTest {
     @Test
     void aFailureAfterAnyAcquisitionOfAWarmStartUnwindsItsSupervisorToo() throws Exception {
         JobSpec spec = Joblet.builder().memory(MemorySize.ofMegabytes(64)).command("true").build();
-        try (Job job = spec.start()) { // the pool learns the kind and prepares supervisors for it
+        try (Job job = joblet.start(spec)) { // the pool learns the kind and prepares supervisors for it
             job.await();
         }
         Held before = baseline();
         int claimed = 0;
         for (JobLaunch.Step step : JobLaunch.Step.values()) {
-            try (Job job = spec.start()) { // the count drained the pool: a start of the kind has it prepared again
+            try (Job job = joblet.start(spec)) { // the count drained the pool: a start of the kind has it prepared again
                 job.await();
             }
-            for (int i = 0; i < 400 && WarmPool.ready() == 0; i++) {
+            for (int i = 0; i < 400 && joblet.warmPool().ready() == 0; i++) {
                 Thread.sleep(25); // the refill, off the start path
             }
-            boolean ready = WarmPool.ready() > 0;
+            boolean ready = joblet.warmPool().ready() > 0;
             claimed += ready ? 1 : 0;
             IllegalStateException injected = new IllegalStateException("injected after " + step);
-            Throwable t = catchThrowable(() -> JobLaunch.start(spec, null, s -> {
+            Throwable t = catchThrowable(() -> JobLaunch.start(joblet, spec, null, s -> {
                 if (s == step) {
                     throw injected;
                 }
@@ -215,7 +218,7 @@ class AFailedStartLeavesNothingAtAnyStepTest {
         failAt(spec, JobLaunch.Step.LAUNCH);
         Held before = baseline();
         for (JobLaunch.Step step : JobLaunch.Step.values()) {
-            Throwable t = catchThrowable(() -> JobLaunch.start(spec, null, s -> {
+            Throwable t = catchThrowable(() -> JobLaunch.start(joblet, spec, null, s -> {
                 if (s == step) {
                     Thread.currentThread().interrupt();
                     throw new UncheckedIOException(new ClosedByInterruptException());
@@ -229,7 +232,7 @@ class AFailedStartLeavesNothingAtAnyStepTest {
             assertThat(e.errnoName()).isEqualTo("EINTR");
             assertSame(settled(before), before, "after an interrupt at " + step);
         }
-        try (Job job = spec.start()) { // and the next start works
+        try (Job job = joblet.start(spec)) { // and the next start works
             assertThat(job.await(Duration.ofSeconds(60)).orElseThrow().isSuccess()).isTrue();
         }
     }

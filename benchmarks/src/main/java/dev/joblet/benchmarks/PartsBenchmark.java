@@ -3,6 +3,7 @@ package dev.joblet.benchmarks;
 import dev.joblet.JobResult;
 import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
+import dev.joblet.JobletConfig;
 import dev.joblet.cgroups.CgroupDriver;
 import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.CgroupStats;
@@ -80,6 +81,8 @@ public class PartsBenchmark {
     private JobCgroup finished;
     private JobSpec warm;
     private JobSpec cold;
+    /** Where the cold jobs start: an instance without a warm pool, closed at tear-down. */
+    private Joblet coldJoblet;
 
     @Setup
     public void setup() throws Exception {
@@ -107,7 +110,8 @@ public class PartsBenchmark {
             // a process joined and exited: the counters are those of a finished job
         }
         warm = Joblet.builder().command("/bin/true").build();
-        cold = warm.toBuilder().warmPool(false).build();
+        cold = warm;
+        coldJoblet = Joblet.create(JobletConfig.fromSystemProperties().toBuilder().warmPoolSize(0).build());
     }
 
     private static LaunchRequest.Builder base() {
@@ -119,6 +123,7 @@ public class PartsBenchmark {
     public void tearDown() throws Exception {
         finished.remove();
         cgroups.close();
+        coldJoblet.close();
     }
 
     @Benchmark
@@ -178,7 +183,7 @@ public class PartsBenchmark {
 
     @Benchmark
     public JobResult jobCold() throws Exception {
-        return StartBenchmark.run(cold);
+        return StartBenchmark.run(coldJoblet, cold);
     }
 
     private static ExitStatus run(LaunchRequest r) throws Exception {

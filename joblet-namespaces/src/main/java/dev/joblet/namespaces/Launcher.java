@@ -8,7 +8,7 @@ import java.io.IOException;
  * Starts jobs through the native helper: posix_spawn (never fork) of a sealed in-memory helper, which
  * clones the job into new namespaces and execs it as PID 1. Thread-safe; one per helper image.
  */
-public final class Launcher {
+public final class Launcher implements AutoCloseable {
     private static volatile Launcher system;
 
     private final HelperImage image;
@@ -31,6 +31,18 @@ public final class Launcher {
         }
         return l;
     }
+
+    /**
+     * A launcher of its own using the helper bundled in this jar, for an owner that closes it (a {@code Joblet}
+     * instance).
+     */
+    public static Launcher open() throws IOException {
+        return new Launcher(HelperImage.bundled());
+    }
+
+    /** Releases what this launcher holds; the jobs it launched are their owners' to close. Idempotent. */
+    @Override
+    public void close() {}
 
     /** A launcher running another build of the helper (tests use the fault-injection build). */
     public static Launcher withHelper(byte[] helperImage) throws IOException {
