@@ -179,8 +179,9 @@ final class JobLaunch {
             } catch (IOException | RuntimeException e) {
                 throw startFailure(id, e);
             }
-            Job job = new Job(machinery.owner, id, spec, startedAt, output, new JobProcesses(id, process, cgroup, route == Route.WARM), net,
-                    workspace, layer, identity, lease);
+            JobProcesses processes = new JobProcesses(id, process, cgroup, route == Route.WARM);
+            Job job = new Job(machinery.owner, id, spec, startedAt, output, processes, net, workspace, layer, identity,
+                    lease);
             unwind.release(); // the job owns it all now
             job.begin();
             try {
@@ -223,17 +224,10 @@ final class JobLaunch {
 
     private LaunchedProcess launch(Route route, WarmPool.@Nullable Entry warm, LaunchRequest request,
             @Nullable JobCgroup cgroup, JobOutput output) throws IOException {
-        switch (route) {
-            case WARM:
-                // The job inherits the supervisor's cgroup.
-                return java.util.Objects.requireNonNull(warm).helper().launch(request, output);
-            case COLD:
-                return machinery.launchCold(intoCgroup(request, cgroup), false, output);
-            case COLD_PREMADE_NETNS:
-                return machinery.launchCold(intoCgroup(request, cgroup), true, output);
-            default:
-                throw new AssertionError(route);
+        if (route == Route.WARM) { // the job inherits the supervisor's cgroup
+            return java.util.Objects.requireNonNull(warm).helper().launch(request, output);
         }
+        return machinery.launchCold(intoCgroup(request, cgroup), route == Route.COLD_PREMADE_NETNS, output);
     }
 
     /**
