@@ -156,7 +156,7 @@ final class Host implements AutoCloseable {
         synchronized (lock) {
             if (!stagingReady) {
                 if (!Files.isDirectory(staging)) {
-                    Files.createDirectories(staging.getParent(),
+                    Files.createDirectories(java.util.Objects.requireNonNull(staging.getParent(), "an absolute staging dir"),
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
                     Files.createDirectories(staging,
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

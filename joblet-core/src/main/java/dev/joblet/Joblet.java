@@ -93,7 +93,10 @@ public final class Joblet implements AutoCloseable {
             Joblet j = system;
             if (j == null) {
                 j = new Joblet(JobletConfig.fromSystemProperties(), true);
-                java.lang.Runtime.getRuntime().addShutdownHook(j.shutdownHook);
+                Thread hook = j.shutdownHook;
+                if (hook != null) {
+                    java.lang.Runtime.getRuntime().addShutdownHook(hook);
+                }
                 system = j;
             }
             return j;

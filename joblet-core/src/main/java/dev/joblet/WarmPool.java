@@ -119,6 +119,10 @@ final class WarmPool implements AutoCloseable {
                 config.warmPoolIdle().toNanos(), null, 0);
     }
 
+    private KindHistory history(Kind kind) {
+        return java.util.Objects.requireNonNull(history.get(kind), "every kind has a history");
+    }
+
     /** Supervisors ready now, all kinds together. */
     int ready() {
         return prefill.ready();
@@ -200,7 +204,7 @@ final class WarmPool implements AutoCloseable {
         }
         // The refill waits for refill(), called once this start is over: on 2 cores it would compete with it.
         if (wanted != null) {
-            history.get(kind).claimed(wanted);
+            history(kind).claimed(wanted);
         }
         if (e == null || e.cgroup() == null || wanted == null || wanted.equals(e.written())) {
             return e;
@@ -231,7 +235,7 @@ final class WarmPool implements AutoCloseable {
             // descriptor is the job's, and its number may name another job's by the time a root would be built.
             return;
         }
-        history.get(kind).started(spec, request, identity); // compared by the refill thread, off the start path
+        history(kind).started(spec, request, identity); // compared by the refill thread, off the start path
     }
 
     /** Wakes the refill thread: a start that may have taken a supervisor is over (launched or failed). */
@@ -251,7 +255,7 @@ final class WarmPool implements AutoCloseable {
                 log.debug("warm pool: no host identity for a prepared supervisor: {}", e.getMessage());
             }
         }
-        KindHistory.Plan plan = history.get(kind).plan(id, lease == null ? null : JobIdentity.own(lease));
+        KindHistory.Plan plan = history(kind).plan(id, lease == null ? null : JobIdentity.own(lease));
         LaunchRequest template = plan.template();
         CgroupLimits limits = plan.limits();
         JobCgroup cg = null;

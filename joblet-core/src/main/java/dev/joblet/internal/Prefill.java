@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *       small machine).
  *   <li>A key not taken during {@code idleNanos} is forgotten and its items discarded ({@link Long#MAX_VALUE}: never).
  *   <li>A failure to make an item does not turn the key off: it is retried after 100 ms, doubling up to 30 s, and the
- *       delay is forgotten at the next success. Meanwhile {@link #take} returns null (the caller starts cold).
+ *       delay is forgotten at the next success. Meanwhile {@link #take} hands out only what is ready.
  *       {@link #disable} turns the whole prefill off for good, for a fact of the host that will not change.
  *   <li>{@link #drain()} discards every ready item and waits for the filler to exit (a later take starts over);
  *       {@link #close()} drains and refuses to make more. Nothing of a drained prefill remains (items, thread).
@@ -93,13 +93,13 @@ public final class Prefill<K, T> implements AutoCloseable {
     }
 
     /**
-     * A ready item of {@code key} (the caller owns it), or null when none is ready, the key is backing off after a
-     * failure, its target is 0, or the prefill is off; the key counts as in use from now, and the filler starts if it
-     * is not running (it then makes what is missing).
+     * A ready item of {@code key} (the caller owns it), or null when none is ready (also while the key backs off
+     * after a failure: what is ready is still handed out), its target is 0, or the prefill is off; the key counts as
+     * in use from now, and the filler starts if it is not running (it then makes what is missing).
      */
     public @Nullable T take(K key) {
         synchronized (lock) {
-            if (closed || off != null || target.applyAsInt(key) <= 0 || backingOff(key, System.nanoTime())) {
+            if (closed || off != null || target.applyAsInt(key) <= 0) {
                 return null;
             }
             if (lastAsked.put(key, System.nanoTime()) == null) {
@@ -271,8 +271,9 @@ public final class Prefill<K, T> implements AutoCloseable {
                 long now = System.nanoTime();
                 long wait = Long.MAX_VALUE;
                 boolean held = now - holdUntil < 0;
-                for (K k : new ArrayList<>(lastAsked.keySet())) {
-                    long asked = lastAsked.get(k);
+                for (Map.Entry<K, Long> e : new ArrayList<>(lastAsked.entrySet())) {
+                    K k = e.getKey();
+                    long asked = e.getValue();
                     if (closed || off != null || now - asked > idleNanos) {
                         lastAsked.remove(k);
                         List<T> q = ready.remove(k);
@@ -324,7 +325,15 @@ public final class Prefill<K, T> implements AutoCloseable {
             try {
                 made = maker.make(next);
             } catch (IOException | RuntimeException e) {
-                log.info("{}: cannot make one for {}; retrying later: {}", name, next, e.getMessage());
+                boolean first;
+                synchronized (lock) {
+                    first = !backoff.containsKey(next);
+                }
+                if (first) { // once per run of failures; the retries at DEBUG
+                    log.info("{}: cannot make one for {}; retrying later: {}", name, next, e.getMessage());
+                } else {
+                    log.debug("{}: cannot make one for {} (again): {}", name, next, e.getMessage());
+                }
             }
             synchronized (lock) {
                 making.merge(next, -1, Integer::sum);

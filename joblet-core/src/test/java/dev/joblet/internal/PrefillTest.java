@@ -75,11 +75,26 @@ class PrefillTest {
         }, 1, Long.MAX_VALUE, null)) {
             p.take("a");
             await(() -> calls.get() >= 1);
-            // While it backs off, a take gets nothing (the caller starts cold) and the key stays on.
+            // It backs off and tries again: the key stays on.
             await(() -> p.ready() == 1);
             assertThat(calls.get()).as("two failures, then a success").isEqualTo(3);
             assertThat(p.isOff()).isFalse();
             assertThat(p.take("a")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void whileAKeyBacksOffWhatIsReadyIsStillHandedOut() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        try (Prefill<String, Integer> p = prefill(k -> {
+            if (calls.incrementAndGet() > 1) {
+                throw new IOException("full"); // e.g. a network with no free address left
+            }
+            return calls.get();
+        }, 2, Long.MAX_VALUE, null)) {
+            p.take("a");
+            await(() -> calls.get() >= 2); // one made, the second failed: backing off
+            assertThat(p.take("a")).isEqualTo(1);
         }
     }
 

@@ -133,14 +133,14 @@ public final class PrivateNet {
             check(hostname);
         }
         Attachment a = host.pool().take(this); // also tops the pool up
-        if (a == null && host.pool().isMaking(this)) {
+        while (a == null && host.pool().isMaking(this)) { // one is nearly ready: addresses stay in order
             try {
-                host.pool().awaitMaking(this, true); // one is nearly ready: addresses stay in order
+                host.pool().awaitMaking(this, true);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while waiting for a network namespace", e);
             }
-            a = host.pool().take(this);
+            a = host.pool().take(this); // null when a concurrent attach took it first: wait for the next
         }
         int offset = -1;
         synchronized (this) {
