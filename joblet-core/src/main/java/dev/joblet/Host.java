@@ -104,7 +104,7 @@ final class Host implements AutoCloseable {
                         + ids.range() + " (" + ids.available() + " free; ids of /etc/passwd, /etc/group, /etc/subuid, /etc/subgid"
                         + " and running processes left out), locked under " + config.identitiesDir(), "");
             } catch (IllegalArgumentException e) {
-                return new EnvironmentCheck(name, EnvironmentCheck.Status.MISSING, e.getMessage(),
+                return new EnvironmentCheck(name, EnvironmentCheck.Status.MISSING, String.valueOf(e.getMessage()),
                         "set JobletConfig.identityRange(FIRST, LAST) (-Djoblet.idRange=FIRST-LAST for Joblet.system()) to a range no"
                                 + " account or subordinate range uses");
             }

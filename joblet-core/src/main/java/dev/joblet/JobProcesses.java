@@ -62,7 +62,7 @@ final class JobProcesses {
         };
         // A TERM that PID 1 neither catches nor blocks is dropped by the kernel: waiting the grace would be for nothing.
         boolean caught = !grace.isZero() && process.catches(SIGTERM);
-        if (grace.isZero() || !caught && !process.deliverable(SIGTERM)) {
+        if (grace.isZero() || (!caught && !process.deliverable(SIGTERM))) {
             kill.run();
             return;
         }

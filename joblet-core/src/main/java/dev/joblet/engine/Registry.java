@@ -72,7 +72,7 @@ final class Registry {
             throw new IllegalArgumentException("job (" + idOrPrefix + ") is ambiguous: it starts " + matches.size()
                     + " ids (" + String.join(", ", shown) + (matches.size() > 5 ? ", ..." : "") + ")");
         }
-        return matches.isEmpty() ? Optional.empty() : Optional.of(jobs.get(matches.get(0)));
+        return matches.isEmpty() ? Optional.empty() : Optional.ofNullable(jobs.get(matches.get(0)));
     }
 
     /** {@code s} as an id when it is a whole one, else null. */
