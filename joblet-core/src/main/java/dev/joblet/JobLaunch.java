@@ -316,7 +316,8 @@ final class JobLaunch {
                 return new JobStartException("\"" + program + "\": not found in runtime " + spec.runtime() + " (job "
                         + id.shortForm() + ")", le.subject(), le.errnoName(), true, e);
             }
-            return JobStartException.cannotStart(id, program, le.getMessage(), le.subject(), le.errnoName(), e);
+            return JobStartException.cannotStart(id, program, String.valueOf(le.getMessage()), le.subject(),
+                    le.errnoName(), e);
         }
         return JobStartException.cannotStart(id, program, String.valueOf(e.getMessage()), "launch", null, e);
     }

@@ -69,6 +69,7 @@ public final class JobRuntime {
         return name;
     }
 
+    @SuppressWarnings("ReferenceEquality") // HOST is one instance: identity is what this asks
     public boolean isHost() {
         return this == HOST;
     }
@@ -85,7 +86,7 @@ public final class JobRuntime {
 
     /** The root directory, resolving a named runtime against {@code root}; null for the host. */
     @Nullable Path resolveDirectory(Path root) {
-        if (this == HOST) {
+        if (isHost()) {
             return null;
         }
         return directory != null ? directory : root.resolve(name);
