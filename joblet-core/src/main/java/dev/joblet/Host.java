@@ -89,8 +89,8 @@ final class Host implements AutoCloseable {
         try {
             return identities().allocate();
         } catch (IOException | RuntimeException e) {
-            throw new JobStartException("cannot start job \"" + spec.command().get(0) + "\": " + e.getMessage(),
-                    "host identity", null, false, e);
+            throw JobStartException.cannotStart(null, spec.command().get(0), String.valueOf(e.getMessage()),
+                    "host identity", null, e);
         }
     }
 
@@ -211,24 +211,24 @@ final class Host implements AutoCloseable {
     }
 
     /** Creates the job's cgroup with its limits, or returns null when the spec asks for none. */
-    @Nullable JobCgroup createCgroup(String shortId, String id, JobSpec spec) throws JobStartException {
+    @Nullable JobCgroup createCgroup(JobId id, JobSpec spec) throws JobStartException {
         if (!spec.needsCgroup()) {
             return null;
         }
         String program = spec.command().get(0);
         try {
-            return cgroups().create(id, cgroupLimits(spec, 0));
+            return cgroups().create(id.toString(), cgroupLimits(spec, 0));
         } catch (IOException | RuntimeException e) {
-            throw cgroupFailure(shortId, program, e);
+            throw cgroupFailure(id, program, e);
         }
     }
 
     /** The failure to start a job whose limits cannot be enforced. */
-    JobStartException cgroupFailure(String shortId, String program, Exception e) {
+    JobStartException cgroupFailure(JobId id, String program, Exception e) {
         String fix = rootless ? " (this JVM is not root: run it in a cgroup delegated to this user, e.g. under"
                 + " 'systemd-run --user --scope -p Delegate=yes' on cgroup v2, or ask for no limits: pidsMax(0) and noMemoryLimit())" : "";
-        return new JobStartException("cannot start job " + shortId + " \"" + program + "\": the limits asked for cannot be"
-                + " enforced: " + e.getMessage() + fix, "create cgroup", null, false, e);
+        return JobStartException.cannotStart(id, program, "the limits asked for cannot be enforced: " + e.getMessage()
+                + fix, "create cgroup", null, e);
     }
 
     /** The spec's limits; {@code extraPids} more processes are allowed (a supervisor sitting in the cgroup). */

@@ -29,31 +29,30 @@ final class JobNetworking {
     }
 
     /** Null unless the spec asks for a private network. */
-    static @Nullable JobNetworking prepare(JobSpec spec, String id, String hostname) throws JobStartException {
+    static @Nullable JobNetworking prepare(JobSpec spec, JobId id, String hostname) throws JobStartException {
         if (!(spec.network() instanceof PrivateNetwork)) {
             return null;
         }
         PrivateNetwork net = (PrivateNetwork) spec.network();
-        String shortId = id.substring(0, 8);
+        String program = spec.command().get(0);
         Attachment a;
         try {
             a = net.impl().attach(hostname);
         } catch (IllegalStateException e) {
-            throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
-                    + e.getMessage(), "join network " + net.name(), null, false, e);
+            throw JobStartException.cannotStart(id, program, String.valueOf(e.getMessage()), "join network " + net.name(),
+                    null, e);
         } catch (IOException e) {
-            throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": cannot set up"
-                    + " its network on " + net + ": " + e.getMessage(), "join network " + net.name(), null, false, e);
+            throw JobStartException.cannotStart(id, program, "cannot set up its network on " + net + ": " + e.getMessage(),
+                    "join network " + net.name(), null, e);
         }
         JobNetworking n = new JobNetworking(a);
         try {
             for (Map.Entry<Integer, Integer> p : spec.published().entrySet()) {
-                n.proxies.put(p.getKey(), PortProxy.open(p.getValue(), a.address(), p.getKey(), shortId));
+                n.proxies.put(p.getKey(), PortProxy.open(p.getValue(), a.address(), p.getKey(), id.shortForm()));
             }
         } catch (IOException e) {
             n.release().join();
-            throw new JobStartException("cannot start job " + shortId + " \"" + spec.command().get(0) + "\": "
-                    + e.getMessage(), "publish port", null, false, e);
+            throw JobStartException.cannotStart(id, program, String.valueOf(e.getMessage()), "publish port", null, e);
         }
         return n;
     }

@@ -4,10 +4,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /** How a job ended: the reason, exit code or signal, timing and resource usage. Immutable. */
 public final class JobResult {
-    private final String jobId;
+    private static final int SIGKILL = 9;
+
+    private final JobId jobId;
     private final EndReason reason;
     private final int exitCode;
     private final int signal;
@@ -16,7 +19,7 @@ public final class JobResult {
     private final String message;
     private final Usage usage;
 
-    JobResult(String jobId, EndReason reason, int exitCode, int signal, Instant startedAt, Instant endedAt,
+    JobResult(JobId jobId, EndReason reason, int exitCode, int signal, Instant startedAt, Instant endedAt,
             String message, Usage usage) {
         this.jobId = Objects.requireNonNull(jobId);
         this.reason = Objects.requireNonNull(reason);
@@ -28,7 +31,37 @@ public final class JobResult {
         this.usage = usage;
     }
 
-    public String jobId() {
+    /**
+     * How job {@code id} of {@code spec} ended: {@code status} is PID 1's (null when unknown, with {@code error}
+     * saying why), {@code stopped} why the library ended it, if it did.
+     */
+    static JobResult of(JobId id, JobSpec spec, dev.joblet.namespaces.@Nullable ExitStatus status,
+            @Nullable Throwable error, @Nullable EndReason stopped, Instant startedAt, Instant end, Usage usage) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (status == null && cause instanceof dev.joblet.namespaces.SupervisorDiedException) {
+            // Its exit status died with the supervisor: neither an exit code nor a signal is known.
+            return new JobResult(id, stopped != null ? stopped : EndReason.SUPERVISOR_DIED, -1, 0, startedAt, end,
+                    String.valueOf(cause.getMessage()), usage);
+        } else if (status == null) {
+            String why = error == null ? "unknown" : String.valueOf(error.getMessage());
+            return new JobResult(id, stopped != null ? stopped : EndReason.SIGNALLED, -1, SIGKILL, startedAt, end, why,
+                    usage);
+        } else if (stopped != null) {
+            return new JobResult(id, stopped, status.signalled() ? -1 : status.code(),
+                    status.signalled() ? status.code() : 0, startedAt, end,
+                    stopped == EndReason.TIMED_OUT ? "timed out after " + spec.timeout().orElseThrow() : "stopped", usage);
+        } else if (status.signalled()) {
+            boolean oom = status.code() == SIGKILL && usage.oomKills() > 0;
+            return new JobResult(id, oom ? EndReason.OOM_KILLED : EndReason.SIGNALLED, -1, status.code(), startedAt, end,
+                    oom ? "killed by the kernel: memory limit " + spec.memory().map(String::valueOf).orElse("") + " exceeded"
+                            : "killed by signal " + status.code(),
+                    usage);
+        }
+        return new JobResult(id, EndReason.EXITED, status.code(), 0, startedAt, end, "", usage);
+    }
+
+    public JobId jobId() {
         return jobId;
     }
 
@@ -86,7 +119,7 @@ public final class JobResult {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("JobResult{").append(jobId, 0, Math.min(8, jobId.length()))
+        StringBuilder sb = new StringBuilder("JobResult{").append(jobId.shortForm())
                 .append(' ').append(reason);
         exitCode().ifPresent(c -> sb.append(" exit=").append(c));
         signal().ifPresent(s -> sb.append(" signal=").append(s));

@@ -159,11 +159,9 @@ public final class JobSpec {
 
     /**
      * Starts a new job from this spec on {@link Joblet#system()} under {@code id} instead of a new random one; see
-     * {@link Joblet#start(JobSpec, String)}.
-     *
-     * @throws IllegalArgumentException when {@code id} is not a UUID in its canonical form (36 characters)
+     * {@link Joblet#start(JobSpec, JobId)}.
      */
-    public Job start(String id) throws JobletException {
+    public Job start(JobId id) throws JobletException {
         return Joblet.system().start(this, id);
     }
 

@@ -22,6 +22,22 @@ public final class JobStartException extends JobletException {
         this.commandNotFound = commandNotFound;
     }
 
+    /**
+     * The failure to start a job, in the one form every start failure's message has:
+     * {@code cannot start job 3f2a1b2c "python3": DETAIL}; the id or the program is left out when it is not known
+     * (yet) where the start failed.
+     */
+    static JobStartException cannotStart(@Nullable JobId job, @Nullable String program, String detail, String step,
+            @Nullable String errnoName, @Nullable Throwable cause) {
+        return new JobStartException(message(job, program, detail), step, errnoName, false, cause);
+    }
+
+    /** The message of {@link #cannotStart}, for a refusal that is not a JobStartException (a closed instance). */
+    static String message(@Nullable JobId job, @Nullable String program, String detail) {
+        return "cannot start job" + (job == null ? "" : " " + job.shortForm())
+                + (program == null ? "" : " \"" + program + "\"") + ": " + detail;
+    }
+
     /** The step that failed, e.g. "mount proc on /proc", "execve python3", "create cgroup". */
     public String step() {
         return step;

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -129,36 +128,24 @@ public final class Joblet implements AutoCloseable {
      * As {@link #start(JobSpec)}, under {@code id} instead of a new random one, for a scheduler that names its jobs
      * before they start ({@link dev.joblet.engine.JobEngine}: a handle's id is its job's and its result's id). The
      * caller keeps ids unique among the jobs it has open.
-     *
-     * @throws IllegalArgumentException when {@code id} is not a UUID in its canonical form (36 characters)
      */
-    public Job start(JobSpec spec, String id) throws JobletException {
+    public Job start(JobSpec spec, JobId id) throws JobletException {
         dev.joblet.internal.Args.nonNull(spec, "spec");
         dev.joblet.internal.Args.nonNull(id, "id");
-        boolean canonical;
-        try {
-            canonical = UUID.fromString(id).toString().equals(id);
-        } catch (IllegalArgumentException e) {
-            canonical = false;
-        }
-        if (!canonical) {
-            throw new IllegalArgumentException("id (" + id + ") must be a UUID in canonical form, e.g. "
-                    + "3f2a0c1e-8b7d-4e6f-9a5b-1c2d3e4f5a6b");
-        }
         return startAs(spec, id);
     }
 
-    private Job startAs(JobSpec spec, @Nullable String id) throws JobletException {
+    private Job startAs(JobSpec spec, @Nullable JobId id) throws JobletException {
         synchronized (lock) {
             if (closed) {
-                throw new IllegalStateException("cannot start job \"" + spec.command().get(0) + "\": "
-                        + (this == system ? "Joblet.system() is closed (the JVM is shutting down, or it was closed)"
+                throw new IllegalStateException(JobStartException.message(null, spec.command().get(0),
+                        this == system ? "Joblet.system() is closed (the JVM is shutting down, or it was closed)"
                                 : "this Joblet is closed"));
             }
             starting++;
         }
         try {
-            Job job = Job.start(this, spec, id);
+            Job job = JobLaunch.start(this, spec, id);
             jobs.add(job);
             job.released().thenRun(() -> {
                 if (!job.keepsAfterEnd()) {

@@ -59,7 +59,7 @@ final class KindHistory {
      * for; a job asking for another hostname then starts cold ({@code rootBuiltFor}). Jobs named each their own way
      * (as an engine names them) get supervisors that set the hostname after the wait.
      */
-    Plan plan(String id, @Nullable JobIdentity next) {
+    Plan plan(JobId id, @Nullable JobIdentity next) {
         LaunchRequest template = stableTemplate();
         synchronized (this) {
             if (template != null && lastOwnIdentity) {
@@ -68,7 +68,7 @@ final class KindHistory {
                 template = next == null || from == null ? null : JobIdentity.retarget(template, from, next);
             }
             if (template != null && "".equals(lastHostname)) {
-                template = template.toBuilder().hostname(Job.defaultHostname(id)).build();
+                template = template.toBuilder().hostname(JobLaunch.defaultHostname(id)).build();
             }
             return new Plan(template, template != null && earlySeccomp && hostnameStable, limitsAhead);
         }

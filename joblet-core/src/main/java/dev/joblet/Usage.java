@@ -18,4 +18,11 @@ public record Usage(long cpuUserMicros, long cpuSystemMicros, long cpuThrottledM
         long pidsPeak, boolean pidsLimitHit, long oomKills, long ioReadBytes, long ioWriteBytes) {
     /** For a job that had no cgroup. */
     public static final Usage NONE = new Usage(-1, -1, -1, -1, -1, false, 0, -1, -1);
+
+    /** What {@code s} says; {@code supervisors}: processes of ours that were in the cgroup too (left out of the peak). */
+    static Usage of(dev.joblet.cgroups.CgroupStats s, int supervisors) {
+        long pids = s.pidsPeak() > supervisors ? s.pidsPeak() - supervisors : s.pidsPeak();
+        return new Usage(s.cpuUserMicros(), s.cpuSystemMicros(), s.throttledMicros(), s.memoryPeakBytes(), pids,
+                s.pidsMaxHits() > 0, Math.max(0, s.oomKills()), s.ioReadBytes(), s.ioWriteBytes());
+    }
 }

@@ -12,8 +12,6 @@ import java.io.IOException;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +63,7 @@ final class WarmPool implements AutoCloseable {
      * already written into the cgroup (the pids limit last asked for by a job of its kind; none at first), and the
      * host identity its job will run as (the root built ahead belongs to it), until a job takes it.
      */
-    record Entry(PreparedLaunch helper, @Nullable JobCgroup cgroup, String id, CgroupLimits written, IdentitySlot identity) {
+    record Entry(PreparedLaunch helper, @Nullable JobCgroup cgroup, JobId id, CgroupLimits written, IdentitySlot identity) {
         /** Hands the entry's host identity to the job that claimed it (null: none prepared); the job then owns it. */
         HostIdentities.@Nullable Lease takeIdentity() {
             return identity.take();
@@ -220,7 +218,7 @@ final class WarmPool implements AutoCloseable {
             e.cgroup().applyLimits(wanted);
         } catch (IOException | RuntimeException x) {
             e.discard();
-            throw host.cgroupFailure(e.id().substring(0, 8), spec.command().get(0), x);
+            throw host.cgroupFailure(e.id(), spec.command().get(0), x);
         }
         return new Entry(e.helper(), e.cgroup(), e.id(), wanted, e.identity());
     }
@@ -246,7 +244,7 @@ final class WarmPool implements AutoCloseable {
     }
 
     private Entry prepare(Kind kind) throws IOException {
-        String id = UUID.randomUUID().toString();
+        JobId id = JobId.random();
         // The identity of the job this supervisor will run: its root is built for it. None left (every id in use):
         // the entry is made without one, and the job that takes it allocates its own (or is told why it cannot).
         HostIdentities.Lease lease = null;
@@ -262,7 +260,7 @@ final class WarmPool implements AutoCloseable {
         CgroupLimits limits = plan.limits();
         JobCgroup cg = null;
         try {
-            cg = kind.cgroup ? host.cgroups().create(id, limits) : null;
+            cg = kind.cgroup ? host.cgroups().create(id.toString(), limits) : null;
             List<java.nio.file.Path> files = cg == null ? List.of() : cg.joinFiles(); // a supervisor is single-threaded
             Launcher l = owner.launcher();
             PreparedLaunch helper = template == null ? l.prepare(files, kind.newNetwork)

@@ -36,7 +36,7 @@ public final class Workspace implements AutoCloseable {
     }
 
     /** Makes the workspace of job {@code id} and copies the uploads in; nothing remains when it fails. */
-    static Workspace create(String id, MemorySize size, long inodes, List<Upload> uploads, int uid, int gid)
+    static Workspace create(JobId id, MemorySize size, long inodes, List<Upload> uploads, int uid, int gid)
             throws IOException {
         // Owned by the job's user, so it stays writable after the privilege drop.
         Workspace w = new Workspace(HostFiles.detachedTmpfs("size=" + size.bytes() + ",nr_inodes=" + inodes
@@ -49,7 +49,7 @@ public final class Workspace implements AutoCloseable {
             w.close();
             throw new IOException("upload into the workspace: " + e.getMessage(), e);
         }
-        log.debug("job {}: workspace made ({} uploads)", id.substring(0, 8), uploads.size());
+        log.debug("job {}: workspace made ({} uploads)", id.shortForm(), uploads.size());
         return w;
     }
 

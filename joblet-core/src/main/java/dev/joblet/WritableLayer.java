@@ -30,7 +30,7 @@ final class WritableLayer implements AutoCloseable {
     }
 
     /** Mounts the layer for job {@code id} over {@code rootfs}; nothing remains when it fails. */
-    static WritableLayer create(String id, Path rootfs, MemorySize size) throws IOException {
+    static WritableLayer create(JobId id, Path rootfs, MemorySize size) throws IOException {
         Files.createDirectories(ROOT, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path dir = ROOT.resolve("jvm-" + ProcessHandle.current().pid() + "-" + id);
         Files.createDirectory(dir);
@@ -47,7 +47,7 @@ final class WritableLayer implements AutoCloseable {
             layer.close();
             throw e;
         }
-        log.debug("job {}: writable layer {} over {}", id.substring(0, 8), dir, rootfs);
+        log.debug("job {}: writable layer {} over {}", id.shortForm(), dir, rootfs);
         return layer;
     }
 

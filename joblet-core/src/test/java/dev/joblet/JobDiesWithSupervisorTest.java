@@ -82,7 +82,7 @@ class JobDiesWithSupervisorTest {
     private static Optional<Path> cgroupOf(Job job) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + job.pid() + "/cgroup"))) {
             String[] f = line.split(":", 3);
-            if (f[2].contains(job.id())) {
+            if (f[2].contains(job.id().toString())) {
                 Path root = f[1].isEmpty() ? Path.of("/sys/fs/cgroup") : Path.of("/sys/fs/cgroup", f[1].replace("name=", ""));
                 return Optional.of(Path.of(root + f[2]));
             }
@@ -134,7 +134,7 @@ class JobDiesWithSupervisorTest {
     @Test
     void aColdJobDiesWithItsSupervisor() throws Exception {
         try (Job job = cold.start(Joblet.builder().command("sleep", "30").build())) {
-            assertThat(Files.readString(Path.of("/proc/" + supervisorOf(job) + "/cgroup"))).doesNotContain(job.id());
+            assertThat(Files.readString(Path.of("/proc/" + supervisorOf(job) + "/cgroup"))).doesNotContain(job.id().toString());
             killSupervisorAndCheck(job, 1, true);
         }
     }
@@ -147,7 +147,7 @@ class JobDiesWithSupervisorTest {
         awaitPool();
         try (Job job = joblet.start(Joblet.builder().command("sleep", "30").build())) {
             // A prepared supervisor sits in its job's cgroup.
-            assertThat(Files.readString(Path.of("/proc/" + supervisorOf(job) + "/cgroup"))).contains(job.id());
+            assertThat(Files.readString(Path.of("/proc/" + supervisorOf(job) + "/cgroup"))).contains(job.id().toString());
             killSupervisorAndCheck(job, 1, true);
         }
     }

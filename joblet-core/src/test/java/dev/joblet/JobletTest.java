@@ -144,7 +144,7 @@ class JobletTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("cannot start job \"true\": this Joblet is closed");
         assertThatThrownBy(() -> joblet.start(Joblet.builder().command("true").build(),
-                "3f2a0c1e-8b7d-4e6f-9a5b-1c2d3e4f5a6b")).isInstanceOf(IllegalStateException.class)
+                JobId.parse("3f2a0c1e-8b7d-4e6f-9a5b-1c2d3e4f5a6b"))).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("this Joblet is closed");
         joblet.close(); // a second close is a no-op
         assertThat(joblet.isClosed()).isTrue();

@@ -44,7 +44,7 @@ class NothingLeaksTest {
                 b.command("nosuchcmd"); // fails to start
             }
             try (Job job = joblet.start(b.build())) {
-                ids.add(job.id());
+                ids.add(job.id().toString());
                 if (i % 50 == 1) {
                     assertThat(job.stop(Duration.ZERO).get().reason()).isEqualTo(EndReason.STOPPED);
                 } else {

@@ -6,7 +6,7 @@ import java.time.Instant;
 public final class TestResults {
     private TestResults() {}
 
-    public static JobResult of(String id, EndReason reason, int exitCode) {
+    public static JobResult of(JobId id, EndReason reason, int exitCode) {
         Instant now = Instant.now();
         return new JobResult(id, reason, exitCode, 0, now, now, reason == EndReason.EXITED ? "" : reason.name(), Usage.NONE);
     }

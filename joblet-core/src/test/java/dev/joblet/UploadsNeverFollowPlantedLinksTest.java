@@ -119,7 +119,7 @@ class UploadsNeverFollowPlantedLinksTest {
             for (int i = 0; i < RACE_ROUNDS; i++) {
                 Workspace ws;
                 try {
-                    ws = Workspace.create(UUID.randomUUID().toString(), MemorySize.ofMegabytes(1), 1024,
+                    ws = Workspace.create(JobId.random(), MemorySize.ofMegabytes(1), 1024,
                             List.of(Upload.directory(tree, "in")), 65534, 65534);
                 } catch (java.io.IOException refused) {
                     assertThat(refused.getMessage()).doesNotContain(token);

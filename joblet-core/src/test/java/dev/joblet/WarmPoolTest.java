@@ -129,7 +129,7 @@ class WarmPoolTest {
                 assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
                 // Each runs as its own host identity: the root built ahead was built for it.
                 assertThat(job.hostUid()).isNotEqualTo(Security.NOBODY);
-                assertThat(job.stdout().text()).isEqualTo("job-" + job.id().substring(0, 8) + " /tmp x" + i
+                assertThat(job.stdout().text()).isEqualTo("job-" + job.id().shortForm() + " /tmp x" + i
                         + " " + job.hostUid() + " 1\nCapEff: 0000000000000000\nSeccomp: 2\n");
             }
         }

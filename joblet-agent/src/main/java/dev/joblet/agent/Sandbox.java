@@ -118,7 +118,7 @@ public final class Sandbox {
     ExecutionResult execute(JobSpec spec) throws JobletException, InterruptedException {
         try (Job job = joblet().start(spec)) {
             JobResult r = job.await();
-            log.debug("snippet job {} ended: {}", job.id().substring(0, 8), r.reason());
+            log.debug("snippet job {} ended: {}", job.id().shortForm(), r.reason());
             return ExecutionResult.of(job, r, outputLimit);
         }
     }

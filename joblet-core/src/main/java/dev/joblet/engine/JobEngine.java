@@ -1,6 +1,7 @@
 package dev.joblet.engine;
 
 import dev.joblet.CpuSet;
+import dev.joblet.JobId;
 import dev.joblet.JobResult;
 import dev.joblet.JobSpec;
 import dev.joblet.engine.SchedulingView.Placement;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -69,7 +69,7 @@ public final class JobEngine implements AutoCloseable {
     // Guarded by lock.
     private final Registry jobs;
     private final List<WaitingJob> waiting = new ArrayList<>();
-    private final Map<String, JobHandle> active = new LinkedHashMap<>();
+    private final Map<JobId, JobHandle> active = new LinkedHashMap<>();
     private final List<RunningJob> running = new ArrayList<>();
     private final BitSet freeCores;
     private boolean closed;
@@ -125,7 +125,7 @@ public final class JobEngine implements AutoCloseable {
             }
             Instant now = clock.now();
             Instant notBefore = options.notBefore(now);
-            WaitingJob w = new WaitingJob(UUID.randomUUID().toString(), spec, options, now, notBefore,
+            WaitingJob w = new WaitingJob(JobId.random(), spec, options, now, notBefore,
                     sequence.incrementAndGet());
             boolean later = notBefore.isAfter(now);
             h = new JobHandle(this, w, later ? JobState.SCHEDULED : JobState.QUEUED);
@@ -135,7 +135,7 @@ public final class JobEngine implements AutoCloseable {
             } else {
                 waiting.add(w);
             }
-            log.debug("job {} submitted: {} {}", h.shortId(), spec, options);
+            log.debug("job {} submitted: {} {}", h.id().shortForm(), spec, options);
         }
         dispatch();
         return h;
@@ -156,6 +156,24 @@ public final class JobEngine implements AutoCloseable {
     public JobHandle get(String idOrPrefix) {
         return find(idOrPrefix).orElseThrow(() -> new IllegalArgumentException(
                 "job (" + idOrPrefix + ") is unknown: no job of this engine has this id or prefix"));
+    }
+
+    /**
+     * The job with this id.
+     *
+     * @throws IllegalArgumentException when the engine retains no job of this id
+     */
+    public JobHandle get(JobId id) {
+        return find(id).orElseThrow(() -> new IllegalArgumentException(
+                "job (" + id + ") is unknown: no job of this engine has this id"));
+    }
+
+    /** The job with this id, when the engine still retains it. */
+    public Optional<JobHandle> find(JobId id) {
+        dev.joblet.internal.Args.nonNull(id, "job");
+        synchronized (lock) {
+            return Optional.ofNullable(jobs.get(id));
+        }
     }
 
     /** Like {@link #get}, but empty when none matches; still throws when the prefix is ambiguous. */
@@ -226,14 +244,14 @@ public final class JobEngine implements AutoCloseable {
         int asked = w.options().cores();
         CpuSet c = p.cores();
         if (asked == 0) {
-            return c == null ? null : "job " + h.shortId() + " asked for no exclusive cores but was given " + c;
+            return c == null ? null : "job " + h.id().shortForm() + " asked for no exclusive cores but was given " + c;
         }
         if (c == null || c.size() != asked) {
-            return "job " + h.shortId() + " asked for " + asked + " cores but was given " + (c == null ? "none" : c);
+            return "job " + h.id().shortForm() + " asked for " + asked + " cores but was given " + (c == null ? "none" : c);
         }
         BitSet notFree = c.toBitSet();
         notFree.andNot(freeCores);
-        return notFree.isEmpty() ? null : "job " + h.shortId() + " was given cores " + c + " of which "
+        return notFree.isEmpty() ? null : "job " + h.id().shortForm() + " was given cores " + c + " of which "
                 + CpuSet.of(notFree) + " are not free in the pool " + corePool;
     }
 
@@ -261,7 +279,7 @@ public final class JobEngine implements AutoCloseable {
             b = spec.toBuilder().cpus(h.cores);
         }
         if (spec.hostname().isEmpty()) {
-            b = (b != null ? b : spec.toBuilder()).hostname("job-" + h.shortId());
+            b = (b != null ? b : spec.toBuilder()).hostname("job-" + h.id().shortForm());
         }
         if (b != null) {
             spec = b.build();
@@ -397,7 +415,7 @@ public final class JobEngine implements AutoCloseable {
 
     private void finishCancel(JobHandle h) {
         h.deliver(listeners);
-        h.done().completeExceptionally(new CancellationException("job " + h.shortId() + " " + h.failure));
+        h.done().completeExceptionally(new CancellationException("job " + h.id().shortForm() + " " + h.failure));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.joblet.engine;
 
 import dev.joblet.CpuSet;
 import dev.joblet.Job;
+import dev.joblet.JobId;
 import dev.joblet.JobResult;
 import dev.joblet.JobSpec;
 import dev.joblet.engine.SchedulingView.RunningJob;
@@ -49,14 +50,12 @@ public final class JobHandle {
         this.state = initial;
     }
 
-    /** The engine's id of the job (a UUID string); {@link JobEngine#get} also finds it by a unique prefix. */
-    public String id() {
+    /**
+     * The engine's id of the job, which its {@link Job} and result share; {@link JobEngine#get} also finds it by a
+     * unique prefix.
+     */
+    public JobId id() {
         return waiting.id();
-    }
-
-    /** The first 8 characters of the id, as shown in messages and in the job's default hostname. */
-    public String shortId() {
-        return waiting.id().substring(0, 8);
     }
 
     public JobSpec spec() {
@@ -131,7 +130,7 @@ public final class JobHandle {
         synchronized (pending) {
             pending.add(new JobState[] {from, to});
         }
-        log.debug("job {}: {} -> {}", shortId(), from, to);
+        log.debug("job {}: {} -> {}", id().shortForm(), from, to);
     }
 
     /** Tells listeners of pending changes, in order; called without the engine's lock. */
@@ -164,13 +163,13 @@ public final class JobHandle {
             try {
                 l.changed(this, change[0], change[1]);
             } catch (RuntimeException e) {
-                log.warn("job {}: state listener failed on {} -> {}", shortId(), change[0], change[1], e);
+                log.warn("job {}: state listener failed on {} -> {}", id().shortForm(), change[0], change[1], e);
             }
         }
     }
 
     @Override
     public String toString() {
-        return "JobHandle{" + shortId() + " " + spec().command().get(0) + " " + state() + "}";
+        return "JobHandle{" + id().shortForm() + " " + spec().command().get(0) + " " + state() + "}";
     }
 }

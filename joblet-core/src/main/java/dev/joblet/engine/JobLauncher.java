@@ -1,6 +1,7 @@
 package dev.joblet.engine;
 
 import dev.joblet.Job;
+import dev.joblet.JobId;
 import dev.joblet.JobResult;
 import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
@@ -18,11 +19,11 @@ public interface JobLauncher {
 
     /**
      * Starts {@code spec} (already pinned to the job's exclusive cores, if any) for the engine's job {@code id}
-     * (a UUID); a real job takes that id, so that the handle, the {@link Job} and its {@link JobResult} share it.
+     * ; a real job takes that id, so that the handle, the {@link Job} and its {@link JobResult} share it.
      *
      * @throws JobletException when the job cannot start; the engine marks it FAILED with the message
      */
-    Launched launch(String id, JobSpec spec) throws JobletException;
+    Launched launch(JobId id, JobSpec spec) throws JobletException;
 
     /** A started job as the engine sees it. Thread-safe. */
     interface Launched {

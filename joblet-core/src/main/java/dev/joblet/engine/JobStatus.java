@@ -1,6 +1,7 @@
 package dev.joblet.engine;
 
 import dev.joblet.CpuSet;
+import dev.joblet.JobId;
 import dev.joblet.JobResult;
 import java.time.Instant;
 import java.util.Optional;
@@ -9,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * A snapshot of one job's place in the engine. Immutable.
  *
- * @param id the engine's id of the job (a UUID); the first 8 characters are its default hostname's suffix
+ * @param id the engine's id of the job; its short form is its default hostname's suffix
  * @param state where it is now
  * @param priority as submitted
  * @param submittedAt when it was submitted (engine clock)
@@ -19,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * @param result how it ended, once FINISHED
  * @param failure why it could not start (FAILED) or was cancelled (CANCELLED)
  */
-public record JobStatus(String id, JobState state, int priority, Instant submittedAt, Instant notBefore,
+public record JobStatus(JobId id, JobState state, int priority, Instant submittedAt, Instant notBefore,
         @Nullable CpuSet cores, @Nullable Instant startedAt, @Nullable JobResult result, @Nullable String failure) {
 
     public Optional<CpuSet> exclusiveCores() {

@@ -1,5 +1,6 @@
 package dev.joblet.engine;
 
+import dev.joblet.JobId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * forgotten first). Not thread-safe: the engine guards it with its lock.
  */
 final class Registry {
-    private final Map<String, JobHandle> jobs = new LinkedHashMap<>();
+    private final Map<JobId, JobHandle> jobs = new LinkedHashMap<>();
     private final ArrayDeque<JobHandle> ended = new ArrayDeque<>();
     private final int retainEnded;
 
@@ -25,7 +26,7 @@ final class Registry {
         jobs.put(h.id(), h);
     }
 
-    @Nullable JobHandle get(String id) {
+    @Nullable JobHandle get(JobId id) {
         return jobs.get(id);
     }
 
@@ -55,21 +56,31 @@ final class Registry {
         if (idOrPrefix.isEmpty()) {
             throw new IllegalArgumentException("job id () must not be empty");
         }
-        JobHandle exact = jobs.get(idOrPrefix);
+        JobHandle exact = jobs.get(exactId(idOrPrefix));
         if (exact != null) {
             return Optional.of(exact);
         }
-        List<String> matches = new ArrayList<>();
-        for (String id : jobs.keySet()) {
+        List<JobId> matches = new ArrayList<>();
+        for (JobId id : jobs.keySet()) {
             if (id.startsWith(idOrPrefix)) {
                 matches.add(id);
             }
         }
         if (matches.size() > 1) {
+            List<String> shown = new ArrayList<>();
+            matches.subList(0, Math.min(5, matches.size())).forEach(id -> shown.add(id.toString()));
             throw new IllegalArgumentException("job (" + idOrPrefix + ") is ambiguous: it starts " + matches.size()
-                    + " ids (" + String.join(", ", matches.subList(0, Math.min(5, matches.size())))
-                    + (matches.size() > 5 ? ", ..." : "") + ")");
+                    + " ids (" + String.join(", ", shown) + (matches.size() > 5 ? ", ..." : "") + ")");
         }
         return matches.isEmpty() ? Optional.empty() : Optional.ofNullable(jobs.get(matches.get(0)));
+    }
+
+    /** {@code s} as an id when it is a whole one, else null. */
+    private static @Nullable JobId exactId(String s) {
+        try {
+            return JobId.parse(s);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.joblet.engine;
 
 import dev.joblet.CpuSet;
+import dev.joblet.JobId;
 import dev.joblet.JobSpec;
 import java.time.Instant;
 import java.util.BitSet;
@@ -47,11 +48,11 @@ public interface SchedulingView {
      *
      * @param sequence submission order within the engine (unique, increasing)
      */
-    record WaitingJob(String id, JobSpec spec, SubmitOptions options, Instant submittedAt, Instant notBefore,
+    record WaitingJob(JobId id, JobSpec spec, SubmitOptions options, Instant submittedAt, Instant notBefore,
             long sequence) {}
 
     /** A started job; {@code cores} are the exclusive cores it holds, if any. Immutable. */
-    record RunningJob(String id, JobSpec spec, SubmitOptions options, @Nullable CpuSet cores) {}
+    record RunningJob(JobId id, JobSpec spec, SubmitOptions options, @Nullable CpuSet cores) {}
 
     /**
      * A decision: start {@code job}, pinned to {@code cores} (required, and exactly as many as it asked for, when

@@ -35,7 +35,8 @@ class EngineClosesWhatItStartsTest {
             JobResult r = h.result().get(60, TimeUnit.SECONDS);
             assertThat(h.job().orElseThrow().id()).isEqualTo(h.id());
             assertThat(r.jobId()).isEqualTo(h.id());
-            assertThat(engine.get(r.jobId())).isSameAs(h);
+            assertThat(engine.get(r.jobId().toString())).isSameAs(h);
+            assertThat(engine.find(r.jobId())).containsSame(h);
         }
     }
 
@@ -80,7 +81,7 @@ class EngineClosesWhatItStartsTest {
         try (Stream<Path> s = Files.list(spill)) {
             assertThat(s).isEmpty();
         }
-        assertThat(HostTraces.cgroupsNamed(hs.stream().map(JobHandle::id).collect(java.util.stream.Collectors.toSet())))
+        assertThat(HostTraces.cgroupsNamed(hs.stream().map(h -> h.id().toString()).collect(java.util.stream.Collectors.toSet())))
                 .isEmpty();
     }
 

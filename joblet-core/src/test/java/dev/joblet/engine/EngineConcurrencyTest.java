@@ -3,6 +3,7 @@ package dev.joblet.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.joblet.EndReason;
+import dev.joblet.JobId;
 import dev.joblet.JobResult;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -101,7 +102,7 @@ class EngineConcurrencyTest {
         } finally {
             finisher.shutdownNow();
         }
-        Set<String> launched = new HashSet<>(launcher.launchedIds());
+        Set<JobId> launched = new HashSet<>(launcher.launchedIds());
         assertThat(launcher.launchedIds()).doesNotHaveDuplicates();
         for (JobHandle h : all) {
             JobState s = h.state();

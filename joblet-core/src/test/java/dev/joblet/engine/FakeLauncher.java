@@ -3,6 +3,7 @@ package dev.joblet.engine;
 import dev.joblet.CpuSet;
 import dev.joblet.EndReason;
 import dev.joblet.Job;
+import dev.joblet.JobId;
 import dev.joblet.JobResult;
 import dev.joblet.JobSpec;
 import dev.joblet.JobStartException;
@@ -22,8 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that no two running jobs hold the same exclusive core and that no id is launched twice. Thread-safe.
  */
 final class FakeLauncher implements JobLauncher {
-    final List<String> launched = new ArrayList<>(); // guarded by this
-    final Map<String, FakeJob> jobs = new ConcurrentHashMap<>();
+    final List<JobId> launched = new ArrayList<>(); // guarded by this
+    final Map<JobId, FakeJob> jobs = new ConcurrentHashMap<>();
     final List<String> violations = new ArrayList<>(); // guarded by this
     final AtomicInteger stops = new AtomicInteger();
     private final BitSet heldCores = new BitSet(); // guarded by this
@@ -34,11 +35,11 @@ final class FakeLauncher implements JobLauncher {
     volatile boolean finishAtOnce;
 
     final class FakeJob implements Launched {
-        final String id;
+        final JobId id;
         final JobSpec spec;
         final CompletableFuture<JobResult> exit = new CompletableFuture<>();
 
-        FakeJob(String id, JobSpec spec) {
+        FakeJob(JobId id, JobSpec spec) {
             this.id = id;
             this.spec = spec;
         }
@@ -72,11 +73,10 @@ final class FakeLauncher implements JobLauncher {
     }
 
     @Override
-    public Launched launch(String id, JobSpec spec) throws JobStartException {
+    public Launched launch(JobId id, JobSpec spec) throws JobStartException {
         if (failNext) {
             failNext = false;
-            throw new JobStartException("cannot start job " + id.substring(0, 8) + ": fake failure", "launch", null, false,
-                    null);
+            throw new JobStartException("fake failure of job " + id.shortForm(), "launch", null, false, null);
         }
         FakeJob j = new FakeJob(id, spec);
         synchronized (this) {
@@ -103,7 +103,7 @@ final class FakeLauncher implements JobLauncher {
         return j;
     }
 
-    synchronized List<String> launchedIds() {
+    synchronized List<JobId> launchedIds() {
         return List.copyOf(launched);
     }
 

@@ -30,7 +30,7 @@ class JobEngineTest {
     private JobEngine engine(SchedulingPolicy policy) {
         return JobEngine.builder().policy(policy).clock(clock).launcher(launcher).launchExecutor(Runnable::run)
                 .corePool(CpuSet.parse("0-1"))
-                .listener((h, from, to) -> transitions.add(h.shortId() + ":" + from + "->" + to)).build();
+                .listener((h, from, to) -> transitions.add(h.id().shortForm() + ":" + from + "->" + to)).build();
     }
 
     static JobSpec spec(String name) {
@@ -70,8 +70,8 @@ class JobEngineTest {
         List<String> own = new ArrayList<>();
         h.addListener((j, from, to) -> own.add(from + "->" + to));
         launcher.finish(h);
-        assertThat(transitions).containsExactly(h.shortId() + ":QUEUED->STARTING", h.shortId() + ":STARTING->RUNNING",
-                h.shortId() + ":RUNNING->FINISHED");
+        assertThat(transitions).containsExactly(h.id().shortForm() + ":QUEUED->STARTING", h.id().shortForm() + ":STARTING->RUNNING",
+                h.id().shortForm() + ":RUNNING->FINISHED");
         assertThat(own).containsExactly("RUNNING->FINISHED");
         assertThat(h.result().get().isSuccess()).isTrue();
         assertThat(h.status().startedAt()).isNotNull();
@@ -187,9 +187,9 @@ class JobEngineTest {
         }
         JobHandle h = hs.get(7);
         assertThat(engine.get(h.id())).isSameAs(h);
-        assertThat(engine.get(h.shortId())).isSameAs(h);
+        assertThat(engine.get(h.id().shortForm())).isSameAs(h);
         Map<Character, Integer> firsts = new HashMap<>();
-        hs.forEach(x -> firsts.merge(x.id().charAt(0), 1, Integer::sum));
+        hs.forEach(x -> firsts.merge(x.id().toString().charAt(0), 1, Integer::sum));
         char shared = firsts.entrySet().stream().filter(e -> e.getValue() > 1).findFirst().orElseThrow().getKey();
         assertThatThrownBy(() -> engine.get(String.valueOf(shared))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("is ambiguous");

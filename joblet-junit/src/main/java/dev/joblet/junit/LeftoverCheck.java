@@ -1,5 +1,6 @@
 package dev.joblet.junit;
 
+import dev.joblet.JobId;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -32,7 +33,8 @@ final class LeftoverCheck {
     }
 
     /** What is left of the job, in words; empty when nothing is. */
-    static List<String> leftovers(String jobId, int pid) {
+    static List<String> leftovers(JobId job, int pid) {
+        String jobId = job.toString();
         List<String> found = new ArrayList<>();
         if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && inOtherPidNamespace(pid)) {
             found.add("its PID 1 (pid " + pid + ") still runs");

@@ -50,7 +50,7 @@ final class JobRunner {
                 job.close();
                 stdout.join(DRAIN);
                 stderr.join(DRAIN);
-                err.println("rnx: stopped job " + shortId(job.id()));
+                err.println("rnx: stopped job " + job.id().shortForm());
                 err.flush();
             }
         }, "rnx-stop-job");
@@ -71,7 +71,7 @@ final class JobRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             job.close();
-            err.println("rnx: interrupted; stopped job " + shortId(job.id()));
+            err.println("rnx: interrupted; stopped job " + job.id().shortForm());
             return 130;
         } finally {
             job.close();
@@ -99,7 +99,7 @@ final class JobRunner {
     private void report(JobResult r, Relay stdout, boolean json) {
         // Why the job ended, unless it exited by itself or rnx stopped it (the shutdown hook says so itself).
         if (r.reason() != EndReason.EXITED && r.reason() != EndReason.STOPPED && !r.message().isEmpty()) {
-            err.println("rnx: job " + shortId(r.jobId()) + ": " + r.message());
+            err.println("rnx: job " + r.jobId().shortForm() + ": " + r.message());
         }
         if (json) {
             if (stdout.endsMidLine()) {
@@ -109,10 +109,6 @@ final class JobRunner {
         }
         out.flush();
         err.flush();
-    }
-
-    static String shortId(String id) {
-        return id.substring(0, Math.min(8, id.length()));
     }
 
     /**

@@ -15,7 +15,7 @@ final class JsonResult {
 
     static String of(JobResult r) {
         Usage u = r.usage();
-        return "{\"id\":" + string(r.jobId())
+        return "{\"id\":" + string(r.jobId().toString())
                 + ",\"reason\":" + string(r.reason().name())
                 + ",\"exitCode\":" + (r.exitCode().isPresent() ? String.valueOf(r.exitCode().getAsInt()) : "null")
                 + ",\"signal\":" + (r.signal().isPresent() ? String.valueOf(r.signal().getAsInt()) : "null")

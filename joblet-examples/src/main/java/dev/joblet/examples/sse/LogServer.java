@@ -154,9 +154,9 @@ public final class LogServer implements AutoCloseable {
         try {
             Job job = Joblet.builder().runtime(JobRuntime.host()).timeout(Duration.ofMinutes(10))
                     .command("bash", "-c", command).start();
-            jobs.put(job.id(), job);
+            jobs.put(job.id().toString(), job);
             ex.getResponseHeaders().set("Location", "/jobs/" + job.id() + "/logs");
-            send(ex, 201, job.id());
+            send(ex, 201, job.id().toString());
         } catch (JobletException | IllegalArgumentException e) {
             send(ex, 400, String.valueOf(e.getMessage()));
         }
