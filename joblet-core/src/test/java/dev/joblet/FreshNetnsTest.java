@@ -3,17 +3,17 @@ package dev.joblet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.joblet.namespaces.FreshNetns;
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Cold starts with only a loopback network join a namespace made ahead ({@link FreshNetns}): each job still gets
  * a namespace of its own that no other job used, with {@code lo} up and nothing else.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for network namespaces")
+@NeedsRoot("for network namespaces")
 class FreshNetnsTest {
 
     /** Its lo's MTU, its interfaces and its namespace; then a mark (a smaller MTU) that a reused namespace would show. */

@@ -1,5 +1,6 @@
 package dev.joblet.namespaces;
 
+import dev.joblet.namespaces.internal.FileCalls;
 import dev.joblet.namespaces.internal.Native;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,11 +9,6 @@ import java.util.List;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
-import jnr.ffi.annotations.SaveError;
-import jnr.ffi.types.size_t;
-import jnr.ffi.types.ssize_t;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,9 +17,8 @@ import org.jspecify.annotations.Nullable;
  * {@code RESOLVE_NO_MAGICLINKS}), and from then on the file is used through its {@code O_PATH} descriptor: its type
  * and size come from {@code fstat}, its contents from a reopening of that very descriptor, a directory's entries
  * from {@code getdents64} on it and each entry from an {@code openat} relative to it that never follows a link.
- * Nothing is checked by path and then opened by path again. Also the detached tmpfs ({@code fsopen}/{@code fsmount})
- * that a job's workspace lives on: it is in no mount namespace of the host, so it goes with the last descriptor.
- * Stateless and thread-safe; every descriptor returned belongs to the caller (close it with {@link #close}).
+ * Nothing is checked by path and then opened by path again. The detached tmpfs a job's workspace lives on is
+ * {@link HostMounts#detachedTmpfs}. Stateless and thread-safe; every descriptor returned belongs to the caller (close it with {@link #close}).
  */
 public final class HostFiles {
     public static final int AT_FDCWD = -100;
@@ -31,79 +26,12 @@ public final class HostFiles {
     private static final int O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
     private static final long RESOLVE_NO_MAGICLINKS = 2, RESOLVE_NO_SYMLINKS = 4, RESOLVE_BENEATH = 8;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200;
-    private static final long SYS_OPENAT2 = 437, SYS_FSOPEN = 430, SYS_FSCONFIG = 431, SYS_FSMOUNT = 432;
-    private static final int FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6;
-    private static final int MOUNT_ATTR_NOSUID = 0x2, MOUNT_ATTR_NODEV = 0x4;
+    private static final long SYS_OPENAT2 = 437;
     private static final int S_IFMT = 0170000, S_IFDIR = 0040000, S_IFREG = 0100000, S_IFLNK = 0120000;
     private static final int STAT_SIZE = 144, DIRENT_BUF = 32 * 1024;
 
-    /** The calls used, with C names and C types (names and link texts as NUL-terminated bytes). */
-    public interface Sys {
-        @SaveError
-        long syscall(long nr, int dirfd, @In byte[] path, Pointer how, @size_t long size); // openat2
-
-        @SaveError
-        long syscall(long nr, @In byte[] fstype, int flags); // fsopen
-
-        @SaveError
-        long syscall(long nr, int fd, int cmd, @In byte @Nullable [] key, @In byte @Nullable [] value, int aux); // fsconfig
-
-        @SaveError
-        long syscall(long nr, int fd, int flags, int attrs); // fsmount
-
-        @SaveError
-        int openat(int dirfd, @In byte[] path, int flags, int mode);
-
-        @SaveError
-        int open(String path, int flags, int mode);
-
-        @SaveError
-        int fstat(int fd, Pointer st);
-
-        @SaveError
-        int fstatat(int dirfd, @In byte[] path, Pointer st, int flags);
-
-        @SaveError
-        @ssize_t
-        long getdents64(int fd, Pointer buf, @size_t long n);
-
-        @SaveError
-        @ssize_t
-        long readlinkat(int dirfd, @In byte[] path, @Out byte[] buf, @size_t long n);
-
-        @SaveError
-        int symlinkat(@In byte[] target, int dirfd, @In byte[] path);
-
-        @SaveError
-        int mkdirat(int dirfd, @In byte[] path, int mode);
-
-        @SaveError
-        int unlinkat(int dirfd, @In byte[] path, int flags);
-
-        @SaveError
-        int fchownat(int dirfd, @In byte[] path, int uid, int gid, int flags);
-
-        @SaveError
-        int fchmod(int fd, int mode);
-
-        @SaveError
-        @ssize_t
-        long sendfile(int out, int in, @Nullable Pointer offset, @size_t long count);
-
-        @SaveError
-        @ssize_t
-        long read(int fd, @Out byte[] buf, @size_t long n);
-
-        @SaveError
-        @ssize_t
-        long write(int fd, @In byte[] buf, @size_t long n);
-
-        @SaveError
-        int close(int fd);
-    }
-
     private static final class Holder {
-        static final Sys SYS = LibraryLoader.create(Sys.class).failImmediately().load("c");
+        static final FileCalls SYS = LibraryLoader.create(FileCalls.class).failImmediately().load("c");
     }
 
     /** What {@code fstat} says of a descriptor. */
@@ -137,11 +65,11 @@ public final class HostFiles {
 
     private HostFiles() {}
 
-    private static Sys sys() {
+    private static FileCalls sys() {
         return Holder.SYS;
     }
 
-    private static byte[] c(String s) {
+    static byte[] c(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         byte[] z = java.util.Arrays.copyOf(b, b.length + 1);
         return z;
@@ -151,7 +79,7 @@ public final class HostFiles {
         return java.util.Arrays.copyOf(s, s.length + 1);
     }
 
-    private static IOException failure(String what, int errno) {
+    static IOException failure(String what, int errno) {
         return new ErrnoException(what + ": " + Native.describe(errno), errno);
     }
 
@@ -419,41 +347,6 @@ public final class HostFiles {
                 return out.toByteArray();
             }
             out.write(buf, 0, (int) n);
-        }
-    }
-
-    /**
-     * A new tmpfs ({@code nosuid,nodev}) with these options ({@code size=...,mode=...,uid=...,gid=...}), mounted
-     * nowhere: the descriptor returned (an {@code O_PATH} one of its root) is the only way to it, until a helper
-     * moves it into a job's root ({@link MountOp#move}). It is gone when the last descriptor and the last mount of
-     * it are.
-     */
-    public static int detachedTmpfs(String options) throws IOException {
-        long fs = sys().syscall(SYS_FSOPEN, c("tmpfs"), 1 /* FSOPEN_CLOEXEC */);
-        if (fs < 0) {
-            throw failure("fsopen tmpfs", Native.errno());
-        }
-        try {
-            for (String opt : options.split(",")) {
-                int eq = opt.indexOf('=');
-                if (eq <= 0) {
-                    throw new IllegalArgumentException("tmpfs option (" + opt + ") must be key=value");
-                }
-                if (sys().syscall(SYS_FSCONFIG, (int) fs, FSCONFIG_SET_STRING, c(opt.substring(0, eq)),
-                        c(opt.substring(eq + 1)), 0) < 0) {
-                    throw failure("fsconfig tmpfs " + opt, Native.errno());
-                }
-            }
-            if (sys().syscall(SYS_FSCONFIG, (int) fs, FSCONFIG_CMD_CREATE, null, null, 0) < 0) {
-                throw failure("fsconfig tmpfs create (" + options + ")", Native.errno());
-            }
-            long mnt = sys().syscall(SYS_FSMOUNT, (int) fs, 1 /* FSMOUNT_CLOEXEC */, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-            if (mnt < 0) {
-                throw failure("fsmount tmpfs", Native.errno());
-            }
-            return (int) mnt;
-        } finally {
-            sys().close((int) fs);
         }
     }
 
