@@ -1,17 +1,13 @@
 package dev.joblet;
 
-import dev.joblet.internal.Args;
-import dev.joblet.internal.HostFacts;
+import dev.joblet.cgroups.IoLimit;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,43 +50,40 @@ public final class JobSpec {
     public static final int MAX_ARG_BYTES = 128 * 1024;
     /** The kernel's largest pids.max (PID_MAX_LIMIT on 64-bit). */
     public static final long MAX_PIDS = 4L * 1024 * 1024;
-    private static final Pattern ENV_NAME = Pattern.compile("[^=\\x00]+");
-    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
-    private final List<String> command;
-    private final Map<String, String> env;
-    private final JobRuntime runtime;
-    private final String workdir;
-    private final @Nullable String hostname;
-    private final int cpuPercent;
-    private final @Nullable MemorySize memory;
-    private final @Nullable CpuSet cpus;
-    private final long pidsMax;
-    private final int ptysMax;
-    private final long ioBps;
-    private final int cpuWeight;
-    private final @Nullable MemorySize memoryHigh;
-    private final List<IoLimit> ioLimits;
-    private final Network network;
-    private final Map<Integer, Integer> published;
-    private final List<Volume> volumes;
-    private final List<MemoryVolume> memoryVolumes;
-    private final @Nullable Duration timeout;
-    private final Duration stopGrace;
-    private final byte @Nullable [] stdin;
-    private final boolean tty;
-    private final MemorySize workspaceSize;
-    private final MemorySize tmpSize;
+    final List<String> command;
+    final Map<String, String> env;
+    final JobRuntime runtime;
+    final String workdir;
+    final @Nullable String hostname;
+    final int cpuPercent;
+    final @Nullable MemorySize memory;
+    final @Nullable CpuSet cpus;
+    final long pidsMax;
+    final int ptysMax;
+    final long ioBps;
+    final int cpuWeight;
+    final @Nullable MemorySize memoryHigh;
+    final List<IoLimit> ioLimits;
+    final Network network;
+    final Map<Integer, Integer> published;
+    final List<Volume> volumes;
+    final List<MemoryVolume> memoryVolumes;
+    final @Nullable Duration timeout;
+    final Duration stopGrace;
+    final byte @Nullable [] stdin;
+    final boolean tty;
+    final MemorySize workspaceSize;
+    final MemorySize tmpSize;
     /** As set; null: from the size (see {@link #inodesFor}). */
-    private final @Nullable Long workspaceInodes;
-    private final @Nullable Long tmpInodes;
-    private final MemorySize outputBuffer;
-    private final Security security;
-    private final List<Upload> uploads;
-    private final boolean retainWorkspace;
-    private final boolean warmPool;
-    private final @Nullable MemorySize writableLayer;
-    private final @Nullable Path logSpill;
+    final @Nullable Long workspaceInodes;
+    final @Nullable Long tmpInodes;
+    final MemorySize outputBuffer;
+    final Security security;
+    final List<Upload> uploads;
+    final boolean retainWorkspace;
+    final @Nullable MemorySize writableLayer;
+    final @Nullable Path logSpill;
 
     private JobSpec(Builder b) {
         if (b.command.isEmpty()) {
@@ -101,7 +94,7 @@ public final class JobSpec {
         }
         this.command = List.copyOf(b.command);
         this.env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
-        checkArgsAndEnvSize(command, env);
+        SpecProcessOptions.checkArgsAndEnvSize(command, env);
         this.runtime = b.runtime;
         this.workdir = b.workdir;
         this.hostname = b.hostname;
@@ -134,7 +127,7 @@ public final class JobSpec {
         this.workspaceInodes = b.workspaceInodes;
         this.tmpInodes = b.tmpInodes;
         this.outputBuffer = b.outputBuffer;
-        this.security = b.security.build();
+        this.security = b.security;
         if (network instanceof PrivateNetwork && security.rootInUserNamespace()) {
             // Joining a network namespace owned by the host's user namespace needs CAP_SYS_ADMIN there, which a
             // job inside its own user namespace does not have.
@@ -143,7 +136,6 @@ public final class JobSpec {
         }
         this.uploads = List.copyOf(b.uploads);
         this.retainWorkspace = b.retainWorkspace;
-        this.warmPool = b.warmPool;
         this.writableLayer = b.writableLayer;
         if (writableLayer != null && runtime.isHost()) {
             throw new IllegalArgumentException("writableLayer (" + writableLayer + ") needs a named or directory runtime, "
@@ -160,84 +152,19 @@ public final class JobSpec {
         this.logSpill = b.logSpill;
     }
 
-    /**
-     * The command and the environment must fit in the helper's message and in what execve takes: each string at most
-     * {@link #MAX_ARG_BYTES}, all of them together at most {@link #MAX_ARGS_AND_ENV_BYTES}.
-     */
-    private static void checkArgsAndEnvSize(List<String> command, Map<String, String> env) {
-        long total = 0;
-        for (int i = 0; i < command.size(); i++) {
-            long n = utf8Length(command.get(i));
-            if (n + 1 > MAX_ARG_BYTES) {
-                throw new IllegalArgumentException("command element " + i + " (" + (n + 1) + " bytes with its NUL) exceeds"
-                        + " the kernel's limit of " + MAX_ARG_BYTES + " bytes per argument (MAX_ARG_STRLEN)");
-            }
-            total += 4 + n;
-        }
-        if (total > MAX_ARGS_AND_ENV_BYTES) {
-            throw new IllegalArgumentException("command (" + total + " bytes in " + command.size() + " arguments) exceeds"
-                    + " the limit of " + MAX_ARGS_AND_ENV_BYTES + " bytes for a job's command and environment (the"
-                    + " helper's config message holds 1 MiB)");
-        }
-        long envTotal = 0;
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            long n = utf8Length(e.getKey()) + 1 + utf8Length(e.getValue());
-            if (n + 1 > MAX_ARG_BYTES) {
-                throw new IllegalArgumentException("env " + e.getKey() + " (" + (n + 1) + " bytes with its NUL) exceeds the"
-                        + " kernel's limit of " + MAX_ARG_BYTES + " bytes per variable (MAX_ARG_STRLEN)");
-            }
-            envTotal += 4 + n;
-        }
-        if (total + envTotal > MAX_ARGS_AND_ENV_BYTES) {
-            throw new IllegalArgumentException("env (" + envTotal + " bytes in " + env.size() + " variables, with "
-                    + total + " bytes of command) exceeds the limit of " + MAX_ARGS_AND_ENV_BYTES
-                    + " bytes for a job's command and environment (the helper's config message holds 1 MiB)");
-        }
-    }
-
-    private static long utf8Length(String s) {
-        long n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n++;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else {
-                n += 3;
-            }
-        }
-        return n;
-    }
-
     /** Starts a new job from this spec; see {@link Builder#start()}. */
     public Job start() throws JobletException {
-        return Job.start(this, null);
+        return Joblet.system().start(this);
     }
 
     /**
-     * Starts a new job from this spec under {@code id} instead of a new random one, for a scheduler that names its
-     * jobs before they start ({@link dev.joblet.engine.JobEngine}: a handle's id is its job's and its result's id).
-     * The caller keeps ids unique among the jobs it has open.
+     * Starts a new job from this spec on {@link Joblet#system()} under {@code id} instead of a new random one; see
+     * {@link Joblet#start(JobSpec, String)}.
      *
      * @throws IllegalArgumentException when {@code id} is not a UUID in its canonical form (36 characters)
      */
     public Job start(String id) throws JobletException {
-        java.util.Objects.requireNonNull(id, "id");
-        boolean canonical;
-        try {
-            canonical = java.util.UUID.fromString(id).toString().equals(id);
-        } catch (IllegalArgumentException e) {
-            canonical = false;
-        }
-        if (!canonical) {
-            throw new IllegalArgumentException("id (" + id + ") must be a UUID in canonical form, e.g. "
-                    + "3f2a0c1e-8b7d-4e6f-9a5b-1c2d3e4f5a6b");
-        }
-        return Job.start(this, id);
+        return Joblet.system().start(this, id);
     }
 
     public Builder toBuilder() {
@@ -387,11 +314,6 @@ public final class JobSpec {
         return retainWorkspace || !uploads.isEmpty();
     }
 
-    /** Whether the job may start from the {@link WarmPool} (default true). */
-    public boolean usesWarmPool() {
-        return warmPool;
-    }
-
     /** The size of the writable layer over the runtime, when the job has one. */
     public Optional<MemorySize> writableLayer() {
         return Optional.ofNullable(writableLayer);
@@ -416,543 +338,15 @@ public final class JobSpec {
 
     /**
      * Builds a {@link JobSpec}. Not thread-safe. Every setter checks its argument at once and throws
-     * {@link IllegalArgumentException} naming the field and the bad value.
+     * {@link IllegalArgumentException} naming the field and the bad value. The setters are declared in
+     * {@code SpecProcessOptions} (what runs, resource limits) and {@code SpecSandboxOptions} (network, files,
+     * timing, privileges, logs), package-private halves that keep the files short.
      */
-    public static final class Builder {
-        private final List<String> command = new ArrayList<>();
-        private final Map<String, String> env = new LinkedHashMap<>();
-        private JobRuntime runtime = JobRuntime.host();
-        private String workdir = "/work";
-        private @Nullable String hostname;
-        private int cpuPercent;
-        private @Nullable MemorySize memory = DEFAULT_MEMORY;
-        private @Nullable CpuSet cpus;
-        private long pidsMax = DEFAULT_PIDS_MAX;
-        private int ptysMax = DEFAULT_PTYS_MAX;
-        private long ioBps;
-        private int cpuWeight;
-        private @Nullable MemorySize memoryHigh;
-        private final List<IoLimit> ioLimits = new ArrayList<>();
-        private Network network = Network.NONE;
-        private final Map<Integer, Integer> published = new LinkedHashMap<>();
-        private final List<Volume> volumes = new ArrayList<>();
-        private final List<MemoryVolume> memoryVolumes = new ArrayList<>();
-        private @Nullable Duration timeout;
-        private Duration stopGrace = Duration.ofSeconds(2);
-        private byte @Nullable [] stdin;
-        private boolean tty;
-        private MemorySize workspaceSize = MemorySize.ofMegabytes(256);
-        private MemorySize tmpSize = MemorySize.ofMegabytes(64);
-        private @Nullable Long workspaceInodes;
-        private @Nullable Long tmpInodes;
-        private MemorySize outputBuffer = MemorySize.ofMegabytes(8);
-        private Security.Builder security = Security.DEFAULTS.toBuilder();
-        private final List<Upload> uploads = new ArrayList<>();
-        private boolean retainWorkspace;
-        private boolean warmPool = true;
-        private @Nullable MemorySize writableLayer;
-        private @Nullable Path logSpill;
-
+    public static final class Builder extends SpecSandboxOptions {
         Builder() {}
 
         private Builder(JobSpec s) {
-            command.addAll(s.command);
-            env.putAll(s.env);
-            runtime = s.runtime;
-            workdir = s.workdir;
-            hostname = s.hostname;
-            cpuPercent = s.cpuPercent;
-            memory = s.memory;
-            cpus = s.cpus;
-            pidsMax = s.pidsMax;
-            ptysMax = s.ptysMax;
-            ioBps = s.ioBps;
-            cpuWeight = s.cpuWeight;
-            memoryHigh = s.memoryHigh;
-            ioLimits.addAll(s.ioLimits);
-            network = s.network;
-            published.putAll(s.published);
-            volumes.addAll(s.volumes);
-            memoryVolumes.addAll(s.memoryVolumes);
-            timeout = s.timeout;
-            stopGrace = s.stopGrace;
-            stdin = s.stdin;
-            tty = s.tty;
-            workspaceSize = s.workspaceSize;
-            tmpSize = s.tmpSize;
-            workspaceInodes = s.workspaceInodes;
-            tmpInodes = s.tmpInodes;
-            outputBuffer = s.outputBuffer;
-            security = s.security.toBuilder();
-            uploads.addAll(s.uploads);
-            retainWorkspace = s.retainWorkspace;
-            warmPool = s.warmPool;
-            writableLayer = s.writableLayer;
-            logSpill = s.logSpill;
-        }
-
-        /** The program and its arguments; the program is looked up in the job's PATH inside the runtime. */
-        public Builder command(String... argv) {
-            return command(Arrays.asList(Args.nonNull(argv, "command")));
-        }
-
-        public Builder command(List<String> argv) {
-            Args.nonNull(argv, "command");
-            List<String> copy = new ArrayList<>(argv.size());
-            for (String a : argv) {
-                Args.nonNull(a, "command element " + copy.size());
-                if (a.indexOf('\0') >= 0) {
-                    throw new IllegalArgumentException("command element (" + a.replace('\0', '?') + ") contains NUL");
-                }
-                copy.add(a);
-            }
-            if (copy.isEmpty()) {
-                throw new IllegalArgumentException("command must not be empty");
-            }
-            if (copy.get(0).isEmpty()) {
-                throw new IllegalArgumentException("command (\"\") must name a program");
-            }
-            command.clear();
-            command.addAll(copy);
-            return this;
-        }
-
-        public Builder runtime(JobRuntime value) {
-            runtime = Args.nonNull(value, "runtime");
-            return this;
-        }
-
-        /** Sets one environment variable. The JVM's own environment is never passed on. */
-        public Builder env(String name, String value) {
-            Args.nonNull(name, "env name");
-            Args.nonNull(value, "env value of " + name);
-            if (!ENV_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("env name (" + name.replace('\0', '?') + ") must be non-empty and contain neither '=' nor NUL");
-            }
-            if (value.indexOf('\0') >= 0) {
-                // The value is not shown: environment values often hold secrets.
-                throw new IllegalArgumentException("env value of " + name + " (" + value.length() + " characters) contains"
-                        + " NUL at index " + value.indexOf('\0'));
-            }
-            env.put(name, value);
-            return this;
-        }
-
-        public Builder env(Map<String, String> vars) {
-            Args.nonNull(vars, "env");
-            vars.forEach(this::env);
-            return this;
-        }
-
-        /** The working directory inside the job (default {@code /work}, the writable workspace). */
-        public Builder workdir(String path) {
-            Args.nonNull(path, "workdir");
-            if (!path.startsWith("/") || path.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("workdir (" + path.replace('\0', '?') + ") must be an absolute path");
-            }
-            workdir = path;
-            return this;
-        }
-
-        /** The job's hostname (default: {@code job-} and the first 8 characters of its id). */
-        public Builder hostname(String name) {
-            Args.nonNull(name, "hostname");
-            if (!HOSTNAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("hostname (" + name + ") must be 1-63 letters, digits or '-', not starting or ending with '-'");
-            }
-            hostname = name;
-            return this;
-        }
-
-        /** CPU limit in percent of one core: 50 is half a core, 200 two cores. */
-        public Builder cpu(int percent) {
-            int max = 100 * HostFacts.onlineCpus();
-            if (percent <= 0 || percent > max) {
-                throw new IllegalArgumentException("cpu (" + percent + "%) must be between 1 and " + max + " (100 per CPU of this machine)");
-            }
-            cpuPercent = percent;
-            return this;
-        }
-
-        /**
-         * The job's memory limit (default {@link #DEFAULT_MEMORY}): above it the kernel OOM-kills the job. Its kernel
-         * memory and socket buffers count too.
-         */
-        public Builder memory(MemorySize limit) {
-            Args.nonNull(limit, "memory");
-            if (limit.compareTo(MIN_MEMORY) < 0) {
-                throw new IllegalArgumentException("memory (" + limit + ") must be at least " + MIN_MEMORY);
-            }
-            memory = limit;
-            return this;
-        }
-
-        /**
-         * Lifts the memory limit ({@link #DEFAULT_MEMORY} unless set): the job may use the memory of the program that
-         * runs it. A job without any limit ({@code pidsMax(0)} too) runs without a cgroup.
-         */
-        public Builder noMemoryLimit() {
-            memory = null;
-            return this;
-        }
-
-        /** Pins the job to these CPUs, e.g. {@code "0-3"} or {@code "1,3,5"}; they must be CPUs this process may use. */
-        public Builder cpus(String list) {
-            return cpus(CpuSet.parse(Args.nonNull(list, "cpus")));
-        }
-
-        public Builder cpus(CpuSet set) {
-            Args.nonNull(set, "cpus");
-            CpuSet allowed = HostFacts.allowedCpus();
-            if (!set.isSubsetOf(allowed)) {
-                throw new IllegalArgumentException("cpus (" + set + ") must be among the CPUs this process may use: " + allowed);
-            }
-            cpus = set;
-            return this;
-        }
-
-        /** Maximum number of processes at once (default {@value #DEFAULT_PIDS_MAX}); 0 removes the limit. */
-        public Builder pidsMax(long max) {
-            if (max < 0 || max > MAX_PIDS) {
-                throw new IllegalArgumentException("pidsMax (" + max + ") must be between 0 (no limit) and " + MAX_PIDS
-                        + " (the kernel's PID_MAX_LIMIT)");
-            }
-            pidsMax = max;
-            return this;
-        }
-
-        /**
-         * The most pseudo-terminals the job may hold at once (default {@value #DEFAULT_PTYS_MAX}; a {@link #tty} job's
-         * own terminal is one of them): the {@code max=} of the job's own devpts instance, so that a job cannot take
-         * the pool every job's devpts draws on ({@code kernel.pty.max}). Opening one more fails inside the job with
-         * ENOSPC. 0 (no pty at all) is refused for a tty job; at most 1,048,576 (the kernel's NR_UNIX98_PTY_MAX), and
-         * never more than the kernel's pool has left.
-         */
-        public Builder ptysMax(int max) {
-            if (max < 0 || max > dev.joblet.namespaces.MountOp.MAX_PTYS) {
-                throw new IllegalArgumentException("ptysMax (" + max + ") must be 0-" + dev.joblet.namespaces.MountOp.MAX_PTYS);
-            }
-            ptysMax = max;
-            return this;
-        }
-
-        /** IO bandwidth limit, bytes per second for reads and for writes, on the device backing the workspace. */
-        public Builder ioBps(long bytesPerSecond) {
-            if (bytesPerSecond <= 0) {
-                throw new IllegalArgumentException("ioBps (" + bytesPerSecond + ") must be positive");
-            }
-            ioBps = bytesPerSecond;
-            return this;
-        }
-
-        /** Relative CPU weight against other jobs, 1-10000 (100 = the kernel's default share). */
-        public Builder cpuWeight(int weight) {
-            if (weight < 1 || weight > 10_000) {
-                throw new IllegalArgumentException("cpuWeight (" + weight + ") must be between 1 and 10000");
-            }
-            cpuWeight = weight;
-            return this;
-        }
-
-        /** A soft memory limit: above it the kernel throttles and reclaims the job's memory (no OOM kill). */
-        public Builder memoryHigh(MemorySize limit) {
-            Args.nonNull(limit, "memoryHigh");
-            if (limit.compareTo(MIN_MEMORY) < 0) {
-                throw new IllegalArgumentException("memoryHigh (" + limit + ") must be at least " + MIN_MEMORY);
-            }
-            memoryHigh = limit;
-            return this;
-        }
-
-        /** Bandwidth/IOPS limits on one block device, e.g. {@code io(IoLimit.device("/dev/vda").writeBps(2 << 20))}. */
-        public Builder io(IoLimit limit) {
-            Args.nonNull(limit, "io");
-            if (limit.limitsNothing()) {
-                throw new IllegalArgumentException("io (" + limit + ") limits nothing: set a bandwidth or IOPS value");
-            }
-            for (IoLimit l : ioLimits) {
-                if (l.major() == limit.major() && l.minor() == limit.minor()) {
-                    throw new IllegalArgumentException("io (" + limit + ") repeats device " + l.major() + ":" + l.minor());
-                }
-            }
-            ioLimits.add(limit);
-            return this;
-        }
-
-        public Builder network(Network value) {
-            network = Args.nonNull(value, "network");
-            return this;
-        }
-
-        /**
-         * Publishes the job's TCP {@code jobPort} on the host's loopback, {@code 127.0.0.1:hostPort} (0: any free
-         * port; {@link Job#publishedPort} tells which). Needs a {@link PrivateNetwork}. Repeatable.
-         */
-        public Builder publish(int jobPort, int hostPort) {
-            if (jobPort < 1 || jobPort > 65535) {
-                throw new IllegalArgumentException("publish jobPort (" + jobPort + ") must be 1 to 65535");
-            }
-            if (hostPort < 0 || hostPort > 65535) {
-                throw new IllegalArgumentException("publish hostPort (" + hostPort + ") must be 0 to 65535");
-            }
-            if (hostPort != 0 && published.containsValue(hostPort)) {
-                throw new IllegalArgumentException("publish hostPort (" + hostPort + ") is already published");
-            }
-            published.put(jobPort, hostPort);
-            return this;
-        }
-
-        /** Makes a host path visible at {@code target}, read-only. */
-        public Builder volume(Path source, String target) {
-            volumes.add(new Volume(source, target, false));
-            return this;
-        }
-
-        /** An empty tmpfs of at most {@code size} at {@code target}, writable by the job, gone with it. */
-        public Builder memoryVolume(String target, MemorySize size) {
-            memoryVolumes.add(new MemoryVolume(target, size));
-            return this;
-        }
-
-        public Builder volume(Volume volume) {
-            volumes.add(Args.nonNull(volume, "volume"));
-            return this;
-        }
-
-        /**
-         * Stops the job (reason TIMED_OUT) when it runs longer than this. A timeout beyond
-         * {@link Args#FOREVER about 292 years} is taken as that (in practice: none); it never fails after the start.
-         */
-        public Builder timeout(Duration value) {
-            Args.nonNull(value, "timeout");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("timeout (" + value + ") must be positive");
-            }
-            timeout = Args.saturated(value);
-            return this;
-        }
-
-        /**
-         * How long a stop (or timeout) waits after SIGTERM before SIGKILL (default 2 s). A grace beyond about 292 years
-         * is taken as that.
-         */
-        public Builder stopGrace(Duration value) {
-            Args.nonNull(value, "stopGrace");
-            if (value.isNegative()) {
-                throw new IllegalArgumentException("stopGrace (" + value + ") must not be negative");
-            }
-            stopGrace = Args.saturated(value);
-            return this;
-        }
-
-        /**
-         * Gives the job a pseudo-terminal as stdin, stdout and stderr (its controlling terminal), for interactive
-         * programs such as {@code top}: output then arrives on {@link Job#stdout()} only (with terminal line
-         * endings), and {@link Job#terminalInput()} types into it. {@link #stdin(byte[])} bytes, if any, are typed
-         * first.
-         */
-        public Builder tty(boolean value) {
-            tty = value;
-            return this;
-        }
-
-        /** Bytes fed to the job's stdin, then EOF. Without it the job's stdin is /dev/null. */
-        public Builder stdin(byte[] data) {
-            stdin = Args.nonNull(data, "stdin").clone();
-            return this;
-        }
-
-        /** Size limit of the writable workspace {@code /work} (a tmpfs; default 256 MiB). */
-        public Builder workspaceSize(MemorySize size) {
-            Args.nonNull(size, "workspaceSize");
-            if (size.bytes() <= 0) {
-                throw new IllegalArgumentException("workspaceSize (" + size + ") must be positive");
-            }
-            workspaceSize = size;
-            return this;
-        }
-
-        /**
-         * Most files, directories and links {@code /work} may hold (default: one per {@value #BYTES_PER_INODE} bytes
-         * of {@link #workspaceSize}, at least {@value #MIN_INODES}); 0 removes the bound (then only the memory limit
-         * bounds what empty files cost). Beyond it, creating a file fails with ENOSPC.
-         */
-        public Builder workspaceInodes(long max) {
-            if (max < 0) {
-                throw new IllegalArgumentException("workspaceInodes (" + max + ") must not be negative");
-            }
-            workspaceInodes = max;
-            return this;
-        }
-
-        /** As {@link #workspaceInodes}, for {@code /tmp} (default from {@link #tmpSize}). */
-        public Builder tmpInodes(long max) {
-            if (max < 0) {
-                throw new IllegalArgumentException("tmpInodes (" + max + ") must not be negative");
-            }
-            tmpInodes = max;
-            return this;
-        }
-
-        /** Size limit of {@code /tmp} (a tmpfs; default 64 MiB). */
-        public Builder tmpSize(MemorySize size) {
-            Args.nonNull(size, "tmpSize");
-            if (size.bytes() <= 0) {
-                throw new IllegalArgumentException("tmpSize (" + size + ") must be positive");
-            }
-            tmpSize = size;
-            return this;
-        }
-
-        /** Bytes of stdout and of stderr kept per job (default 8 MiB each; the log keeps twice that); older output is dropped. */
-        public Builder outputBuffer(MemorySize size) {
-            Args.nonNull(size, "outputBuffer");
-            if (size.bytes() < 4096 || size.bytes() > Integer.MAX_VALUE / 2) {
-                throw new IllegalArgumentException("outputBuffer (" + size + ") must be between 4 KiB and 1 GiB");
-            }
-            outputBuffer = size;
-            return this;
-        }
-
-        // ---- Least privilege: every job gets all of it unless one of these relaxes a part on purpose ----
-
-        /**
-         * Pins the uid and gid the job runs as. By default each running job gets a host uid and gid of its own from a
-         * reserved range ({@link Security#ownIdentity()}), so that jobs share no per-user kernel limit and no host
-         * process of another id can ptrace them; pin one where jobs must share files with each other or with the host
-         * (a session's workspace, a shared volume). Jobs pinned to the same ids share that user's kernel limits and can
-         * be read by any host process of those ids. Neither may be 0: root inside a job is only given by
-         * {@link #rootInUserNamespace()}.
-         */
-        public Builder user(int uid, int gid) {
-            security.user(uid, gid);
-            return this;
-        }
-
-        /**
-         * Runs the job as the host's real root with every capability, no seccomp filter and no no_new_privs, like
-         * {@code docker run --privileged}. Its namespaces, read-only root and cgroup limits still apply, but code
-         * running this way can get out of them: only for trusted steps (the library uses it to build runtimes with
-         * mmdebstrap, which needs root). Fails at start in rootless mode.
-         */
-        public Builder privileged() {
-            security.privileged();
-            return this;
-        }
-
-        /**
-         * Root inside the job, in a new user namespace whose root is the job's own host uid and gid (allocated as for
-         * any job, see {@link Security#ownIdentity()}).
-         */
-        public Builder rootInUserNamespace() {
-            security.rootInUserNamespace();
-            return this;
-        }
-
-        /**
-         * Root inside the job, in a new user namespace whose root is the given unprivileged host ids (never 0).
-         * Capabilities are still dropped unless {@link #capabilities} keeps some; they are then capabilities over
-         * the job's own namespaces only. A JVM that is not root maps the job's root to its own ids instead.
-         */
-        public Builder rootInUserNamespace(int hostUid, int hostGid) {
-            security.rootInUserNamespace(hostUid, hostGid);
-            return this;
-        }
-
-        /** Capabilities the job keeps (default: none, every set emptied). */
-        public Builder capabilities(Capability... keep) {
-            Args.nonNull(keep, "capabilities");
-            java.util.Set<Capability> set = new java.util.LinkedHashSet<>();
-            for (int i = 0; i < keep.length; i++) {
-                set.add(Args.nonNull(keep[i], "capabilities element " + i));
-            }
-            security.capabilities(set);
-            return this;
-        }
-
-        /** The seccomp policy (default {@link SeccompPolicy#defaults()}; {@link SeccompPolicy#disabled()} for none). */
-        public Builder seccomp(SeccompPolicy policy) {
-            security.seccomp(policy);
-            return this;
-        }
-
-        /** Whether no_new_privs is set (default true: setuid binaries and file capabilities do not elevate). */
-        public Builder noNewPrivileges(boolean value) {
-            security.noNewPrivileges(value);
-            return this;
-        }
-
-        /**
-         * Copies a file, a directory or bytes into /work before the start. {@link #build()} checks the sources
-         * (no link in a source's path; links inside are copied as links) and that they fit in {@link #workspaceSize}.
-         */
-        public Builder upload(Upload upload) {
-            uploads.add(Args.nonNull(upload, "upload"));
-            return this;
-        }
-
-        /**
-         * Whether /proc is hardened (default true): kcore, keys, timer_list, sysrq-trigger, kallsyms and similar
-         * are masked, acpi and scsi hidden, /proc/sys, bus, fs and irq read-only.
-         */
-        public Builder hardenedProc(boolean value) {
-            security.hardenedProc(value);
-            return this;
-        }
-
-        /** A resource limit (defaults: NOFILE 1024/4096, CORE 0/0); {@link ResourceLimit#UNLIMITED} for none. */
-        public Builder rlimit(ResourceLimit resource, long soft, long hard) {
-            security.rlimit(resource, soft, hard);
-            return this;
-        }
-
-        /**
-         * Keeps /work on the host so that {@link Job#workspace()} can read it after the end, until the job is
-         * closed. Uploads imply it.
-         */
-        public Builder retainWorkspace(boolean value) {
-            retainWorkspace = value;
-            return this;
-        }
-
-        /**
-         * Whether the job may start from a prepared supervisor of the {@link WarmPool} (default true); false starts
-         * it cold, e.g. to keep the supervisor out of the job's cgroup accounting. A cold job with
-         * {@link Network#NONE} still joins a fresh network namespace made ahead when one is ready
-         * ({@link dev.joblet.namespaces.FreshNetns}; {@code -Djoblet.netnsPool.size=0} turns that off).
-         */
-        public Builder warmPool(boolean value) {
-            warmPool = value;
-            return this;
-        }
-
-        /**
-         * Gives the job a writable layer over its (named or directory) runtime: it may change any file of its root
-         * (e.g. {@code pip install}), up to {@code size}; the changes go with the job and the runtime on disk never
-         * changes.
-         */
-        public Builder writableLayer(MemorySize size) {
-            Args.nonNull(size, "writableLayer");
-            if (size.bytes() <= 0) {
-                throw new IllegalArgumentException("writableLayer (" + size + ") must be positive");
-            }
-            writableLayer = size;
-            return this;
-        }
-
-        /**
-         * Also writes the job's whole log to disk, in two files with no name (mode 0600) in the directory
-         * {@code parent}, which {@link Job#close()} closes and the kernel then frees (also when the JVM dies):
-         * subscribers from any offset, 0 included, then get every byte (from the file once memory no longer holds
-         * it) and never a gap. The directory's filesystem bounds it.
-         */
-        public Builder logSpill(Path parent) {
-            Args.nonNull(parent, "logSpill");
-            if (!parent.isAbsolute()) {
-                throw new IllegalArgumentException("logSpill (" + parent + ") must be an absolute path");
-            }
-            logSpill = parent;
-            return this;
+            super(s);
         }
 
         public JobSpec build() {

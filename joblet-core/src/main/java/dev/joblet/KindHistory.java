@@ -2,8 +2,6 @@ package dev.joblet;
 
 import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.namespaces.LaunchRequest;
-import dev.joblet.namespaces.internal.Protocol;
-import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -92,7 +90,7 @@ final class KindHistory {
         if (l != p) {
             // Jobs that each ran as their own identity asked for the same root if they did but for it.
             LaunchRequest pAsL = JobIdentity.retarget(p, pi, li);
-            boolean same = Arrays.equals(Protocol.encode(Protocol.template(l)), Protocol.encode(Protocol.template(pAsL)));
+            boolean same = l.sameRootAs(pAsL);
             synchronized (this) {
                 stable = same;
                 if (previous == p) {

@@ -23,7 +23,13 @@ public final class Security {
     /** A soft and a hard limit; {@link ResourceLimit#UNLIMITED} for none. */
     public record Limit(long soft, long hard) {}
 
-    static final Security DEFAULTS = new Builder().build();
+    /**
+     * Every option at its default. The options are declared here once: the fields below, each with the one
+     * wither that changes and checks it; {@link JobSpec.Builder}'s security methods only call these.
+     */
+    static final Security DEFAULTS = new Security(NOBODY, NOBODY, false, true, NOBODY, NOBODY,
+            EnumSet.noneOf(Capability.class), SeccompPolicy.defaults(), true, true,
+            Map.of(ResourceLimit.NOFILE, new Limit(1024, 4096), ResourceLimit.CORE, new Limit(0, 0)));
 
     private final int uid;
     private final int gid;
@@ -37,19 +43,21 @@ public final class Security {
     private final boolean hardenedProc;
     private final Map<ResourceLimit, Limit> rlimits;
 
-    private Security(Builder b) {
-        this.uid = b.uid;
-        this.gid = b.gid;
-        this.rootInUserNamespace = b.rootInUserNamespace;
-        this.ownIdentity = b.ownIdentity;
-        this.hostUid = b.hostUid;
-        this.hostGid = b.hostGid;
-        this.capabilities = Collections.unmodifiableSet(b.capabilities.isEmpty() ? EnumSet.noneOf(Capability.class)
-                : EnumSet.copyOf(b.capabilities));
-        this.seccomp = b.seccomp;
-        this.noNewPrivileges = b.noNewPrivileges;
-        this.hardenedProc = b.hardenedProc;
-        this.rlimits = Collections.unmodifiableMap(new EnumMap<>(b.rlimits));
+    private Security(int uid, int gid, boolean rootInUserNamespace, boolean ownIdentity, int hostUid, int hostGid,
+            Set<Capability> capabilities, SeccompPolicy seccomp, boolean noNewPrivileges, boolean hardenedProc,
+            Map<ResourceLimit, Limit> rlimits) {
+        this.uid = uid;
+        this.gid = gid;
+        this.rootInUserNamespace = rootInUserNamespace;
+        this.ownIdentity = ownIdentity;
+        this.hostUid = hostUid;
+        this.hostGid = hostGid;
+        this.capabilities = Collections.unmodifiableSet(capabilities.isEmpty() ? EnumSet.noneOf(Capability.class)
+                : EnumSet.copyOf(capabilities));
+        this.seccomp = seccomp;
+        this.noNewPrivileges = noNewPrivileges;
+        this.hardenedProc = hardenedProc;
+        this.rlimits = Collections.unmodifiableMap(new EnumMap<>(rlimits));
     }
 
     /**
@@ -117,23 +125,6 @@ public final class Security {
         return rlimits;
     }
 
-    Builder toBuilder() {
-        Builder b = new Builder();
-        b.uid = uid;
-        b.gid = gid;
-        b.rootInUserNamespace = rootInUserNamespace;
-        b.ownIdentity = ownIdentity;
-        b.hostUid = hostUid;
-        b.hostGid = hostGid;
-        b.capabilities.addAll(capabilities);
-        b.seccomp = seccomp;
-        b.noNewPrivileges = noNewPrivileges;
-        b.hardenedProc = hardenedProc;
-        b.rlimits.clear();
-        b.rlimits.putAll(rlimits);
-        return b;
-    }
-
     @Override
     public String toString() {
         return "Security{" + (ownIdentity ? "own identity" : "uid=" + uid + ", gid=" + gid)
@@ -142,117 +133,91 @@ public final class Security {
                 + ", hardenedProc=" + hardenedProc + ", rlimits=" + rlimits + "}";
     }
 
-    /** The mutable half, used by {@link JobSpec.Builder}. Not thread-safe. */
-    static final class Builder {
-        private int uid = NOBODY;
-        private int gid = NOBODY;
-        private boolean rootInUserNamespace;
-        private boolean ownIdentity = true;
-        private int hostUid = NOBODY;
-        private int hostGid = NOBODY;
-        private final EnumSet<Capability> capabilities = EnumSet.noneOf(Capability.class);
-        private SeccompPolicy seccomp = SeccompPolicy.defaults();
-        private boolean noNewPrivileges = true;
-        private boolean hardenedProc = true;
-        private final EnumMap<ResourceLimit, Limit> rlimits = new EnumMap<>(ResourceLimit.class);
+    // ---- The withers behind JobSpec.Builder's security methods: each checks its values, naming them ----
 
-        Builder() {
-            rlimits.put(ResourceLimit.NOFILE, new Limit(1024, 4096));
-            rlimits.put(ResourceLimit.CORE, new Limit(0, 0));
+    /** Pinned ids; see {@link JobSpec.Builder#user(int, int)}. */
+    Security user(int uidValue, int gidValue) {
+        requireId("uid", uidValue);
+        requireId("gid", gidValue);
+        if (uidValue == 0 || gidValue == 0) {
+            throw new IllegalArgumentException("user (uid " + uidValue + ", gid " + gidValue + ") is root: root inside a job"
+                    + " is only given inside a user namespace mapped to an unprivileged host id; ask for it with"
+                    + " rootInUserNamespace()");
         }
+        return new Security(uidValue, gidValue, false, false, hostUid, hostGid, capabilities, seccomp, noNewPrivileges,
+                hardenedProc, rlimits);
+    }
 
-        void user(int uidValue, int gidValue) {
-            requireId("uid", uidValue);
-            requireId("gid", gidValue);
-            if (uidValue == 0 || gidValue == 0) {
-                throw new IllegalArgumentException("user (uid " + uidValue + ", gid " + gidValue + ") is root: root inside a job"
-                        + " is only given inside a user namespace mapped to an unprivileged host id; ask for it with"
-                        + " rootInUserNamespace()");
-            }
-            uid = uidValue;
-            gid = gidValue;
-            rootInUserNamespace = false;
-            ownIdentity = false;
-        }
+    /** Real root with every capability, no seccomp filter, no no_new_privs: see JobSpec.Builder.privileged(). */
+    Security privileged() {
+        return new Security(0, 0, false, false, hostUid, hostGid, EnumSet.allOf(Capability.class),
+                SeccompPolicy.disabled(), false, hardenedProc, rlimits);
+    }
 
-        /** Real root with every capability, no seccomp filter, no no_new_privs: see JobSpec.Builder.privileged(). */
-        void privileged() {
-            uid = 0;
-            gid = 0;
-            rootInUserNamespace = false;
-            ownIdentity = false;
-            capabilities.clear();
-            capabilities.addAll(EnumSet.allOf(Capability.class));
-            seccomp = SeccompPolicy.disabled();
-            noNewPrivileges = false;
+    /** Root inside, in a user namespace whose root is the given unprivileged host ids. */
+    Security rootInUserNamespace(int hostUidValue, int hostGidValue) {
+        requireId("rootInUserNamespace host uid", hostUidValue);
+        requireId("rootInUserNamespace host gid", hostGidValue);
+        if (hostUidValue == 0 || hostGidValue == 0) {
+            throw new IllegalArgumentException("rootInUserNamespace (host uid " + hostUidValue + ", gid " + hostGidValue
+                    + ") must map the job's root to an unprivileged host id, not 0");
         }
+        return new Security(0, 0, true, false, hostUidValue, hostGidValue, capabilities, seccomp, noNewPrivileges,
+                hardenedProc, rlimits);
+    }
 
-        void rootInUserNamespace(int hostUidValue, int hostGidValue) {
-            requireId("rootInUserNamespace host uid", hostUidValue);
-            requireId("rootInUserNamespace host gid", hostGidValue);
-            if (hostUidValue == 0 || hostGidValue == 0) {
-                throw new IllegalArgumentException("rootInUserNamespace (host uid " + hostUidValue + ", gid " + hostGidValue
-                        + ") must map the job's root to an unprivileged host id, not 0");
-            }
-            uid = 0;
-            gid = 0;
-            rootInUserNamespace = true;
-            ownIdentity = false;
-            hostUid = hostUidValue;
-            hostGid = hostGidValue;
-        }
+    /**
+     * Root inside, in a user namespace whose root is the job's own host identity (see ownIdentity()); named apart
+     * from the accessor {@link #rootInUserNamespace()}.
+     */
+    Security rootInOwnUserNamespace() {
+        return new Security(0, 0, true, true, NOBODY, NOBODY, capabilities, seccomp, noNewPrivileges, hardenedProc,
+                rlimits);
+    }
 
-        /** Root inside, in a user namespace whose root is the job's own host identity (see ownIdentity()). */
-        void rootInUserNamespace() {
-            uid = 0;
-            gid = 0;
-            rootInUserNamespace = true;
-            ownIdentity = true;
-            hostUid = NOBODY;
-            hostGid = NOBODY;
+    private static void requireId(String field, int id) {
+        if (id < 0) {
+            throw new IllegalArgumentException(field + " (" + id + ") must be between 0 and " + Integer.MAX_VALUE);
         }
+    }
 
-        private static void requireId(String field, int id) {
-            if (id < 0) {
-                throw new IllegalArgumentException(field + " (" + id + ") must be between 0 and " + Integer.MAX_VALUE);
-            }
+    Security capabilities(Set<Capability> keep) {
+        for (Capability c : keep) {
+            dev.joblet.internal.Args.nonNull(c, "capability");
         }
+        return new Security(uid, gid, rootInUserNamespace, ownIdentity, hostUid, hostGid, keep, seccomp, noNewPrivileges,
+                hardenedProc, rlimits);
+    }
 
-        void capabilities(Set<Capability> keep) {
-            for (Capability c : keep) {
-                dev.joblet.internal.Args.nonNull(c, "capability");
-            }
-            capabilities.clear();
-            capabilities.addAll(keep);
-        }
+    Security seccomp(SeccompPolicy policy) {
+        dev.joblet.internal.Args.nonNull(policy, "seccomp");
+        return new Security(uid, gid, rootInUserNamespace, ownIdentity, hostUid, hostGid, capabilities, policy,
+                noNewPrivileges, hardenedProc, rlimits);
+    }
 
-        void seccomp(SeccompPolicy policy) {
-            seccomp = dev.joblet.internal.Args.nonNull(policy, "seccomp");
-        }
+    Security noNewPrivileges(boolean value) {
+        return new Security(uid, gid, rootInUserNamespace, ownIdentity, hostUid, hostGid, capabilities, seccomp, value,
+                hardenedProc, rlimits);
+    }
 
-        void noNewPrivileges(boolean value) {
-            noNewPrivileges = value;
-        }
+    Security hardenedProc(boolean value) {
+        return new Security(uid, gid, rootInUserNamespace, ownIdentity, hostUid, hostGid, capabilities, seccomp,
+                noNewPrivileges, value, rlimits);
+    }
 
-        void hardenedProc(boolean value) {
-            hardenedProc = value;
+    Security rlimit(ResourceLimit resource, long soft, long hard) {
+        dev.joblet.internal.Args.nonNull(resource, "rlimit resource");
+        if (soft < -1 || hard < -1) {
+            throw new IllegalArgumentException("rlimit " + resource + " (" + soft + "/" + hard
+                    + ") must be non-negative or ResourceLimit.UNLIMITED");
         }
-
-        void rlimit(ResourceLimit resource, long soft, long hard) {
-            dev.joblet.internal.Args.nonNull(resource, "rlimit resource");
-            if (soft < -1 || hard < -1) {
-                throw new IllegalArgumentException("rlimit " + resource + " (" + soft + "/" + hard
-                        + ") must be non-negative or ResourceLimit.UNLIMITED");
-            }
-            if (hard != -1 && (soft == -1 || soft > hard)) {
-                throw new IllegalArgumentException("rlimit " + resource + " soft limit (" + soft + ") exceeds the hard limit ("
-                        + hard + ")");
-            }
-            rlimits.put(resource, new Limit(soft, hard));
+        if (hard != -1 && (soft == -1 || soft > hard)) {
+            throw new IllegalArgumentException("rlimit " + resource + " soft limit (" + soft + ") exceeds the hard limit ("
+                    + hard + ")");
         }
-
-        Security build() {
-            return new Security(this);
-        }
+        EnumMap<ResourceLimit, Limit> changed = new EnumMap<>(rlimits);
+        changed.put(resource, new Limit(soft, hard));
+        return new Security(uid, gid, rootInUserNamespace, ownIdentity, hostUid, hostGid, capabilities, seccomp,
+                noNewPrivileges, hardenedProc, changed);
     }
 }

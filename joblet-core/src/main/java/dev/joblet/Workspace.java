@@ -2,7 +2,6 @@ package dev.joblet;
 
 import dev.joblet.internal.SafePaths;
 import dev.joblet.namespaces.HostFiles;
-import dev.joblet.namespaces.HostMounts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -40,7 +39,7 @@ public final class Workspace implements AutoCloseable {
     static Workspace create(String id, MemorySize size, long inodes, List<Upload> uploads, int uid, int gid)
             throws IOException {
         // Owned by the job's user, so it stays writable after the privilege drop.
-        Workspace w = new Workspace(HostMounts.detachedTmpfs("size=" + size.bytes() + ",nr_inodes=" + inodes
+        Workspace w = new Workspace(HostFiles.detachedTmpfs("size=" + size.bytes() + ",nr_inodes=" + inodes
                 + ",mode=0755,uid=" + uid + ",gid=" + gid));
         try {
             for (Upload u : uploads) {

@@ -3,6 +3,7 @@ package dev.joblet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.joblet.cgroups.IoLimit;
 import dev.joblet.engine.StandardPolicy;
 import dev.joblet.engine.SubmitOptions;
 import java.nio.file.Path;

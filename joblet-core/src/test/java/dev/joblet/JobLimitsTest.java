@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.cgroups.IoLimit;
 import dev.joblet.testing.NeedsRoot;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

@@ -3,6 +3,7 @@ package dev.joblet.benchmarks;
 import dev.joblet.JobResult;
 import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
+import dev.joblet.JobletConfig;
 import dev.joblet.cgroups.CgroupDriver;
 import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.CgroupStats;
@@ -80,10 +81,14 @@ public class PartsBenchmark {
     private JobCgroup finished;
     private JobSpec warm;
     private JobSpec cold;
+    private Launcher launcher;
+    /** Where the cold jobs start: an instance without a warm pool, closed at tear-down. */
+    private Joblet coldJoblet;
 
     @Setup
     @SuppressWarnings("try") // the launch is held, not used: closing it is the measured part
     public void setup() throws Exception {
+        launcher = Launcher.open();
         List<MountOp> root = new ArrayList<>(List.of(MountOp.bind("/usr", "/usr", true),
                 MountOp.symlink("usr/bin", "/bin"), MountOp.symlink("usr/lib", "/lib"),
                 MountOp.symlink("usr/lib64", "/lib64"), MountOp.symlink("usr/sbin", "/sbin"), MountOp.proc("/proc")));
@@ -104,11 +109,12 @@ public class PartsBenchmark {
         cgroups = CgroupDriver.detect();
         pids = CgroupLimits.builder().pidsMax(1024).build();
         finished = cgroups.create("parts-finished", pids);
-        try (PreparedLaunch p = Launcher.system().prepare(finished.procsFiles(), false)) {
+        try (PreparedLaunch p = launcher.prepare(finished.procsFiles(), false)) {
             // a process joined and exited: the counters are those of a finished job
         }
         warm = Joblet.builder().command("/bin/true").build();
-        cold = warm.toBuilder().warmPool(false).build();
+        cold = warm;
+        coldJoblet = Joblet.create(JobletConfig.fromSystemProperties().toBuilder().warmPoolSize(0).build());
     }
 
     private static LaunchRequest.Builder base() {
@@ -120,6 +126,8 @@ public class PartsBenchmark {
     public void tearDown() throws Exception {
         finished.remove();
         cgroups.close();
+        launcher.close();
+        coldJoblet.close();
     }
 
     @Benchmark
@@ -129,12 +137,12 @@ public class PartsBenchmark {
 
     @Benchmark
     public void helperSpawn() throws Exception {
-        Launcher.system().prepare(List.of(), false).close();
+        launcher.prepare(List.of(), false).close();
     }
 
     @Benchmark
     public void helperSpawnNewNetns() throws Exception {
-        Launcher.system().prepare(List.of(), true).close();
+        launcher.prepare(List.of(), true).close();
     }
 
     @Benchmark
@@ -147,7 +155,7 @@ public class PartsBenchmark {
     @SuppressWarnings("try") // the launch is held, not used: closing it is the measured part
     public void cgroupCreateJoinRemove() throws Exception {
         JobCgroup cg = cgroups.create("parts-" + NAMES.incrementAndGet(), pids);
-        try (PreparedLaunch p = Launcher.system().prepare(cg.procsFiles(), false)) {
+        try (PreparedLaunch p = launcher.prepare(cg.procsFiles(), false)) {
             // joined: the helper reported ready
         }
         cg.remove();
@@ -180,11 +188,11 @@ public class PartsBenchmark {
 
     @Benchmark
     public JobResult jobCold() throws Exception {
-        return StartBenchmark.run(cold);
+        return StartBenchmark.run(coldJoblet, cold);
     }
 
-    private static ExitStatus run(LaunchRequest r) throws Exception {
-        LaunchedProcess p = Launcher.system().launch(r, DISCARD);
+    private ExitStatus run(LaunchRequest r) throws Exception {
+        LaunchedProcess p = launcher.launch(r, DISCARD);
         ExitStatus s = p.onExit().get(30, TimeUnit.SECONDS);
         if (s.signalled() || s.code() != 0) {
             throw new IllegalStateException("exit " + s);

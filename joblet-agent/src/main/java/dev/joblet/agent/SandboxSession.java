@@ -33,14 +33,14 @@ public final class SandboxSession implements AutoCloseable {
     private static final ScheduledThreadPoolExecutor TIMER = timer();
 
     private final Sandbox sandbox;
-    private final Workspace workspace;
+    private final SessionDirectory workspace;
     private final Duration idleTimeout;
     /** The host identity reserved for the session's calls (null: the template pins one); released on close. */
     private final dev.joblet.@Nullable ReservedIdentity identity;
     private @Nullable ScheduledFuture<?> idleTask; // guarded by this
     private @Nullable String closedBecause; // guarded by this
 
-    SandboxSession(Sandbox sandbox, Workspace workspace, Duration idleTimeout,
+    SandboxSession(Sandbox sandbox, SessionDirectory workspace, Duration idleTimeout,
             dev.joblet.@Nullable ReservedIdentity identity) {
         this.identity = identity;
         this.sandbox = sandbox;

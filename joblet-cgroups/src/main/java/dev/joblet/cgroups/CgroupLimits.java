@@ -316,9 +316,10 @@ public final class CgroupLimits {
             return this;
         }
 
-        /** Adds an IO limit; at most one per device. */
+        /** Adds an IO limit; at most one per device, and it must limit something ({@link IoLimit#limitsNothing()}). */
         public Builder io(IoLimit limit) {
             Objects.requireNonNull(limit, "limit");
+            limit.requireSomeRate("io");
             for (IoLimit existing : ioLimits) {
                 if (existing.major() == limit.major() && existing.minor() == limit.minor()) {
                     throw new IllegalArgumentException(String.format(

@@ -22,7 +22,7 @@ class CgroupLimitsTest {
                 .memoryMaxBytes(64 << 20)
                 .pidsMax(32)
                 .cpusetCpus("0-1")
-                .io(IoLimit.writeBps(8, 0, 1 << 20))
+                .io(IoLimit.of(8, 0).writeBps(1 << 20))
                 .build();
         assertThat(limits.requiredControllers()).containsExactlyInAnyOrder(Controller.values());
         assertThat(CgroupLimits.builder().cpuWeight(10).build().requiredControllers())
@@ -71,15 +71,15 @@ class CgroupLimitsTest {
 
     @Test
     void oneIoLimitPerDevice() {
-        CgroupLimits.Builder b = CgroupLimits.builder().io(IoLimit.writeBps(8, 0, 100));
-        assertThatThrownBy(() -> b.io(IoLimit.readBps(8, 0, 100))).hasMessageContaining("repeats device 8:0");
-        assertThat(b.io(IoLimit.readBps(8, 16, 100)).build().ioLimits()).hasSize(2);
+        CgroupLimits.Builder b = CgroupLimits.builder().io(IoLimit.of(8, 0).writeBps(100));
+        assertThatThrownBy(() -> b.io(IoLimit.of(8, 0).readBps(100))).hasMessageContaining("repeats device 8:0");
+        assertThat(b.io(IoLimit.of(8, 16).readBps(100)).build().ioLimits()).hasSize(2);
     }
 
     @Test
     void toBuilderRoundTrips() {
         CgroupLimits limits = CgroupLimits.builder().cpuPercent(20).memoryMaxBytes(1 << 26).pidsMax(9)
-                .cpusetMems("0").io(IoLimit.bps(254, 0, 5)).build();
+                .cpusetMems("0").io(IoLimit.of(254, 0).readBps(5).writeBps(5)).build();
         assertThat(limits.toBuilder().build()).isEqualTo(limits).hasSameHashCodeAs(limits);
         assertThat(limits.toString()).contains("cpuPercent=20", "pidsMax=9");
     }

@@ -188,7 +188,7 @@ class EnforcementTest {
         long count = 16;
         long bytes = count * (256 << 10);
         JobCgroup job = create("io", CgroupLimits.builder()
-                .io(IoLimit.writeBps(target.get().major(), target.get().minor(), limit)).build());
+                .io(IoLimit.of(target.get().major(), target.get().minor()).writeBps(limit)).build());
         try {
             long t0 = System.nanoTime();
             Process dd = start(job, "dd", "if=/dev/zero", "of=" + target.get().path(), "bs=256k",

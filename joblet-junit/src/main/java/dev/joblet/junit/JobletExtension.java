@@ -30,6 +30,9 @@ public final class JobletExtension implements ParameterResolver, AfterEachCallba
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(JobletExtension.class);
     private static final Duration END_WAIT = Duration.ofSeconds(30);
 
+    /** Made by JUnit, from {@code @JobletFixture} or {@code @ExtendWith(JobletExtension.class)}. */
+    public JobletExtension() {}
+
     @Override
     public boolean supportsParameter(ParameterContext pc, ExtensionContext ec) {
         return pc.isAnnotated(JobletFixture.class);

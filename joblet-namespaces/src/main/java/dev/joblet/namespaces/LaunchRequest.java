@@ -102,6 +102,18 @@ public final class LaunchRequest {
         }
     }
 
+    /**
+     * Whether this request and {@code other} build the same root: they differ at most in what the exec message
+     * carries (hostname, workdir, argv, env), so that a helper prepared with one as its template
+     * ({@link Launcher#prepare(java.util.List, boolean, LaunchRequest)}) can launch the other. Compares the
+     * encoded messages, so it covers every field the helper reads.
+     */
+    public boolean sameRootAs(LaunchRequest other) {
+        return java.util.Arrays.equals(dev.joblet.namespaces.internal.Protocol.encode(
+                dev.joblet.namespaces.internal.Protocol.template(this)),
+                dev.joblet.namespaces.internal.Protocol.encode(dev.joblet.namespaces.internal.Protocol.template(other)));
+    }
+
     /** A builder holding every value of this request. */
     public Builder toBuilder() {
         Builder b = new Builder();

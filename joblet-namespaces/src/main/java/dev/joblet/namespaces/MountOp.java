@@ -26,7 +26,7 @@ public record MountOp(Kind kind, String source, String target, boolean readOnly,
         DEV(4),
         DIR(5),
         SYMLINK(6),
-        /** A detached mount (see {@link HostMounts#detachedTmpfs}) held by this JVM as a descriptor, moved in. */
+        /** A detached mount (see {@link HostFiles#detachedTmpfs}) held by this JVM as a descriptor, moved in. */
         MOVE(7);
 
         private final int code;

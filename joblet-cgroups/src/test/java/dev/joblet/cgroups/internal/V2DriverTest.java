@@ -114,7 +114,7 @@ class V2DriverTest {
             return files;
         });
         CgroupDriver driver = detect(HostFixtures.V2_CGROUP);
-        assertThatThrownBy(() -> driver.create("j", CgroupLimits.builder().io(IoLimit.writeBps(8, 0, 1)).build()))
+        assertThatThrownBy(() -> driver.create("j", CgroupLimits.builder().io(IoLimit.of(8, 0).writeBps(1)).build()))
                 .hasMessageContaining("io.max: No such file or directory");
         assertThat(service.resolve("joblet").resolve(owner).resolve("j")).doesNotExist();
     }

@@ -40,7 +40,7 @@ class V2StatsTest {
     @Test
     void limitsFormat() {
         assertThat(V2Limits.cpuMax(250)).isEqualTo("250000 100000");
-        assertThat(V2Limits.ioMax(dev.joblet.cgroups.IoLimit.readBps(8, 0, 1))).isEqualTo(
+        assertThat(V2Limits.ioMax(dev.joblet.cgroups.IoLimit.of(8, 0).readBps(1))).isEqualTo(
                 "8:0 rbps=1 wbps=max riops=max wiops=max");
     }
 }

@@ -1,5 +1,6 @@
 package dev.joblet.namespaces.internal;
 
+import dev.joblet.namespaces.libc.LibC;
 import java.io.IOException;
 
 /** Small fd utilities over {@link LibC}. */

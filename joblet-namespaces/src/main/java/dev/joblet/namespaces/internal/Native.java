@@ -1,5 +1,6 @@
 package dev.joblet.namespaces.internal;
 
+import dev.joblet.namespaces.libc.LibC;
 import jnr.constants.platform.Errno;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;

@@ -1,6 +1,7 @@
 package dev.joblet.namespaces.internal;
 
 import dev.joblet.namespaces.OutputHandler;
+import dev.joblet.namespaces.libc.LibC;
 import java.nio.ByteBuffer;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -50,7 +51,7 @@ final class PipeReads {
     private final int jobPid;
     private long last = System.nanoTime() - (1L << 40);
     private boolean grown;
-    /** Set while a delayed publish and flush of this pipe is scheduled (by {@link HelperProcess}). */
+    /** Set while a delayed publish and flush of this pipe is scheduled (by {@link JobPipes}). */
     boolean flushDue;
     /** Null until the writer turned out fast; then the slab that {@code [from, pos)} (not yet published) is in. */
     private byte @Nullable [] slab;

@@ -1,5 +1,6 @@
 package dev.joblet.namespaces.internal;
 
+import dev.joblet.namespaces.libc.LibC;
 import java.io.IOException;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;

@@ -1,4 +1,4 @@
-package dev.joblet.namespaces.internal;
+package dev.joblet.namespaces.libc;
 
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.IgnoreError;
@@ -14,6 +14,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The libc functions the parent side of the launch path needs, with C names and C types. Functions that
  * report through errno save it ({@code Runtime.getLastError}); posix_spawn returns its error instead.
+ *
+ * <p>Declarations only, and not API: jnr-ffi implements this interface in a class it defines in an unnamed
+ * module, which can implement it only when its package is exported to every module (see module-info.java). The
+ * one bound instance is {@code dev.joblet.namespaces.internal.Native.libc()}, which is not exported.
  */
 public interface LibC {
     int O_RDONLY = 0;

@@ -17,29 +17,33 @@ import java.nio.file.attribute.PosixFilePermissions;
 /**
  * A session's {@code /work}: a private host directory (mode 0700) bound writable into each call's job.
  *
+ * <p>Not a {@link dev.joblet.Workspace}, which is one job's detached tmpfs and goes with that job: this directory
+ * outlives every call's job and is handed from one to the next as a volume, so it is a host directory that the
+ * session owns and {@link #delete() deletes}.
+ *
  * <p>The jobs write into it as root, so the host side trusts nothing in it: paths are relative and free of
  * {@code ..}, no component may be a symbolic link, reads need a regular file, and removal never follows links.
  * This is race-free because the session runs one job at a time and every process of a job dies with its PID 1,
  * so nothing changes the directory while the host reads or writes it. Not thread-safe: the session serializes.
  */
-final class Workspace {
+final class SessionDirectory {
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
     private final Path dir;
     /** The job's user on the host: the directory and everything put into it belong to it, so jobs can write. */
     private final int uid;
     private final int gid;
 
-    private Workspace(Path dir, int uid, int gid) {
+    private SessionDirectory(Path dir, int uid, int gid) {
         this.dir = dir;
         this.uid = uid;
         this.gid = gid;
     }
 
-    static Workspace create(Path root, int uid, int gid) throws IOException {
+    static SessionDirectory create(Path root, int uid, int gid) throws IOException {
         Files.createDirectories(root);
         Path dir = Files.createTempDirectory(root, "joblet-session-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Workspace w = new Workspace(dir, uid, gid);
+        SessionDirectory w = new SessionDirectory(dir, uid, gid);
         w.chown(dir);
         return w;
     }

@@ -9,12 +9,21 @@ import jnr.ffi.types.ssize_t;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The libc calls {@link dev.joblet.namespaces.HostFiles} makes, with C names and C types (names and link texts as
- * NUL-terminated bytes).
+ * The libc calls of {@link dev.joblet.namespaces.HostFiles}, with C names and C types (names and link texts as
+ * NUL-terminated bytes). Loaded by HostFiles.
  */
-public interface FileCalls {
+public interface HostFileCalls {
     @SaveError
     long syscall(long nr, int dirfd, @In byte[] path, Pointer how, @size_t long size); // openat2
+
+    @SaveError
+    long syscall(long nr, @In byte[] fstype, int flags); // fsopen
+
+    @SaveError
+    long syscall(long nr, int fd, int cmd, @In byte @Nullable [] key, @In byte @Nullable [] value, int aux); // fsconfig
+
+    @SaveError
+    long syscall(long nr, int fd, int flags, int attrs); // fsmount
 
     @SaveError
     int openat(int dirfd, @In byte[] path, int flags, int mode);
@@ -53,7 +62,7 @@ public interface FileCalls {
 
     @SaveError
     @ssize_t
-    long sendfile(int out, int in, @Nullable Pointer offset, @size_t long count);
+    long sendfile(int out, int in, Pointer offset, @size_t long count);
 
     @SaveError
     @ssize_t
