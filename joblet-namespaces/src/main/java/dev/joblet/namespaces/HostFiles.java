@@ -58,6 +58,8 @@ public final class HostFiles {
     }
 
     /** An entry of a directory as {@code getdents64} lists it (never "." or ".."). */
+    // Read once by who listed the directory, never compared nor hashed: the name stays the kernel's bytes.
+    @SuppressWarnings("ArrayRecordComponent")
     public record Entry(byte[] name) {
         public String displayName() {
             return new String(name, StandardCharsets.UTF_8);

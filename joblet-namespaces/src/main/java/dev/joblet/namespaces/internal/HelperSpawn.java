@@ -169,9 +169,13 @@ final class HelperSpawn {
             CStrings argv = new CStrings(List.of("joblet-helper", Protocol.HELPER_ARGV_MAGIC));
             CStrings envp = new CStrings(List.of());
             IntByReference pid = new IntByReference();
-            int rc = libc.posix_spawn(pid, image.path(), actions, null, argv.array, envp.array);
-            java.lang.ref.Reference.reachabilityFence(argv);
-            java.lang.ref.Reference.reachabilityFence(envp);
+            int rc;
+            try {
+                rc = libc.posix_spawn(pid, image.path(), actions, null, argv.array, envp.array);
+            } finally {
+                java.lang.ref.Reference.reachabilityFence(argv);
+                java.lang.ref.Reference.reachabilityFence(envp);
+            }
             if (rc != 0) {
                 throw new LaunchException(Stage.SPAWN, rc, "posix_spawn " + image.path());
             }

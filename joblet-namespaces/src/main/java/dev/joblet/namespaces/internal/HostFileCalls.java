@@ -62,7 +62,7 @@ public interface HostFileCalls {
 
     @SaveError
     @ssize_t
-    long sendfile(int out, int in, Pointer offset, @size_t long count);
+    long sendfile(int out, int in, @Nullable Pointer offset, @size_t long count);
 
     @SaveError
     @ssize_t
