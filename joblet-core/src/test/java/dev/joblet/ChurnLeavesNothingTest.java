@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (at most 8), not counted exactly. The warm pool and the cold starts' network namespaces are drained before each
  * count, so their supervisors, cgroups and namespace fds count as zero both times; everything else is exact.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class ChurnLeavesNothingTest {
     /** This class's own instance: its pools and jobs end with it (nothing carries over to other classes). */
     private final Joblet joblet = Joblet.create();

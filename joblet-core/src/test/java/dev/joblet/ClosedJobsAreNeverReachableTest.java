@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Nothing of a closed job stays reachable: after 5,000 short jobs (warm pool on, started from a few threads at once,
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * buffer can be collected. A handler that ran before its event-loop registration had returned removed itself with a
  * token not yet stored, stayed registered, and kept its job's whole output reachable for ever (about 2% of jobs).
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class ClosedJobsAreNeverReachableTest {
     /** This class's own instance: its pools and jobs end with it (nothing carries over to other classes). */
     private final Joblet joblet = Joblet.create();

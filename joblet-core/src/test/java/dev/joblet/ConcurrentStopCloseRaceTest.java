@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Eight threads start jobs and, at the same time, stop, close and await the jobs the others started, in any order
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * none hangs (each round is bounded), every job ends with one result that all callers agree on, and nothing of
  * any job remains.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class ConcurrentStopCloseRaceTest {
     /** This class's own instance: its pools and jobs end with it (nothing carries over to other classes). */
     private final Joblet joblet = Joblet.create();

@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +13,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Concurrent jobs run as different host uids and gids (from the reserved range), so that one job exhausting a per-user
  * kernel pool does not fail the next, and no host process of another job's id, nor of nobody, can read or trace a
  * job. Each defence is also shown failing when it is relaxed: jobs pinned to the same ids share all of it.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs as root: needs root")
+@NeedsRoot("to run real jobs as root")
 class EachJobHasItsOwnHostIdentityTest {
     private static final int PINNED = 61_999; // an unprivileged id no account on a Debian host uses
 

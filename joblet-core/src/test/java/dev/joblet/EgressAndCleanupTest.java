@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.joblet.internal.net.NetHost;
+import dev.joblet.testing.NeedsRoot;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -12,13 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The egress allow-list against an "outside" host that is a network namespace of this test and against the host
  * itself; bad input; and that nothing is left: interfaces, nftables rules, namespaces, files, and a dead JVM's.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces, veth and nftables")
+@NeedsRoot("for namespaces, veth and nftables")
 class EgressAndCleanupTest {
 
     @Test

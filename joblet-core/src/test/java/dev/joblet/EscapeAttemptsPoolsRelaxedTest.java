@@ -2,10 +2,10 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The attempts of {@link EscapeAttemptsPools} fail for the right reason: each escapes once the one option named for
  * it turns its defence off (and {@code EscapeSuiteTest} sees each fail with the defaults).
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root")
+@NeedsRoot("to run real jobs")
 class EscapeAttemptsPoolsRelaxedTest {
     static Stream<Arguments> relaxed() {
         return EscapeAttempts.all().stream().filter(a -> EscapeAttemptsPools.relaxations().containsKey(a.name()))

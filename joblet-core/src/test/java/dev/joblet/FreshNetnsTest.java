@@ -2,17 +2,17 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Cold starts with only a loopback network join a namespace made ahead ({@link dev.joblet.namespaces.FreshNetns}, pooled by the Joblet): each job still gets
  * a namespace of its own that no other job used, with {@code lo} up and nothing else.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for network namespaces")
+@NeedsRoot("for network namespaces")
 class FreshNetnsTest {
     /** This class's own instance, without warm supervisors: every job starts cold. */
     private final Joblet joblet = Joblet.create(JobletConfig.builder().warmPoolSize(0).build());

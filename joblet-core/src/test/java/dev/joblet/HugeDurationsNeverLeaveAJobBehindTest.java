@@ -8,6 +8,7 @@ import dev.joblet.engine.JobHandle;
 import dev.joblet.engine.JobState;
 import dev.joblet.engine.SubmitOptions;
 import dev.joblet.internal.Args;
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -49,7 +49,7 @@ class HugeDurationsNeverLeaveAJobBehindTest {
 
     @ParameterizedTest
     @MethodSource("huge")
-    @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+    @NeedsRoot("for namespaces and cgroups")
     void aJobWithHugeTimeoutAndGraceStartsAndStopsWithNothingLeft(Duration d) throws Exception {
         Job job = Joblet.builder().command(TERM_HANDLER).timeout(d).stopGrace(d).start();
         int pid = job.pid();
@@ -70,7 +70,7 @@ class HugeDurationsNeverLeaveAJobBehindTest {
     }
 
     @Test
-    @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+    @NeedsRoot("for namespaces and cgroups")
     void badGracesAndWaitsAreRejectedAndTheJobStaysInHand() throws Exception {
         Job job = Joblet.builder().command("sleep", "30").start();
         int pid = job.pid();

@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -121,7 +121,7 @@ class InterruptedRuntimeInstallLeavesNothingTest {
     }
 
     @Test
-    @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+    @NeedsRoot("for namespaces and cgroups")
     void anInterruptedBuildStopsItsJobAndDeletesWhatTheJobWrote() throws Exception {
         CountDownLatch filling = new CountDownLatch(1);
         AtomicReference<Integer> pid = new AtomicReference<>();

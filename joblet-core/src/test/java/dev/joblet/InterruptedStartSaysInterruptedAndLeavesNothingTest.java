@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +13,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A thread interrupted during {@code start()} gets a {@link JobStartException} that says it was interrupted (never
  * "the limits asked for cannot be enforced"), keeps its interrupt flag, and nothing of the job remains: no cgroup,
  * no child process, no mount.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class InterruptedStartSaysInterruptedAndLeavesNothingTest {
     /** This class's own instance: its pools and jobs end with it (nothing carries over to other classes). */
     private final Joblet joblet = Joblet.create();

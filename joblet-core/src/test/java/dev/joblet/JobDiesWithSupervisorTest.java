@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -12,14 +13,13 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Whatever kills a job's supervisor, the whole job dies with it (the kernel's parent-death signal, armed again after
  * the job's id change), {@link Job#await()} reports {@link EndReason#SUPERVISOR_DIED}, {@link Job#close()} returns
  * promptly and nothing of the job is left: no process of its PID namespace, no cgroup. Bounds are hang guards.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class JobDiesWithSupervisorTest {
     /** This class's own instance: its pools and jobs end with it (nothing carries over to other classes). */
     private final Joblet joblet = Joblet.create();

@@ -3,14 +3,14 @@ package dev.joblet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /** The seed's examples and the job's isolation, end to end through the public API. */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces, mounts and cgroups")
+@NeedsRoot("for namespaces, mounts and cgroups")
 class JobIsolationTest {
 
     private static JobResult run(Job job) throws InterruptedException {

@@ -3,12 +3,12 @@ package dev.joblet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.joblet.cgroups.IoLimit;
+import dev.joblet.testing.NeedsRoot;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /** Limits asked for are enforced and show in the result (on whatever cgroup layout this host has). */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for cgroups")
+@NeedsRoot("for cgroups")
 class JobLimitsTest {
 
     private static JobResult run(Job job) throws InterruptedException {

@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.ByteArrayOutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -14,10 +15,9 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /** {@link Job#logs()} with a real job writing fast while subscribers join. */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root for namespaces, mounts and cgroups")
+@NeedsRoot("to run real jobs (namespaces, mounts and cgroups)")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JobLogTest {
     /** Collects everything and checks contiguity as it goes. */

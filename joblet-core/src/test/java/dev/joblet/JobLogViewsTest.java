@@ -3,6 +3,7 @@ package dev.joblet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,11 +12,10 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The line and text views and the log spill with real jobs. */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root for namespaces, mounts and cgroups")
+@NeedsRoot("to run real jobs (namespaces, mounts and cgroups)")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JobLogViewsTest {
     @TempDir

@@ -3,10 +3,10 @@ package dev.joblet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * foreground group, resizes), and input typed through {@link Job#terminalInput()} reaches it. The instance is
  * bounded by {@link JobSpec#ptysMax}: one pty more fails inside the job, and other jobs keep theirs.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root")
+@NeedsRoot("to run real jobs")
 class JobTerminalIsItsOwnDevptsTest {
 
     private static String output(Job job) {

@@ -3,6 +3,7 @@ package dev.joblet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,14 +11,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A {@link Joblet} owns what its jobs share: two instances configured differently run side by side in one JVM,
  * closing one leaves nothing of it (processes, cgroups, network namespaces, threads, mounts) and does not touch the
  * other, and a closed instance refuses to start jobs, saying so.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class JobletTest {
     private static final int OTHER_FIRST_ID = 0x7100_0000;
 

@@ -2,15 +2,15 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A default job gets the socket families and netlink protocols programs need and no others; its audit login uid is
  * fixed before it runs; /proc/pressure is read-only. Each relaxed by name.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root")
+@NeedsRoot("to run real jobs")
 class KernelInterfacesASandboxDoesNotNeedAreClosedTest {
     private static final String SOCKETS = String.join("\n",
             "def try_(name, f):",

@@ -2,20 +2,20 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * What one job could take from every other job and from the host is bounded per job by default: memory (its kernel
  * memory and socket buffers included), tmpfs inodes, AIO contexts (denied), fds. Each bound is seen enforced, and
  * lifted by the option named for it.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root")
+@NeedsRoot("to run real jobs")
 class KernelPoolsAreBoundedPerJobTest {
     private record Run(JobResult result, String out) {}
 

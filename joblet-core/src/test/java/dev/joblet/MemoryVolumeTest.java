@@ -3,9 +3,9 @@ package dev.joblet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.testing.NeedsRoot;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 class MemoryVolumeTest {
 
@@ -22,7 +22,7 @@ class MemoryVolumeTest {
     }
 
     @Test
-    @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root")
+    @NeedsRoot("to run real jobs")
     void aMemoryVolumeIsWritableSizeLimitedAndGoesWithTheJob() throws Exception {
         try (Job job = Joblet.builder().memoryVolume("/scratch", MemorySize.ofMegabytes(2))
                 .command("sh", "-c", "echo hi > /scratch/a && cat /scratch/a && head -c 3000000 /dev/zero > /scratch/big;"

@@ -3,19 +3,19 @@ package dev.joblet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.testing.NeedsRoot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The pool of ready namespaces and the background teardown: every job gets a fresh namespace, addresses come
  * back, a job's close() returns only once its namespace and veth have gone, and nothing stays.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces, veth and nftables")
+@NeedsRoot("for namespaces, veth and nftables")
 class NetworkPoolTest {
 
     /**

@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * nothing of it was ever mounted on the host nor named in the spill directory, so nothing needs sweeping there.
  * Its (empty) cgroup directories are removed by the next program that uses Joblet, at its first job.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class NothingSurvivesAKilledJvmTest {
     /**
      * A failure guard, twice the second asked for: the supervisors' lifelines end everything at once (815 ms for

@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Issue 16.1: a reader that consumes a job's output (a stdout stream, {@code transferTo}, a default log subscriber)
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * job go on at once. Only a subscriber that asked for {@link JobLog.Delivery#LOSSY} sees gaps, and it never slows
  * the job. The job writes seeded pseudo-random bytes and reports their SHA-256 on stderr.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root for namespaces, mounts and cgroups")
+@NeedsRoot("to run real jobs (namespaces, mounts and cgroups)")
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class OutputIsNeverLostToASlowReaderTest {
     static final long MIB = 1 << 20;

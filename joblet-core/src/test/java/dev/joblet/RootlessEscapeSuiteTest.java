@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -21,7 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the unprivileged JVM made), and each reported result must be a failed attack. Then the same user is given
  * a delegated cgroup and the limits must hold (fork bomb stops at pids.max, memory bomb is OOM-killed).
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "starts a JVM as another user: needs root")
+@NeedsRoot("to start a JVM as another user")
 class RootlessEscapeSuiteTest {
     private static final int UID = 65534;
     private static final int GID = 65534;

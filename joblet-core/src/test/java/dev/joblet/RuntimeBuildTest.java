@@ -2,6 +2,7 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * seed's example in it. Packages are cached in /var/cache/joblet/debs between runs on one machine. Runs when
  * JOBLET_RUNTIME_BUILD_TESTS=1 (./test sets it).
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "builds a runtime with mmdebstrap: needs root")
+@NeedsRoot("to build a runtime with mmdebstrap")
 @EnabledIfEnvironmentVariable(named = "JOBLET_RUNTIME_BUILD_TESTS", matches = "1",
         disabledReason = "takes minutes and the network: set JOBLET_RUNTIME_BUILD_TESTS=1")
 class RuntimeBuildTest {

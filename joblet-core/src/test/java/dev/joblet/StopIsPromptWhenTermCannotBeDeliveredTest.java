@@ -2,17 +2,17 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A stop waits its grace only for a PID 1 that SIGTERM can reach (it catches TERM, or blocks it to take it with
  * sigwait); the kernel drops TERM sent to any other PID 1 of a namespace, so such a job is killed at once. The grace
  * here is 10 s: a job that ends within 5 s was not waited for (a guard, not a timing measure).
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class StopIsPromptWhenTermCannotBeDeliveredTest {
     private static final Duration GRACE = Duration.ofSeconds(10);
     private static final Duration UNWAITED = Duration.ofSeconds(5);

@@ -3,6 +3,7 @@ package dev.joblet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * makes the copy reach outside it. The secrets here are root-only files (an upload is given to the job's user, so a
  * followed link would hand them over).
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "copies as root into a job's workspace")
+@NeedsRoot("to copy as root into a job's workspace")
 class UploadsNeverFollowPlantedLinksTest {
     private static final int RACE_ROUNDS = 200;
 

@@ -3,6 +3,7 @@ package dev.joblet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * that check, recreated as a link inside the job, never followed), and binds from that descriptor. A rename race on
  * the path, 200 starts long, never binds the directory a link points to.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root")
+@NeedsRoot("to run real jobs")
 class VolumeSourceIsResolvedOnceTest {
     private static final int RACE_ROUNDS = 200;
 

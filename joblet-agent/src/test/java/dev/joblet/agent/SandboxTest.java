@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.joblet.EndReason;
 import dev.joblet.MemorySize;
+import dev.joblet.testing.NeedsRoot;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /** One-shot snippets end to end: one result value for success, failure, timeout, OOM and big output. */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class SandboxTest {
     private final Sandbox sandbox = Sandbox.builder().build();
 

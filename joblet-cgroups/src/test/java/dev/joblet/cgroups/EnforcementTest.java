@@ -3,6 +3,7 @@ package dev.joblet.cgroups;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
@@ -16,13 +17,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Every limit seen enforced by the kernel, on whatever layout this host has (hybrid v1 on the build machines,
  * pure v2 in {@code scripts/vm-cgroup2-tests.sh}).
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create cgroups")
+@NeedsRoot("to create cgroups")
 class EnforcementTest {
     private static CgroupDriver driver;
     private final List<JobCgroup> jobs = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.joblet.cgroups;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,13 +11,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * {@link JobCgroup#remove()} on this host's real cgroups: the fast path (one rmdir per directory) for an empty
  * cgroup, and the careful path when the kernel refuses it (a process in some hierarchies only, a child cgroup).
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create cgroups")
+@NeedsRoot("to create cgroups")
 class RemoveTest {
     private static CgroupDriver driver;
 

@@ -8,6 +8,7 @@ import dev.joblet.Job;
 import dev.joblet.JobResult;
 import dev.joblet.Joblet;
 import dev.joblet.Workspace;
+import dev.joblet.testing.NeedsRoot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * log spills, are gone when {@link JobEngine#close()} returns, and a job the registry forgets is closed then. A
  * handle, its job and its result carry one id.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class EngineClosesWhatItStartsTest {
 
     @Test

@@ -7,6 +7,7 @@ import dev.joblet.EndReason;
 import dev.joblet.JobResult;
 import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
+import dev.joblet.testing.NeedsRoot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,10 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /** The engine with real jobs: limits observed, priorities, pinning seen inside the job, cancel and close. */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class EngineJobsTest {
     /** This class's own instance (the engines are given it): its pools and jobs end with it. */
     private final dev.joblet.Joblet joblet = dev.joblet.Joblet.create();

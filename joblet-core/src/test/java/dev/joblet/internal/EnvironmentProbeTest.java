@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.joblet.EnvironmentCheck;
 import dev.joblet.Joblet;
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,8 +54,7 @@ class EnvironmentProbeTest {
     }
 
     @Test
-    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "user.name", matches = "root",
-            disabledReason = "private networks need root: rootless, the check says so before looking for tools")
+    @NeedsRoot("for private networks (rootless, the check says so before looking for tools)")
     void privateNetworksAreMissingWithTheFixWhenNftOrIpIsNotOnThePath() throws Exception {
         EnvironmentCheck c = check(new EnvironmentProbe(dir.resolve("proc"), dir.resolve("sys"),
                 pathWith("ip").toString()).run(), "private networks");

@@ -3,19 +3,19 @@ package dev.joblet.junit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.joblet.Network;
+import dev.joblet.testing.NeedsRoot;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Example: a small HTTP server as a sandboxed fixture. It binds port 0 on loopback and prints the port it got;
  * the readyLog's group 1 hands that port to the test. The extension stops the server after the test and
  * checks nothing of it is left.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class HttpServerFixtureExampleTest {
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import dev.joblet.Job;
 import dev.joblet.Joblet;
+import dev.joblet.testing.NeedsRoot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
@@ -22,7 +22,7 @@ import org.junit.platform.testkit.engine.Events;
  * stopped with nothing left, readiness failures and crashes fail the test with the fixture's output, bad
  * declarations name the attribute.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class JobletExtensionTest {
     /** Fixtures the inner cases saw, to inspect after the engine finished them. */
     static final List<FixtureProcess> SEEN = new ArrayList<>();

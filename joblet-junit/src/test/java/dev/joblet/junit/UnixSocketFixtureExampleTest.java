@@ -2,19 +2,19 @@ package dev.joblet.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Example: a fixture with no network at all (its own network namespace) that serves on a Unix socket. Readiness
  * is the socket file appearing; the test reaches it through {@link FixtureProcess#path(String)}.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class UnixSocketFixtureExampleTest {
     private static final String ECHO_SERVER = "import socketserver\n"
             + "class Upper(socketserver.StreamRequestHandler):\n"

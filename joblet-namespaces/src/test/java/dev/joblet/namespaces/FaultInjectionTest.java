@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
@@ -16,13 +17,12 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Every stage the helper can fail at, failed on purpose with the fault-injection build: the caller gets
  * exactly that stage and errno, and nothing of the attempt remains (no process, no fd, no cgroup member).
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create namespaces and mounts")
+@NeedsRoot("to create namespaces and mounts")
 class FaultInjectionTest {
     /** This class's launcher; closing it after the last test checks that nothing of its jobs is left running. */
     @AutoClose

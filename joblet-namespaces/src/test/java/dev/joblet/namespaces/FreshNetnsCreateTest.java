@@ -2,6 +2,7 @@ package dev.joblet.namespaces;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
@@ -9,13 +10,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * {@link FreshNetns#create()} makes a new network namespace held by one fd and returns its thread to the namespace it
  * was in; closing the lease releases the fd. The primitive holds no state: the pool is its caller's (joblet-core).
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "unshare(CLONE_NEWNET): needs root")
+@NeedsRoot("for unshare(CLONE_NEWNET)")
 class FreshNetnsCreateTest {
 
     private static String ns(Path link) throws Exception {

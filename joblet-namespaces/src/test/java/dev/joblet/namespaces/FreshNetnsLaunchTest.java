@@ -3,15 +3,15 @@ package dev.joblet.namespaces;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "launches jobs: needs root")
+@NeedsRoot("to launch jobs")
 class FreshNetnsLaunchTest {
     /** This class's launcher; closing it after the last test checks that nothing of its jobs is left running. */
     @AutoClose

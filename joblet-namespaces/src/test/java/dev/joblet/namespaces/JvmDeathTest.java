@@ -2,6 +2,7 @@ package dev.joblet.namespaces;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,13 +17,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A JVM that dies without any chance to clean up (SIGKILL) takes its jobs with it: each supervisor sees
  * its control pipe (the lifeline) reach EOF and kills its job's PID namespace.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create namespaces and mounts")
+@NeedsRoot("to create namespaces and mounts")
 class JvmDeathTest {
     private static final int JOBS = 3;
 

@@ -3,16 +3,16 @@ package dev.joblet.namespaces;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.testing.NeedsRoot;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A launcher owns its I/O thread, its helper image and every helper it spawned: {@link Launcher#close()} kills the
  * jobs still running, ends the prepared helpers not used, and returns once nothing of them remains.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create namespaces and mounts")
+@NeedsRoot("to create namespaces and mounts")
 class LauncherCloseTest {
 
     @Test

@@ -3,6 +3,7 @@ package dev.joblet.namespaces;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,14 +16,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * After a job ends nothing of it remains in the JVM or on the host: no fd, thread, child process, mount
  * or temporary file. Measured after a warm-up job, which pays the one-time costs (the event loop thread,
  * the helper's memfd, libc).
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create namespaces and mounts")
+@NeedsRoot("to create namespaces and mounts")
 class LeakTest {
     /** This class's launcher; closing it after the last test checks that nothing of its jobs is left running. */
     @AutoClose

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.joblet.MemorySize;
 import dev.joblet.agent.Sandbox;
 import dev.joblet.agent.SandboxSession;
+import dev.joblet.testing.NeedsRoot;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.AiMessage;
@@ -22,7 +23,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * feeds the results back until the model answers. The model here is scripted (no network), but the loop is the
  * one a real LangChain4j {@link ChatModel} would drive, and the answer depends on what the sandbox really computed.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class AgentLoopExampleTest {
     @TempDir
     Path root;

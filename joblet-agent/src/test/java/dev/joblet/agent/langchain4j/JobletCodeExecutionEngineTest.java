@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.joblet.agent.Language;
 import dev.joblet.agent.Sandbox;
 import dev.joblet.agent.SandboxSession;
+import dev.joblet.testing.NeedsRoot;
 import dev.langchain4j.code.CodeExecutionEngine;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
+@NeedsRoot("for namespaces and cgroups")
 class JobletCodeExecutionEngineTest {
     @TempDir
     Path root;

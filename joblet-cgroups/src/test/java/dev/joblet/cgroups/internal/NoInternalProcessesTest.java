@@ -7,16 +7,16 @@ import dev.joblet.cgroups.CgroupDriver;
 import dev.joblet.cgroups.CgroupLayout;
 import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.JobCgroup;
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Pure v2 only, with the JVM in a non-root cgroup that holds processes (the VM's {@code --cgroup}): creating a job
  * moves the JVM into {@code <own>/joblet-jvm} and enables the controllers below its old cgroup.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create cgroups")
+@NeedsRoot("to create cgroups")
 class NoInternalProcessesTest {
 
     @Test

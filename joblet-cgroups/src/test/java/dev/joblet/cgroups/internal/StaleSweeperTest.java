@@ -6,16 +6,16 @@ import dev.joblet.cgroups.CgroupDriver;
 import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.cgroups.TestProcesses;
+import dev.joblet.testing.NeedsRoot;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /** On this host's real cgroups: a dead owner's job cgroups are swept, a live owner's are kept. */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create cgroups")
+@NeedsRoot("to create cgroups")
 class StaleSweeperTest {
 
     /** The real process table, but pretending this JVM is {@code pid}. */

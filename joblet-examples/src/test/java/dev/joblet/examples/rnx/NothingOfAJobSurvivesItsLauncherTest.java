@@ -2,6 +2,7 @@ package dev.joblet.examples.rnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * host's mount table, its processes die with their supervisor's lifeline, and the supervisor removes its cgroups
  * (and those of the warm supervisors rnx had prepared) within a second or so, not some later rnx.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root")
+@NeedsRoot("to run real jobs")
 class NothingOfAJobSurvivesItsLauncherTest {
     private static final long BOUND_MILLIS = 2_500;
 

@@ -3,13 +3,13 @@ package dev.joblet.examples.rnx;
 import static dev.joblet.examples.rnx.Captured.rnx;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /** `rnx network run`: a network made for a group of jobs, which reach each other by name, and gone afterwards. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -22,7 +22,7 @@ class RnxNetworkRunTest {
             + "  except OSError: time.sleep(0.1)\"; exit 7";
 
     @Test
-    @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs on a private network: needs root")
+    @NeedsRoot("to run real jobs on a private network")
     void jobsOfTheGroupReachEachOtherByNameAndTheLastOneGivesTheStatus() throws Exception {
         long before = netns();
         Captured c = rnx("network", "run", "rnx-test", "--cidr=10.231.40.0/24",

@@ -2,6 +2,7 @@ package dev.joblet.examples.rnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,14 +15,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Issue 16.1: {@code rnx job run ... | slow-consumer} delivers every byte. The job writes seeded pseudo-random bytes
  * and their SHA-256 on stderr; the consumer reads at about 50 MB/s. Once in-process (rnx's stdout a slow stream),
  * once as the command line is used: rnx in a JVM of its own, its stdout a pipe read slowly.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root for namespaces, mounts and cgroups")
+@NeedsRoot("to run real jobs (namespaces, mounts and cgroups)")
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class RnxOutputIsNeverLostToASlowConsumerTest {
     static final long MIB = 1 << 20;

@@ -3,10 +3,10 @@ package dev.joblet.examples.rnx;
 import static dev.joblet.examples.rnx.Captured.rnx;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.joblet.testing.NeedsRoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /** `rnx runtime ...` on fake runtimes, and `rnx job run` with runtimes and uploads. */
@@ -63,7 +63,7 @@ class RnxRuntimeTest {
     }
 
     @Test
-    @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root")
+    @NeedsRoot("to run real jobs")
     void uploadsAreInWorkWhenTheJobStarts(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("main.py"), "print('from main.py')\n");
         Files.createDirectories(dir.resolve("proj/data"));
@@ -75,7 +75,7 @@ class RnxRuntimeTest {
     }
 
     @Test
-    @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root")
+    @NeedsRoot("to run real jobs")
     void aNamedVolumePersistsBetweenJobsAtVolumesName(@TempDir Path volumes) {
         System.setProperty("joblet.volumes", volumes.toString());
         try {
@@ -91,7 +91,7 @@ class RnxRuntimeTest {
     }
 
     @Test
-    @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "starts a job: needs root")
+    @NeedsRoot("to start a job")
     void anUnknownRuntimeNamesTheInstalledOnes() throws Exception {
         fake("alpha", "name = alpha\n");
         System.setProperty("joblet.runtimes", root.toString());

@@ -3,6 +3,7 @@ package dev.joblet.examples.sse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.joblet.Job;
+import dev.joblet.testing.NeedsRoot;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIf;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The example page in a real headless Chromium (Debian's {@code chromium}, which CI installs): the page
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@code Last-Event-ID} many times; the job keeps running until the page has shown every line, which proves
  * the lines arrived live, and is then stopped so that the page also gets the exit event.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root for namespaces, mounts and cgroups")
+@NeedsRoot("to run real jobs (namespaces, mounts and cgroups)")
 @EnabledIf(value = "chromiumInstalled", disabledReason = "needs Debian's chromium package (apt-get install chromium; ./test installs it)")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class BrowserTest {

@@ -3,6 +3,7 @@ package dev.joblet.examples.sse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.joblet.testing.NeedsRoot;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,10 +12,9 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /** The SSE example server with real jobs (so root) and a spec-following client. */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "runs real jobs: needs root for namespaces, mounts and cgroups")
+@NeedsRoot("to run real jobs (namespaces, mounts and cgroups)")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LogServerTest {
     /** Pauses now and then, so that the output arrives in many chunks. */

@@ -49,7 +49,7 @@ final class Handshake {
             } catch (IOException | RuntimeException e) {
                 Fds.closeQuietly(terminal);
                 s.abandon(); // the lifeline: the supervisor kills the job
-                throw new LaunchException(Stage.PROTOCOL, EPROTO, java.util.Objects.requireNonNullElse(e.getMessage(), e.toString()));
+                throw new LaunchException(Stage.PROTOCOL, EPROTO, String.valueOf(e.getMessage()));
             }
             Fds.closeQuietly(s.console);
             s.console = -1;
@@ -84,6 +84,7 @@ final class Handshake {
     }
 
     /** What {@link #exchange} got: the last status message read (null if none), and the first I/O failure. */
+    @SuppressWarnings("ArrayRecordComponent") // read once by exchange's caller, never compared nor hashed
     private record Reply(byte @Nullable [] msg, @Nullable IOException error) {}
 
     /**

@@ -172,7 +172,7 @@ final class HelperSpawn {
             int rc;
             try {
                 rc = libc.posix_spawn(pid, image.path(), actions, null, argv.array, envp.array);
-            } finally { // the strings' native memory lives as long as argv and envp
+            } finally {
                 java.lang.ref.Reference.reachabilityFence(argv);
                 java.lang.ref.Reference.reachabilityFence(envp);
             }

@@ -182,7 +182,7 @@ public final class Helpers implements AutoCloseable {
     }
 
     /** Waits on lock until notified or the deadline; false once it has passed. Holds lock. */
-    @SuppressWarnings("WaitNotInLoop") // one step of the callers' loops, which recheck their condition each time
+    @SuppressWarnings("WaitNotInLoop") // one turn of the callers' loops, which re-check their condition
     private boolean awaitLock(long deadline) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
