@@ -356,7 +356,8 @@ public final class Job implements AutoCloseable {
                 .netns(net == null ? null : net.netnsPath())
                 .mounts(mounts)
                 .stdin(spec.stdin().orElse(null))
-                .tty(spec.tty());
+                .tty(spec.tty())
+                .init(spec.init());
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
         Host.applySecurity(spec.security(), identity, b);
         if (cgroup != null && withCgroupFiles) { // a warm supervisor's job inherits its cgroup

@@ -26,6 +26,13 @@ public final class JobSpec {
      * seed's cap). It covers the job's kernel memory (inodes, dentries, page tables) and socket buffers too.
      */
     public static final MemorySize DEFAULT_MEMORY = MemorySize.ofMegabytes(512);
+    /** The size of {@code /workspace} ({@code /work}) unless {@link Builder#workspaceSize} says otherwise. */
+    public static final long DEFAULT_WORKSPACE_MEGABYTES = 256;
+    /**
+     * The size of {@code /tmp} of a job without a memory limit unless {@link Builder#tmpSize} says otherwise; with a
+     * memory limit it is that limit (see {@link Builder#tmpSize}).
+     */
+    public static final long DEFAULT_TMP_MEGABYTES_UNLIMITED = 1024;
     /**
      * Bytes of a tmpfs's size per inode it may hold unless told otherwise (ext4's default inode ratio), so that
      * empty files cannot take more kernel memory than the size suggests; never fewer than {@link #MIN_INODES}.
@@ -79,8 +86,9 @@ public final class JobSpec {
     private final Duration stopGrace;
     private final byte @Nullable [] stdin;
     private final boolean tty;
+    private final boolean init;
     private final MemorySize workspaceSize;
-    private final MemorySize tmpSize;
+    private final @Nullable MemorySize tmpSize; // null: the default (see tmpSize())
     /** As set; null: from the size (see {@link #inodesFor}). */
     private final @Nullable Long workspaceInodes;
     private final @Nullable Long tmpInodes;
@@ -125,6 +133,7 @@ public final class JobSpec {
         this.stopGrace = b.stopGrace;
         this.stdin = b.stdin == null ? null : b.stdin.clone();
         this.tty = b.tty;
+        this.init = b.init;
         this.ptysMax = b.ptysMax;
         if (tty && ptysMax == 0) {
             throw new IllegalArgumentException("ptysMax (0) leaves no pty for the terminal of a tty(true) job");
@@ -341,6 +350,11 @@ public final class JobSpec {
         return tty;
     }
 
+    /** Whether a minimal init is the job's PID 1 and the command PID 2; see {@link Builder#init(boolean)}. */
+    public boolean init() {
+        return init;
+    }
+
     public Optional<byte[]> stdin() {
         return stdin == null ? Optional.empty() : Optional.of(stdin.clone());
     }
@@ -349,8 +363,12 @@ public final class JobSpec {
         return workspaceSize;
     }
 
+    /** The size of {@code /tmp}: as set, else the memory limit, else {@value #DEFAULT_TMP_MEGABYTES_UNLIMITED} MiB. */
     public MemorySize tmpSize() {
-        return tmpSize;
+        if (tmpSize != null) {
+            return tmpSize;
+        }
+        return memory != null ? memory : MemorySize.ofMegabytes(DEFAULT_TMP_MEGABYTES_UNLIMITED);
     }
 
     /** Most files, directories and links {@code /work} may hold (tmpfs {@code nr_inodes}); 0 when unbounded. */
@@ -360,7 +378,7 @@ public final class JobSpec {
 
     /** Most files, directories and links {@code /tmp} may hold (tmpfs {@code nr_inodes}); 0 when unbounded. */
     public long tmpInodes() {
-        return tmpInodes == null ? inodesFor(tmpSize) : tmpInodes;
+        return tmpInodes == null ? inodesFor(tmpSize()) : tmpInodes;
     }
 
     /** The inodes a tmpfs of {@code size} gets by default: one per {@link #BYTES_PER_INODE}, at least {@link #MIN_INODES}. */
@@ -441,8 +459,9 @@ public final class JobSpec {
         private Duration stopGrace = Duration.ofSeconds(2);
         private byte @Nullable [] stdin;
         private boolean tty;
-        private MemorySize workspaceSize = MemorySize.ofMegabytes(256);
-        private MemorySize tmpSize = MemorySize.ofMegabytes(64);
+        private boolean init;
+        private MemorySize workspaceSize = MemorySize.ofMegabytes(DEFAULT_WORKSPACE_MEGABYTES);
+        private @Nullable MemorySize tmpSize;
         private @Nullable Long workspaceInodes;
         private @Nullable Long tmpInodes;
         private MemorySize outputBuffer = MemorySize.ofMegabytes(8);
@@ -478,6 +497,7 @@ public final class JobSpec {
             stopGrace = s.stopGrace;
             stdin = s.stdin;
             tty = s.tty;
+            init = s.init;
             workspaceSize = s.workspaceSize;
             tmpSize = s.tmpSize;
             workspaceInodes = s.workspaceInodes;
@@ -756,13 +776,28 @@ public final class JobSpec {
             return this;
         }
 
+        /**
+         * Runs a minimal init as the job's PID 1, with the command as PID 2 (default false: the command is PID 1).
+         * The init forwards every signal it gets (TERM, INT, HUP, QUIT, USR1, USR2, WINCH...) to the command, reaps
+         * orphaned processes (so a command that never waits for its children leaves no zombies), and ends with the
+         * command: the job's exit code or signal is the command's, and the job's other processes die with it. Use it
+         * for programs that are not written to be PID 1: as PID 1 a command gets no default action for a signal it
+         * does not handle, so a {@link Job#stop()} SIGTERM is ignored until the grace period ends in SIGKILL. The init
+         * runs with the job's ids, seccomp filter and limits; {@code ps} in the job shows it as PID 1
+         * ({@code joblet-init}... as the command line of the helper's image) and the command as PID 2.
+         */
+        public Builder init(boolean value) {
+            init = value;
+            return this;
+        }
+
         /** Bytes fed to the job's stdin, then EOF. Without it the job's stdin is /dev/null. */
         public Builder stdin(byte[] data) {
             stdin = Args.nonNull(data, "stdin").clone();
             return this;
         }
 
-        /** Size limit of the writable workspace {@code /work} (a tmpfs; default 256 MiB). */
+        /** Size limit of the writable workspace {@code /work} (a tmpfs; default {@value #DEFAULT_WORKSPACE_MEGABYTES} MiB). */
         public Builder workspaceSize(MemorySize size) {
             Args.nonNull(size, "workspaceSize");
             if (size.bytes() <= 0) {
@@ -794,7 +829,14 @@ public final class JobSpec {
             return this;
         }
 
-        /** Size limit of {@code /tmp} (a tmpfs; default 64 MiB). */
+        /**
+         * Size limit of {@code /tmp} (a tmpfs). Default: the job's {@link #memory} limit, or
+         * {@value #DEFAULT_TMP_MEGABYTES_UNLIMITED} MiB without one. What /tmp holds is memory charged to the job's
+         * memory cgroup (tmpfs pages are charged to the cgroup of the process that writes them), so the memory limit
+         * bounds /tmp and the job's processes together anyway; a separate, smaller cap only made ordinary tools (a
+         * language's standard library copied to a temporary directory) fail with ENOSPC long before the job ran out of
+         * memory. Set a smaller size to keep room for the processes.
+         */
         public Builder tmpSize(MemorySize size) {
             Args.nonNull(size, "tmpSize");
             if (size.bytes() <= 0) {

@@ -29,6 +29,7 @@ public enum Stage {
     USERNS(25, "set up user namespace"),
     NETNS(26, "join network namespace"),
     TTY(27, "set up the job's terminal"),
+    INIT(28, "start the job's init"),
     SPAWN(100, "posix_spawn helper"),
     PROTOCOL(101, "helper protocol");
 
