@@ -239,6 +239,8 @@ class ProtocolTest {
                 .containsEntry("CFG_NO_NEW_PRIVS", (long) Protocol.CFG_NO_NEW_PRIVS)
                 .containsEntry("CFG_ROOT_READONLY", (long) Protocol.CFG_ROOT_READONLY)
                 .containsEntry("CFG_NEWCGROUP", (long) Protocol.CFG_NEWCGROUP)
+                .containsEntry("CFG_TTY", (long) Protocol.CFG_TTY)
+                .containsEntry("CFG_INIT", (long) Protocol.CFG_INIT)
                 .containsEntry("SEC_MASK_PROC", (long) Protocol.SEC_MASK_PROC)
                 .containsEntry("SEC_USERNS", (long) Protocol.SEC_USERNS)
                 .containsEntry("SEC_SETGROUPS_DENY", (long) Protocol.SEC_SETGROUPS_DENY)
