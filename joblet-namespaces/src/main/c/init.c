@@ -24,6 +24,7 @@
 #include "helper.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -108,6 +109,19 @@ _Noreturn static void init_loop(pid_t command, const sigset_t *set) {
     }
 }
 
+/* What ps shows: "joblet-init" as its name and its command line (the helper's argv, exactly { "joblet-helper",
+ * HELPER_ARGV_MAGIC }, one contiguous area, is overwritten in place and padded with NULs). */
+static void name_init(void) {
+    (void)prctl(PR_SET_NAME, "joblet-init", 0, 0, 0);
+    char *start = program_invocation_name;
+    char *arg1 = start + strlen(start) + 1;
+    size_t span = (size_t)(arg1 + strlen(arg1) + 1 - start);
+    static const char name[] = "joblet-init";
+    if (span < sizeof name) return;
+    memset(start, 0, span);
+    memcpy(start, name, sizeof name - 1);
+}
+
 void become_init(const struct config *cfg, int errfd) {
     if (!(cfg->flags & CFG_INIT)) return;
     sigset_t set, old;
@@ -131,6 +145,6 @@ void become_init(const struct config *cfg, int errfd) {
     syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U);
     for (int fd = 0; fd <= 2; fd++) close(fd);
     (void)errfd;
-    (void)prctl(PR_SET_NAME, "joblet-init", 0, 0, 0); /* what ps shows as its COMMAND (its args: the helper's) */
+    name_init();
     init_loop(pid, &set);
 }
