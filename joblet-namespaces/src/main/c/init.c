@@ -124,6 +124,8 @@ static void name_init(void) {
 
 void become_init(const struct config *cfg, int errfd) {
     if (!(cfg->flags & CFG_INIT)) return;
+    int fault = fault_at(cfg, ST_INIT);
+    if (fault != 0) die_stage(errfd, ST_INIT, fault, 0);
     sigset_t set, old;
     forwarded_set(&set);
     if (sigprocmask(SIG_BLOCK, &set, &old) < 0) die_stage(errfd, ST_INIT, errno, 0);

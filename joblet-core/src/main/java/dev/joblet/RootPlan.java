@@ -67,9 +67,13 @@ final class RootPlan {
             if (group != null && Files.isRegularFile(resolved.rootfs().resolve("etc/group"), LinkOption.NOFOLLOW_LINKS)) {
                 ops.add(MountOp.bind(group.toString(), "/etc/group", true));
             }
-            // Over the runtime's own, where it has them (their mount points); the helper skips them otherwise.
-            ops.add(hosts(spec));
-            ops.add(MountOp.namedFile("/etc/hostname", ""));
+            // Over the runtime's own, where it has them (their mount points): a runtime without them stays as it is.
+            if (Files.isRegularFile(resolved.rootfs().resolve("etc/hosts"), LinkOption.NOFOLLOW_LINKS)) {
+                ops.add(hosts(spec));
+            }
+            if (Files.isRegularFile(resolved.rootfs().resolve("etc/hostname"), LinkOption.NOFOLLOW_LINKS)) {
+                ops.add(MountOp.namedFile("/etc/hostname", ""));
+            }
         }
         ops.add(MountOp.proc("/proc"));
         ops.add(MountOp.dev("/dev", spec.ptysMax()));
