@@ -40,6 +40,12 @@ public final class JobSpec {
     public static final long BYTES_PER_INODE = 16 * 1024;
     /** The fewest inodes a tmpfs gets from {@link #BYTES_PER_INODE}. */
     public static final long MIN_INODES = 1024;
+    /**
+     * The most inodes {@code /tmp} gets from its size unless {@link Builder#tmpInodes} says otherwise (as many as the
+     * default {@code /work}): /tmp is as large as the memory limit by default, and empty files cost kernel memory a
+     * job without a memory cgroup would hold unbounded.
+     */
+    public static final long DEFAULT_TMP_INODES_MAX = 16384;
 
     /**
      * Pseudo-terminals a job may hold at once unless {@link Builder#ptysMax} says otherwise: the {@code max=} of its
@@ -378,7 +384,7 @@ public final class JobSpec {
 
     /** Most files, directories and links {@code /tmp} may hold (tmpfs {@code nr_inodes}); 0 when unbounded. */
     public long tmpInodes() {
-        return tmpInodes == null ? inodesFor(tmpSize()) : tmpInodes;
+        return tmpInodes == null ? Math.min(DEFAULT_TMP_INODES_MAX, inodesFor(tmpSize())) : tmpInodes;
     }
 
     /** The inodes a tmpfs of {@code size} gets by default: one per {@link #BYTES_PER_INODE}, at least {@link #MIN_INODES}. */
@@ -821,7 +827,10 @@ public final class JobSpec {
             return this;
         }
 
-        /** As {@link #workspaceInodes}, for {@code /tmp} (default from {@link #tmpSize}). */
+        /**
+         * As {@link #workspaceInodes}, for {@code /tmp} (default from {@link #tmpSize}, at most
+         * {@value #DEFAULT_TMP_INODES_MAX}).
+         */
         public Builder tmpInodes(long max) {
             if (max < 0) {
                 throw new IllegalArgumentException("tmpInodes (" + max + ") must not be negative");

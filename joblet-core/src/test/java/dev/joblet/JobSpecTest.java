@@ -25,7 +25,7 @@ class JobSpecTest {
         assertThat(spec.memory()).contains(JobSpec.DEFAULT_MEMORY);
         // /tmp is as large as the memory limit that bounds it anyway (tmpfs pages are charged to the job's cgroup).
         assertThat(spec.tmpSize()).isEqualTo(JobSpec.DEFAULT_MEMORY);
-        assertThat(spec.tmpInodes()).isEqualTo(32768);
+        assertThat(spec.tmpInodes()).as("at most as many as /work").isEqualTo(JobSpec.DEFAULT_TMP_INODES_MAX);
         assertThat(derived.tmpSize()).as("follows the memory limit").isEqualTo(MemorySize.ofMegabytes(64));
         assertThat(derived.tmpInodes()).isEqualTo(4096);
         assertThat(spec.toBuilder().noMemoryLimit().build().tmpSize())
