@@ -86,7 +86,7 @@ int config_parse(uint8_t *buf, size_t len, struct config *cfg) {
         m->target = rd_str(&r);
         m->data = rd_str(&r);
         m->fd = -1;
-        if (m->kind < MNT_BIND || m->kind > MNT_MOVE || m->target[0] != '/') r.err = EBADMSG;
+        if (m->kind < MNT_BIND || m->kind > MNT_NAMED_FILE || m->target[0] != '/') r.err = EBADMSG;
     }
     cfg->cpumask_len = rd_u32(&r);
     if (r.err == 0 && (cfg->cpumask_len > 1024 || len - r.pos < cfg->cpumask_len)) r.err = EBADMSG;

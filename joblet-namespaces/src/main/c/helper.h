@@ -108,6 +108,7 @@ enum {
     CFG_ROOT_READONLY = 1u << 2,
     CFG_NEWCGROUP = 1u << 3,   /* new cgroup namespace once the job is in its cgroup */
     CFG_TTY = 1u << 4,         /* a terminal of the job's devpts as stdio and controlling terminal (console.c) */
+    CFG_INIT = 1u << 5,        /* init.c is PID 1 (forwards signals, reaps orphans); the command is PID 2 */
 };
 
 /* Mount operations, applied in order inside the new root (targets are absolute paths in the job's view). */
@@ -120,6 +121,7 @@ enum mount_kind {
     MNT_DIR = 5,     /* mkdir target (mode 0755) */
     MNT_SYMLINK = 6, /* symlink source -> target */
     MNT_MOVE = 7,    /* the detached mount (fsmount) the JVM holds as fd number source, moved to target (hostfds.c) */
+    MNT_NAMED_FILE = 8, /* a read-only file at target: data, then the job's hostname and a newline (jobfiles.c) */
 };
 
 enum {
@@ -159,7 +161,7 @@ enum stage {
     ST_NETNS = 26,       /* setns into the network namespace prepared by the JVM */
     ST_TTY = 27,         /* the job's terminal (console.c); detail: 0 open /dev/pts/ptmx, 1 unlock and open the
                           * slave, 2 chown it, 3 send the master, 4 setsid and TIOCSCTTY, 5 dup2 onto stdio */
-    /* 28 is kept for ST_INIT (wt-compat's opt-in init, init.c) */
+    ST_INIT = 28,        /* CFG_INIT (init.c); detail: 0 sigprocmask, 1 fork, 2 setpgid, 3 tcsetpgrp */
     ST_SESSION = 29,     /* setsid: a session of its own; detail 0 the supervisor, 1 the child */
     ST_PRIORITY = 30,    /* a warm helper back to the JVM's priority; detail 0 the supervisor, 1 the child */
     ST_NEW_NETWORK = 31, /* MSG_WARM with WARM_NEWNET: unshare(CLONE_NEWNET) by the supervisor */
@@ -306,6 +308,21 @@ void put_u32(uint8_t *p, uint32_t v);
         int fault_ = fault_at((cfg), (stage));                                                 \
         if (fault_ != 0) die((stage), fault_, (detail), "fault injected at stage %d", (stage)); \
     } while (0)
+
+/* jobfiles.c (child): MNT_NAMED_FILE at dst; and after a CFG_DEFER_EXEC wait that changed the hostname, the same
+ * files rewritten for the new one. 0 or -1 with errno. */
+int write_job_file(const struct config *cfg, const struct mount_op *m, char *dst);
+int rename_job_files(const struct config *cfg);
+
+/* init.c (CFG_INIT; each a no-op without it). Supervisor: the init pipe before the clone (0 or -1 with errno), its
+ * write end closed after it, and once PID 1 is reaped, the command's end (as init reported it) put into si.
+ * Child: become_init just before exec forks; it returns in the command (PID 2) and never in init (PID 1). */
+#include <signal.h>
+int init_prepare(const struct config *cfg);
+void init_supervisor_side(void);
+void init_exit_status(siginfo_t *si);
+void become_init(const struct config *cfg, int errfd);
+
 
 /* Fault injection, compiled in only with -DJOBLET_FAULT_INJECTION (test builds): the errno to fail
  * the given stage with, or 0. */

@@ -185,6 +185,7 @@ _Noreturn static void supervise(int pidfd, const struct config *cfg) {
                 (void)send_msg(STATUS_FD, MSG_EXIT, 0, 0, errno);
                 exit_supervisor(cfg, 1);
             }
+            init_exit_status(&si); /* CFG_INIT: the command's end, not init's */
             (void)send_msg(STATUS_FD, MSG_EXIT, si.si_code, si.si_status, 0);
             exit_supervisor(cfg, 0);
         }
@@ -268,6 +269,7 @@ int main(int argc, char **argv) {
     int errpipe[2];
     FAULT_POINT(&cfg, ST_PIPE, 0);
     if (pipe2(errpipe, O_CLOEXEC) < 0) die_errno(ST_PIPE, 0, "pipe2 for the child's errors");
+    if (init_prepare(&cfg) < 0) die_errno(ST_PIPE, 2, "pipe2 for init");
 
     /* User namespace: the child waits on this pipe until its id maps are written. */
     int userns = (cfg.secflags & SEC_USERNS) != 0;
@@ -303,6 +305,7 @@ int main(int argc, char **argv) {
     }
 
     close(errpipe[1]);
+    init_supervisor_side();
     close_fetched_fds(&cfg); /* the child has its copies */
     hold_namespaces((int)pid);
     if (userns) {

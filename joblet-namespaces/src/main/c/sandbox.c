@@ -161,7 +161,9 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     ro_templates(cfg);
     for (uint32_t i = 0; i < cfg->nmounts; i++) {
         const char *dst = in_root(cfg, cfg->mounts[i].target);
-        STEP(ST_MOUNT, (int)i, dst == NULL ? -1 : do_mount(&cfg->mounts[i], (char *)dst));
+        const struct mount_op *m = &cfg->mounts[i];
+        STEP(ST_MOUNT, (int)i, dst == NULL ? -1 : m->kind == MNT_NAMED_FILE ? write_job_file(cfg, m, (char *)dst)
+                                                                             : do_mount(m, (char *)dst));
     }
     if (cfg->secflags & SEC_MASK_PROC) {
         for (uint32_t i = 0; i < cfg->nmounts; i++) {
@@ -204,8 +206,10 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
         }
         prepared = 1;
         await_command((struct config *)cfg, errfd);
-        if (strcmp(cfg->hostname, preset) != 0 && cfg->hostname[0] != '\0')
+        if (strcmp(cfg->hostname, preset) != 0 && cfg->hostname[0] != '\0') {
             STEP(ST_HOSTNAME, 0, sethostname(cfg->hostname, strlen(cfg->hostname)));
+            STEP(ST_HOSTNAME, 1, rename_job_files(cfg)); /* its /etc/hosts and /etc/hostname (jobfiles.c) */
+        }
     } else if (cfg->hostname[0] != '\0') {
         STEP(ST_HOSTNAME, 0, sethostname(cfg->hostname, strlen(cfg->hostname)));
     }
@@ -228,6 +232,10 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     /* Only stdio survives exec; errfd is close-on-exec like everything else. */
     STEP(ST_FDS, 0, syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC));
     if (nnp && !filtered) STEP(ST_SECCOMP, 0, install_seccomp(cfg));
+    /* The supervisor ignores SIGPIPE (its status writes); an ignored signal stays ignored across exec, and the job's
+     * programs expect the default (`yes | head` must end yes by SIGPIPE, not by an EPIPE error message). */
+    STEP(ST_SIGNALS, 4, signal(SIGPIPE, SIG_DFL) == SIG_ERR ? -1 : 0);
+    become_init(cfg, errfd); /* CFG_INIT: returns as PID 2 (init.c) */
     STEP(ST_EXEC, 0, 0);
     exec_command(cfg->argv, cfg->envp);
     die_errno(ST_EXEC, 0, "execve %s", cfg->argv[0]);

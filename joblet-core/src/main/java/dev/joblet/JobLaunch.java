@@ -275,7 +275,8 @@ final class JobLaunch {
                 .netns(net == null ? null : net.netnsPath())
                 .mounts(mounts)
                 .stdin(spec.stdin().orElse(null))
-                .tty(spec.tty());
+                .tty(spec.tty())
+                .init(spec.init());
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
         machinery.applySecurity(spec.security(), identity, b);
         return b.build();

@@ -22,6 +22,13 @@ public final class JobSpec {
      * seed's cap). It covers the job's kernel memory (inodes, dentries, page tables) and socket buffers too.
      */
     public static final MemorySize DEFAULT_MEMORY = MemorySize.ofMegabytes(512);
+    /** The size of {@code /workspace} ({@code /work}) unless {@link Builder#workspaceSize} says otherwise. */
+    public static final long DEFAULT_WORKSPACE_MEGABYTES = 256;
+    /**
+     * The size of {@code /tmp} of a job without a memory limit unless {@link Builder#tmpSize} says otherwise; with a
+     * memory limit it is that limit (see {@link Builder#tmpSize}).
+     */
+    public static final long DEFAULT_TMP_MEGABYTES_UNLIMITED = 1024;
     /**
      * Bytes of a tmpfs's size per inode it may hold unless told otherwise (ext4's default inode ratio), so that
      * empty files cannot take more kernel memory than the size suggests; never fewer than {@link #MIN_INODES}.
@@ -29,6 +36,12 @@ public final class JobSpec {
     public static final long BYTES_PER_INODE = 16 * 1024;
     /** The fewest inodes a tmpfs gets from {@link #BYTES_PER_INODE}. */
     public static final long MIN_INODES = 1024;
+    /**
+     * The most inodes {@code /tmp} gets from its size unless {@link Builder#tmpInodes} says otherwise (as many as the
+     * default {@code /work}): /tmp is as large as the memory limit by default, and empty files cost kernel memory a
+     * job without a memory cgroup would hold unbounded.
+     */
+    public static final long DEFAULT_TMP_INODES_MAX = 16384;
 
     /**
      * Pseudo-terminals a job may hold at once unless {@link Builder#ptysMax} says otherwise: the {@code max=} of its
@@ -73,8 +86,9 @@ public final class JobSpec {
     final Duration stopGrace;
     final byte @Nullable [] stdin;
     final boolean tty;
+    final boolean init;
     final MemorySize workspaceSize;
-    final MemorySize tmpSize;
+    final @Nullable MemorySize tmpSize; // null: the default (see tmpSize())
     /** As set; null: from the size (see {@link #inodesFor}). */
     final @Nullable Long workspaceInodes;
     final @Nullable Long tmpInodes;
@@ -118,6 +132,7 @@ public final class JobSpec {
         this.stopGrace = b.stopGrace;
         this.stdin = b.stdin == null ? null : b.stdin.clone();
         this.tty = b.tty;
+        this.init = b.init;
         this.ptysMax = b.ptysMax;
         if (tty && ptysMax == 0) {
             throw new IllegalArgumentException("ptysMax (0) leaves no pty for the terminal of a tty(true) job");
@@ -274,8 +289,17 @@ public final class JobSpec {
         return workspaceSize;
     }
 
+    /** Whether a minimal init is the job's PID 1 and the command PID 2; see {@link Builder#init(boolean)}. */
+    public boolean init() {
+        return init;
+    }
+
+    /** The size of {@code /tmp}: as set, else the memory limit, else {@value #DEFAULT_TMP_MEGABYTES_UNLIMITED} MiB. */
     public MemorySize tmpSize() {
-        return tmpSize;
+        if (tmpSize != null) {
+            return tmpSize;
+        }
+        return memory != null ? memory : MemorySize.ofMegabytes(DEFAULT_TMP_MEGABYTES_UNLIMITED);
     }
 
     /** Most files, directories and links {@code /work} may hold (tmpfs {@code nr_inodes}); 0 when unbounded. */
@@ -285,7 +309,7 @@ public final class JobSpec {
 
     /** Most files, directories and links {@code /tmp} may hold (tmpfs {@code nr_inodes}); 0 when unbounded. */
     public long tmpInodes() {
-        return tmpInodes == null ? inodesFor(tmpSize) : tmpInodes;
+        return tmpInodes == null ? Math.min(DEFAULT_TMP_INODES_MAX, inodesFor(tmpSize())) : tmpInodes;
     }
 
     /** The inodes a tmpfs of {@code size} gets by default: one per {@link #BYTES_PER_INODE}, at least {@link #MIN_INODES}. */

@@ -1,5 +1,6 @@
 package dev.joblet;
 
+import dev.joblet.internal.net.HostsFile;
 import dev.joblet.namespaces.HostFiles;
 import dev.joblet.namespaces.MountOp;
 import java.io.IOException;
@@ -49,8 +50,10 @@ final class RootPlan {
             ops.add(MountOp.dir("/etc"));
             for (String f : HOST_ETC) {
                 Path own = f.equals("/etc/passwd") ? id.passwd() : f.equals("/etc/group") ? id.group() : null;
-                ops.add(own != null ? MountOp.bind(own.toString(), f, true) : MountOp.optionalBind(f, f));
+                ops.add(f.equals("/etc/hosts") ? hosts(spec)
+                        : own != null ? MountOp.bind(own.toString(), f, true) : MountOp.optionalBind(f, f));
             }
+            ops.add(MountOp.namedFile("/etc/hostname", ""));
         } else {
             if (resolved == null) {
                 throw new IllegalArgumentException("runtime " + runtime + " was not resolved");
@@ -63,6 +66,13 @@ final class RootPlan {
             }
             if (group != null && Files.isRegularFile(resolved.rootfs().resolve("etc/group"), LinkOption.NOFOLLOW_LINKS)) {
                 ops.add(MountOp.bind(group.toString(), "/etc/group", true));
+            }
+            // Over the runtime's own, where it has them (their mount points): a runtime without them stays as it is.
+            if (Files.isRegularFile(resolved.rootfs().resolve("etc/hosts"), LinkOption.NOFOLLOW_LINKS)) {
+                ops.add(hosts(spec));
+            }
+            if (Files.isRegularFile(resolved.rootfs().resolve("etc/hostname"), LinkOption.NOFOLLOW_LINKS)) {
+                ops.add(MountOp.namedFile("/etc/hostname", ""));
             }
         }
         ops.add(MountOp.proc("/proc"));
@@ -87,6 +97,28 @@ final class RootPlan {
                     + JobSpec.inodesFor(m.size()) + id.ownerOptions()));
         }
         return ops;
+    }
+
+    /**
+     * The job's own /etc/hosts, naming it on loopback as container runtimes do: the loopback names, then its
+     * hostname on 127.0.1.1 (the helper writes the hostname: a prepared root may learn it only after its wait). On
+     * the host's network, the host's own file comes first, so that the names the host's administrator listed still
+     * resolve there (the job shares the host's addresses; its own name is the only one it adds). A private network
+     * puts its own file over this one (JobNetworking.withHosts): it names every member on its address.
+     */
+    private static MountOp hosts(JobSpec spec) {
+        String head = HostsFile.LOOPBACK;
+        if (spec.network() == Network.HOST) {
+            try {
+                head = Files.readString(Path.of("/etc/hosts"));
+                if (!head.isEmpty() && !head.endsWith("\n")) {
+                    head += "\n";
+                }
+            } catch (IOException | RuntimeException e) {
+                head = HostsFile.LOOPBACK; // unreadable or not text: the loopback names still hold
+            }
+        }
+        return MountOp.namedFile("/etc/hosts", head + HostsFile.OWN_NAME_ADDRESS + "\t");
     }
 
     /**

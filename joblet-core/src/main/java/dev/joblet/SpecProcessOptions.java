@@ -45,8 +45,9 @@ abstract class SpecProcessOptions {
     Duration stopGrace = Duration.ofSeconds(2);
     byte @Nullable [] stdin;
     boolean tty;
-    MemorySize workspaceSize = MemorySize.ofMegabytes(256);
-    MemorySize tmpSize = MemorySize.ofMegabytes(64);
+    boolean init;
+    MemorySize workspaceSize = MemorySize.ofMegabytes(JobSpec.DEFAULT_WORKSPACE_MEGABYTES);
+    @Nullable MemorySize tmpSize;
     @Nullable Long workspaceInodes;
     @Nullable Long tmpInodes;
     MemorySize outputBuffer = MemorySize.ofMegabytes(8);
@@ -82,6 +83,7 @@ abstract class SpecProcessOptions {
         stopGrace = s.stopGrace;
         stdin = s.stdin;
         tty = s.tty;
+        init = s.init;
         workspaceSize = s.workspaceSize;
         tmpSize = s.tmpSize;
         workspaceInodes = s.workspaceInodes;

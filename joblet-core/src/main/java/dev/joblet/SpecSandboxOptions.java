@@ -93,13 +93,28 @@ abstract class SpecSandboxOptions extends SpecProcessOptions {
         return self();
     }
 
+    /**
+     * Runs a minimal init as the job's PID 1, with the command as PID 2 (default false: the command is PID 1).
+     * The init forwards every signal it gets (TERM, INT, HUP, QUIT, USR1, USR2, WINCH...) to the command, reaps
+     * orphaned processes (so a command that never waits for its children leaves no zombies), and ends with the
+     * command: the job's exit code or signal is the command's, and the job's other processes die with it. Use it
+     * for programs that are not written to be PID 1: as PID 1 a command gets no default action for a signal it
+     * does not handle, so a {@link Job#stop()} SIGTERM is ignored until the grace period ends in SIGKILL. The init
+     * runs with the job's ids, seccomp filter and limits; {@code ps} in the job shows it as PID 1 named
+     * {@code joblet-init} and the command as PID 2, its child.
+     */
+    public JobSpec.Builder init(boolean value) {
+        init = value;
+        return self();
+    }
+
     /** Bytes fed to the job's stdin, then EOF. Without it the job's stdin is /dev/null. */
     public JobSpec.Builder stdin(byte[] data) {
         stdin = Args.nonNull(data, "stdin").clone();
         return self();
     }
 
-    /** Size limit of the writable workspace {@code /work} (a tmpfs; default 256 MiB). */
+    /** Size limit of the writable workspace {@code /work} (a tmpfs; default {@value JobSpec#DEFAULT_WORKSPACE_MEGABYTES} MiB). */
     public JobSpec.Builder workspaceSize(MemorySize size) {
         Args.nonNull(size, "workspaceSize");
         if (size.bytes() <= 0) {
@@ -122,7 +137,10 @@ abstract class SpecSandboxOptions extends SpecProcessOptions {
         return self();
     }
 
-    /** As {@link #workspaceInodes}, for {@code /tmp} (default from {@link #tmpSize}). */
+    /**
+     * As {@link #workspaceInodes}, for {@code /tmp} (default from {@link #tmpSize}, at most
+     * {@value JobSpec#DEFAULT_TMP_INODES_MAX}).
+     */
     public JobSpec.Builder tmpInodes(long max) {
         if (max < 0) {
             throw new IllegalArgumentException("tmpInodes (" + max + ") must not be negative");
@@ -131,7 +149,13 @@ abstract class SpecSandboxOptions extends SpecProcessOptions {
         return self();
     }
 
-    /** Size limit of {@code /tmp} (a tmpfs; default 64 MiB). */
+    /**
+     * Size limit of {@code /tmp} (a tmpfs). Default: the job's {@link #memory} limit, or
+     * {@value JobSpec#DEFAULT_TMP_MEGABYTES_UNLIMITED} MiB without one. What /tmp holds is memory charged to the job's
+     * memory cgroup (tmpfs pages are charged to the cgroup of the process that writes them), so the memory limit
+     * bounds /tmp and the job's processes together anyway; a separate, smaller cap only made ordinary tools fail with
+     * ENOSPC long before the job ran out of memory. Set a smaller size to keep room for the processes.
+     */
     public JobSpec.Builder tmpSize(MemorySize size) {
         Args.nonNull(size, "tmpSize");
         if (size.bytes() <= 0) {

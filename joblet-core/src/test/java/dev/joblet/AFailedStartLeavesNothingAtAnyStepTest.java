@@ -1,5 +1,6 @@
 package dev.joblet;
 
+import dev.joblet.testing.NeedsRoot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * interrupt, with the flag kept. Faults are injected through {@link JobLaunch.Faults}; the step {@code LAUNCH}
  * fails just before the launch, with everything acquired.
  */
-@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces, cgroups and mounts")
+@NeedsRoot("for namespaces, cgroups and mounts")
 class AFailedStartLeavesNothingAtAnyStepTest {
     private final Joblet joblet = Joblet.create();
 

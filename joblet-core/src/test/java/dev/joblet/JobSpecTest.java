@@ -24,7 +24,17 @@ class JobSpecTest {
         JobSpec derived = spec.toBuilder().memory(MemorySize.ofMegabytes(64)).build();
         assertThat(derived.memory()).contains(MemorySize.ofMegabytes(64));
         assertThat(spec.memory()).contains(JobSpec.DEFAULT_MEMORY);
-        assertThat(spec.tmpInodes()).isEqualTo(4096);
+        // /tmp is as large as the memory limit that bounds it anyway (tmpfs pages are charged to the job's cgroup).
+        assertThat(spec.tmpSize()).isEqualTo(JobSpec.DEFAULT_MEMORY);
+        assertThat(spec.tmpInodes()).as("at most as many as /work").isEqualTo(JobSpec.DEFAULT_TMP_INODES_MAX);
+        assertThat(derived.tmpSize()).as("follows the memory limit").isEqualTo(MemorySize.ofMegabytes(64));
+        assertThat(derived.tmpInodes()).isEqualTo(4096);
+        assertThat(spec.toBuilder().noMemoryLimit().build().tmpSize())
+                .isEqualTo(MemorySize.ofMegabytes(JobSpec.DEFAULT_TMP_MEGABYTES_UNLIMITED));
+        assertThat(spec.toBuilder().tmpSize(MemorySize.ofMegabytes(8)).build().toBuilder().memory(MemorySize.ofGigabytes(1))
+                .build().tmpSize()).as("a size set stays set").isEqualTo(MemorySize.ofMegabytes(8));
+        assertThat(spec.init()).as("the command is PID 1 by default").isFalse();
+        assertThat(spec.toBuilder().init(true).build().toBuilder().build().init()).isTrue();
         assertThat(spec.workspaceInodes()).isEqualTo(16384);
         assertThat(derived.toBuilder().tmpSize(MemorySize.ofMegabytes(128)).build().tmpInodes()).as("follows the size")
                 .isEqualTo(8192);

@@ -84,10 +84,12 @@ class KernelPoolsAreBoundedPerJobTest {
     @Test
     void tmpfsInodesAreBoundedInProportionToTheirSize() throws Exception {
         // One inode per 16 KiB of size; the root directory of each tmpfs takes one.
-        Map<String, String> n = countFiles(b -> b.memoryVolume("/scratch", MemorySize.ofMegabytes(32)),
-                "/tmp", "/work", "/dev/shm", "/scratch");
+        Map<String, String> n = countFiles(b -> b.tmpSize(MemorySize.ofMegabytes(64))
+                        .memoryVolume("/scratch", MemorySize.ofMegabytes(32)), "/tmp", "/work", "/dev/shm", "/scratch");
         assertThat(n).containsEntry("/tmp", (64 * 64 - 1) + ":ENOSPC").containsEntry("/work", (256 * 64 - 1) + ":ENOSPC")
                 .containsEntry("/dev/shm", (64 * 64 - 1) + ":ENOSPC").containsEntry("/scratch", (32 * 64 - 1) + ":ENOSPC");
+        // /tmp's default size is the memory limit (512 MiB): its inodes stop at /work's count.
+        assertThat(countFiles(b -> b, "/tmp")).containsEntry("/tmp", (JobSpec.DEFAULT_TMP_INODES_MAX - 1) + ":ENOSPC");
         // Named counts, a workspace kept on the host, and 0 for the kernel's default.
         Map<String, String> set = countFiles(b -> b.tmpInodes(100).workspaceInodes(50).retainWorkspace(true), "/tmp", "/work");
         assertThat(set).containsEntry("/tmp", "99:ENOSPC").containsEntry("/work", "49:ENOSPC");

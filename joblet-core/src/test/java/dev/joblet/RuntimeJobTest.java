@@ -94,6 +94,20 @@ class RuntimeJobTest {
     }
 
     @Test
+    void aRuntimesOwnHostsAndHostnameNameTheJobAndStayAsTheyAreOnDisk() throws Exception {
+        Path rootfs = busyboxRuntime("named", "name = named\n");
+        Files.writeString(rootfs.resolve("etc/hosts"), "10.0.0.1\tbuilder\n");
+        Files.writeString(rootfs.resolve("etc/hostname"), "builder\n");
+        String out = run(Joblet.builder().runtime(JobRuntime.directory(rootfs)).hostname("compat-rt")
+                .command("sh", "-c", "cat /etc/hosts /etc/hostname; (echo x > /etc/hosts) 2>/dev/null || echo ro"));
+        assertThat(out).isEqualTo("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tcompat-rt\n"
+                + "compat-rt\nro\n");
+        assertThat(rootfs.resolve("etc/hosts")).hasContent("10.0.0.1\tbuilder");
+        assertThat(rootfs.resolve("etc/hostname")).hasContent("builder");
+        assertThat(rootfs.resolve(".joblet-file")).doesNotExist();
+    }
+
+    @Test
     void aWritableLayerLetsTheJobChangeItsRootWithoutChangingTheRuntime() throws Exception {
         Path rootfs = busyboxRuntime("layered", "name = layered\n");
         // The runtime's files belong to root: changing them takes a privileged job (the default user, nobody,

@@ -55,6 +55,7 @@ public final class LaunchRequest {
     }
     private final @Nullable Path netns;
     private final boolean tty;
+    private final boolean init;
 
     private LaunchRequest(Builder b) {
         this.argv = List.copyOf(b.argv);
@@ -79,6 +80,7 @@ public final class LaunchRequest {
         this.userNamespace = b.userNamespace;
         this.netns = b.netns;
         this.tty = b.tty;
+        this.init = b.init;
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("argv must not be empty");
         }
@@ -139,6 +141,7 @@ public final class LaunchRequest {
         b.userNamespace = userNamespace;
         b.netns = netns;
         b.tty = tty;
+        b.init = init;
         return b;
     }
 
@@ -244,6 +247,15 @@ public final class LaunchRequest {
         return tty;
     }
 
+    /**
+     * Whether the helper's minimal init is the job's PID 1 (it forwards every signal to the command, reaps orphans and
+     * ends with the command, whose exit status or signal is the job's), the command then PID 2; false: the command is
+     * PID 1 itself.
+     */
+    public boolean init() {
+        return init;
+    }
+
     /** A prepared network (e.g. {@code /run/netns/NAME}) the job joins instead of a new one; null for none. */
     public @Nullable Path netns() {
         return netns;
@@ -273,6 +285,7 @@ public final class LaunchRequest {
         private @Nullable UserNamespace userNamespace;
         private @Nullable Path netns;
         private boolean tty;
+        private boolean init;
 
         private Builder() {}
 
@@ -393,6 +406,12 @@ public final class LaunchRequest {
         /** Gives the job a pseudo-terminal as stdin, stdout and stderr (see {@link LaunchRequest#tty()}). */
         public Builder tty(boolean value) {
             tty = value;
+            return this;
+        }
+
+        /** A minimal init as PID 1 and the command as PID 2 (see {@link LaunchRequest#init()}). */
+        public Builder init(boolean value) {
+            init = value;
             return this;
         }
 

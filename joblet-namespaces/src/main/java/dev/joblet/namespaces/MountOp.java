@@ -27,7 +27,13 @@ public record MountOp(Kind kind, String source, String target, boolean readOnly,
         DIR(5),
         SYMLINK(6),
         /** A detached mount (see {@link HostFiles#detachedTmpfs}) held by this JVM as a descriptor, moved in. */
-        MOVE(7);
+        MOVE(7),
+        /**
+         * A read-only file at the target holding {@code data} followed by the job's hostname and a newline (its
+         * {@code /etc/hosts} and {@code /etc/hostname}), written by the helper into the root; over the runtime's own
+         * file when the target's directory is the runtime's (optional: skipped when it has none).
+         */
+        NAMED_FILE(8);
 
         private final int code;
 
@@ -112,6 +118,15 @@ public record MountOp(Kind kind, String source, String target, boolean readOnly,
         return new MountOp(Kind.MOVE, Integer.toString(fd), target, false, false, "");
     }
 
+    /**
+     * A read-only file at {@code target} holding {@code prefix}, then the job's hostname and a newline; the hostname
+     * is the helper's to fill in (also when it is set only after a prepared root's wait), so the request stays the
+     * same for jobs named each their own way.
+     */
+    public static MountOp namedFile(String target, String prefix) {
+        return new MountOp(Kind.NAMED_FILE, "", target, true, true, prefix);
+    }
+
     public static MountOp symlink(String linkText, String target) {
         return new MountOp(Kind.SYMLINK, linkText, target, false, false, "");
     }
@@ -127,6 +142,8 @@ public record MountOp(Kind kind, String source, String target, boolean readOnly,
                 return "mkdir " + target;
             case MOVE:
                 return "mount the workspace on " + target;
+            case NAMED_FILE:
+                return "write " + target;
             default:
                 return "mount " + kind.name().toLowerCase(java.util.Locale.ROOT) + " on " + target;
         }

@@ -29,6 +29,7 @@ public enum Stage {
     USERNS(25, "set up user namespace"),
     NETNS(26, "join network namespace"),
     TTY(27, "set up the job's terminal"),
+    INIT(28, "start the job's init"),
     SESSION(29, "start a session"),
     PRIORITY(30, "restore the scheduling priority"),
     NEW_NETWORK(31, "unshare network namespace"),

@@ -69,6 +69,9 @@ class FaultInjectionTest {
         if (fault == Stage.TTY) {
             b.tty(true);
         }
+        if (fault == Stage.INIT) {
+            b.init(true);
+        }
         if (fault == Stage.USERNS) {
             b.userNamespace(new LaunchRequest.UserNamespace("0 65534 1\n", "0 65534 1\n", false));
         }

@@ -39,6 +39,7 @@ class LaunchRequestTest {
                 .userNamespace(new LaunchRequest.UserNamespace("0 65534 1\n", "0 65534 1\n", true))
                 .netns(Path.of("/proc/1/fd/9"))
                 .tty(true)
+                .init(true)
                 .build();
     }
 

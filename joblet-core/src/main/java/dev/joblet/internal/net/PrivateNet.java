@@ -309,7 +309,7 @@ public final class PrivateNet {
 
     /** Rewritten in place: jobs see it through a bind mount of this very inode, so it must never be replaced. */
     private synchronized void writeHosts() throws IOException {
-        StringBuilder s = new StringBuilder("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+        StringBuilder s = new StringBuilder(HostsFile.LOOPBACK);
         s.append(Cidr.format(gateway())).append("\tgateway\n");
         hosts.forEach((h, a) -> s.append(Cidr.format(a)).append('\t').append(h).append('\n'));
         try (FileChannel ch = FileChannel.open(hostsFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {

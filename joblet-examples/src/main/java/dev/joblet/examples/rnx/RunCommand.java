@@ -76,6 +76,19 @@ final class RunCommand implements Callable<Integer> {
             + "over its (named) runtime, e.g. for pip install; the runtime on disk never changes.")
     @Nullable String writableLayer;
 
+    @Option(names = "--tmp-size", paramLabel = "SIZE", description = "Size limit of the job's /tmp, a tmpfs (megabytes, "
+            + "or with a unit: 512m, 2g; default: the memory limit, which bounds what /tmp holds anyway, or "
+            + JobSpec.DEFAULT_TMP_MEGABYTES_UNLIMITED + " with --max-memory=0). Its pages count against --max-memory.")
+    @Nullable String tmpSize;
+
+    @Option(names = "--workspace-size", paramLabel = "SIZE", description = "Size limit of the workspace /work, a tmpfs "
+            + "(megabytes, or with a unit: 512m, 2g; default " + JobSpec.DEFAULT_WORKSPACE_MEGABYTES + "). Its pages count against --max-memory.")
+    @Nullable String workspaceSize;
+
+    @Option(names = "--init", description = "Runs a minimal init as the job's PID 1 that forwards signals to the "
+            + "command and reaps orphaned processes; the command is then PID 2 (default: the command is PID 1).")
+    boolean init;
+
     @Option(names = "--upload", paramLabel = "FILE[:PATH]", description = "Copies a host file into /work before the start "
             + "(at /work/PATH; default: its file name). Repeatable.")
     List<String> uploads = new ArrayList<>();
@@ -187,6 +200,11 @@ final class RunCommand implements Callable<Integer> {
             });
         }
         set("--writable-layer", writableLayer, v -> b.writableLayer(OptionValues.memory(v)));
+        set("--tmp-size", tmpSize, v -> b.tmpSize(OptionValues.memory(v)));
+        set("--workspace-size", workspaceSize, v -> b.workspaceSize(OptionValues.memory(v)));
+        if (init) {
+            b.init(true);
+        }
         for (String v : uploads) {
             set("--upload", v, x -> b.upload(OptionValues.upload(x, false)));
         }

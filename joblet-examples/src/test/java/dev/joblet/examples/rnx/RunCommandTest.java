@@ -63,6 +63,30 @@ class RunCommandTest {
     }
 
     @Test
+    void sizesAndInitReachTheSpec() {
+        JobSpec s = spec("--tmp-size=2g", "--workspace-size=300", "--init", "true");
+        assertThat(s.tmpSize()).isEqualTo(MemorySize.ofGigabytes(2));
+        assertThat(s.workspaceSize()).isEqualTo(MemorySize.ofMegabytes(300));
+        assertThat(s.init()).isTrue();
+        JobSpec d = spec("--max-memory=300", "true");
+        assertThat(d.tmpSize()).as("the memory limit by default").isEqualTo(MemorySize.ofMegabytes(300));
+        assertThat(d.workspaceSize()).isEqualTo(MemorySize.ofMegabytes(JobSpec.DEFAULT_WORKSPACE_MEGABYTES));
+        assertThat(d.init()).isFalse();
+        assertThat(spec("--max-memory=0", "true").tmpSize())
+                .isEqualTo(MemorySize.ofMegabytes(JobSpec.DEFAULT_TMP_MEGABYTES_UNLIMITED));
+    }
+
+    @Test
+    void helpStatesTheSizeDefaults() {
+        Captured c = Captured.rnx("job", "run", "--help");
+        String help = c.out().replaceAll("\\s+", " ");
+        assertThat(help).contains("--tmp-size=SIZE").contains("default: the memory limit")
+                .contains(JobSpec.DEFAULT_TMP_MEGABYTES_UNLIMITED + " with --max-memory=0")
+                .contains("--workspace-size=SIZE").contains("default " + JobSpec.DEFAULT_WORKSPACE_MEGABYTES + ")")
+                .contains("--init");
+    }
+
+    @Test
     void atSignArgumentsAreNotArgumentFiles() {
         assertThat(spec("cat", "@/etc/passwd").command()).containsExactly("cat", "@/etc/passwd");
     }

@@ -52,6 +52,8 @@ public final class Protocol {
     public static final int CFG_ROOT_READONLY = 4;
     public static final int CFG_NEWCGROUP = 8;
     public static final int CFG_TTY = 16;
+    /** A minimal init is PID 1 (forwards signals, reaps orphans); the command is PID 2 (see init.c). */
+    public static final int CFG_INIT = 32;
     /** Build the root, then wait for the command on the control pipe (see helper.h). */
     public static final int CFG_DEFER_EXEC = 1 << 16;
     /** With {@link #CFG_DEFER_EXEC}: the seccomp filter goes in before the wait too (see helper.h). */
@@ -106,7 +108,7 @@ public final class Protocol {
     /** Encodes the config message with extra config flags (e.g. {@link #CFG_DEFER_EXEC}). */
     public static byte[] encode(LaunchRequest r, int extraFlags) {
         Writer w = new Writer();
-        int flags = CFG_ROOT_READONLY | CFG_NEWCGROUP | extraFlags | (r.tty() ? CFG_TTY : 0);
+        int flags = CFG_ROOT_READONLY | CFG_NEWCGROUP | extraFlags | (r.tty() ? CFG_TTY : 0) | (r.init() ? CFG_INIT : 0);
         if (r.network()) {
             flags |= CFG_NEWNET;
         }

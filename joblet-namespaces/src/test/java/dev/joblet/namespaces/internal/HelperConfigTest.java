@@ -267,7 +267,7 @@ class HelperConfigTest {
 
     @Test
     void unknownMountKindsAreRejected() throws Exception {
-        for (int kind : new int[] {0, 7}) {
+        for (int kind : new int[] {0, 7, 9}) {
             assertRejected(message(w -> prefix(w, "/", "/", "true").u32(1).u32(kind).u32(0).str("").str("/x").str("")
                     .u32(0)), EBADMSG);
         }
