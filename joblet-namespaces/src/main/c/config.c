@@ -147,16 +147,16 @@ static uint32_t le32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int header_parse(const uint8_t hdr[12], uint32_t *magic, uint32_t *len, int *detail) {
-    *magic = le32(hdr);
+int header_parse(const uint8_t hdr[HEADER_SIZE], uint32_t *kind, uint32_t *len, int *detail) {
+    *kind = le32(hdr);
     *len = le32(hdr + 8);
     *detail = 0;
-    if (*magic != PROTO_MAGIC && *magic != WARM_MAGIC) return EBADMSG;
+    if (*kind != MSG_CONFIG && *kind != MSG_WARM && *kind != MSG_EXEC && *kind != MSG_DISCARD) return EBADMSG;
     if (le32(hdr + 4) != PROTO_VERSION) {
         *detail = (int)le32(hdr + 4);
         return EPROTONOSUPPORT;
     }
-    if (*len > CONFIG_MAX_BYTES) return EMSGSIZE;
+    if (*len > CONFIG_MAX_BYTES || (*kind == MSG_DISCARD && *len != 0)) return EMSGSIZE;
     return 0;
 }
 
@@ -177,13 +177,16 @@ int warm_parse(uint8_t *buf, size_t len, struct warm *w) {
     return r.err;
 }
 
-int exec_header_parse(const uint8_t hdr[8], uint32_t *len) {
-    *len = le32(hdr + 4);
-    return le32(hdr) == EXEC_MAGIC && *len <= CONFIG_MAX_BYTES ? 0 : EBADMSG;
+int command_parse(const uint8_t msg[COMMAND_SIZE], uint32_t *kind, int32_t *arg) {
+    *kind = le32(msg);
+    *arg = (int32_t)le32(msg + 8);
+    if (*kind != MSG_SIGNAL) return EINVAL;
+    return le32(msg + 4) == PROTO_VERSION ? 0 : EPROTONOSUPPORT;
 }
 
-int command_parse(const uint8_t msg[8], uint32_t *cmd, int32_t *arg) {
-    *cmd = le32(msg);
-    *arg = (int32_t)le32(msg + 4);
-    return *cmd == CMD_SIGNAL ? 0 : EINVAL;
+int status_parse(const uint8_t msg[MESSAGE_SIZE], uint32_t *kind, int32_t abc[3]) {
+    *kind = le32(msg);
+    for (int i = 0; i < 3; i++) abc[i] = (int32_t)le32(msg + 8 + 4 * i);
+    if (*kind != MSG_ERROR && *kind != MSG_ROOT_BUILT) return EBADMSG;
+    return le32(msg + 4) == PROTO_VERSION ? 0 : EPROTONOSUPPORT;
 }

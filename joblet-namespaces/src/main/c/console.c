@@ -54,15 +54,14 @@ static int stdio_to(int slave) {
     return 0;
 }
 
-/* One step of make_console; detail names it to the JVM (see HelperProcess.subject). */
+/* One step of make_console; detail names it to the JVM (see Handshake.subject). */
 #define CONSOLE_STEP(detail, expr)                                               \
     do {                                                                         \
-        int fault_ = (detail) == 0 ? fault_at(cfg, ST_TTY) : 0;                  \
-        if (fault_ != 0) die_stage(errfd, ST_TTY, fault_, (detail));             \
-        if ((expr) < 0) die_stage(errfd, ST_TTY, errno, (detail));               \
+        if ((detail) == 0) FAULT_POINT(cfg, ST_TTY, 0);                          \
+        if ((expr) < 0) die_errno(ST_TTY, (detail), "%s", #expr);                \
     } while (0)
 
-void make_console(const struct config *cfg, int errfd) {
+void make_console(const struct config *cfg) {
     int master = -1, slave = -1, unlock = 0;
     CONSOLE_STEP(0, master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
     CONSOLE_STEP(1, ioctl(master, TIOCSPTLCK, &unlock));

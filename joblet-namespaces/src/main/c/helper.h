@@ -4,39 +4,89 @@
  * The JVM posix_spawns this program with:
  *   fd 0, 1, 2  the job's stdin, stdout and stderr; with CFG_TTY, fd 0 is the console socket (AF_UNIX,
  *               SOCK_SEQPACKET) over which the child sends the master of the job's terminal (console.c)
- *   fd 3        control pipe (JVM -> helper): one config message, then commands; EOF = the JVM is gone
- *   fd 4        status pipe (helper -> JVM): fixed-size status messages, close-on-exec
+ *   fd 3        control pipe (JVM -> helper): [MSG_WARM], MSG_CONFIG (or MSG_DISCARD), [MSG_EXEC], then
+ *               MSG_SIGNAL commands (enum message below); EOF = the JVM is gone
+ *   fd 4        status pipe (helper -> JVM): status-shaped messages, close-on-exec
  *   argv        exactly { "joblet-helper", HELPER_ARGV_MAGIC }
  *
  * The helper (the "supervisor") clones the job into new namespaces. The clone (the "child") builds the
  * job's root, drops what it must and execs the job command, which becomes PID 1 of its PID namespace.
- * Every failure before exec reaches die_stage(), which writes {stage, errno, detail} to a close-on-exec
- * pipe; EOF on that pipe means exec succeeded. C reports codes only; Java writes every message.
+ * Every failure before exec reaches die() (wire.c), which writes MSG_ERROR {stage, errno, detail} to the
+ * status pipe (supervisor) or to a close-on-exec error pipe (child), whose EOF means exec succeeded. C reports
+ * codes only; Java writes every message.
  *
- * The wire format is little-endian; the Java side is dev.joblet.namespaces.internal.Protocol.
+ * The wire format is little-endian; the Java side is dev.joblet.namespaces.internal.Protocol (and Stage,
+ * MountOp.Kind). HelperHeaderTest parses this file and fails when a constant here and its Java twin differ.
  */
 #ifndef JOBLET_HELPER_H
 #define JOBLET_HELPER_H
 
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define HELPER_ARGV_MAGIC "--joblet-helper-v1"
-#define PROTO_MAGIC 0x544C424Au /* "JBLT" */
 #define PROTO_VERSION 1u
 #define CONFIG_MAX_BYTES (1u << 20)
-/* Optional first message of a pre-spawned ("warm") helper: { u32 WARM_MAGIC, u32 version, u32 length,
- * body = { u32 warm flags, u32 n, n x string cgroup.procs file } }. The supervisor joins those cgroups and,
- * with WARM_NEWNET, a new network namespace itself, answers MSG_READY, then waits for the config as usual
- * (whose cgroup list is then empty: the job inherits the supervisor's cgroups through clone). */
-#define WARM_MAGIC 0x4D524157u /* "WARM" */
-enum {
-    WARM_NEWNET = 1u << 0, /* unshare the network namespace now; the job then clones without CLONE_NEWNET */
+
+/*
+ * The messages of the protocol, one member each. Every message opens with the same 8 bytes, { u32 kind,
+ * u32 PROTO_VERSION }; a reader refuses any other version (EPROTONOSUPPORT, detail = the version it got). Kinds
+ * are four ASCII letters read little-endian, so a dump of a pipe shows them. Three shapes:
+ *   header    { kind, version, u32 length } + body of length bytes (at most CONFIG_MAX_BYTES; header_parse)
+ *   status    { kind, version, i32 a, i32 b, i32 c }: MESSAGE_SIZE bytes (send_msg, status_parse)
+ *   command   { kind, version, i32 arg }: COMMAND_SIZE bytes (command_parse)
+ */
+enum message {
+    /* JVM -> supervisor, control pipe, first (optional): a pre-spawned ("warm") helper's body is { u32 warm flags,
+     * u32 n, n x string cgroup.procs file }. The supervisor joins those cgroups and, with WARM_NEWNET, a new network
+     * namespace itself, answers MSG_READY, then reads the MSG_CONFIG as usual (whose cgroup list is then empty: the
+     * job inherits the supervisor's cgroups through clone). Header shape. */
+    MSG_WARM = 0x4D524157,    /* "WARM" */
+    /* JVM -> supervisor, control pipe: the job to start (config.c parses the body). Header shape. */
+    MSG_CONFIG = 0x544C424A,  /* "JBLT" */
+    /* JVM -> supervisor (or, after MSG_READY of a CFG_DEFER_EXEC child, the child), control pipe, instead of the
+     * next message: the prepared helper is not wanted; exit at once, quietly, starting nothing. Plain EOF instead
+     * may mean the JVM died (hostfds.c then removes the cgroups the helper joined). Header shape, length 0. */
+    MSG_DISCARD = 0x504F5244, /* "DROP" */
+    /* JVM -> child, control pipe, after MSG_READY of a CFG_DEFER_EXEC helper whose root is built: body = { string
+     * hostname, string workdir, strings argv, strings envp } (exec_parse). Header shape. */
+    MSG_EXEC = 0x43455845,    /* "EXEC" */
+    /* JVM -> supervisor, control pipe, after MSG_STARTED: send signal arg to the job's PID 1. Command shape. */
+    MSG_SIGNAL = 0x4C474953,  /* "SIGL" */
+    /* supervisor -> JVM, status pipe: the warm helper joined its cgroups (and network namespace), or with
+     * CFG_DEFER_EXEC its child built the job's root; it awaits the next message. Status shape, a = b = c = 0. */
+    MSG_READY = 0x59444552,   /* "REDY" */
+    /* supervisor -> JVM, status pipe: the job exec'd; a = its PID in the JVM's PID namespace. Status shape. */
+    MSG_STARTED = 0x54525453, /* "STRT" */
+    /* supervisor -> JVM (status pipe), and child -> supervisor (error pipe; the supervisor relays it as it is):
+     * a step failed, a = stage, b = errno, c = detail; the sender exits. Written by die() only. Status shape. */
+    MSG_ERROR = 0x4C494146,   /* "FAIL" */
+    /* supervisor -> JVM, status pipe: the job's PID 1 ended; a = si_code (CLD_EXITED / CLD_KILLED / CLD_DUMPED),
+     * b = si_status; c = errno when waitid failed (a = b = 0 then). The supervisor exits next. Status shape. */
+    MSG_EXIT = 0x54495845,    /* "EXIT" */
+    /* child -> supervisor, error pipe (CFG_DEFER_EXEC): the root is built, the child awaits MSG_EXEC; the
+     * supervisor answers the JVM MSG_READY. Status shape, a = b = c = 0. */
+    MSG_ROOT_BUILT = 0x544F4F52, /* "ROOT" */
+    /* supervisor -> child, sync pipe (SEC_USERNS): the child's uid_map and gid_map are written, go on. The child
+     * waits for it before anything else; EOF instead means the supervisor failed (and reports why). Header shape
+     * without a body: { kind, version }. */
+    MSG_MAPS_WRITTEN = 0x5350414D, /* "MAPS" */
 };
-/* Config flag (a high bit, apart from the others): build the job's root now, then wait. The child reports
- * {0, 0, 0} on its error pipe (the supervisor answers MSG_READY), reads { u32 EXEC_MAGIC, u32 length, body =
- * { string hostname, string workdir, strings argv, strings envp } } from the control pipe itself, and goes on
- * with the hostname, the privilege drop and exec. EOF instead: it exits quietly (the pool discarded it). */
+
+enum {
+    MESSAGE_SIZE = 20, /* a status-shaped message */
+    COMMAND_SIZE = 12, /* a command-shaped message */
+    HEADER_SIZE = 12,  /* the header of a message with a body */
+    GO_SIZE = 8,       /* MSG_MAPS_WRITTEN */
+};
+
+enum {
+    WARM_NEWNET = 1u << 0, /* MSG_WARM: unshare the network namespace now; the job then clones without CLONE_NEWNET */
+};
+/* Config flag (a high bit, apart from the others): build the job's root now, then wait. The child sends
+ * MSG_ROOT_BUILT on its error pipe (the supervisor answers MSG_READY), reads MSG_EXEC from the control pipe itself,
+ * and goes on with the hostname, the privilege drop and exec. EOF or MSG_DISCARD instead: it exits quietly. */
 #define CFG_DEFER_EXEC (1u << 16)
 /* With CFG_DEFER_EXEC: everything that depends only on the root and the security settings is done before the
  * wait (the hostname of the config, which the JVM makes the job's own, rlimits, no_new_privs, the bounding and
@@ -44,7 +94,6 @@ enum {
  * by a filter that denies sethostname: the JVM only sends the prepared one), chdir, the ids, the capability sets,
  * close_range and exec remain. The JVM sets the flag only for filters that allow read, write and chdir. */
 #define CFG_EARLY_SECCOMP (1u << 17)
-#define EXEC_MAGIC 0x43455845u /* "EXEC" */
 
 
 enum {
@@ -85,7 +134,7 @@ enum stage {
     ST_CGROUP_OPEN = 2,  /* opening a cgroup.procs file or v2 directory */
     ST_CLONE = 3,        /* clone3 into new namespaces */
     ST_CGROUP_JOIN = 4,  /* writing to cgroup.procs */
-    ST_CGROUP_NS = 5,    /* unshare(CLONE_NEWCGROUP) */
+    ST_CGROUP_NAMESPACE = 5, /* unshare(CLONE_NEWCGROUP) */
     ST_MOUNT_PRIVATE = 6,
     ST_ROOT = 7,         /* tmpfs for the new root at the staging directory */
     ST_MOUNT = 8,        /* detail = mount index */
@@ -95,20 +144,27 @@ enum stage {
     ST_LOOPBACK = 12,
     ST_CHDIR = 13,
     ST_AFFINITY = 14,
-    ST_SIGNALS = 15,
+    ST_SIGNALS = 15,     /* the parent-death signal (child) */
     ST_NO_NEW_PRIVS = 16,
     ST_FDS = 17,
     ST_EXEC = 18,
     ST_PIPE = 19,        /* helper-internal pipe */
     ST_RLIMITS = 20,     /* setrlimit; detail = index of the limit */
-    ST_CAPS = 21,        /* bounding set, ambient set, keepcaps, capset */
+    ST_CAPS = 21,        /* detail 0: bounding and ambient sets, 1: the other capability sets (capset) */
     ST_IDS = 22,         /* setgroups, setresgid, setresuid */
     ST_SECCOMP = 23,     /* installing the seccomp filter */
     ST_MASK_PROC = 24,   /* hiding or freezing parts of /proc; detail = mount index */
-    ST_USERNS = 25,      /* writing the job's uid_map / gid_map (supervisor) */
+    ST_USERNS = 25,      /* the job's user namespace; detail 0: writing its setgroups, uid_map and gid_map, 1:
+                          * sending MSG_MAPS_WRITTEN (supervisor); 2 (3): setresgid (setresuid) inside it (child) */
     ST_NETNS = 26,       /* setns into the network namespace prepared by the JVM */
     ST_TTY = 27,         /* the job's terminal (console.c); detail: 0 open /dev/pts/ptmx, 1 unlock and open the
                           * slave, 2 chown it, 3 send the master, 4 setsid and TIOCSCTTY, 5 dup2 onto stdio */
+    /* 28 is kept for ST_INIT (wt-compat's opt-in init, init.c) */
+    ST_SESSION = 29,     /* setsid: a session of its own; detail 0 the supervisor, 1 the child */
+    ST_PRIORITY = 30,    /* a warm helper back to the JVM's priority; detail 0 the supervisor, 1 the child */
+    ST_NEW_NETWORK = 31, /* MSG_WARM with WARM_NEWNET: unshare(CLONE_NEWNET) by the supervisor */
+    ST_FETCH_FD = 32,    /* pidfd_getfd of a descriptor the JVM holds (MNT_MOVE); detail = mount index */
+    ST_LOGINUID = 33,    /* fixing the loginuid the job inherits (security.c lock_loginuid) */
 };
 
 /* Security flags (the word after the cpumask). */
@@ -120,19 +176,6 @@ enum {
 
 #define ID_KEEP 0xFFFFFFFFu /* uid or gid: leave unchanged */
 #define CAPS_ALL (~(uint64_t)0) /* caps_keep: change no capability set */
-
-/* Status messages (helper -> JVM): 16 bytes, { u32 type, i32 a, i32 b, i32 c }. */
-enum status_type {
-    MSG_STARTED = 1, /* a = the job's PID in the JVM's PID namespace */
-    MSG_ERROR = 2,   /* a = stage, b = errno, c = detail */
-    MSG_EXIT = 3,    /* a = si_code (CLD_EXITED / CLD_KILLED / CLD_DUMPED), b = si_status */
-    MSG_READY = 4,   /* a warm helper has joined its cgroups (and network namespace) and awaits the config */
-};
-
-/* Control commands (JVM -> helper after the config): 8 bytes, { u32 cmd, i32 arg }. */
-enum control_cmd {
-    CMD_SIGNAL = 1, /* send signal arg to the job's PID 1 */
-};
 
 struct mount_op {
     uint32_t kind;
@@ -181,9 +224,10 @@ int exec_parse(uint8_t *buf, size_t len, struct config *cfg);
 /* config.c: the other messages the helper reads from the control pipe. Each parser only reads the buffer it is
  * given, never more than len bytes, and returns 0 or an errno value; the caller decides how to die. Together
  * with config_parse and exec_parse they are everything the helper parses (src/test/fuzz fuzzes them all). */
-/* The 12-byte header of a config or warm message: magic, version, body length. EBADMSG (unknown magic),
- * EPROTONOSUPPORT (*detail = the version) or EMSGSIZE (over CONFIG_MAX_BYTES). */
-int header_parse(const uint8_t hdr[12], uint32_t *magic, uint32_t *len, int *detail);
+/* The HEADER_SIZE header of a message with a body (MSG_WARM, MSG_CONFIG, MSG_EXEC, MSG_DISCARD): kind, version,
+ * body length. EBADMSG (another kind), EPROTONOSUPPORT (*detail = the version) or EMSGSIZE (over
+ * CONFIG_MAX_BYTES). */
+int header_parse(const uint8_t hdr[HEADER_SIZE], uint32_t *kind, uint32_t *len, int *detail);
 /* The body of a warm message: flags and the cgroup.procs files to join (each shorter than PATH_MAX). */
 struct warm {
     uint32_t flags;
@@ -191,18 +235,20 @@ struct warm {
     const char **cgroup_procs; /* calloc'ed, NULL-terminated; the strings point into buf */
 };
 int warm_parse(uint8_t *buf, size_t len, struct warm *w);
-/* The 8-byte header of an exec message: EXEC_MAGIC and the body length (at most CONFIG_MAX_BYTES), else EBADMSG. */
-int exec_header_parse(const uint8_t hdr[8], uint32_t *len);
-/* An 8-byte control command: 0 for a known one, EINVAL for any other (which the supervisor ignores). */
-int command_parse(const uint8_t msg[8], uint32_t *cmd, int32_t *arg);
+/* A command (MSG_SIGNAL): 0 for a known one, EINVAL for any other kind, EPROTONOSUPPORT for another version
+ * (the supervisor ignores both). */
+int command_parse(const uint8_t msg[COMMAND_SIZE], uint32_t *kind, int32_t *arg);
+/* A status-shaped message of the given kinds from a pipe (the child's error pipe): 0, EBADMSG (another kind) or
+ * EPROTONOSUPPORT. */
+int status_parse(const uint8_t msg[MESSAGE_SIZE], uint32_t *kind, int32_t abc[3]);
 
-/* sandbox.c: runs in the child; never returns. */
+/* sandbox.c: runs in the child; never returns. Its failures die() on errfd. */
 _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds);
 /* main.c: a warm helper prepares at the lowest priority; back to the JVM's (0, or -1 with errno). */
 int restore_priority(void);
 
 /* console.c: the job's terminal, from its own devpts (CFG_TTY; child only, after pivot_root); dies on failure. */
-void make_console(const struct config *cfg, int errfd);
+void make_console(const struct config *cfg);
 
 /* security.c: each returns 0 or -1 with errno. */
 int mask_proc(char *proc_dir);
@@ -232,8 +278,34 @@ void remember_warm_cgroup(const char *procs_file); /* a cgroup.procs file a warm
 int jvm_gone(void);                          /* the control pipe's writer (the JVM) is gone */
 void remove_orphaned_cgroups(const struct config *cfg); /* the JVM is gone and the job dead: its cgroups go */
 
-/* One way to die before exec: report {stage, errno, detail} on errfd and _exit. */
-_Noreturn void die_stage(int errfd, int stage, int err, int detail);
+/*
+ * wire.c: the pipes, and one way to die.
+ *
+ * die() is the only way the supervisor or the child fails before exec: it writes MSG_ERROR {stage, err, detail} to
+ * the pipe set by die_on() (the status pipe in the supervisor, the close-on-exec error pipe in the child, which the
+ * supervisor relays) and _exits. The printf-style text names the failed call for a reader of the code; a build with
+ * -DJOBLET_HELPER_TRACE also prints it (with errno) to stderr, which is the job's stderr. die_errno() is die() with
+ * err = errno. Call sites stay one line: if (fd < 0) die_errno(ST_CGROUP_OPEN, i, "open %s", path);
+ */
+void die_on(int fd, int exit_code);
+_Noreturn __attribute__((format(printf, 4, 5))) void die(int stage, int err, int detail, const char *fmt, ...);
+_Noreturn __attribute__((format(printf, 3, 4))) void die_errno(int stage, int detail, const char *fmt, ...);
+/* Exactly n bytes or -1: a short read is EBADMSG, an error its errno; EOF before the first byte returns 0 (errno
+ * unchanged), else n. EINTR is retried. */
+ssize_t read_exact(int fd, void *buf, size_t n);
+/* All n bytes or -1 with errno (EINTR retried). */
+int write_exact(int fd, const void *buf, size_t n);
+/* A status-shaped message {kind, PROTO_VERSION, a, b, c} written whole, or -1 with errno. */
+int send_msg(int fd, uint32_t kind, int32_t a, int32_t b, int32_t c);
+uint32_t get_u32(const uint8_t *p);
+void put_u32(uint8_t *p, uint32_t v);
+
+/* Test builds: die at this stage here when the config asks for it (see fault_at). */
+#define FAULT_POINT(cfg, stage, detail)                                                        \
+    do {                                                                                       \
+        int fault_ = fault_at((cfg), (stage));                                                 \
+        if (fault_ != 0) die((stage), fault_, (detail), "fault injected at stage %d", (stage)); \
+    } while (0)
 
 /* Fault injection, compiled in only with -DJOBLET_FAULT_INJECTION (test builds): the errno to fail
  * the given stage with, or 0. */

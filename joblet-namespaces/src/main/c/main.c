@@ -30,75 +30,11 @@ struct clone_args_v2 {
         cgroup;
 };
 
-static int xwrite_all(int fd, const void *buf, size_t n) {
-    const uint8_t *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Reads exactly n bytes; a short read is an error (EBADMSG), EOF at the start returns 0. */
-static ssize_t xread_exact(int fd, void *buf, size_t n) {
-    uint8_t *p = buf;
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, p + got, n - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return -1;
-        if (r == 0) {
-            if (got == 0) return 0;
-            errno = EBADMSG;
-            return -1;
-        }
-        got += (size_t)r;
-    }
-    return (ssize_t)got;
-}
-
-static void put_u32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_u32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void send_status(uint32_t type, int32_t a, int32_t b, int32_t c) {
-    uint8_t msg[16];
-    put_u32(msg, type);
-    put_u32(msg + 4, (uint32_t)a);
-    put_u32(msg + 8, (uint32_t)b);
-    put_u32(msg + 12, (uint32_t)c);
-    (void)xwrite_all(STATUS_FD, msg, sizeof msg); /* the JVM may be gone: nothing else to do */
-}
-
-_Noreturn static void fail(int stage, int err, int detail) {
-    send_status(MSG_ERROR, stage, err, detail);
-    _exit(1);
-}
-
-/* Test builds: fail the stage here when the config asks for it (see fault_at). */
-#define FAULT_POINT(cfg, stage, detail)                      \
-    do {                                                     \
-        int fault_ = fault_at((cfg), (stage));               \
-        if (fault_ != 0) fail((stage), fault_, (detail));    \
-    } while (0)
-
-#define FAULT_AT_USERNS(cfg) fault_at((cfg), ST_USERNS)
-
 static int write_file(const char *path, const char *text) {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return errno;
     size_t n = strlen(text);
-    int err = xwrite_all(fd, text, n) < 0 ? errno : 0;
+    int err = write_exact(fd, text, n) < 0 ? errno : 0;
     close(fd);
     return err;
 }
@@ -119,27 +55,37 @@ static int write_id_maps(const struct config *cfg, int pid) {
     return write_file(path, cfg->gid_map);
 }
 
+/* Kills the child after a failure of the supervisor's own, and reaps it. */
+static void kill_child(int pidfd) {
+    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+    siginfo_t si;
+    waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
+}
+
 static int is_fifo(int fd) {
     struct stat st;
     return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
-static void read_header(uint8_t hdr[12]) {
-    /* xread_exact returns 0 on EOF without setting errno: a message cut short is EBADMSG, never a stale errno. */
-    ssize_t r = xread_exact(CTL_FD, hdr, 12);
+/* The header of the next message on the control pipe; MSG_DISCARD ends the helper here, quietly. */
+static uint32_t read_header(uint8_t hdr[HEADER_SIZE]) {
+    /* read_exact returns 0 on EOF without setting errno: a message cut short is EBADMSG, never a stale errno. */
+    ssize_t r = read_exact(CTL_FD, hdr, HEADER_SIZE);
     if (r == 0 && jvm_gone()) remove_orphaned_cgroups(NULL); /* a warm supervisor whose JVM died */
-    if (r != 12) fail(ST_CONFIG, r < 0 ? errno : EBADMSG, 0);
-    uint32_t magic, len;
+    if (r != HEADER_SIZE) die(ST_CONFIG, r < 0 ? errno : EBADMSG, 0, "read a message header");
+    uint32_t kind, len;
     int detail;
-    int err = header_parse(hdr, &magic, &len, &detail);
-    if (err != 0) fail(ST_CONFIG, err, detail);
+    int err = header_parse(hdr, &kind, &len, &detail);
+    if (err != 0) die(ST_CONFIG, err, detail, "parse a message header");
+    if (kind == MSG_DISCARD) _exit(0);
+    return kind;
 }
 
 static uint8_t *read_body(uint32_t len) {
     uint8_t *body = malloc(len + 1);
-    if (body == NULL) fail(ST_CONFIG, ENOMEM, 0);
-    ssize_t r = len > 0 ? xread_exact(CTL_FD, body, len) : 0;
-    if (r != (ssize_t)len) fail(ST_CONFIG, r < 0 ? errno : EBADMSG, 0);
+    if (body == NULL) die(ST_CONFIG, ENOMEM, 0, "malloc %u", len + 1);
+    ssize_t r = len > 0 ? read_exact(CTL_FD, body, len) : 0;
+    if (r != (ssize_t)len) die(ST_CONFIG, r < 0 ? errno : EBADMSG, 0, "read a message body of %u bytes", len);
     return body;
 }
 
@@ -173,36 +119,36 @@ static void warm_up(uint32_t len) {
     uint8_t *body = read_body(len);
     struct warm w;
     int err = warm_parse(body, len, &w);
-    if (err != 0) fail(ST_CONFIG, err, 0);
+    if (err != 0) die(ST_CONFIG, err, 0, "parse the warm message");
     for (uint32_t i = 0; i < w.ncgroups; i++) {
         int fd = open(w.cgroup_procs[i], O_WRONLY | O_CLOEXEC);
-        if (fd < 0) fail(ST_CGROUP_OPEN, errno, (int)i);
-        if (write(fd, "0", 1) != 1) fail(ST_CGROUP_JOIN, errno, (int)i);
+        if (fd < 0) die_errno(ST_CGROUP_OPEN, (int)i, "open %s", w.cgroup_procs[i]);
+        if (write(fd, "0", 1) != 1) die_errno(ST_CGROUP_JOIN, (int)i, "write %s", w.cgroup_procs[i]);
         close(fd);
         remember_warm_cgroup(w.cgroup_procs[i]);
     }
     uint32_t flags = w.flags;
     free(w.cgroup_procs);
     if (flags & WARM_NEWNET) {
-        if (unshare(CLONE_NEWNET) < 0) fail(ST_CLONE, errno, 1);
+        if (unshare(CLONE_NEWNET) < 0) die_errno(ST_NEW_NETWORK, 0, "unshare(CLONE_NEWNET)");
         warm_netns = 1;
     }
     free(body);
-    send_status(MSG_READY, 0, 0, 0);
+    (void)send_msg(STATUS_FD, MSG_READY, 0, 0, 0);
 }
 
 static void read_config(struct config *cfg) {
-    uint8_t hdr[12];
-    read_header(hdr);
-    if (get_u32(hdr) == WARM_MAGIC) {
+    uint8_t hdr[HEADER_SIZE];
+    uint32_t kind = read_header(hdr);
+    if (kind == MSG_WARM) {
         warm_up(get_u32(hdr + 8));
-        read_header(hdr);
-        if (get_u32(hdr) != PROTO_MAGIC) fail(ST_CONFIG, EBADMSG, 0);
+        kind = read_header(hdr);
     }
+    if (kind != MSG_CONFIG) die(ST_CONFIG, EBADMSG, 0, "message kind %#x where the config belongs", kind);
     uint32_t len = get_u32(hdr + 8);
     uint8_t *body = read_body(len);
     int err = config_parse(body, len, cfg);
-    if (err != 0) fail(ST_CONFIG, err, 0);
+    if (err != 0) die(ST_CONFIG, err, 0, "parse the config");
 }
 
 static void reset_signals(void) {
@@ -236,23 +182,23 @@ _Noreturn static void supervise(int pidfd, const struct config *cfg) {
             memset(&si, 0, sizeof si);
             if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0) {
                 if (errno == EINTR) continue;
-                send_status(MSG_EXIT, 0, 0, errno);
+                (void)send_msg(STATUS_FD, MSG_EXIT, 0, 0, errno);
                 exit_supervisor(cfg, 1);
             }
-            send_status(MSG_EXIT, si.si_code, si.si_status, 0);
+            (void)send_msg(STATUS_FD, MSG_EXIT, si.si_code, si.si_status, 0);
             exit_supervisor(cfg, 0);
         }
         if (fds[0].fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-            uint8_t cmd[8];
-            ssize_t r = xread_exact(CTL_FD, cmd, sizeof cmd);
+            uint8_t cmd[COMMAND_SIZE];
+            ssize_t r = read_exact(CTL_FD, cmd, sizeof cmd);
             if (r <= 0) {
                 /* Lifeline: the JVM closed the control pipe or died. Nothing of the job may outlive it. */
                 syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
                 fds[0].fd = -1;
             } else {
-                uint32_t type;
+                uint32_t kind;
                 int32_t arg;
-                if (command_parse(cmd, &type, &arg) == 0 && type == CMD_SIGNAL)
+                if (command_parse(cmd, &kind, &arg) == 0 && kind == MSG_SIGNAL)
                     syscall(SYS_pidfd_send_signal, pidfd, (int)arg, NULL, 0);
             }
         }
@@ -286,42 +232,47 @@ int main(int argc, char **argv) {
     /* Out of the JVM's session and process group: a terminal's Ctrl-C or hangup, or a kill(0, ...) by anyone in
      * that group, no longer reaches the supervisor (the JVM's death still does, through the lifeline), and the job
      * it clones starts in a session of its own below it (see child_main). */
-    if (setsid() < 0) fail(ST_SIGNALS, errno, 3);
+    if (setsid() < 0) die_errno(ST_SESSION, 0, "setsid");
     (void)watch_jvm(); /* now, while the JVM is certainly the parent */
 
     struct config cfg;
     read_config(&cfg);
     uint32_t failed_fd = 0;
+    FAULT_POINT(&cfg, ST_FETCH_FD, 0);
     int fetch_err = fetch_jvm_fds(&cfg, &failed_fd);
-    if (fetch_err != 0) fail(ST_MOUNT, fetch_err, (int)failed_fd);
+    if (fetch_err != 0) die(ST_FETCH_FD, fetch_err, (int)failed_fd, "pidfd_getfd for mount %u", failed_fd);
     /* A job's config (not a root to build ahead): the warm helper is in use from here on. */
-    if (!(cfg.flags & CFG_DEFER_EXEC) && restore_priority() != 0) fail(ST_SIGNALS, errno, 1);
+    if (!(cfg.flags & CFG_DEFER_EXEC)) {
+        FAULT_POINT(&cfg, ST_PRIORITY, 0);
+        if (restore_priority() != 0) die_errno(ST_PRIORITY, 0, "setpriority");
+    }
 
     int *cgroup_fds = calloc((size_t)cfg.ncgroups + 1, sizeof(int));
-    if (cgroup_fds == NULL) fail(ST_CGROUP_OPEN, ENOMEM, 0);
+    if (cgroup_fds == NULL) die(ST_CGROUP_OPEN, ENOMEM, 0, "calloc %u descriptors", cfg.ncgroups + 1);
     for (uint32_t i = 0; i < cfg.ncgroups; i++) {
         FAULT_POINT(&cfg, ST_CGROUP_OPEN, (int)i);
         cgroup_fds[i] = open(cfg.cgroup_procs[i], O_WRONLY | O_CLOEXEC);
-        if (cgroup_fds[i] < 0) fail(ST_CGROUP_OPEN, errno, (int)i);
+        if (cgroup_fds[i] < 0) die_errno(ST_CGROUP_OPEN, (int)i, "open %s", cfg.cgroup_procs[i]);
     }
     int cgroup2_fd = -1;
     if (cfg.cgroup2_dir[0] != '\0') {
         FAULT_POINT(&cfg, ST_CGROUP_OPEN, (int)cfg.ncgroups);
         cgroup2_fd = open(cfg.cgroup2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (cgroup2_fd < 0) fail(ST_CGROUP_OPEN, errno, (int)cfg.ncgroups);
+        if (cgroup2_fd < 0) die_errno(ST_CGROUP_OPEN, (int)cfg.ncgroups, "open %s", cfg.cgroup2_dir);
     }
 
     /* Inherited by the job, and fixed for it from then on (see security.c). */
-    if (lock_loginuid(&cfg) < 0) fail(ST_IDS, errno, 1);
+    FAULT_POINT(&cfg, ST_LOGINUID, 0);
+    if (lock_loginuid(&cfg) < 0) die_errno(ST_LOGINUID, 0, "lock the loginuid");
 
     int errpipe[2];
     FAULT_POINT(&cfg, ST_PIPE, 0);
-    if (pipe2(errpipe, O_CLOEXEC) < 0) fail(ST_PIPE, errno, 0);
+    if (pipe2(errpipe, O_CLOEXEC) < 0) die_errno(ST_PIPE, 0, "pipe2 for the child's errors");
 
     /* User namespace: the child waits on this pipe until its id maps are written. */
     int userns = (cfg.secflags & SEC_USERNS) != 0;
     int syncpipe[2] = {-1, -1};
-    if (userns && pipe2(syncpipe, O_CLOEXEC) < 0) fail(ST_PIPE, errno, 1);
+    if (userns && pipe2(syncpipe, O_CLOEXEC) < 0) die_errno(ST_PIPE, 1, "pipe2 for the user namespace");
 
     int pidfd = -1;
     struct clone_args_v2 ca;
@@ -337,15 +288,15 @@ int main(int argc, char **argv) {
     ca.exit_signal = SIGCHLD;
     FAULT_POINT(&cfg, ST_CLONE, 0);
     long pid = syscall(SYS_clone3, &ca, sizeof ca);
-    if (pid < 0) fail(ST_CLONE, errno, 0);
+    if (pid < 0) die_errno(ST_CLONE, 0, "clone3");
     if (pid == 0) {
         close(errpipe[0]);
         if (userns) {
             close(syncpipe[1]);
-            char go = 0;
-            ssize_t n;
-            do n = read(syncpipe[0], &go, 1); while (n < 0 && errno == EINTR);
-            if (n != 1) _exit(127); /* the supervisor failed and reports it */
+            uint8_t go[GO_SIZE];
+            if (read_exact(syncpipe[0], go, sizeof go) != (ssize_t)sizeof go || get_u32(go) != MSG_MAPS_WRITTEN
+                    || get_u32(go + 4) != PROTO_VERSION)
+                _exit(127); /* the supervisor failed and reports it */
             close(syncpipe[0]);
         }
         child_main(&cfg, errpipe[1], cgroup_fds);
@@ -356,15 +307,16 @@ int main(int argc, char **argv) {
     hold_namespaces((int)pid);
     if (userns) {
         close(syncpipe[0]);
-        int err = FAULT_AT_USERNS(&cfg);
+        int err = fault_at(&cfg, ST_USERNS);
         if (err == 0) err = write_id_maps(&cfg, (int)pid);
         if (err != 0) {
-            syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-            siginfo_t si;
-            waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
-            fail(ST_USERNS, err, 0);
+            kill_child(pidfd);
+            die(ST_USERNS, err, 0, "write the id maps of pid %ld", pid);
         }
-        if (write(syncpipe[1], "1", 1) != 1) fail(ST_USERNS, errno, 1);
+        uint8_t go[GO_SIZE];
+        put_u32(go, MSG_MAPS_WRITTEN);
+        put_u32(go + 4, PROTO_VERSION);
+        if (write_exact(syncpipe[1], go, sizeof go) < 0) die_errno(ST_USERNS, 1, "send MSG_MAPS_WRITTEN");
         close(syncpipe[1]);
     }
     for (uint32_t i = 0; i < cfg.ncgroups; i++) close(cgroup_fds[i]);
@@ -376,27 +328,31 @@ int main(int argc, char **argv) {
     }
     if (devnull > 2) close(devnull);
 
-    uint8_t report[12];
+    /* MSG_ROOT_BUILT: a CFG_DEFER_EXEC child has built the root and waits for MSG_EXEC (see helper.h); then EOF
+     * (exec succeeded) or MSG_ERROR. */
+    uint8_t report[MESSAGE_SIZE];
     ssize_t r;
-    /* {0, 0, 0}: a CFG_DEFER_EXEC child has built the root and waits for its command (see helper.h). */
-    while ((r = xread_exact(errpipe[0], report, sizeof report)) > 0 && get_u32(report) == 0) {
+    uint32_t kind = 0;
+    int32_t abc[3] = {0, 0, 0};
+    int bad = 0;
+    while ((r = read_exact(errpipe[0], report, sizeof report)) > 0 && (bad = status_parse(report, &kind, abc)) == 0
+            && kind == MSG_ROOT_BUILT) {
         if (restore_priority() != 0) {
-            syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-            siginfo_t si;
-            waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
-            fail(ST_SIGNALS, errno, 1);
+            int err = errno;
+            kill_child(pidfd);
+            die(ST_PRIORITY, err, 0, "setpriority");
         }
-        send_status(MSG_READY, 0, 0, 0);
+        (void)send_msg(STATUS_FD, MSG_READY, 0, 0, 0);
     }
     close(errpipe[0]);
     if (r != 0) {
-        int stage = r > 0 ? (int)get_u32(report) : ST_PIPE;
-        int err = r > 0 ? (int)get_u32(report + 4) : errno;
-        int detail = r > 0 ? (int)get_u32(report + 8) : 0;
+        int err = errno;
         siginfo_t si;
         waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
-        fail(stage, err, detail);
+        if (r < 0) die(ST_PIPE, err, 0, "read the child's error pipe");
+        if (bad != 0) die(ST_PIPE, bad, 0, "a message of kind %#x on the child's error pipe", kind);
+        die(abc[0], abc[1], abc[2], "the child failed");
     }
-    send_status(MSG_STARTED, (int32_t)pid, 0, 0);
+    (void)send_msg(STATUS_FD, MSG_STARTED, (int32_t)pid, 0, 0);
     supervise(pidfd, &cfg);
 }

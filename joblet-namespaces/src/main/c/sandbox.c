@@ -1,7 +1,7 @@
 /*
  * The child: PID 1 of the job's new namespaces until it execs the job command.
  *
- * Contract: child_main never returns. Every failure goes through die_stage(), which writes
+ * Contract: child_main never returns. Every failure goes through die() (wire.c), which writes MSG_ERROR
  * {stage, errno, detail} to errfd (close-on-exec) and exits; EOF on errfd means execve succeeded.
  */
 #include "helper.h"
@@ -29,19 +29,11 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-_Noreturn void die_stage(int errfd, int stage, int err, int detail) {
-    uint32_t msg[3] = {(uint32_t)stage, (uint32_t)err, (uint32_t)detail}; /* little-endian host */
-    ssize_t ignored = write(errfd, msg, sizeof msg);
-    (void)ignored;
-    _exit(127);
-}
-
-/* Runs one step: fails the stage with errno when the step fails or a test build injects a fault. */
-#define STEP(stage, detail, expr)                                                          \
-    do {                                                                                   \
-        int fault_ = fault_at(cfg, (stage));                                               \
-        if (fault_ != 0) die_stage(errfd, (stage), fault_, (detail));                      \
-        if ((expr) < 0) die_stage(errfd, (stage), errno, (detail));                        \
+/* Runs one step: dies at the stage with errno when the step fails or a test build injects a fault. */
+#define STEP(stage, detail, expr)                                        \
+    do {                                                                 \
+        FAULT_POINT(cfg, (stage), (detail));                             \
+        if ((expr) < 0) die_errno((stage), (detail), "%s", #expr);       \
     } while (0)
 
 static int loopback_up(void) {
@@ -72,7 +64,7 @@ static int join_netns(const char *path) {
     return r;
 }
 
-static int join_cgroups(const struct config *cfg, int errfd, const int *cgroup_fds) {
+static int join_cgroups(const struct config *cfg, const int *cgroup_fds) {
     for (uint32_t i = 0; i < cfg->ncgroups; i++) {
         STEP(ST_CGROUP_JOIN, (int)i, write(cgroup_fds[i], "0", 1));
         close(cgroup_fds[i]);
@@ -113,32 +105,24 @@ static void exec_command(char *const *argv, char *const *envp) {
     errno = seen_eacces ? EACCES : ENOENT;
 }
 
-static int read_full(int fd, uint8_t *buf, size_t n) {
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return r == 0 && got == 0 ? 0 : -1;
-        got += (size_t)r;
-    }
-    return 1;
-}
-
-/* CFG_DEFER_EXEC: the root is built; tell the supervisor and wait for the command (see helper.h). */
+/* CFG_DEFER_EXEC: the root is built; tell the supervisor and wait for MSG_EXEC (see helper.h). */
 static void await_command(struct config *cfg, int errfd) {
-    uint8_t ready[12] = {0};
-    if (write(errfd, ready, sizeof ready) != (ssize_t)sizeof ready) _exit(127);
-    uint8_t hdr[8];
-    int r = read_full(CTL_FD, hdr, sizeof hdr);
-    if (r == 0) _exit(0); /* discarded before use */
-    if (r < 0) die_stage(errfd, ST_CONFIG, errno ? errno : EBADMSG, 0);
-    uint32_t len;
-    if (exec_header_parse(hdr, &len) != 0) die_stage(errfd, ST_CONFIG, EBADMSG, 0);
+    if (send_msg(errfd, MSG_ROOT_BUILT, 0, 0, 0) < 0) _exit(127); /* the supervisor is gone */
+    uint8_t hdr[HEADER_SIZE];
+    ssize_t r = read_exact(CTL_FD, hdr, sizeof hdr);
+    if (r == 0) _exit(0); /* EOF: discarded before use */
+    if (r < 0) die_errno(ST_CONFIG, 0, "read the exec message header");
+    uint32_t kind, len;
+    int detail;
+    int err = header_parse(hdr, &kind, &len, &detail);
+    if (err != 0) die(ST_CONFIG, err, detail, "parse the exec message header");
+    if (kind == MSG_DISCARD) _exit(0);
+    if (kind != MSG_EXEC) die(ST_CONFIG, EBADMSG, 0, "message kind %#x where MSG_EXEC belongs", kind);
     uint8_t *body = malloc((size_t)len + 1);
-    if (body == NULL) die_stage(errfd, ST_CONFIG, ENOMEM, 0);
-    if (len > 0 && read_full(CTL_FD, body, len) != 1) die_stage(errfd, ST_CONFIG, EBADMSG, 0);
-    int err = exec_parse(body, len, cfg);
-    if (err != 0) die_stage(errfd, ST_CONFIG, err, 0);
+    if (body == NULL) die(ST_CONFIG, ENOMEM, 0, "malloc %u", len + 1);
+    if (len > 0 && read_exact(CTL_FD, body, len) != (ssize_t)len) die(ST_CONFIG, EBADMSG, 0, "read the exec message");
+    err = exec_parse(body, len, cfg);
+    if (err != 0) die(ST_CONFIG, err, 0, "parse the exec message");
 }
 
 /*
@@ -155,11 +139,12 @@ static void die_with_supervisor(const struct config *cfg, int errfd) {
 }
 
 _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds) {
+    die_on(errfd, 127);
     die_with_supervisor(cfg, errfd);
     /* A session and process group of its own (the supervisor has its own too, see main): kill(0, ...), a
      * negative pgid, terminal job control and the SIGHUP of a session's end reach only the job's processes, and no
      * terminal of the JVM's session is its controlling terminal (/dev/tty: ENXIO unless it is a tty job). */
-    STEP(ST_SIGNALS, 2, setsid());
+    STEP(ST_SESSION, 1, setsid());
     /* In a new user namespace the maps are written now: become the job's ids inside it, which the maps
      * give to the host's unprivileged id (the capabilities of the namespace's creator are kept). */
     if (cfg->secflags & SEC_USERNS) {
@@ -167,8 +152,8 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
         if (cfg->uid != ID_KEEP) STEP(ST_USERNS, 3, setresuid(cfg->uid, cfg->uid, cfg->uid));
         die_with_supervisor(cfg, errfd); /* a prepared child may wait long for its command */
     }
-    join_cgroups(cfg, errfd, cgroup_fds);
-    if (cfg->flags & CFG_NEWCGROUP) STEP(ST_CGROUP_NS, 0, unshare(CLONE_NEWCGROUP));
+    join_cgroups(cfg, cgroup_fds);
+    if (cfg->flags & CFG_NEWCGROUP) STEP(ST_CGROUP_NAMESPACE, 0, unshare(CLONE_NEWCGROUP));
     if (cfg->netns[0] != '\0') STEP(ST_NETNS, 0, join_netns(cfg->netns));
 
     STEP(ST_MOUNT_PRIVATE, 0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
@@ -193,7 +178,7 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     STEP(ST_PIVOT_ROOT, 0, umount2(".", MNT_DETACH));
     STEP(ST_PIVOT_ROOT, 0, chdir("/"));
     /* The terminal comes from the job's own devpts, so it is made now, before anything below may filter calls. */
-    if (cfg->flags & CFG_TTY) make_console(cfg, errfd);
+    if (cfg->flags & CFG_TTY) make_console(cfg);
 
     int loopback = (cfg->flags & CFG_NEWNET) || cfg->netns[0] != '\0';
     int nnp = (cfg->flags & CFG_NO_NEW_PRIVS) != 0;
@@ -211,7 +196,7 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
         if (nnp) STEP(ST_NO_NEW_PRIVS, 0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
         STEP(ST_CAPS, 0, drop_bounding_and_ambient(cfg->caps_keep));
         /* Prepared at the lowest priority: back to the JVM's before the filter, which may deny setpriority. */
-        STEP(ST_SIGNALS, 1, restore_priority());
+        STEP(ST_PRIORITY, 1, restore_priority());
         /* Still privileged here, so a filter may go in with or without no_new_privs. */
         if (cfg->flags & CFG_EARLY_SECCOMP) {
             STEP(ST_SECCOMP, 0, install_seccomp(cfg));
@@ -245,5 +230,5 @@ _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup
     if (nnp && !filtered) STEP(ST_SECCOMP, 0, install_seccomp(cfg));
     STEP(ST_EXEC, 0, 0);
     exec_command(cfg->argv, cfg->envp);
-    die_stage(errfd, ST_EXEC, errno, 0);
+    die_errno(ST_EXEC, 0, "execve %s", cfg->argv[0]);
 }

@@ -2,8 +2,11 @@
  * libFuzzer harness over everything the helper reads from the JVM on its control pipe (fd 3), in the order it
  * reads it (main.c read_config, sandbox.c await_command, main.c supervise):
  *
- *   [ warm header (12) + warm body ]  config header (12) + config body
- *   [ exec header (8) + exec body, when the config has CFG_DEFER_EXEC ]  { control command (8) }*
+ *   [ MSG_WARM header (12) + warm body ]  MSG_CONFIG header (12) + config body
+ *   [ MSG_EXEC header (12) + exec body, when the config has CFG_DEFER_EXEC ]  { command (12) }*
+ *
+ * and then, as the supervisor reads its child's error pipe (main.c), the same input once more as a stream of
+ * status-shaped messages (20 bytes each).
  *
  * The input is that byte stream. Each body is copied into a buffer of exactly its length (the helper's has one
  * spare byte; here any read past the end is an ASan report), parsed by the helper's own parsers (config.c), and
@@ -94,12 +97,18 @@ static void free_config(struct config *c) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    struct stream st = {data, size};
+    for (uint8_t msg[MESSAGE_SIZE]; take(&st, msg, sizeof msg) == 0;) {
+        uint32_t kind;
+        int32_t abc[3];
+        if (status_parse(msg, &kind, abc) == 0) sink += kind + (size_t)(uint32_t)abc[0] + (size_t)(uint32_t)abc[2];
+    }
     struct stream s = {data, size};
-    uint8_t hdr[12];
-    uint32_t magic, len;
+    uint8_t hdr[HEADER_SIZE];
+    uint32_t kind, len;
     int detail;
-    if (take(&s, hdr, 12) != 0 || header_parse(hdr, &magic, &len, &detail) != 0) return 0;
-    if (magic == WARM_MAGIC) {
+    if (take(&s, hdr, sizeof hdr) != 0 || header_parse(hdr, &kind, &len, &detail) != 0) return 0;
+    if (kind == MSG_WARM) {
         uint8_t *body = take_body(&s, len);
         if (body == NULL) return 0;
         struct warm w;
@@ -110,8 +119,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         free(body);
         if (err != 0) return 0;
-        if (take(&s, hdr, 12) != 0 || header_parse(hdr, &magic, &len, &detail) != 0 || magic != PROTO_MAGIC) return 0;
+        if (take(&s, hdr, sizeof hdr) != 0 || header_parse(hdr, &kind, &len, &detail) != 0) return 0;
     }
+    if (kind != MSG_CONFIG) return 0;
     uint8_t *body = take_body(&s, len);
     if (body == NULL) return 0;
     struct config cfg;
@@ -119,9 +129,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (err == 0) use_config(&cfg);
     uint8_t *exec_body = NULL;
     if (err == 0 && (cfg.flags & CFG_DEFER_EXEC)) {
-        uint8_t ehdr[8];
-        uint32_t elen;
-        if (take(&s, ehdr, 8) == 0 && exec_header_parse(ehdr, &elen) == 0 && (exec_body = take_body(&s, elen)) != NULL) {
+        uint8_t ehdr[HEADER_SIZE];
+        uint32_t ekind, elen;
+        if (take(&s, ehdr, sizeof ehdr) == 0 && header_parse(ehdr, &ekind, &elen, &detail) == 0 && ekind == MSG_EXEC
+                && (exec_body = take_body(&s, elen)) != NULL) {
             char **argv = cfg.argv, **envp = cfg.envp;
             if (exec_parse(exec_body, elen, &cfg) == 0) {
                 free(argv);
@@ -131,11 +142,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
     }
     if (err == 0) {
-        uint8_t cmd[8];
-        while (take(&s, cmd, 8) == 0) {
-            uint32_t type;
+        uint8_t cmd[COMMAND_SIZE];
+        while (take(&s, cmd, sizeof cmd) == 0) {
+            uint32_t ckind;
             int32_t arg;
-            if (command_parse(cmd, &type, &arg) == 0) sink += (size_t)type + (size_t)(uint32_t)arg;
+            if (command_parse(cmd, &ckind, &arg) == 0) sink += (size_t)ckind + (size_t)(uint32_t)arg;
         }
     }
     free_config(&cfg);

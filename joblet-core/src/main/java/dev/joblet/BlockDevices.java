@@ -19,7 +19,7 @@ final class BlockDevices {
                     + ") is not on a block device, so an IO limit cannot apply to it");
         }
         if (Files.exists(sys.resolve("partition"))) {
-            Path parent = sys.toRealPath().getParent();
+            Path parent = sys.toRealPath().resolve("..").normalize(); // the whole disk's directory
             String[] mm = Files.readString(parent.resolve("dev")).trim().split(":");
             return new long[] {Long.parseLong(mm[0]), Long.parseLong(mm[1])};
         }

@@ -122,7 +122,7 @@ final class Host {
                         + ids.range() + " (" + ids.available() + " free; ids of /etc/passwd, /etc/group, /etc/subuid, /etc/subgid"
                         + " and running processes left out), locked under " + HostIdentities.DEFAULT_DIR, "");
             } catch (IllegalArgumentException e) {
-                return new EnvironmentCheck(name, EnvironmentCheck.Status.MISSING, e.getMessage(),
+                return new EnvironmentCheck(name, EnvironmentCheck.Status.MISSING, String.valueOf(e.getMessage()),
                         "set -Djoblet.idRange=FIRST-LAST to a range no account or subordinate range uses");
             }
         }

@@ -247,7 +247,7 @@ public final class Job implements AutoCloseable {
                 if (w != null) {
                     job.process = w.helper().launch(request, job.new Output());
                 } else {
-                    Launcher launcher = Launcher.system();
+                    Launcher launcher = DefaultLauncher.get();
                     OutputHandler output = job.new Output();
                     // A cold start with only a loopback network joins a namespace made ahead instead of making one
                     // (the lease is taken last: FreshNetns.launch closes it whatever happens).
@@ -476,7 +476,7 @@ public final class Job implements AutoCloseable {
         if (status == null && cause instanceof SupervisorDiedException) {
             // Its exit status died with the supervisor: neither an exit code nor a signal is known.
             r = new JobResult(id, stopped != null ? stopped : EndReason.SUPERVISOR_DIED, -1, 0, startedAt, end,
-                    cause.getMessage(), usage);
+                    String.valueOf(cause.getMessage()), usage);
         } else if (status == null) {
             String why = error == null ? "unknown" : String.valueOf(error.getMessage());
             r = new JobResult(id, stopped != null ? stopped : EndReason.SIGNALLED, -1, SIGKILL, startedAt, end, why, usage);
@@ -749,7 +749,7 @@ public final class Job implements AutoCloseable {
         // A TERM that PID 1 neither catches nor blocks is dropped by the kernel: waiting the grace would be for nothing.
         LaunchedProcess p = process();
         boolean caught = !grace.isZero() && p.catches(SIGTERM);
-        if (grace.isZero() || !caught && !p.deliverable(SIGTERM)) {
+        if (grace.isZero() || (!caught && !p.deliverable(SIGTERM))) {
             kill();
             return;
         }

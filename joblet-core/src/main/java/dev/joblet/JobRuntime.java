@@ -80,6 +80,7 @@ public final class JobRuntime {
         return name;
     }
 
+    @SuppressWarnings("ReferenceEquality") // HOST is one instance: identity is what this asks
     public boolean isHost() {
         return this == HOST;
     }
@@ -91,7 +92,7 @@ public final class JobRuntime {
 
     /** The root directory, resolving a named runtime against {@link #runtimesRoot()}; null for the host. */
     @Nullable Path resolveDirectory() {
-        if (this == HOST) {
+        if (isHost()) {
             return null;
         }
         return directory != null ? directory : runtimesRoot().resolve(name);

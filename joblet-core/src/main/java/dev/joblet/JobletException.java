@@ -1,5 +1,7 @@
 package dev.joblet;
 
+import org.jspecify.annotations.Nullable;
+
 /** A failure of the operating system or the host while running jobs: a checked exception family. */
 public class JobletException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -8,7 +10,7 @@ public class JobletException extends Exception {
         super(message);
     }
 
-    public JobletException(String message, Throwable cause) {
+    public JobletException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

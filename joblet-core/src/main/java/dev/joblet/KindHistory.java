@@ -113,8 +113,8 @@ final class KindHistory {
     static boolean overrides(CgroupLimits wanted, CgroupLimits written) {
         return (written.cpuPercent().isEmpty() || wanted.cpuPercent().isPresent())
                 && (written.cpuWeight().isEmpty() || wanted.cpuWeight().isPresent())
-                && (written.memoryMaxBytes().isEmpty() || written.memoryMaxBytes().equals(wanted.memoryMaxBytes())
-                        && written.swapMaxBytes().equals(wanted.swapMaxBytes()))
+                && (written.memoryMaxBytes().isEmpty() || (written.memoryMaxBytes().equals(wanted.memoryMaxBytes())
+                        && written.swapMaxBytes().equals(wanted.swapMaxBytes())))
                 && (written.memoryHighBytes().isEmpty() || wanted.memoryHighBytes().isPresent())
                 && (written.pidsMax().isEmpty() || wanted.pidsMax().isPresent())
                 && written.cpusetCpus().isEmpty() && written.cpusetMems().isEmpty()

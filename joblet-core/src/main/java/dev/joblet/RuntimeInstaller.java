@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -155,7 +156,7 @@ public final class RuntimeInstaller {
                     suite = debootstrap(recipe, build, progress);
                     check(recipe, build.resolve("rootfs"));
                 }
-                RuntimeManifest manifest = RuntimeManifest.of(name, "debian " + suite + " " + LocalDate.now(),
+                RuntimeManifest manifest = RuntimeManifest.of(name, "debian " + suite + " " + LocalDate.now(ZoneId.systemDefault()),
                         recipe.description(), Map.of("PYTHONDONTWRITEBYTECODE", "1"), List.of());
                 Files.writeString(build.resolve(RuntimeManifest.FILE_NAME), manifest.format(), StandardCharsets.UTF_8);
                 publish(build, dir);

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -122,7 +123,7 @@ public final class SseEncoder {
     }
 
     private String decode(LogEvent.Source source, ByteBuffer bytes) {
-        CharsetDecoder dec = decoders.get(source).reset();
+        CharsetDecoder dec = Objects.requireNonNull(decoders.get(source), "decoder per source").reset();
         CharBuffer chars = CharBuffer.allocate((int) (bytes.remaining() * (double) dec.maxCharsPerByte()) + 1);
         dec.decode(bytes, chars, true);
         dec.flush(chars);

@@ -5,6 +5,7 @@ import dev.joblet.namespaces.HostFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -93,7 +94,7 @@ public final class Upload {
      *     link, or holds a special file
      */
     long check() {
-        if (kind == Kind.BYTES) {
+        if (data != null) { // Kind.BYTES
             return blocks(data.length);
         }
         try {
@@ -111,10 +112,11 @@ public final class Upload {
     /** With {@code work} -1 only sizes the source. */
     private long copy(int work, int uid, int gid) throws IOException {
         Copy c = new Copy(work, uid, gid);
-        if (kind == Kind.BYTES) {
+        if (data != null) { // Kind.BYTES
             c.bytes(target, data);
             return blocks(data.length);
         }
+        Path source = Objects.requireNonNull(this.source, "a file or directory upload has a source");
         String where = kind == Kind.FILE ? "upload (" + source + ")" : "upload directory (" + source + ")";
         int src;
         try {
@@ -343,6 +345,8 @@ public final class Upload {
         }
     }
 
+    // Never compared nor hashed: it only carries a directory descriptor and a name to the next call.
+    @SuppressWarnings("ArrayRecordComponent")
     private record Dest(int parent, byte[] name, boolean owned) {
         void close() {
             if (owned) {
@@ -361,6 +365,6 @@ public final class Upload {
 
     @Override
     public String toString() {
-        return "Upload{" + kind + " " + (source != null ? source : data.length + " bytes") + " -> /work/" + target + "}";
+        return "Upload{" + kind + " " + (data != null ? data.length + " bytes" : source) + " -> /work/" + target + "}";
     }
 }

@@ -5,7 +5,6 @@ import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.namespaces.FreshNetns;
 import dev.joblet.namespaces.LaunchRequest;
-import dev.joblet.namespaces.Launcher;
 import dev.joblet.namespaces.PreparedLaunch;
 import dev.joblet.internal.Events;
 import java.io.IOException;
@@ -14,6 +13,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -126,6 +126,10 @@ public final class WarmPool {
     }
 
     private WarmPool() {}
+
+    private static KindHistory history(Kind kind) {
+        return Objects.requireNonNull(HISTORY.get(kind), "every kind has a history"); // see the static block
+    }
 
     private static int sizeProperty() {
         String v = System.getProperty("joblet.pool.size", "2");
@@ -270,16 +274,19 @@ public final class WarmPool {
             }
             LAST_ASKED.put(kind, System.nanoTime());
             ArrayDeque<Entry> q = READY.get(kind);
-            e = q == null ? null : q.pollFirst();
-            while (e != null && !e.helper().isAlive()) { // killed while it waited: its remains go off the start path
-                Events.executor().execute(e::discard);
+            e = null;
+            if (q != null) {
                 e = q.pollFirst();
+                while (e != null && !e.helper().isAlive()) { // killed while it waited: its remains go off the start path
+                    Events.executor().execute(e::discard);
+                    e = q.pollFirst();
+                }
             }
             // The refill waits for refill(), called once this start is over: on 2 cores it would compete with it.
             startFiller();
         }
         if (wanted != null) {
-            HISTORY.get(kind).claimed(wanted);
+            history(kind).claimed(wanted);
         }
         if (e == null || e.cgroup() == null || wanted == null || wanted.equals(e.written())) {
             return e;
@@ -310,7 +317,7 @@ public final class WarmPool {
             // descriptor is the job's, and its number may name another job's by the time a root would be built.
             return;
         }
-        HISTORY.get(kind).started(spec, request, identity); // compared by the refill thread, off the start path
+        history(kind).started(spec, request, identity); // compared by the refill thread, off the start path
     }
 
     /** Wakes the refill thread: a start that may have taken a supervisor is over (launched or failed). */
@@ -426,15 +433,15 @@ public final class WarmPool {
                 log.debug("warm pool: no host identity for a prepared supervisor: {}", e.getMessage());
             }
         }
-        KindHistory.Plan plan = HISTORY.get(kind).plan(id, lease == null ? null : JobIdentity.own(lease));
+        KindHistory.Plan plan = history(kind).plan(id, lease == null ? null : JobIdentity.own(lease));
         LaunchRequest template = plan.template();
         CgroupLimits limits = plan.limits();
         JobCgroup cg = null;
         try {
             cg = kind.cgroup ? Host.cgroups().create(id, limits) : null;
             List<java.nio.file.Path> files = cg == null ? List.of() : cg.joinFiles(); // a supervisor is single-threaded
-            PreparedLaunch helper = template == null ? Launcher.system().prepare(files, kind.newNetwork)
-                    : Launcher.system().prepare(files, kind.newNetwork, template, plan.earlySeccomp());
+            PreparedLaunch helper = template == null ? DefaultLauncher.get().prepare(files, kind.newNetwork)
+                    : DefaultLauncher.get().prepare(files, kind.newNetwork, template, plan.earlySeccomp());
             return new Entry(helper, cg, id, limits, new IdentitySlot(lease));
         } catch (IOException | RuntimeException e) {
             if (cg != null) {

@@ -7,6 +7,7 @@ import dev.joblet.Joblet;
 import dev.joblet.Network;
 import dev.joblet.PrivateNetwork;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -109,7 +110,7 @@ public class NetworkStartBenchmark {
     @Benchmark
     public int ipNetnsAddDel() throws IOException, InterruptedException {
         Process p = new ProcessBuilder("ip", "-batch", "-").start();
-        p.getOutputStream().write("netns add joblet-bench-ns\nnetns del joblet-bench-ns\n".getBytes());
+        p.getOutputStream().write("netns add joblet-bench-ns\nnetns del joblet-bench-ns\n".getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         return p.waitFor();
     }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -295,8 +296,9 @@ public final class SideBySide {
             double mean = mean(s);
             sb.append(String.format(Locale.ROOT, "| %s | %d%s | %s | %s | %s | %s | %.2fx | %.2fx | %.2fx | %.1f |\n", m.name,
                     m.n, m.failures > 0 ? " (" + m.failures + " failed)" : "", us(p50), us(p99), us(Math.round(mean)),
-                    us(s.length == 0 ? 0 : s[s.length - 1]), ratio(p50, bp50), ratio(p99, bp99), ratio(mean, bmean),
-                    p50 == 0 ? 0.0 : (double) p99 / p50));
+                    us(s.length == 0 ? 0 : s[s.length - 1]), ratio((double) p50, (double) bp50),
+                    ratio((double) p99, (double) bp99), ratio(mean, bmean),
+                    p50 == 0 ? 0.0 : (double) p99 / (double) p50));
         }
         return sb.toString();
     }
@@ -318,7 +320,7 @@ public final class SideBySide {
                 + "by hand, rerun it. Start + await of `/bin/true`, single-threaded, one process or job at a time (Joblet's `close()` is timed apart).\n\n");
         sb.append("## Machine\n\n");
         sb.append("| | |\n|---|---|\n");
-        sb.append("| date | ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(" |\n");
+        sb.append("| date | ").append(ZonedDateTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(" |\n");
         sb.append("| nproc | ").append(java.lang.Runtime.getRuntime().availableProcessors()).append(" |\n");
         sb.append("| CPU | ").append(cpuModel()).append(" |\n");
         sb.append("| kernel | ").append(read("/proc/sys/kernel/osrelease")).append(" |\n");

@@ -109,13 +109,15 @@ final class Workspace {
         refuseLinks(path, p);
         Path parent = p.getParent();
         if (parent != null && !parent.equals(dir)) {
+            // p is below dir (resolve() checked it), so every parent up to dir exists as a Path.
             Path missing = parent;
-            while (!missing.getParent().equals(dir) && !Files.exists(missing.getParent(), NOFOLLOW)) {
-                missing = missing.getParent();
+            for (Path up = missing.getParent(); up != null && !up.equals(dir) && !Files.exists(up, NOFOLLOW);
+                    up = missing.getParent()) {
+                missing = up;
             }
             Files.createDirectories(parent);
             refuseLinks(path, p);
-            for (Path d = parent; d.startsWith(missing); d = d.getParent()) {
+            for (Path d = parent; d != null && d.startsWith(missing); d = d.getParent()) {
                 chown(d); // the directories put() made
             }
         }

@@ -160,10 +160,9 @@ public final class CgroupLimits {
         if (this == o) {
             return true;
         }
-        if (!(o instanceof CgroupLimits)) {
+        if (!(o instanceof CgroupLimits that)) {
             return false;
         }
-        CgroupLimits that = (CgroupLimits) o;
         return Objects.equals(cpuPercent, that.cpuPercent)
                 && Objects.equals(cpuWeight, that.cpuWeight)
                 && Objects.equals(memoryMaxBytes, that.memoryMaxBytes)

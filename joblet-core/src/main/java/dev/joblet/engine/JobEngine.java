@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -215,6 +216,7 @@ public final class JobEngine implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("ReferenceEquality") // the very entry this placement was made for, not an equal one
     private @Nullable String refusal(Placement p) {
         WaitingJob w = p.job();
         JobHandle h = jobs.get(w.id());
@@ -235,8 +237,9 @@ public final class JobEngine implements AutoCloseable {
                 + CpuSet.of(notFree) + " are not free in the pool " + corePool;
     }
 
+    /** Only with a placement {@link #refusal} accepted: its job is known and waiting. */
     private JobHandle place(Placement p) {
-        JobHandle h = jobs.get(p.job().id());
+        JobHandle h = Objects.requireNonNull(jobs.get(p.job().id()), "placed job");
         waiting.remove(p.job());
         CpuSet c = p.cores();
         if (c != null) {
@@ -511,19 +514,19 @@ public final class JobEngine implements AutoCloseable {
 
         /** Who decides what starts (default {@link SchedulingPolicy#standard()}). */
         public Builder policy(SchedulingPolicy value) {
-            policy = java.util.Objects.requireNonNull(value, "policy");
+            policy = Objects.requireNonNull(value, "policy");
             return this;
         }
 
         /** The engine's time and timers (default {@link EngineClock#system()}); tests give a fake one. */
         public Builder clock(EngineClock value) {
-            clock = java.util.Objects.requireNonNull(value, "clock");
+            clock = Objects.requireNonNull(value, "clock");
             return this;
         }
 
         /** How jobs are started (default {@link JobLauncher#system()}); tests give a fake one. */
         public Builder launcher(JobLauncher value) {
-            launcher = java.util.Objects.requireNonNull(value, "launcher");
+            launcher = Objects.requireNonNull(value, "launcher");
             return this;
         }
 
@@ -568,19 +571,19 @@ public final class JobEngine implements AutoCloseable {
          * {@code Runnable::run} launches on the thread that made the decision, which makes tests deterministic.
          */
         public Builder launchExecutor(java.util.concurrent.Executor executor) {
-            launchExecutor = java.util.Objects.requireNonNull(executor, "launchExecutor");
+            launchExecutor = Objects.requireNonNull(executor, "launchExecutor");
             return this;
         }
 
         /** What {@link JobEngine#close()} does to running jobs (default {@link OnClose#STOP}). */
         public Builder onClose(OnClose value) {
-            onClose = java.util.Objects.requireNonNull(value, "onClose");
+            onClose = Objects.requireNonNull(value, "onClose");
             return this;
         }
 
         /** Told of every state change of every job, before the job's own listeners. */
         public Builder listener(StateListener value) {
-            listeners.add(java.util.Objects.requireNonNull(value, "listener"));
+            listeners.add(Objects.requireNonNull(value, "listener"));
             return this;
         }
 

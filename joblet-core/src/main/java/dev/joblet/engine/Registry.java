@@ -70,6 +70,6 @@ final class Registry {
                     + " ids (" + String.join(", ", matches.subList(0, Math.min(5, matches.size())))
                     + (matches.size() > 5 ? ", ..." : "") + ")");
         }
-        return matches.isEmpty() ? Optional.empty() : Optional.of(jobs.get(matches.get(0)));
+        return matches.isEmpty() ? Optional.empty() : Optional.ofNullable(jobs.get(matches.get(0)));
     }
 }

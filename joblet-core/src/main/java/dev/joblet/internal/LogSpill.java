@@ -80,8 +80,9 @@ public final class LogSpill implements AutoCloseable {
                 data.write(b, end + b.position());
             }
             record.clear();
+            Instant time = chunk.time();
             record.putLong(chunk.offset()).put((byte) chunk.source().ordinal())
-                    .putLong(chunk.time().getEpochSecond()).putInt(chunk.time().getNano()).flip();
+                    .putLong(time.getEpochSecond()).putInt(time.getNano()).flip();
             while (record.hasRemaining()) {
                 index.write(record, chunks * RECORD + record.position());
             }
@@ -122,7 +123,6 @@ public final class LogSpill implements AutoCloseable {
                 }
             }
             readRecord(r, lo);
-            long start = r.getLong(0);
             LogEvent.Source source = LogEvent.Source.values()[r.get(8)];
             Instant time = Instant.ofEpochSecond(r.getLong(9), r.getInt(17));
             long chunkEnd = lo + 1 < count ? offsetAt(r, lo + 1) : limit;

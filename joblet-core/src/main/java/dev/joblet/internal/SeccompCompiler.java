@@ -155,8 +155,10 @@ public final class SeccompCompiler {
      */
     private static void socketRule(Asm a, int nr, int[] families, int @org.jspecify.annotations.Nullable [] netlink) {
         int n = families.length;
-        boolean checkNetlink = netlink != null && java.util.Arrays.binarySearch(families, SocketFamilies.AF_NETLINK) >= 0;
-        int m = checkNetlink ? netlink.length : 0;
+        int[] protocols = netlink != null && java.util.Arrays.binarySearch(families, SocketFamilies.AF_NETLINK) >= 0
+                ? netlink : null;
+        boolean checkNetlink = protocols != null;
+        int m = protocols != null ? protocols.length : 0;
         int len = 1 + n + 1 + (checkNetlink ? m + 2 : 0) + 1; // after the JEQ on the call number
         int allow = len - 1;
         a.op(JEQ_K, 0, len, nr);
@@ -167,11 +169,11 @@ public final class SeccompCompiler {
             a.op(JEQ_K, target - at - 1, 0, families[i]);
         }
         a.op(RET_K, 0, 0, RET_ERRNO | EAFNOSUPPORT);
-        if (checkNetlink) {
+        if (protocols != null) {
             a.op(LD_W_ABS, 0, 0, OFF_ARG2);
             for (int j = 0; j < m; j++) {
                 int at = 3 + n + j;
-                a.op(JEQ_K, allow - at - 1, 0, netlink[j]);
+                a.op(JEQ_K, allow - at - 1, 0, protocols[j]);
             }
             a.op(RET_K, 0, 0, RET_ERRNO | EPROTONOSUPPORT);
         }

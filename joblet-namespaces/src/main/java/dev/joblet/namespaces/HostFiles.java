@@ -1,5 +1,6 @@
 package dev.joblet.namespaces;
 
+import dev.joblet.namespaces.internal.HostFileCalls;
 import dev.joblet.namespaces.internal.Native;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,11 +9,6 @@ import java.util.List;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
-import jnr.ffi.annotations.SaveError;
-import jnr.ffi.types.size_t;
-import jnr.ffi.types.ssize_t;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,73 +33,8 @@ public final class HostFiles {
     private static final int S_IFMT = 0170000, S_IFDIR = 0040000, S_IFREG = 0100000, S_IFLNK = 0120000;
     private static final int STAT_SIZE = 144, DIRENT_BUF = 32 * 1024;
 
-    /** The calls used, with C names and C types (names and link texts as NUL-terminated bytes). */
-    public interface Sys {
-        @SaveError
-        long syscall(long nr, int dirfd, @In byte[] path, Pointer how, @size_t long size); // openat2
-
-        @SaveError
-        long syscall(long nr, @In byte[] fstype, int flags); // fsopen
-
-        @SaveError
-        long syscall(long nr, int fd, int cmd, @In byte @Nullable [] key, @In byte @Nullable [] value, int aux); // fsconfig
-
-        @SaveError
-        long syscall(long nr, int fd, int flags, int attrs); // fsmount
-
-        @SaveError
-        int openat(int dirfd, @In byte[] path, int flags, int mode);
-
-        @SaveError
-        int open(String path, int flags, int mode);
-
-        @SaveError
-        int fstat(int fd, Pointer st);
-
-        @SaveError
-        int fstatat(int dirfd, @In byte[] path, Pointer st, int flags);
-
-        @SaveError
-        @ssize_t
-        long getdents64(int fd, Pointer buf, @size_t long n);
-
-        @SaveError
-        @ssize_t
-        long readlinkat(int dirfd, @In byte[] path, @Out byte[] buf, @size_t long n);
-
-        @SaveError
-        int symlinkat(@In byte[] target, int dirfd, @In byte[] path);
-
-        @SaveError
-        int mkdirat(int dirfd, @In byte[] path, int mode);
-
-        @SaveError
-        int unlinkat(int dirfd, @In byte[] path, int flags);
-
-        @SaveError
-        int fchownat(int dirfd, @In byte[] path, int uid, int gid, int flags);
-
-        @SaveError
-        int fchmod(int fd, int mode);
-
-        @SaveError
-        @ssize_t
-        long sendfile(int out, int in, Pointer offset, @size_t long count);
-
-        @SaveError
-        @ssize_t
-        long read(int fd, @Out byte[] buf, @size_t long n);
-
-        @SaveError
-        @ssize_t
-        long write(int fd, @In byte[] buf, @size_t long n);
-
-        @SaveError
-        int close(int fd);
-    }
-
     private static final class Holder {
-        static final Sys SYS = LibraryLoader.create(Sys.class).failImmediately().load("c");
+        static final HostFileCalls SYS = LibraryLoader.create(HostFileCalls.class).failImmediately().load("c");
     }
 
     /** What {@code fstat} says of a descriptor. */
@@ -135,7 +66,7 @@ public final class HostFiles {
 
     private HostFiles() {}
 
-    private static Sys sys() {
+    private static HostFileCalls sys() {
         return Holder.SYS;
     }
 

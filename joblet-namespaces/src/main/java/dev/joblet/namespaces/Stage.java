@@ -1,6 +1,6 @@
 package dev.joblet.namespaces;
 
-/** The step of the launch path that failed; the codes are the native helper's. */
+/** The step of the launch path that failed; the codes are the native helper's (helper.h, enum stage; a test compares them). */
 public enum Stage {
     CONFIG(1, "read config"),
     CGROUP_OPEN(2, "open cgroup"),
@@ -29,6 +29,11 @@ public enum Stage {
     USERNS(25, "set up user namespace"),
     NETNS(26, "join network namespace"),
     TTY(27, "set up the job's terminal"),
+    SESSION(29, "start a session"),
+    PRIORITY(30, "restore the scheduling priority"),
+    NEW_NETWORK(31, "unshare network namespace"),
+    FETCH_FD(32, "take a descriptor from the JVM"),
+    LOGINUID(33, "fix the loginuid"),
     SPAWN(100, "posix_spawn helper"),
     PROTOCOL(101, "helper protocol");
 

@@ -12,19 +12,24 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /** What a job can see and do, checked from inside the job at the launcher level. */
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create namespaces and mounts")
 class IsolationTest {
+    /** This class's launcher; closing it after the last test checks that nothing of its jobs is left running. */
+    @AutoClose
+    private static final Launcher launcher = TestJobs.openLauncher();
+
 
     /** The result of one job: its exit status and output. */
     record Run(ExitStatus status, String stdout, String stderr) {}
 
     private static Run run(LaunchRequest.Builder request) throws Exception {
         TestJobs.Collector c = new TestJobs.Collector();
-        LaunchedProcess p = Launcher.system().launch(request.build(), c);
+        LaunchedProcess p = launcher.launch(request.build(), c);
         ExitStatus status = p.onExit().get(20, TimeUnit.SECONDS);
         return new Run(status, c.stdout(), c.stderr());
     }
@@ -121,7 +126,7 @@ class IsolationTest {
                 ends.countDown();
             }
         };
-        LaunchedProcess p = Launcher.system().launch(TestJobs.request("head", "-c", Long.toString(size), "/dev/zero").build(),
+        LaunchedProcess p = launcher.launch(TestJobs.request("head", "-c", Long.toString(size), "/dev/zero").build(),
                 counting);
         assertThat(p.onExit().get(30, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0));
         assertThat(ends.getCount()).as("both streams ended before onExit").isZero();
@@ -133,7 +138,7 @@ class IsolationTest {
         byte[] data = new byte[3 * 1024 * 1024 + 17]; // more than a pipe holds, and not chunk-aligned
         new Random(42).nextBytes(data);
         TestJobs.Collector c = new TestJobs.Collector();
-        LaunchedProcess p = Launcher.system().launch(TestJobs.request("cat").stdin(data).build(), c);
+        LaunchedProcess p = launcher.launch(TestJobs.request("cat").stdin(data).build(), c);
         assertThat(p.onExit().get(30, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0));
         assertThat(Arrays.equals(c.stdoutBytes(), data)).as("stdout equals stdin (%s bytes)", c.stdoutBytes().length)
                 .isTrue();
@@ -215,7 +220,7 @@ class IsolationTest {
         Path cgroup = TestJobs.createPidsCgroup("joblet-test-isolation").orElse(null);
         assumeThat(cgroup).as("a v1 pids hierarchy to make a test cgroup in").isNotNull();
         try {
-            LaunchedProcess p = Launcher.system()
+            LaunchedProcess p = launcher
                     .launch(TestJobs.request("sleep", "30").cgroupProcsFiles(List.of(cgroup.resolve("cgroup.procs"))).build(),
                             OutputHandler.DISCARD);
             try {

@@ -31,8 +31,9 @@ class JvmDeathTest {
         public static void main(String[] args) throws Exception {
             int n = Integer.parseInt(args[0]);
             List<LaunchedProcess> jobs = new ArrayList<>();
+            Launcher launcher = Launcher.open(); // never closed: this JVM is killed
             for (int i = 0; i < n; i++) {
-                jobs.add(Launcher.system().launch(TestJobs.request("sleep", "1000").build(), OutputHandler.DISCARD));
+                jobs.add(launcher.launch(TestJobs.request("sleep", "1000").build(), OutputHandler.DISCARD));
             }
             for (LaunchedProcess p : jobs) {
                 System.out.println("job " + p.pid());

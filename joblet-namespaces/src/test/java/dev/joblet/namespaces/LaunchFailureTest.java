@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,10 @@ import org.junit.jupiter.api.Test;
  * {@link LaunchException} naming what was wrong, and leaves no fd or process behind. No privileges needed.
  */
 class LaunchFailureTest {
+    /** This class's launcher; closing it after the last test checks that nothing of its jobs is left running. */
+    @AutoClose
+    private static final Launcher launcher = TestJobs.openLauncher();
+
 
     @BeforeAll
     static void warmUp() throws Exception {
@@ -24,7 +29,7 @@ class LaunchFailureTest {
 
     private static LaunchException launchFailure(LaunchRequest.Builder request) throws Exception {
         return catchThrowableOfType(LaunchException.class,
-                () -> Launcher.system().launch(request.build(), OutputHandler.DISCARD));
+                () -> launcher.launch(request.build(), OutputHandler.DISCARD));
     }
 
     /** Launches, expects a failure, and checks that nothing of the attempt remains. */

@@ -4,16 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create namespaces and mounts")
 class LauncherTest {
+    /** This class's launcher; closing it after the last test checks that nothing of its jobs is left running. */
+    @AutoClose
+    private static final Launcher launcher = TestJobs.openLauncher();
+
 
     @Test
     void jobIsPid1AndSeesOnlyItsOwnProcesses() throws Exception {
         TestJobs.Collector c = new TestJobs.Collector();
-        LaunchedProcess p = Launcher.system()
+        LaunchedProcess p = launcher
                 .launch(TestJobs.request("bash", "-c", "sleep 30 & sleep 40 & ps -eo pid,args; hostname").build(), c);
         ExitStatus status = p.onExit().get(20, TimeUnit.SECONDS);
         assertThat(status).isEqualTo(ExitStatus.exited(0));
@@ -28,7 +33,7 @@ class LauncherTest {
         try {
             run("ip", "-n", ns, "link", "add", "jltdummy0", "type", "veth", "peer", "name", "jltdummy1");
             TestJobs.Collector c = new TestJobs.Collector();
-            LaunchedProcess p = Launcher.system().launch(TestJobs.request("ip", "-o", "link")
+            LaunchedProcess p = launcher.launch(TestJobs.request("ip", "-o", "link")
                     .netns(java.nio.file.Path.of("/run/netns", ns)).build(), c);
             assertThat(p.onExit().get(20, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0));
             assertThat(c.stdout()).as("interfaces of the prepared namespace").contains("jltdummy0@jltdummy1")
@@ -40,7 +45,7 @@ class LauncherTest {
 
     @Test
     void joiningANetworkNamespaceThatDoesNotExistFailsAtThatStage() {
-        assertThatThrownBy(() -> Launcher.system().launch(TestJobs.request("true")
+        assertThatThrownBy(() -> launcher.launch(TestJobs.request("true")
                 .netns(java.nio.file.Path.of("/run/netns/joblet-no-such-ns")).build(), OutputHandler.DISCARD))
                 .isInstanceOfSatisfying(LaunchException.class, e -> {
                     assertThat(e.stage()).isEqualTo(Stage.NETNS);
@@ -57,7 +62,7 @@ class LauncherTest {
     @Test
     void exitCodeAndStderrAreReported() throws Exception {
         TestJobs.Collector c = new TestJobs.Collector();
-        LaunchedProcess p = Launcher.system().launch(TestJobs.request("sh", "-c", "echo oops >&2; exit 7").build(), c);
+        LaunchedProcess p = launcher.launch(TestJobs.request("sh", "-c", "echo oops >&2; exit 7").build(), c);
         assertThat(p.onExit().get(20, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(7));
         assertThat(c.stderr()).isEqualTo("oops\n");
         assertThat(c.stdout()).isEmpty();
@@ -65,14 +70,14 @@ class LauncherTest {
 
     @Test
     void killedJobReportsTheSignal() throws Exception {
-        LaunchedProcess p = Launcher.system().launch(TestJobs.request("sleep", "60").build(), OutputHandler.DISCARD);
+        LaunchedProcess p = launcher.launch(TestJobs.request("sleep", "60").build(), OutputHandler.DISCARD);
         p.signal(9);
         assertThat(p.onExit().get(20, TimeUnit.SECONDS)).isEqualTo(ExitStatus.killed(9));
     }
 
     @Test
     void missingCommandFailsAtExecWithEnoent() {
-        assertThatThrownBy(() -> Launcher.system().launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD))
+        assertThatThrownBy(() -> launcher.launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD))
                 .isInstanceOfSatisfying(LaunchException.class, e -> {
                     assertThat(e.stage()).isEqualTo(Stage.EXEC);
                     assertThat(e.errnoName()).isEqualTo("ENOENT");

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -23,16 +24,20 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root to create namespaces and mounts")
 class LeakTest {
+    /** This class's launcher; closing it after the last test checks that nothing of its jobs is left running. */
+    @AutoClose
+    private static final Launcher launcher = TestJobs.openLauncher();
+
     private static final int JOBS = 500;
 
     /** What a job could leave behind, measured at one moment. */
     record Footprint(int fds, int threads, List<Long> children, String mounts, List<String> tmp, List<String> shm,
-            List<String> staging) {
+            List<String> staging, long loops) {
         static Footprint now() throws IOException {
             return new Footprint(TestJobs.openFds(), TestJobs.javaThreads(),
                     TestJobs.children().stream().map(ProcessHandle::pid).collect(Collectors.toList()),
                     leakableMounts(), ours("/tmp"), ours("/dev/shm"),
-                    list(TestJobs.STAGING));
+                    list(TestJobs.STAGING), TestJobs.loopThreads());
         }
 
         private static List<String> list(String dir) throws IOException {
@@ -63,9 +68,9 @@ class LeakTest {
 
     @BeforeEach
     void warmUp() throws Exception {
-        TestJobs.released(Launcher.system().launch(TestJobs.request("true").build(), OutputHandler.DISCARD));
+        TestJobs.released(launcher.launch(TestJobs.request("true").build(), OutputHandler.DISCARD));
         catchThrowableOfType(LaunchException.class,
-                () -> Launcher.system().launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD));
+                () -> launcher.launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD));
     }
 
     private static void assertUnchanged(Footprint before) throws Exception {
@@ -83,15 +88,14 @@ class LeakTest {
         assertThat(after.tmp()).as("/tmp").isEqualTo(before.tmp());
         assertThat(after.shm()).as("/dev/shm").isEqualTo(before.shm());
         assertThat(after.staging()).as("the staging directory").isEqualTo(before.staging()).isEmpty();
-        assertThat(Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("joblet-io")))
-                .as("event loop threads").hasSize(1);
+        assertThat(after.loops()).as("event loop threads (one per launcher)").isEqualTo(before.loops());
     }
 
     @Test
     void fiveHundredSequentialJobsLeaveNoFdThreadChildMountOrFile() throws Exception {
         Footprint before = Footprint.now();
         for (int i = 0; i < JOBS; i++) {
-            LaunchedProcess p = Launcher.system().launch(TestJobs.request("true").build(), OutputHandler.DISCARD);
+            LaunchedProcess p = launcher.launch(TestJobs.request("true").build(), OutputHandler.DISCARD);
             assertThat(TestJobs.released(p)).as("job %s", i).isEqualTo(ExitStatus.exited(0));
         }
         assertUnchanged(before);
@@ -102,7 +106,7 @@ class LeakTest {
         Footprint before = Footprint.now();
         for (int i = 0; i < 100; i++) {
             LaunchException e = catchThrowableOfType(LaunchException.class,
-                    () -> Launcher.system().launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD));
+                    () -> launcher.launch(TestJobs.request("nosuchcmd").build(), OutputHandler.DISCARD));
             assertThat(e.isCommandNotFound()).isTrue();
         }
         assertUnchanged(before);
@@ -117,7 +121,7 @@ class LeakTest {
         for (int i = 0; i < 50; i++) {
             TestJobs.Collector c = new TestJobs.Collector();
             outputs.add(c);
-            LaunchedProcess p = Launcher.system()
+            LaunchedProcess p = launcher
                     .launch(TestJobs.request("sh", "-c", "cat; echo err >&2").stdin(("job " + i).getBytes()).build(), c);
             exits.add(p.onExit());
             released.add(p.onReleased());
@@ -142,7 +146,7 @@ class LeakTest {
                 String cmd = i % 4 == 0 ? "nosuchcmd" : "true";
                 results.add(pool.submit(() -> {
                     try {
-                        return TestJobs.released(Launcher.system().launch(TestJobs.request(cmd).build(),
+                        return TestJobs.released(launcher.launch(TestJobs.request(cmd).build(),
                                 OutputHandler.DISCARD));
                     } catch (LaunchException e) {
                         return ExitStatus.exited(127);
@@ -164,7 +168,7 @@ class LeakTest {
         Footprint before = Footprint.now();
         TestJobs.Collector c = new TestJobs.Collector();
         // The background sleep holds stdout open: the job only ends because the namespace dies with PID 1.
-        LaunchedProcess p = Launcher.system().launch(TestJobs.request("sh", "-c", "sleep 60 & echo started").build(), c);
+        LaunchedProcess p = launcher.launch(TestJobs.request("sh", "-c", "sleep 60 & echo started").build(), c);
         assertThat(TestJobs.released(p)).isEqualTo(ExitStatus.exited(0));
         assertThat(c.stdout()).isEqualTo("started\n");
         assertThat(c.ends.getCount()).isZero();
@@ -176,7 +180,7 @@ class LeakTest {
         Footprint before = Footprint.now();
         List<LaunchedProcess> jobs = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            jobs.add(Launcher.system().launch(TestJobs.request("sh", "-c", "sleep 60 & sleep 60").build(),
+            jobs.add(launcher.launch(TestJobs.request("sh", "-c", "sleep 60 & sleep 60").build(),
                     OutputHandler.DISCARD));
         }
         for (LaunchedProcess p : jobs) {

@@ -47,6 +47,20 @@ final class TestJobs {
     }
 
     /** The helper built with fault injection (target/test-classes, built by the test-resources phase). */
+    /** A launcher with the bundled helper, for a test class to hold in a static {@code @AutoClose} field. */
+    static Launcher openLauncher() {
+        try {
+            return Launcher.open();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The event loop threads alive in this JVM (one per open launcher). */
+    static long loopThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("joblet-io")).count();
+    }
+
     static byte[] faultHelperImage() throws IOException {
         return Files.readAllBytes(Path.of("target/test-classes/joblet-helper-faults"));
     }

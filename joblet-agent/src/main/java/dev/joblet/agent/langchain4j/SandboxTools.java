@@ -81,18 +81,22 @@ public final class SandboxTools {
         } catch (IOException e) {
             return "error: arguments of " + request.name() + " are not JSON: " + e.getMessage();
         }
+        String code = arg(args, "code");
+        String script = arg(args, "script");
+        String path = arg(args, "path");
+        String content = arg(args, "content");
         switch (String.valueOf(request.name())) {
             case "run_python":
-                return arg(args, "code") == null ? missing("run_python", "code") : runPython(arg(args, "code"));
+                return code == null ? missing("run_python", "code") : runPython(code);
             case "run_bash":
-                return arg(args, "script") == null ? missing("run_bash", "script") : runBash(arg(args, "script"));
+                return script == null ? missing("run_bash", "script") : runBash(script);
             case "write_file":
-                if (arg(args, "path") == null || arg(args, "content") == null) {
+                if (path == null || content == null) {
                     return missing("write_file", "path and content");
                 }
-                return writeFile(arg(args, "path"), arg(args, "content"));
+                return writeFile(path, content);
             case "read_file":
-                return arg(args, "path") == null ? missing("read_file", "path") : readFile(arg(args, "path"));
+                return path == null ? missing("read_file", "path") : readFile(path);
             default:
                 return "error: no tool named " + request.name() + "; tools are run_python, run_bash, write_file, read_file";
         }

@@ -90,6 +90,15 @@ public final class CgroupTrees {
         }
     }
 
+    /** The parent of a cgroup directory, which always has one (the hierarchy's root is never a job's). */
+    public static Path parent(Path dir) {
+        Path parent = dir.getParent();
+        if (parent == null) {
+            throw new IllegalArgumentException("cgroup directory (" + dir + ") has no parent");
+        }
+        return parent;
+    }
+
     /** Validates a job name: {@code [A-Za-z0-9_.-]{1,64}}, not {@code "."} or {@code ".."}. */
     public static String requireName(String name) {
         if (name == null || !NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {

@@ -37,6 +37,8 @@ public final class HeldDirCgroupFs implements CgroupFs {
     private final Map<Path, SecureDirectoryStream<Path>> held = new ConcurrentHashMap<>();
 
     @Override
+    // The stream is kept open on purpose: it is this object's to close, in release() or close().
+    @SuppressWarnings("StreamResourceLeak")
     public void hold(Path dir) {
         held.computeIfAbsent(dir, d -> {
             try {

@@ -59,16 +59,16 @@ public final class LayoutDetector {
                 continue;
             }
             // A controller lives in one hierarchy only: the /proc/self/cgroup line sharing one is this mount's.
-            Set<String> controllers = v1Paths.keySet().stream()
-                    .filter(set -> set.stream().anyMatch(m.controllers()::contains))
+            Map.Entry<Set<String>, String> own = v1Paths.entrySet().stream()
+                    .filter(e -> e.getKey().stream().anyMatch(m.controllers()::contains))
                     .findFirst()
-                    .orElse(Set.of());
-            if (controllers.stream().noneMatch(USED_V1::contains) || seen.contains(controllers)) {
+                    .orElse(null);
+            if (own == null || own.getKey().stream().noneMatch(USED_V1::contains) || seen.contains(own.getKey())) {
                 LOG.debug("v1 mount {} ({}) not used", m.mountPoint(), m.controllers());
                 continue;
             }
-            Hierarchy h = hierarchy(new Mount(false, m.root(), m.mountPoint(), controllers),
-                    v1Paths.get(controllers), fsRoot);
+            Set<String> controllers = own.getKey();
+            Hierarchy h = hierarchy(new Mount(false, m.root(), m.mountPoint(), controllers), own.getValue(), fsRoot);
             if (h != null) {
                 v1.add(h);
                 seen.add(controllers);

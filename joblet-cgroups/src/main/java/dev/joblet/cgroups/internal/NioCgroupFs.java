@@ -181,8 +181,8 @@ public final class NioCgroupFs implements CgroupFs {
         if (e instanceof DirectoryNotEmptyException) {
             return "Directory not empty";
         }
-        if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
-            return ((FileSystemException) e).getReason();
+        if (e instanceof FileSystemException fse && fse.getReason() != null) {
+            return fse.getReason();
         }
         String msg = e.getMessage();
         return msg == null ? e.getClass().getSimpleName() : msg;

@@ -28,6 +28,8 @@ public final class StaleSweeper {
     }
 
     /**
+     * Removes the job cgroups this owner left behind whose processes are gone.
+     *
      * @param jobletDirs the joblet directory of each hierarchy (one on v2)
      * @return the number of job cgroups removed (a job spanning several hierarchies counts once)
      */

@@ -177,7 +177,7 @@ public final class V1Driver implements CgroupDriver {
     /** A new v1 cpuset starts empty and then no task may join it: copy the parent's value. */
     private void inheritCpuset(Path dir, String file) throws CgroupException {
         if (fs.read(dir.resolve(file)).isBlank()) {
-            fs.write(dir.resolve(file), fs.read(dir.getParent().resolve(file)).strip());
+            fs.write(dir.resolve(file), fs.read(CgroupTrees.parent(dir).resolve(file)).strip());
         }
     }
 

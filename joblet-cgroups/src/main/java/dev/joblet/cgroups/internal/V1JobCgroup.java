@@ -196,14 +196,14 @@ public final class V1JobCgroup implements JobCgroup {
                 throw new CgroupException("kill " + directories().get(0) + ": processes still present after "
                         + V2JobCgroup.KILL_WAIT_MILLIS + " ms");
             }
-            boolean frozen = state != null && fs.exists(state);
-            if (frozen) {
-                fs.write(state, "FROZEN");
-                CgroupTrees.await(() -> CgroupTrees.readOptional(fs, state).orElse("").strip().equals("FROZEN"), 200);
-            }
-            killAll(fs, processes, v1Dirs);
-            if (frozen) {
-                fs.write(state, "THAWED");
+            if (state != null && fs.exists(state)) {
+                Path frozen = state;
+                fs.write(frozen, "FROZEN");
+                CgroupTrees.await(() -> CgroupTrees.readOptional(fs, frozen).orElse("").strip().equals("FROZEN"), 200);
+                killAll(fs, processes, v1Dirs);
+                fs.write(frozen, "THAWED");
+            } else {
+                killAll(fs, processes, v1Dirs);
             }
             CgroupTrees.await(() -> !isPopulated(), 100);
         }

@@ -14,35 +14,46 @@ public final class V1Limits {
     private V1Limits() {}
 
     /**
+     * Writes the limits into the job's v1 controller directories.
+     *
      * @param dirs the job's directory per v1 controller name ({@code "cpu"}, {@code "memory"}, {@code "blkio"}, ...);
      *     it must hold every controller the limits need
      */
     public static void apply(CgroupFs fs, Map<String, Path> dirs, CgroupLimits limits) throws CgroupException {
         if (limits.cpuPercent().isPresent()) {
-            Path cpu = dirs.get("cpu");
+            Path cpu = dir(dirs, "cpu");
             fs.write(cpu.resolve("cpu.cfs_period_us"), Long.toString(CPU_PERIOD_MICROS));
             fs.write(cpu.resolve("cpu.cfs_quota_us"),
                     Long.toString(limits.cpuPercent().getAsInt() * CPU_PERIOD_MICROS / 100));
         }
         if (limits.cpuWeight().isPresent()) {
-            fs.write(dirs.get("cpu").resolve("cpu.shares"), Long.toString(shares(limits.cpuWeight().getAsInt())));
+            fs.write(dir(dirs, "cpu").resolve("cpu.shares"), Long.toString(shares(limits.cpuWeight().getAsInt())));
         }
         if (limits.requiredControllers().contains(dev.joblet.cgroups.Controller.CPUSET)) {
-            writeCpuset(fs, dirs.get("cpuset"), limits);
+            writeCpuset(fs, dir(dirs, "cpuset"), limits);
         }
         if (limits.requiredControllers().contains(dev.joblet.cgroups.Controller.MEMORY)) {
-            writeMemory(fs, dirs.get("memory"), limits);
+            writeMemory(fs, dir(dirs, "memory"), limits);
         }
         if (limits.pidsMax().isPresent()) {
-            fs.write(dirs.get("pids").resolve("pids.max"), Long.toString(limits.pidsMax().getAsLong()));
+            fs.write(dir(dirs, "pids").resolve("pids.max"), Long.toString(limits.pidsMax().getAsLong()));
         }
         for (IoLimit io : limits.ioLimits()) {
-            Path blkio = dirs.get("blkio");
+            Path blkio = dir(dirs, "blkio");
             writeIo(fs, blkio.resolve("blkio.throttle.read_bps_device"), io, io.readBps());
             writeIo(fs, blkio.resolve("blkio.throttle.write_bps_device"), io, io.writeBps());
             writeIo(fs, blkio.resolve("blkio.throttle.read_iops_device"), io, io.readIops());
             writeIo(fs, blkio.resolve("blkio.throttle.write_iops_device"), io, io.writeIops());
         }
+    }
+
+    private static Path dir(Map<String, Path> dirs, String controller) throws CgroupException {
+        Path dir = dirs.get(controller);
+        if (dir == null) {
+            throw new CgroupException("the limits need the v1 " + controller + " controller, which this job's cgroup "
+                    + "does not have (it has " + dirs.keySet() + ")");
+        }
+        return dir;
     }
 
     /** v2 weight to v1 shares as systemd maps them: 100 (default) is 1024; clamped to 2..262144. */
@@ -51,7 +62,7 @@ public final class V1Limits {
     }
 
     private static void writeCpuset(CgroupFs fs, Path dir, CgroupLimits limits) throws CgroupException {
-        Path parent = dir.getParent();
+        Path parent = CgroupTrees.parent(dir);
         // v1 needs both before a task may join; the missing one is inherited from the parent.
         String cpus = limits.cpusetCpus().orElse(null);
         if (cpus == null) {

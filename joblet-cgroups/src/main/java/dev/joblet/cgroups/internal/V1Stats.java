@@ -12,7 +12,12 @@ public final class V1Stats {
 
     private V1Stats() {}
 
-    /** @param dirs the job's directory per v1 controller name; {@code unified} the hybrid unified one, if any */
+    /**
+     * Reads the job's usage from its v1 controller directories.
+     *
+     * @param dirs the job's directory per v1 controller name
+     * @param unified the hybrid unified one, if any
+     */
     public static CgroupStats read(CgroupFs fs, Map<String, Path> dirs, @Nullable Path unified) {
         long user = -1;
         long system = -1;

@@ -53,6 +53,7 @@ final class Forwarding {
         }
     }
 
+    @SuppressWarnings("try") // l is held, not used: the block runs under the lock
     private void wantLocked(boolean wanted) throws IOException {
         try (FileChannel ch = lock(); FileLock l = ch.lock()) {
             if (wanted) {
@@ -79,6 +80,7 @@ final class Forwarding {
         }
     }
 
+    @SuppressWarnings("try") // l is held, not used: the block runs under the lock
     private int sweepLocked() throws IOException {
         int n = 0;
         try (FileChannel ch = lock(); FileLock l = ch.lock()) {

@@ -35,9 +35,9 @@ final class JobRunner {
         try {
             job = spec.start();
         } catch (JobStartException e) {
-            return startFailed(e.getMessage(), e.isCommandNotFound(), json);
+            return startFailed(String.valueOf(e.getMessage()), e.isCommandNotFound(), json);
         } catch (JobletException e) {
-            return startFailed(e.getMessage(), false, json);
+            return startFailed(String.valueOf(e.getMessage()), false, json);
         }
         Relay stdout = new Relay(job, job.stdout(), out, err, "stdout");
         Relay stderr = new Relay(job, job.stderr(), err, err, "stderr");

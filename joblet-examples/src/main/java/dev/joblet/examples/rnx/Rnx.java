@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -88,7 +89,8 @@ public final class Rnx implements Callable<Integer> {
             return EXIT_START_FAILED;
         });
         // Options end at the first positional: in "rnx job run top -b -n 1", "-b -n 1" belong to top.
-        cl.getSubcommands().get("job").getSubcommands().get("run").setStopAtPositional(true);
+        CommandLine job = Objects.requireNonNull(cl.getSubcommands().get("job"), "rnx job");
+        Objects.requireNonNull(job.getSubcommands().get("run"), "rnx job run").setStopAtPositional(true);
         return cl;
     }
 

@@ -186,6 +186,7 @@ final class RuntimeCommand implements Callable<Integer> {
         boolean quiet;
 
         @Override
+        @SuppressWarnings("try") // the hook is held, not used: closing it ends the interrupt on shutdown
         int run() throws IOException, JobletException, InterruptedException {
             RuntimeInstaller.recipe(name);
             RuntimeInstaller.Result r;

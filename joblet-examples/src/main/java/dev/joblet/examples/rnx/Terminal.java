@@ -21,9 +21,9 @@ final class Terminal {
     private final Thread relay;
     private final @Nullable String savedMode;
     /** The SIGWINCH handler this one replaced, while rnx forwards its terminal's size changes; else null. */
-    private final sun.misc.@Nullable SignalHandler previousWinch;
+    private final @Nullable Object previousWinch;
 
-    private Terminal(Thread relay, @Nullable String savedMode, sun.misc.@Nullable SignalHandler previousWinch) {
+    private Terminal(Thread relay, @Nullable String savedMode, @Nullable Object previousWinch) {
         this.relay = relay;
         this.savedMode = savedMode;
         this.previousWinch = previousWinch;
@@ -31,15 +31,15 @@ final class Terminal {
 
     static Terminal attach(Job job, InputStream in, PrintStream err) {
         String saved = null;
-        sun.misc.SignalHandler previous = null;
+        Object previous = null;
         copySize(job, err); // of rnx's controlling terminal (/dev/tty), even when stdin is a pipe
-        if (System.console() != null) {
+        if (interactive()) {
             saved = stty("-g");
             if (saved != null) {
                 stty("raw", "-echo");
                 try {
                     // The user resizes rnx's terminal (a window): the job's follows, and its foreground gets SIGWINCH.
-                    previous = sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sig -> copySize(job, err));
+                    previous = WinchSignal.handle(() -> copySize(job, err));
                 } catch (IllegalArgumentException e) {
                     // this JVM does not let SIGWINCH be handled: the job's terminal keeps its first size
                 }
@@ -87,18 +87,30 @@ final class Terminal {
 
     /** Whether rnx's own stdin is a terminal (then Ctrl-D comes from the keyboard, if the user types it). */
     private static boolean stdinIsTerminal() {
+        return isTerminal(0);
+    }
+
+    private static boolean isTerminal(int fd) {
         try {
-            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/0")).toString();
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
         } catch (IOException | UnsupportedOperationException e) {
             return false;
         }
     }
 
+    /**
+     * Whether rnx runs in a terminal: its stdin and stdout both are one, which is what {@code System.console() != null}
+     * meant up to JDK 21 (from JDK 22 on it is never null).
+     */
+    private static boolean interactive() {
+        return isTerminal(0) && isTerminal(1);
+    }
+
     /** Gives rnx's terminal back as it was. */
     void detach() {
         if (previousWinch != null) {
-            sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), previousWinch);
+            WinchSignal.restore(previousWinch);
         }
         if (savedMode != null) {
             stty(savedMode);

@@ -103,22 +103,24 @@ public final class LogServer implements AutoCloseable {
         try (ex) {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
-            Matcher m;
+            Matcher logs = LOGS.matcher(path);
+            Matcher report = REPORT.matcher(path);
             if (method.equals("GET") && path.equals("/")) {
                 page(ex);
             } else if (method.equals("POST") && path.equals("/jobs")) {
                 startJob(ex);
-            } else if (method.equals("GET") && (m = LOGS.matcher(path)).matches()) {
-                Job job = jobs.get(m.group(1));
+            } else if (method.equals("GET") && logs.matches()) {
+                Job job = jobs.get(logs.group(1));
                 if (job == null) {
-                    send(ex, 404, "no job " + m.group(1));
+                    send(ex, 404, "no job " + logs.group(1));
                 } else {
                     new SseStream(ex, job, dropAfter).serve();
                 }
-            } else if (method.equals("POST") && (m = REPORT.matcher(path)).matches() && jobs.containsKey(m.group(1))) {
-                String id = m.group(1);
+            } else if (method.equals("POST") && report.matches() && jobs.containsKey(report.group(1))) {
+                String id = report.group(1);
                 String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                if (jobs.get(id).isAlive()) {
+                Job job = jobs.get(id);
+                if (job != null && job.isAlive()) {
                     seenLive.add(id);
                 }
                 // fetches may land out of order; a later report holds everything an earlier one did, and more

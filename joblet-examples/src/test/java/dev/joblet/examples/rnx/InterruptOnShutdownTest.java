@@ -41,7 +41,10 @@ class InterruptOnShutdownTest {
         worker.start();
         assertThat(opened.await(10, TimeUnit.SECONDS)).isTrue();
         long t0 = System.nanoTime();
-        guard.get().hookThread().run(); // what the JVM runs on SIGINT
+        Thread hook = guard.get().hookThread();
+        hook.start(); // what the JVM does on SIGINT: the hook runs on a thread of its own
+        hook.join(10_000);
+        assertThat(hook.isAlive()).as("the hook returned").isFalse();
         assertThat(cleanedUp).as("the worker was interrupted and cleaned up").isTrue();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0))
                 .as("the hook returned on the guard's close, not after its grace")

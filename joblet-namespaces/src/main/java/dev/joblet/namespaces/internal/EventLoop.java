@@ -10,7 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One epoll thread for every launched job's pipes and pidfds, so that thousands of jobs cost one thread.
+ * One epoll thread for every pipe and pidfd of one launcher's jobs, so that thousands of jobs cost one thread. Its
+ * launcher owns it: {@link #shutdown} ends the thread once nothing is registered and closes its fds.
  * Registrations carry a unique token, so a late event for a closed (and reused) fd is dropped. Handlers run
  * on the loop thread and must not block. Other threads hand work to the loop with {@link #execute} (an eventfd
  * wakes it), so that every fd the loop serves is registered, suspended and closed by the loop thread alone.
@@ -24,10 +25,6 @@ public final class EventLoop {
     /** Called on the loop thread when a registered fd is ready. */
     public interface Handler {
         void ready(int events);
-    }
-
-    private static final class Holder {
-        static final EventLoop SHARED = new EventLoop();
     }
 
     private final LibC libc = Native.libc();
@@ -67,27 +64,65 @@ public final class EventLoop {
         }
     }
 
-    private EventLoop() {
-        epfd = libc.epoll_create1(LibC.EPOLL_CLOEXEC);
-        if (epfd < 0) {
-            throw new IllegalStateException("epoll_create1: " + Native.describe(Native.errno()));
-        }
-        wakeFd = libc.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-        if (wakeFd < 0) {
-            throw new IllegalStateException("eventfd: " + Native.describe(Native.errno()));
-        }
-        loopEvent.putInt(0, LibC.EPOLLIN);
-        loopEvent.putLong(4, WAKE_TOKEN);
-        if (libc.epoll_ctl(epfd, LibC.EPOLL_CTL_ADD, wakeFd, loopEvent) < 0) {
-            throw new IllegalStateException("epoll_ctl add eventfd: " + Native.describe(Native.errno()));
-        }
+    /** Set by {@link #shutdown}: the thread ends once nothing is registered or due. Guarded by idle. */
+    private boolean stopping;
+    /** Set when the thread has ended and closed epfd and wakeFd. Guarded by idle. */
+    private boolean ended;
+
+    private EventLoop(int epfd, int wakeFd) {
+        this.epfd = epfd;
+        this.wakeFd = wakeFd;
         thread = new Thread(this::run, "joblet-io");
-        thread.setDaemon(true);
-        thread.start();
+        thread.setDaemon(true); // a launcher never closed does not hold up the JVM's exit
     }
 
-    public static EventLoop shared() {
-        return Holder.SHARED;
+    /** A new loop and its thread. */
+    static EventLoop open() throws IOException {
+        LibC libc = Native.libc();
+        int epfd = libc.epoll_create1(LibC.EPOLL_CLOEXEC);
+        if (epfd < 0) {
+            throw new IOException("epoll_create1: " + Native.describe(Native.errno()));
+        }
+        int wakeFd = libc.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        if (wakeFd < 0) {
+            int e = Native.errno();
+            libc.close(epfd);
+            throw new IOException("eventfd: " + Native.describe(e));
+        }
+        Pointer ev = Memory.allocateDirect(Native.runtime(), EVENT_SIZE, true);
+        ev.putInt(0, LibC.EPOLLIN);
+        ev.putLong(4, WAKE_TOKEN);
+        if (libc.epoll_ctl(epfd, LibC.EPOLL_CTL_ADD, wakeFd, ev) < 0) {
+            int e = Native.errno();
+            libc.close(wakeFd);
+            libc.close(epfd);
+            throw new IOException("epoll_ctl add eventfd: " + Native.describe(e));
+        }
+        EventLoop loop = new EventLoop(epfd, wakeFd);
+        loop.thread.start();
+        return loop;
+    }
+
+    /**
+     * Lets the thread end once nothing is registered, queued or due (the owner refuses new registrations first),
+     * and waits up to {@code nanos} for it; true once it has ended and closed its fds. Idempotent.
+     */
+    boolean shutdown(long nanos) {
+        synchronized (idle) {
+            stopping = true;
+            idle.notifyAll(); // an idle loop sees it at once
+            if (!ended) {
+                libc.write(wakeFd, ONE, 8); // one in epoll wakes and sees it at the top of its loop
+            }
+        }
+        try {
+            thread.join(Math.max(1, nanos / 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (idle) {
+            return ended;
+        }
     }
 
     public boolean inLoop() {
@@ -136,7 +171,11 @@ public final class EventLoop {
                 idle.notifyAll();
             }
         } else if (wakePending.compareAndSet(false, true)) {
-            libc.write(wakeFd, ONE, 8);
+            synchronized (idle) {
+                if (!ended) { // never a write to an fd number closed (and maybe reused) by the ended loop
+                    libc.write(wakeFd, ONE, 8);
+                }
+            }
         }
     }
 
@@ -249,10 +288,17 @@ public final class EventLoop {
             synchronized (idle) {
                 idling = true;
                 while (handlers.isEmpty() && timers.isEmpty() && tasks.isEmpty()) {
+                    if (stopping) {
+                        ended = true;
+                        idling = false;
+                        libc.close(wakeFd);
+                        libc.close(epfd);
+                        return;
+                    }
                     try {
                         idle.wait();
                     } catch (InterruptedException e) {
-                        // a daemon thread: keep serving
+                        // keep serving until shut down
                     }
                 }
                 idling = false;

@@ -5,13 +5,15 @@ import java.io.InputStream;
 
 /**
  * The native helper's executable, held in a sealed memfd: nothing is written to disk, and nobody (not even
- * this process) can change it once sealed. It is executed through {@code /proc/self/fd/N}. Thread-safe.
+ * this process) can change it once sealed. It is executed through {@code /proc/self/fd/N}. Thread-safe; its owner
+ * (the launcher's {@link Helpers}) closes it once no spawn can use it any more.
  */
-public final class HelperImage {
+public final class HelperImage implements AutoCloseable {
     private static final String RESOURCE = "joblet-helper";
 
     private final int fd;
     private final String path;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private HelperImage(int fd) {
         this.fd = fd;
@@ -64,5 +66,13 @@ public final class HelperImage {
 
     public int fd() {
         return fd;
+    }
+
+    /** Closes the memfd. Idempotent. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            Native.libc().close(fd);
+        }
     }
 }

@@ -9,6 +9,7 @@ import jnr.ffi.annotations.SaveError;
 import jnr.ffi.byref.IntByReference;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The libc functions the parent side of the launch path needs, with C names and C types. Functions that
@@ -37,7 +38,8 @@ public interface LibC {
 
     // posix_spawn returns an errno value; it does not set errno.
     @IgnoreError
-    int posix_spawn(@Out IntByReference pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
+    int posix_spawn(@Out IntByReference pid, String path, Pointer fileActions, @Nullable Pointer attr, Pointer argv,
+            Pointer envp);
 
     @IgnoreError
     int posix_spawn_file_actions_init(Pointer fileActions);
@@ -107,7 +109,7 @@ public interface LibC {
 
     /** As epoll_wait with a struct timespec timeout (glibc 2.35, Linux 5.11). */
     @SaveError
-    int epoll_pwait2(int epfd, Pointer events, int maxEvents, Pointer timeout, Pointer sigmask);
+    int epoll_pwait2(int epfd, Pointer events, int maxEvents, Pointer timeout, @Nullable Pointer sigmask);
 
     @SaveError
     int waitid(int idType, int id, Pointer info, int options);

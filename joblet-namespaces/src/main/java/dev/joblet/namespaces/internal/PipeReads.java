@@ -4,6 +4,7 @@ import dev.joblet.namespaces.OutputHandler;
 import java.nio.ByteBuffer;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The event loop's reads of one job output pipe, handed to the {@link OutputHandler} without a copy of ours:
@@ -49,10 +50,10 @@ final class PipeReads {
     private final int jobPid;
     private long last = System.nanoTime() - (1L << 40);
     private boolean grown;
-    /** Set while a delayed publish and flush of this pipe is scheduled (by {@link HelperProcess}). */
+    /** Set while a delayed publish and flush of this pipe is scheduled (by {@link JobPipes}). */
     boolean flushDue;
     /** Null until the writer turned out fast; then the slab that {@code [from, pos)} (not yet published) is in. */
-    private byte[] slab;
+    private byte @Nullable [] slab;
     private int from;
     private int pos;
 
@@ -68,7 +69,8 @@ final class PipeReads {
      * returning to the loop, whatever this returned. A handler that throws is logged, and misses those bytes.
      */
     long read(int fd) {
-        return slab != null ? readSlab(fd) : readExact(fd);
+        byte[] s = slab;
+        return s != null ? readSlab(fd, s) : readExact(fd);
     }
 
     private long readExact(int fd) {
@@ -109,14 +111,15 @@ final class PipeReads {
         from = pos = 0;
     }
 
-    private long readSlab(int fd) {
-        if (pos == slab.length) {
+    private long readSlab(int fd, byte[] s) {
+        if (pos == s.length) {
             publish();
-            slab = new byte[SLAB];
+            s = new byte[SLAB];
+            slab = s;
             from = pos = 0;
         }
-        int room = slab.length - pos;
-        long got = libc.read(fd, ByteBuffer.wrap(slab, pos, room), room);
+        int room = s.length - pos;
+        long got = libc.read(fd, ByteBuffer.wrap(s, pos, room), room);
         if (got > 0) {
             pos += (int) got;
             long now = System.nanoTime();
@@ -138,10 +141,11 @@ final class PipeReads {
 
     /** Hands what the slab holds unpublished to the handler. */
     void publish() {
-        if (pos > from) {
+        byte[] s = slab;
+        if (s != null && pos > from) { // with no slab, nothing is kept: from == pos
             int off = from;
             from = pos; // never written again
-            share(slab, off, pos - off);
+            share(s, off, pos - off);
         }
     }
 

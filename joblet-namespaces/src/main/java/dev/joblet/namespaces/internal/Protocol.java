@@ -12,15 +12,40 @@ import java.util.List;
  * Config: {@code u32 magic, u32 version, u32 length, body}; strings are {@code u32 length, bytes}.
  */
 public final class Protocol {
-    /**
-     * What a JVM writes to a helper it discards on purpose before closing the control pipe: a header no helper
-     * accepts (zero magic), so that the helper exits at once. Plain EOF means the JVM may have died (see hostfds.c).
-     */
-    static final byte[] DISCARD = new byte[12];
+    /** The helper's fd layout (helper.h): the control pipe (JVM to helper) and the status pipe (helper to JVM). */
+    public static final int CTL_FD = 3;
+    public static final int STATUS_FD = 4;
 
-    public static final int MAGIC = 0x544C424A; // "JBLT" little-endian
-    public static final int VERSION = 1;
-    public static final String ARGV_MAGIC = "--joblet-helper-v1";
+    public static final String HELPER_ARGV_MAGIC = "--joblet-helper-v1";
+    /** The second word of every message, either way; a reader refuses another. */
+    public static final int PROTO_VERSION = 1;
+
+    // The messages (helper.h, enum message); each opens with { u32 kind, u32 PROTO_VERSION }.
+    /** JVM to supervisor, first: join cgroups (and a new network namespace) now, answer {@link #MSG_READY}. */
+    public static final int MSG_WARM = 0x4D524157; // "WARM"
+    /** JVM to supervisor: the job to start. */
+    public static final int MSG_CONFIG = 0x544C424A; // "JBLT"
+    /** JVM to a prepared helper: not wanted, exit at once (plain EOF may mean the JVM died, see hostfds.c). */
+    public static final int MSG_DISCARD = 0x504F5244; // "DROP"
+    /** JVM to a {@link #CFG_DEFER_EXEC} child that built its root: hostname, workdir, argv and env. */
+    public static final int MSG_EXEC = 0x43455845; // "EXEC"
+    /** JVM to supervisor, after {@link #MSG_STARTED}: signal the job's PID 1. */
+    public static final int MSG_SIGNAL = 0x4C474953; // "SIGL"
+    /** Supervisor to JVM: a warm helper joined its cgroups (or its child built the root) and waits. */
+    public static final int MSG_READY = 0x59444552; // "REDY"
+    /** Supervisor to JVM: the job exec'd; a = its PID. */
+    public static final int MSG_STARTED = 0x54525453; // "STRT"
+    /** Supervisor to JVM: a step failed; a = stage, b = errno, c = detail. */
+    public static final int MSG_ERROR = 0x4C494146; // "FAIL"
+    /** Supervisor to JVM: PID 1 ended; a = si_code, b = si_status. */
+    public static final int MSG_EXIT = 0x54495845; // "EXIT"
+
+    /** A status-shaped message: { kind, version, a, b, c }. */
+    public static final int MESSAGE_SIZE = 20;
+    /** A command: { kind, version, arg }. */
+    public static final int COMMAND_SIZE = 12;
+    /** The header of a message with a body: { kind, version, length }. */
+    public static final int HEADER_SIZE = 12;
 
     public static final int CFG_NEWNET = 1;
     public static final int CFG_NO_NEW_PRIVS = 2;
@@ -31,7 +56,6 @@ public final class Protocol {
     public static final int CFG_DEFER_EXEC = 1 << 16;
     /** With {@link #CFG_DEFER_EXEC}: the seccomp filter goes in before the wait too (see helper.h). */
     public static final int CFG_EARLY_SECCOMP = 1 << 17;
-    public static final int EXEC_MAGIC = 0x43455845; // "EXEC" little-endian
 
     public static final int SEC_MASK_PROC = 1;
     public static final int SEC_USERNS = 2;
@@ -43,22 +67,34 @@ public final class Protocol {
     public static final int MF_OPTIONAL = 2;
     public static final int MF_RECURSIVE = 4;
 
-    public static final int MSG_STARTED = 1;
-    public static final int MSG_ERROR = 2;
-    public static final int MSG_EXIT = 3;
-    /** A warm helper joined its cgroups (and network namespace) and waits for its config. */
-    public static final int MSG_READY = 4;
-
-    /** First message of a pre-spawned helper (see helper.h, WARM_MAGIC). */
-    public static final int WARM_MAGIC = 0x4D524157; // "WARM" little-endian
     public static final int WARM_NEWNET = 1;
-    public static final int MESSAGE_SIZE = 16;
 
-    public static final int CMD_SIGNAL = 1;
-
+    /** The kernel's si_code values of a child's end (signal.h), as {@link #MSG_EXIT} carries them. */
     public static final int CLD_EXITED = 1;
     public static final int CLD_KILLED = 2;
     public static final int CLD_DUMPED = 3;
+
+    /**
+     * What a JVM writes to a helper it discards on purpose before closing the control pipe, so that the helper
+     * exits at once. Plain EOF means the JVM may have died (see hostfds.c).
+     */
+    static byte[] discard() {
+        Writer w = new Writer();
+        w.u32(MSG_DISCARD);
+        w.u32(PROTO_VERSION);
+        w.u32(0);
+        return w.toByteArray();
+    }
+
+    /** Whether {@code m} (at least {@link #MESSAGE_SIZE} bytes) is a status message of {@code kind} and this version. */
+    static boolean is(byte[] m, int kind) {
+        return u32(m, 0) == kind && u32(m, 4) == PROTO_VERSION;
+    }
+
+    /** Field a, b or c (0, 1, 2) of a status message. */
+    static int arg(byte[] m, int index) {
+        return u32(m, 8 + 4 * index);
+    }
 
     private Protocol() {}
 
@@ -128,13 +164,7 @@ public final class Protocol {
         w.str(userns == null ? "" : userns.gidMap());
         Path netns = r.netns();
         w.str(netns == null ? "" : netns.toString());
-        byte[] body = w.toByteArray();
-        Writer msg = new Writer();
-        msg.u32(MAGIC);
-        msg.u32(VERSION);
-        msg.u32(body.length);
-        msg.bytes(body);
-        return msg.toByteArray();
+        return message(MSG_CONFIG, w.toByteArray());
     }
 
     /** Encodes the warm message: the cgroup.procs files the supervisor joins, and whether it enters a new netns. */
@@ -145,13 +175,7 @@ public final class Protocol {
         for (Path p : cgroupProcsFiles) {
             w.str(p.toString());
         }
-        byte[] body = w.toByteArray();
-        Writer msg = new Writer();
-        msg.u32(WARM_MAGIC);
-        msg.u32(VERSION);
-        msg.u32(body.length);
-        msg.bytes(body);
-        return msg.toByteArray();
+        return message(MSG_WARM, w.toByteArray());
     }
 
     /** The exec message of a {@link #CFG_DEFER_EXEC} helper: what differs between jobs built on the same root. */
@@ -161,9 +185,14 @@ public final class Protocol {
         w.str(r.workdir());
         w.strings(r.argv());
         w.strings(r.env());
-        byte[] body = w.toByteArray();
+        return message(MSG_EXEC, w.toByteArray());
+    }
+
+    /** The header { kind, version, length } and the body. */
+    private static byte[] message(int kind, byte[] body) {
         Writer msg = new Writer();
-        msg.u32(EXEC_MAGIC);
+        msg.u32(kind);
+        msg.u32(PROTO_VERSION);
         msg.u32(body.length);
         msg.bytes(body);
         return msg.toByteArray();
@@ -180,7 +209,8 @@ public final class Protocol {
     /** A control command: signal the job's PID 1. */
     public static byte[] signalCommand(int signal) {
         Writer w = new Writer();
-        w.u32(CMD_SIGNAL);
+        w.u32(MSG_SIGNAL);
+        w.u32(PROTO_VERSION);
         w.u32(signal);
         return w.toByteArray();
     }

@@ -39,10 +39,22 @@ class HelperConfigTest {
     }
 
     /** What the helper reported, and how it exited. */
-    record Outcome(int type, int stage, int errno, int detail, int extraBytes, int exitCode) {}
+    record Outcome(int type, int version, int stage, int errno, int detail, int extraBytes, int exitCode) {}
 
     /** Runs the helper with {@code control} as everything it can read on fd 3; returns its first status message. */
     private Outcome run(byte[] control) throws Exception {
+        Raw r = runRaw(control);
+        byte[] reply = r.reply();
+        assertThat(reply.length).as("status bytes").isGreaterThanOrEqualTo(Protocol.MESSAGE_SIZE);
+        ByteBuffer b = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+        return new Outcome(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), reply.length - Protocol.MESSAGE_SIZE,
+                r.exitCode());
+    }
+
+    /** All the helper wrote on its status pipe, and its exit code. */
+    record Raw(byte[] reply, int exitCode) {}
+
+    private Raw runRaw(byte[] control) throws Exception {
         int n = runs++;
         Path ctl = dir.resolve("ctl" + n);
         Path status = dir.resolve("status" + n);
@@ -51,7 +63,7 @@ class HelperConfigTest {
             assertThat(mk.waitFor(5, TimeUnit.SECONDS)).isTrue();
             assertThat(mk.exitValue()).isZero();
         }
-        Process proc = new ProcessBuilder("sh", "-c", "exec \"$0\" " + Protocol.ARGV_MAGIC + " 3<\"$1\" 4>\"$2\"",
+        Process proc = new ProcessBuilder("sh", "-c", "exec \"$0\" " + Protocol.HELPER_ARGV_MAGIC + " 3<\"$1\" 4>\"$2\"",
                 helper().toString(), ctl.toString(), status.toString())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -75,10 +87,7 @@ class HelperConfigTest {
         try {
             byte[] reply = exchange.get(10, TimeUnit.SECONDS);
             assertThat(proc.waitFor(5, TimeUnit.SECONDS)).as("helper exits after reporting").isTrue();
-            assertThat(reply.length).as("status bytes").isGreaterThanOrEqualTo(Protocol.MESSAGE_SIZE);
-            ByteBuffer b = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
-            return new Outcome(b.getInt(), b.getInt(), b.getInt(), b.getInt(), reply.length - Protocol.MESSAGE_SIZE,
-                    proc.exitValue());
+            return new Raw(reply, proc.exitValue());
         } finally {
             proc.destroyForcibly();
         }
@@ -87,6 +96,7 @@ class HelperConfigTest {
     private void assertRejected(byte[] control, int errno) throws Exception {
         Outcome o = run(control);
         assertThat(o.type()).as("message type").isEqualTo(Protocol.MSG_ERROR);
+        assertThat(o.version()).as("message version").isEqualTo(Protocol.PROTO_VERSION);
         assertThat(Stage.of(o.stage())).isEqualTo(Stage.CONFIG);
         assertThat(o.errno()).as("errno (got %s)", Native.errnoName(o.errno())).isEqualTo(errno);
         assertThat(o.extraBytes()).as("one report only").isZero();
@@ -102,7 +112,7 @@ class HelperConfigTest {
         Wire b = new Wire();
         body.accept(b);
         byte[] bytes = b.toByteArray();
-        Wire m = new Wire().u32(Protocol.MAGIC).u32(Protocol.VERSION).u32(bytes.length);
+        Wire m = new Wire().u32(Protocol.MSG_CONFIG).u32(Protocol.PROTO_VERSION).u32(bytes.length);
         m.write(bytes, 0, bytes.length);
         return m.toByteArray();
     }
@@ -184,12 +194,24 @@ class HelperConfigTest {
 
     @Test
     void wrongMagicIsRejected() throws Exception {
-        assertRejected(new Wire().u32(0x12345678).u32(Protocol.VERSION).u32(0).toByteArray(), EBADMSG);
+        assertRejected(new Wire().u32(0x12345678).u32(Protocol.PROTO_VERSION).u32(0).toByteArray(), EBADMSG);
+    }
+
+    @Test
+    void discardEndsTheHelperAtOnceWithoutAReport() throws Exception {
+        Raw r = runRaw(Protocol.discard());
+        assertThat(r.reply()).as("status bytes").isEmpty();
+        assertThat(r.exitCode()).isZero();
+    }
+
+    @Test
+    void aMessageOfAnotherKindWhereTheConfigBelongsIsRejected() throws Exception {
+        assertRejected(Protocol.encodeExec(valid().build()), EBADMSG);
     }
 
     @Test
     void unknownVersionIsRejectedAndNamed() throws Exception {
-        Outcome o = run(new Wire().u32(Protocol.MAGIC).u32(2).u32(0).toByteArray());
+        Outcome o = run(new Wire().u32(Protocol.MSG_CONFIG).u32(2).u32(0).toByteArray());
         assertThat(Stage.of(o.stage())).isEqualTo(Stage.CONFIG);
         assertThat(o.errno()).isEqualTo(EPROTONOSUPPORT);
         assertThat(o.detail()).as("the version received").isEqualTo(2);
@@ -197,18 +219,18 @@ class HelperConfigTest {
 
     @Test
     void bodyOverOneMebibyteIsRejectedBeforeItIsRead() throws Exception {
-        assertRejected(new Wire().u32(Protocol.MAGIC).u32(Protocol.VERSION).u32((1 << 20) + 1).toByteArray(), EMSGSIZE);
+        assertRejected(new Wire().u32(Protocol.MSG_CONFIG).u32(Protocol.PROTO_VERSION).u32((1 << 20) + 1).toByteArray(), EMSGSIZE);
     }
 
     @Test
     void bodyShorterThanTheHeaderSaysIsRejected() throws Exception {
-        Wire w = new Wire().u32(Protocol.MAGIC).u32(Protocol.VERSION).u32(100).u32(0).u32(0);
+        Wire w = new Wire().u32(Protocol.MSG_CONFIG).u32(Protocol.PROTO_VERSION).u32(100).u32(0).u32(0);
         assertRejected(w.toByteArray(), EBADMSG);
     }
 
     @Test
     void headerWithoutAnyBodyIsRejected() throws Exception {
-        assertRejected(new Wire().u32(Protocol.MAGIC).u32(Protocol.VERSION).u32(100).toByteArray(), EBADMSG);
+        assertRejected(new Wire().u32(Protocol.MSG_CONFIG).u32(Protocol.PROTO_VERSION).u32(100).toByteArray(), EBADMSG);
     }
 
     @Test
@@ -305,7 +327,7 @@ class HelperConfigTest {
 
     @Test
     void helperRunDirectlySaysItIsNotForGeneralUseAndExits2() throws Exception {
-        for (List<String> args : List.of(List.<String>of(), List.of(Protocol.ARGV_MAGIC), List.of("--help"))) {
+        for (List<String> args : List.of(List.<String>of(), List.of(Protocol.HELPER_ARGV_MAGIC), List.of("--help"))) {
             List<String> cmd = new java.util.ArrayList<>(List.of(helper().toString()));
             cmd.addAll(args);
             Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

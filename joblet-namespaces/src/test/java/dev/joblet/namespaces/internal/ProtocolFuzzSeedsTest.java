@@ -82,7 +82,7 @@ class ProtocolFuzzSeedsTest {
             assertThat(back).as(e.getKey()).isEqualTo(e.getValue());
             int magic = Protocol.u32(back, 0);
             assertThat(magic).as(e.getKey() + " starts with a config or warm header")
-                    .isIn(Protocol.MAGIC, Protocol.WARM_MAGIC);
+                    .isIn(Protocol.MSG_CONFIG, Protocol.MSG_WARM);
         }
         assertThat(Files.list(dir).count()).isGreaterThanOrEqualTo(seeds().size());
     }

@@ -6,19 +6,14 @@ import dev.joblet.namespaces.BpfProgram;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.MountOp;
 import dev.joblet.namespaces.Stage;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,8 +31,8 @@ class ProtocolTest {
         byte[] msg = Protocol.encode(minimal().build());
         ByteBuffer b = ByteBuffer.wrap(msg).order(ByteOrder.LITTLE_ENDIAN);
         assertThat(new String(msg, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("JBLT");
-        assertThat(b.getInt(0)).isEqualTo(Protocol.MAGIC).isEqualTo(0x544C424A);
-        assertThat(b.getInt(4)).isEqualTo(Protocol.VERSION).isEqualTo(1);
+        assertThat(b.getInt(0)).isEqualTo(Protocol.MSG_CONFIG).isEqualTo(0x544C424A);
+        assertThat(b.getInt(4)).isEqualTo(Protocol.PROTO_VERSION).isEqualTo(1);
         assertThat(b.getInt(8)).isEqualTo(msg.length - 12);
     }
 
@@ -194,10 +189,26 @@ class ProtocolTest {
     }
 
     @Test
-    void signalCommandIsTwoLittleEndianWords() {
-        assertThat(Protocol.signalCommand(15)).containsExactly(1, 0, 0, 0, 15, 0, 0, 0);
-        assertThat(Protocol.signalCommand(9)).hasSize(8);
-        assertThat(Protocol.u32(Protocol.signalCommand(9), 0)).isEqualTo(Protocol.CMD_SIGNAL);
+    void signalCommandIsKindVersionAndSignal() {
+        assertThat(Protocol.signalCommand(15)).containsExactly('S', 'I', 'G', 'L', 1, 0, 0, 0, 15, 0, 0, 0);
+        assertThat(Protocol.signalCommand(9)).hasSize(Protocol.COMMAND_SIZE);
+        assertThat(Protocol.u32(Protocol.signalCommand(9), 0)).isEqualTo(Protocol.MSG_SIGNAL);
+    }
+
+    @Test
+    void everyMessageTheJvmSendsOpensWithItsKindAndTheVersion() {
+        LaunchRequest r = minimal().build();
+        Map<String, byte[]> sent = Map.of("config", Protocol.encode(r), "warm", Protocol.encodeWarm(List.of(), false),
+                "exec", Protocol.encodeExec(r), "discard", Protocol.discard(), "signal", Protocol.signalCommand(9));
+        Map<String, Integer> kinds = Map.of("config", Protocol.MSG_CONFIG, "warm", Protocol.MSG_WARM,
+                "exec", Protocol.MSG_EXEC, "discard", Protocol.MSG_DISCARD, "signal", Protocol.MSG_SIGNAL);
+        sent.forEach((name, m) -> {
+            assertThat(Protocol.u32(m, 0)).as("kind of %s", name).isEqualTo(kinds.get(name));
+            assertThat(Protocol.u32(m, 4)).as("version of %s", name).isEqualTo(Protocol.PROTO_VERSION);
+            if (!name.equals("signal")) {
+                assertThat(Protocol.u32(m, 8)).as("body length of %s", name).isEqualTo(m.length - Protocol.HEADER_SIZE);
+            }
+        });
     }
 
     @Test
@@ -205,80 +216,7 @@ class ProtocolTest {
         assertThat(Protocol.u32(new byte[] {(byte) 0xff, (byte) 0xfe, 0x01, (byte) 0x80}, 0)).isEqualTo(0x8001feff);
     }
 
-    // ---- helper.h is the other half: every shared constant must agree ----
-
-    private static final Pattern ENUM_ENTRY =
-            Pattern.compile("^\\s*([A-Z][A-Z0-9_]*)\\s*=\\s*(\\d+)u?(?:\\s*<<\\s*(\\d+))?\\s*,?", Pattern.MULTILINE);
-
-    private static Map<String, Long> helperConstants() throws IOException {
-        String h = Files.readString(Path.of("src/main/c/helper.h"));
-        Map<String, Long> values = new HashMap<>();
-        Matcher m = ENUM_ENTRY.matcher(h);
-        while (m.find()) {
-            long v = Long.parseLong(m.group(2));
-            if (m.group(3) != null) {
-                v <<= Integer.parseInt(m.group(3));
-            }
-            values.put(m.group(1), v);
-        }
-        Matcher def = Pattern.compile("#define (\\w+) (0x[0-9A-Fa-f]+|\\d+)u\\b").matcher(h);
-        while (def.find()) {
-            values.put(def.group(1), Long.decode(def.group(2)));
-        }
-        return values;
-    }
-
-    @Test
-    void wireConstantsMatchHelperH() throws IOException {
-        Map<String, Long> h = helperConstants();
-        assertThat(Files.readString(Path.of("src/main/c/helper.h")))
-                .contains("#define HELPER_ARGV_MAGIC \"" + Protocol.ARGV_MAGIC + "\"\n");
-        assertThat(h).containsEntry("PROTO_MAGIC", (long) Protocol.MAGIC)
-                .containsEntry("PROTO_VERSION", (long) Protocol.VERSION)
-                .containsEntry("CFG_NEWNET", (long) Protocol.CFG_NEWNET)
-                .containsEntry("CFG_NO_NEW_PRIVS", (long) Protocol.CFG_NO_NEW_PRIVS)
-                .containsEntry("CFG_ROOT_READONLY", (long) Protocol.CFG_ROOT_READONLY)
-                .containsEntry("CFG_NEWCGROUP", (long) Protocol.CFG_NEWCGROUP)
-                .containsEntry("SEC_MASK_PROC", (long) Protocol.SEC_MASK_PROC)
-                .containsEntry("SEC_USERNS", (long) Protocol.SEC_USERNS)
-                .containsEntry("SEC_SETGROUPS_DENY", (long) Protocol.SEC_SETGROUPS_DENY)
-                .containsEntry("MF_READONLY", (long) Protocol.MF_READONLY)
-                .containsEntry("MF_OPTIONAL", (long) Protocol.MF_OPTIONAL)
-                .containsEntry("MF_RECURSIVE", (long) Protocol.MF_RECURSIVE)
-                .containsEntry("MSG_STARTED", (long) Protocol.MSG_STARTED)
-                .containsEntry("MSG_ERROR", (long) Protocol.MSG_ERROR)
-                .containsEntry("MSG_EXIT", (long) Protocol.MSG_EXIT)
-                .containsEntry("CMD_SIGNAL", (long) Protocol.CMD_SIGNAL);
-        for (MountOp.Kind k : MountOp.Kind.values()) {
-            assertThat(h).as("MNT_%s", k).containsEntry("MNT_" + k.name(), (long) k.code());
-        }
-    }
-
-    @Test
-    void everyHelperStageHasAJavaStageWithTheSameCodeAndViceVersa() throws IOException {
-        Map<String, Long> h = helperConstants();
-        List<String> helperStages = new ArrayList<>();
-        h.keySet().stream().filter(k -> k.startsWith("ST_")).forEach(helperStages::add);
-        assertThat(helperStages).isNotEmpty();
-        for (String st : helperStages) {
-            Stage s = Stage.of(h.get(st).intValue());
-            assertThat(s).as("Java stage for %s = %s", st, h.get(st)).isNotEqualTo(Stage.PROTOCOL);
-            assertThat(cName(s)).as("name of the stage with code %s", h.get(st)).isEqualTo(st);
-        }
-        for (Stage s : Stage.values()) {
-            if (s == Stage.SPAWN || s == Stage.PROTOCOL) {
-                assertThat(h.values()).as("Java-only stage %s must not collide with a helper code", s)
-                        .doesNotContain((long) s.code());
-                assertThat(s.code()).isGreaterThanOrEqualTo(100);
-                continue;
-            }
-            assertThat(h).as("helper.h defines %s", cName(s)).containsEntry(cName(s), (long) s.code());
-        }
-    }
-
-    private static String cName(Stage s) {
-        return s == Stage.CGROUP_NAMESPACE ? "ST_CGROUP_NS" : "ST_" + s.name();
-    }
+    // helper.h is the other half: HelperHeaderTest checks that every shared constant agrees.
 
     /** Reads a config message body the way config.c does. */
     static final class Body {
