@@ -18,33 +18,36 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** What the library needs from this host, set up once per JVM: privileges, the staging dir, cgroups. */
-final class Host {
+/**
+ * What a {@link Joblet} instance needs from this host: whether it runs rootless, its cgroup driver, the host
+ * identities of its jobs and the staging dir of their roots. One per instance, which closes it; made lazily, on the
+ * first job that needs each. Thread-safe.
+ */
+final class Host implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Host.class);
-    static final Path STAGING = Path.of("/run/joblet/root");
 
-    private static volatile @Nullable CgroupDriver driver;
-    /** The host identities of this JVM's jobs (root only), made on first use. */
-    private static volatile @Nullable HostIdentities identities;
-    private static volatile boolean stagingReady;
+    private final JobletConfig config;
+    /** True when this process is not root: jobs then run through a user namespace (rootless mode). */
+    private final boolean rootless;
+    private final Object lock = new Object();
+    private @Nullable CgroupDriver driver; // guarded by lock
+    /** The host identities of this instance's jobs (root only), made on first use. Guarded by lock. */
+    private @Nullable HostIdentities identities;
+    private boolean stagingReady; // guarded by lock
+    private boolean closed; // guarded by lock
 
-    private Host() {}
+    Host(JobletConfig config) {
+        this.config = config;
+        this.rootless = HostFacts.euid() != 0; // a process does not change its effective uid
+    }
 
-    /** True when this JVM is not root: jobs then run through a user namespace (rootless mode). */
-    private static volatile @Nullable Boolean rootless;
-
-    /** Whether this JVM runs without root (its effective uid, read once: a JVM does not change it). */
-    static boolean rootless() {
-        Boolean r = rootless;
-        if (r == null) {
-            r = HostFacts.euid() != 0;
-            rootless = r;
-        }
-        return r;
+    /** Whether this process runs without root. */
+    boolean rootless() {
+        return rootless;
     }
 
     /** Fails before anything starts when this host cannot give the job what its spec asks for. */
-    static void requireLaunchable(JobSpec spec) throws JobStartException {
+    void requireLaunchable(JobSpec spec) throws JobStartException {
         if (spec.security().seccomp().isEnabled() && !Syscalls.supportedArch()) {
             throw new JobStartException("the default seccomp filter is built for x86_64 and this JVM runs on "
                     + System.getProperty("os.arch") + "; run without one with seccomp(SeccompPolicy.disabled())",
@@ -63,44 +66,23 @@ final class Host {
     }
 
     /**
-     * The allocator of the host identities jobs run as by default: 65,536 ids from 0x70000000, or
-     * {@code -Djoblet.idRange=FIRST-LAST}; lock files under /run/joblet/ids. Only for a JVM that is root (a rootless
-     * JVM maps every job to its own ids).
+     * The allocator of the host identities jobs run as by default: the config's identity range, lock files under
+     * {@code <stateRoot>/ids}. Only for a process that is root (a rootless one maps every job to its own ids).
      */
-    static HostIdentities identities() {
-        HostIdentities h = identities;
-        if (h == null) {
-            synchronized (Host.class) {
-                h = identities;
-                if (h == null) {
-                    int first = HostIdentities.DEFAULT_FIRST, count = HostIdentities.DEFAULT_COUNT;
-                    String range = System.getProperty("joblet.idRange");
-                    if (range != null) {
-                        String[] p = range.strip().split("-");
-                        try {
-                            if (p.length != 2) {
-                                throw new NumberFormatException();
-                            }
-                            first = Integer.parseInt(p[0].strip());
-                            count = Math.toIntExact(Long.parseLong(p[1].strip()) - first + 1);
-                        } catch (NumberFormatException | ArithmeticException e) {
-                            throw new IllegalArgumentException("joblet.idRange (" + range + ") must be FIRST-LAST, e.g. "
-                                    + HostIdentities.DEFAULT_FIRST + "-" + (HostIdentities.DEFAULT_FIRST + 65535));
-                        }
-                    }
-                    h = new HostIdentities(first, count, HostIdentities.DEFAULT_DIR);
-                    identities = h;
-                }
+    HostIdentities identities() {
+        synchronized (lock) {
+            if (identities == null) {
+                identities = new HostIdentities(config.firstId(), config.idCount(), config.identitiesDir());
             }
+            return identities;
         }
-        return h;
     }
 
     /**
      * A host identity of its own for a job of {@code spec}, or null when it runs as pinned ids, as root, or rootless
      * (the documented fallback: every job mapped to the JVM's own ids).
      */
-    static HostIdentities.@Nullable Lease allocateIdentity(JobSpec spec) throws JobStartException {
+    HostIdentities.@Nullable Lease allocateIdentity(JobSpec spec) throws JobStartException {
         if (!spec.security().ownIdentity() || rootless()) {
             return null;
         }
@@ -113,17 +95,18 @@ final class Host {
     }
 
     /** Whether jobs get a host identity of their own here, for checkEnvironment() and rnx doctor. */
-    static EnvironmentCheck identityCheck() {
+    EnvironmentCheck identityCheck() {
         String name = "host identity per job";
         if (!rootless()) {
             try {
                 HostIdentities ids = identities();
                 return new EnvironmentCheck(name, EnvironmentCheck.Status.OK, "each job runs as a host uid/gid of its own from "
                         + ids.range() + " (" + ids.available() + " free; ids of /etc/passwd, /etc/group, /etc/subuid, /etc/subgid"
-                        + " and running processes left out), locked under " + HostIdentities.DEFAULT_DIR, "");
+                        + " and running processes left out), locked under " + config.identitiesDir(), "");
             } catch (IllegalArgumentException e) {
                 return new EnvironmentCheck(name, EnvironmentCheck.Status.MISSING, String.valueOf(e.getMessage()),
-                        "set -Djoblet.idRange=FIRST-LAST to a range no account or subordinate range uses");
+                        "set JobletConfig.identityRange(FIRST, LAST) (-Djoblet.idRange=FIRST-LAST for Joblet.system()) to a range no"
+                                + " account or subordinate range uses");
             }
         }
         String user = System.getProperty("user.name", "");
@@ -147,7 +130,7 @@ final class Host {
     }
 
     /** Puts the job's ids, capabilities, seccomp filter, rlimits and user namespace into the request. */
-    static void applySecurity(Security sec, JobIdentity id, LaunchRequest.Builder b) {
+    void applySecurity(Security sec, JobIdentity id, LaunchRequest.Builder b) {
         List<LaunchRequest.Rlimit> limits = new ArrayList<>();
         sec.rlimits().forEach((r, l) -> limits.add(new LaunchRequest.Rlimit(r.resource(), l.soft(), l.hard())));
         b.ids(id.uid(), id.gid())
@@ -168,12 +151,12 @@ final class Host {
     }
 
     /** The directory the job's root tmpfs is mounted on, inside the job's own mount namespace. */
-    static String stagingDir() throws IOException {
-        if (!stagingReady) {
-            synchronized (Host.class) {
-                Path staging = staging();
+    String stagingDir() throws IOException {
+        Path staging = staging();
+        synchronized (lock) {
+            if (!stagingReady) {
                 if (!Files.isDirectory(staging)) {
-                    Files.createDirectories(staging.getParent(),
+                    Files.createDirectories(java.util.Objects.requireNonNull(staging.getParent(), "an absolute staging dir"),
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
                     Files.createDirectories(staging,
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -181,42 +164,54 @@ final class Host {
                 stagingReady = true;
             }
         }
-        return staging().toString();
+        return staging.toString();
     }
 
-    /** /run/joblet/root as root; rootless, a directory of this user's under java.io.tmpdir. */
-    private static Path staging() {
-        return rootless() ? Path.of(System.getProperty("java.io.tmpdir"), "joblet-" + HostFacts.euid(), "root") : STAGING;
+    /** {@code <stateRoot>/root} as root; rootless, a directory of this user's under java.io.tmpdir. */
+    private Path staging() {
+        return rootless ? Path.of(System.getProperty("java.io.tmpdir"), "joblet-" + HostFacts.euid(), "root")
+                : config.stagingDir();
     }
 
-    static CgroupDriver cgroups() throws CgroupException {
-        CgroupDriver d = driver;
-        if (d == null) {
-            synchronized (Host.class) {
-                d = driver;
-                if (d == null) {
-                    String root = System.getProperty("joblet.cgroupRoot");
-                    d = root == null ? CgroupDriver.detect() : CgroupDriver.forRoot(Path.of(root));
-                    int swept = d.sweepStale();
-                    if (swept > 0) {
-                        log.info("removed {} cgroups left by jobs of a JVM that died", swept);
-                    }
-                    driver = d;
-                    CgroupDriver owned = d;
-                    // The per-JVM owner directories go when the JVM exits normally; a crashed JVM's are swept
-                    // by the next one (sweepStale above).
-                    java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                        WarmPool.drain(); // its prepared cgroups first, then the (then empty) owner directories
-                        owned.close();
-                    }, "joblet-cgroup-cleanup"));
-                }
+    /**
+     * The instance's cgroup driver, made on first use (then the cgroups of jobs of a process that died are swept).
+     * Its owner directories go when the instance closes; a crashed JVM's are swept by the next one.
+     */
+    CgroupDriver cgroups() throws CgroupException {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("this Joblet is closed: its cgroups are gone");
             }
+            CgroupDriver d = driver;
+            if (d == null) {
+                Path root = config.cgroupRoot().orElse(null);
+                d = root == null ? CgroupDriver.detect() : CgroupDriver.forRoot(root);
+                int swept = d.sweepStale();
+                if (swept > 0) {
+                    log.info("removed {} cgroups left by jobs of a JVM that died", swept);
+                }
+                driver = d;
+            }
+            return d;
         }
-        return d;
+    }
+
+    /** Removes the driver's (then empty) owner directories; the caller has ended every job and pooled cgroup. */
+    @Override
+    public void close() {
+        CgroupDriver d;
+        synchronized (lock) {
+            closed = true;
+            d = driver;
+            driver = null;
+        }
+        if (d != null) {
+            d.close();
+        }
     }
 
     /** Creates the job's cgroup with its limits, or returns null when the spec asks for none. */
-    static @Nullable JobCgroup createCgroup(String shortId, String id, JobSpec spec) throws JobStartException {
+    @Nullable JobCgroup createCgroup(String shortId, String id, JobSpec spec) throws JobStartException {
         if (!spec.needsCgroup()) {
             return null;
         }
@@ -229,8 +224,8 @@ final class Host {
     }
 
     /** The failure to start a job whose limits cannot be enforced. */
-    static JobStartException cgroupFailure(String shortId, String program, Exception e) {
-        String fix = rootless() ? " (this JVM is not root: run it in a cgroup delegated to this user, e.g. under"
+    JobStartException cgroupFailure(String shortId, String program, Exception e) {
+        String fix = rootless ? " (this JVM is not root: run it in a cgroup delegated to this user, e.g. under"
                 + " 'systemd-run --user --scope -p Delegate=yes' on cgroup v2, or ask for no limits: pidsMax(0) and noMemoryLimit())" : "";
         return new JobStartException("cannot start job " + shortId + " \"" + program + "\": the limits asked for cannot be"
                 + " enforced: " + e.getMessage() + fix, "create cgroup", null, false, e);

@@ -74,8 +74,12 @@ public final class Job implements AutoCloseable {
     private final JobIdentity identity;
     private final HostIdentities.@Nullable Lease identityLease;
 
-    private Job(String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable Workspace workspace,
+    /** The instance that started the job: its host, pools and launcher. */
+    private final Joblet owner;
+
+    private Job(Joblet owner, String id, JobSpec spec, @Nullable JobCgroup cgroup, @Nullable Workspace workspace,
             @Nullable LogSpill spill, JobIdentity identity, HostIdentities.@Nullable Lease identityLease) {
+        this.owner = owner;
         this.id = id;
         this.identity = identity;
         this.identityLease = identityLease;
@@ -90,14 +94,15 @@ public final class Job implements AutoCloseable {
     }
 
     /** {@code given}: the id the caller chose (canonical UUID), or null for a new one. */
-    static Job start(JobSpec spec, @Nullable String given) throws JobletException {
+    static Job start(Joblet owner, JobSpec spec, @Nullable String given) throws JobletException {
         if (Thread.currentThread().isInterrupted()) {
             throw interruptedStart(spec, "before anything was made", null);
         }
-        Host.requireLaunchable(spec);
-        Runtimes.Resolved resolved = spec.runtime().isHost() ? null : Runtimes.resolve(spec.runtime());
+        owner.host().requireLaunchable(spec);
+        Runtimes.Resolved resolved = spec.runtime().isHost() ? null
+                : Runtimes.resolve(spec.runtime(), owner.config().runtimesRoot());
         try {
-            return startWithIdentity(spec, resolved, given);
+            return startWithIdentity(owner, spec, resolved, given);
         } catch (JobStartException | RuntimeException e) {
             // An interrupt shows as whatever it broke (a ClosedByInterruptException of a cgroup write, ...): it is
             // reported as what it is, with the flag kept. What the start had made is gone by now (see undo).
@@ -110,11 +115,11 @@ public final class Job implements AutoCloseable {
         }
     }
 
-    private static Job startWithIdentity(JobSpec spec, Runtimes.@Nullable Resolved resolved, @Nullable String given)
-            throws JobletException {
+    private static Job startWithIdentity(Joblet owner, JobSpec spec, Runtimes.@Nullable Resolved resolved,
+            @Nullable String given) throws JobletException {
         // A warm supervisor's cgroup is named by the id it was prepared for: the job takes that id unless the caller
         // chose one (the cgroup then keeps the name it was made with).
-        WarmPool.Entry warm = WarmPool.claim(spec);
+        WarmPool.Entry warm = owner.warmPool().claim(spec);
         // Its host identity is the one the warm supervisor was prepared with, or one allocated now. Held until nothing
         // of the job remains: released by release(), or here when the start fails (whose paths below wait until the
         // job's processes are gone).
@@ -125,9 +130,9 @@ public final class Job implements AutoCloseable {
         }
         try {
             if (lease == null) {
-                lease = Host.allocateIdentity(spec);
+                lease = owner.host().allocateIdentity(spec);
             }
-            return start(spec, resolved, warm, lease, given);
+            return start(owner, spec, resolved, warm, lease, given);
         } catch (JobletException | RuntimeException e) {
             if (lease != null) {
                 lease.close();
@@ -164,8 +169,9 @@ public final class Job implements AutoCloseable {
         }
     }
 
-    private static Job start(JobSpec spec, Runtimes.@Nullable Resolved resolved, WarmPool.@Nullable Entry warm,
-            HostIdentities.@Nullable Lease lease, @Nullable String given) throws JobletException {
+    private static Job start(Joblet owner, JobSpec spec, Runtimes.@Nullable Resolved resolved,
+            WarmPool.@Nullable Entry warm, HostIdentities.@Nullable Lease lease, @Nullable String given)
+            throws JobletException {
         JobIdentity identity = JobIdentity.of(spec.security(), lease);
         String id = given != null ? given : warm != null ? warm.id() : UUID.randomUUID().toString();
         String shortId = id.substring(0, 8);
@@ -207,8 +213,8 @@ public final class Job implements AutoCloseable {
                 root = new Runtimes.Resolved(layer.merged(), resolved.manifest());
             }
             mounts = RootPlan.of(spec, root, workspace, identity);
-            job = new Job(id, spec, warm != null ? warm.cgroup() : Host.createCgroup(shortId, id, spec), workspace, spill,
-                    identity, lease);
+            job = new Job(owner, id, spec, warm != null ? warm.cgroup() : owner.host().createCgroup(shortId, id, spec),
+                    workspace, spill, identity, lease);
             job.layer = layer;
             job.warm = warm;
         } catch (JobStartException | RuntimeException e) {
@@ -247,25 +253,27 @@ public final class Job implements AutoCloseable {
                 if (w != null) {
                     job.process = w.helper().launch(request, job.new Output());
                 } else {
-                    Launcher launcher = DefaultLauncher.get();
+                    Launcher launcher = owner.launcher();
                     OutputHandler output = job.new Output();
                     // A cold start with only a loopback network joins a namespace made ahead instead of making one
                     // (the lease is taken last: FreshNetns.launch closes it whatever happens).
-                    FreshNetns.Lease netns = spec.network() == Network.NONE && job.net == null && !Host.rootless()
-                            && !spec.security().rootInUserNamespace() ? FreshNetns.take() : null;
-                    job.process = FreshNetns.launch(launcher, request, netns, output);
+                    FreshNetns.Lease netns = spec.network() == Network.NONE && job.net == null
+                            && !owner.host().rootless() && !spec.security().rootInUserNamespace() ? owner.takeNetns()
+                            : null;
+                    job.process = FreshNetns.launch(launcher, request, netns, output, owner::netnsJoinFailed);
                 }
             } catch (IOException | RuntimeException e) {
-                WarmPool.refill();
+                owner.warmPool().refill();
                 throw e;
             }
             // The refill would compete with the job on a small machine: it starts when the job has ended, or
             // after a few milliseconds if it runs on.
-            Events.executor().schedule(WarmPool::refill, 5, TimeUnit.MILLISECONDS);
+            WarmPool pool = owner.warmPool();
+            Events.executor().schedule(pool::refill, 5, TimeUnit.MILLISECONDS);
             if (w != null) {
-                WarmPool.learn(spec, request, identity);
-            } else if (WarmPool.kindFor(spec) != null) { // a cold start of a kind the pool serves: learn its root
-                WarmPool.learn(spec, job.request(JobNetworking.withHosts(mounts, job.net), resolved, false), identity);
+                pool.learn(spec, request, identity);
+            } else if (pool.kindFor(spec) != null) { // a cold start of a kind the pool serves: learn its root
+                pool.learn(spec, job.request(JobNetworking.withHosts(mounts, job.net), resolved, false), identity);
             }
         } catch (IOException | RuntimeException e) {
             LogSpill s = spill;
@@ -351,14 +359,14 @@ public final class Job implements AutoCloseable {
                 .env(env)
                 .hostname(hostname())
                 .workdir(spec.workdir())
-                .stagingDir(Host.stagingDir())
+                .stagingDir(owner.host().stagingDir())
                 .network(spec.network() != Network.HOST)
                 .netns(net == null ? null : net.netnsPath())
                 .mounts(mounts)
                 .stdin(spec.stdin().orElse(null))
                 .tty(spec.tty());
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
-        Host.applySecurity(spec.security(), identity, b);
+        owner.host().applySecurity(spec.security(), identity, b);
         if (cgroup != null && withCgroupFiles) { // a warm supervisor's job inherits its cgroup
             // Cloned straight into its cgroup2 directory (v2, or hybrid's unified one), then the v1 ones by their
             // tasks files: no cgroup.procs write, which may wait out an RCU grace period, on the start path.
@@ -410,7 +418,7 @@ public final class Job implements AutoCloseable {
             log.error("job {}: cannot finish", id, e);
             result.completeExceptionally(e);
         }
-        WarmPool.refill();
+        owner.warmPool().refill();
         // The cgroup goes after the result: its processes are gone and its statistics read, and rmdir of a v1
         // cgroup may take milliseconds (the kernel reports it busy for a while). close() waits for it.
         // A warm supervisor sits in the cgroup until it has exited, just after the job.
@@ -440,7 +448,7 @@ public final class Job implements AutoCloseable {
 
     /** The uid the job runs as on the host (its own unless pinned; the JVM's own for a rootless JVM). */
     int hostUid() {
-        return Host.rootless() ? dev.joblet.internal.HostFacts.euid() : identity.hostUid();
+        return owner.host().rootless() ? dev.joblet.internal.HostFacts.euid() : identity.hostUid();
     }
 
     private void complete(@Nullable ExitStatus status, @Nullable Throwable error) {
@@ -826,6 +834,17 @@ public final class Job implements AutoCloseable {
         } catch (IOException e) {
             log.warn("job {}: cannot remove its log spill: {}", id, e.getMessage());
         }
+        owner.closed(this);
+    }
+
+    /** Completes once nothing of the job's processes and cgroup remains (its owner then may forget it). */
+    CompletableFuture<Void> released() {
+        return released;
+    }
+
+    /** Whether the job keeps something after its end that only {@link #close()} releases (a workspace, a spill). */
+    boolean keepsAfterEnd() {
+        return workspace != null || spec.logSpill().isPresent();
     }
 
     @Override

@@ -55,25 +55,14 @@ public final class JobRuntime {
     }
 
     /**
-     * The runtimes root that {@link #named} resolves against: the system property {@code joblet.runtimes}, else the
-     * environment variable {@code JOBLET_RUNTIMES}, else {@code /var/lib/joblet/runtimes} for root and
-     * {@code $XDG_DATA_HOME/joblet/runtimes} (default {@code ~/.local/share/joblet/runtimes}) for other users.
+     * The default runtimes root ({@link JobletConfig#fromSystemProperties()}'s, read at each call): the system property
+     * {@code joblet.runtimes}, else the environment variable {@code JOBLET_RUNTIMES}, else
+     * {@code /var/lib/joblet/runtimes} for root and {@code $XDG_DATA_HOME/joblet/runtimes} (default
+     * {@code ~/.local/share/joblet/runtimes}) for other users. A job resolves a {@link #named} runtime when it starts,
+     * against the runtimes root of the {@link Joblet} that starts it.
      */
     public static Path runtimesRoot() {
-        String configured = System.getProperty("joblet.runtimes");
-        if (configured == null || configured.isEmpty()) {
-            configured = System.getenv("JOBLET_RUNTIMES");
-        }
-        if (configured != null && !configured.isEmpty()) {
-            return Path.of(configured).toAbsolutePath();
-        }
-        if (dev.joblet.internal.HostFacts.euid() == 0) {
-            return Path.of("/var/lib/joblet/runtimes");
-        }
-        String data = System.getenv("XDG_DATA_HOME");
-        Path base = data != null && data.startsWith("/") ? Path.of(data)
-                : Path.of(System.getProperty("user.home"), ".local", "share");
-        return base.resolve("joblet").resolve("runtimes");
+        return JobletConfig.fromSystemProperties().runtimesRoot(); // read now: what Joblet.system() is made with
     }
 
     public String name() {
@@ -92,10 +81,15 @@ public final class JobRuntime {
 
     /** The root directory, resolving a named runtime against {@link #runtimesRoot()}; null for the host. */
     @Nullable Path resolveDirectory() {
+        return resolveDirectory(runtimesRoot());
+    }
+
+    /** The root directory, resolving a named runtime against {@code root}; null for the host. */
+    @Nullable Path resolveDirectory(Path root) {
         if (isHost()) {
             return null;
         }
-        return directory != null ? directory : runtimesRoot().resolve(name);
+        return directory != null ? directory : root.resolve(name);
     }
 
     @Override

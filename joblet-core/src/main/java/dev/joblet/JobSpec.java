@@ -88,7 +88,6 @@ public final class JobSpec {
     private final Security security;
     private final List<Upload> uploads;
     private final boolean retainWorkspace;
-    private final boolean warmPool;
     private final @Nullable MemorySize writableLayer;
     private final @Nullable Path logSpill;
 
@@ -143,7 +142,6 @@ public final class JobSpec {
         }
         this.uploads = List.copyOf(b.uploads);
         this.retainWorkspace = b.retainWorkspace;
-        this.warmPool = b.warmPool;
         this.writableLayer = b.writableLayer;
         if (writableLayer != null && runtime.isHost()) {
             throw new IllegalArgumentException("writableLayer (" + writableLayer + ") needs a named or directory runtime, "
@@ -213,31 +211,19 @@ public final class JobSpec {
         return n;
     }
 
-    /** Starts a new job from this spec; see {@link Builder#start()}. */
+    /** Starts a new job from this spec on {@link Joblet#system()}; see {@link Builder#start()}. */
     public Job start() throws JobletException {
-        return Job.start(this, null);
+        return Joblet.system().start(this);
     }
 
     /**
-     * Starts a new job from this spec under {@code id} instead of a new random one, for a scheduler that names its
-     * jobs before they start ({@link dev.joblet.engine.JobEngine}: a handle's id is its job's and its result's id).
-     * The caller keeps ids unique among the jobs it has open.
+     * Starts a new job from this spec on {@link Joblet#system()} under {@code id} instead of a new random one; see
+     * {@link Joblet#start(JobSpec, String)}.
      *
      * @throws IllegalArgumentException when {@code id} is not a UUID in its canonical form (36 characters)
      */
     public Job start(String id) throws JobletException {
-        java.util.Objects.requireNonNull(id, "id");
-        boolean canonical;
-        try {
-            canonical = java.util.UUID.fromString(id).toString().equals(id);
-        } catch (IllegalArgumentException e) {
-            canonical = false;
-        }
-        if (!canonical) {
-            throw new IllegalArgumentException("id (" + id + ") must be a UUID in canonical form, e.g. "
-                    + "3f2a0c1e-8b7d-4e6f-9a5b-1c2d3e4f5a6b");
-        }
-        return Job.start(this, id);
+        return Joblet.system().start(this, id);
     }
 
     public Builder toBuilder() {
@@ -387,11 +373,6 @@ public final class JobSpec {
         return retainWorkspace || !uploads.isEmpty();
     }
 
-    /** Whether the job may start from the {@link WarmPool} (default true). */
-    public boolean usesWarmPool() {
-        return warmPool;
-    }
-
     /** The size of the writable layer over the runtime, when the job has one. */
     public Optional<MemorySize> writableLayer() {
         return Optional.ofNullable(writableLayer);
@@ -449,7 +430,6 @@ public final class JobSpec {
         private Security.Builder security = Security.DEFAULTS.toBuilder();
         private final List<Upload> uploads = new ArrayList<>();
         private boolean retainWorkspace;
-        private boolean warmPool = true;
         private @Nullable MemorySize writableLayer;
         private @Nullable Path logSpill;
 
@@ -486,7 +466,6 @@ public final class JobSpec {
             security = s.security.toBuilder();
             uploads.addAll(s.uploads);
             retainWorkspace = s.retainWorkspace;
-            warmPool = s.warmPool;
             writableLayer = s.writableLayer;
             logSpill = s.logSpill;
         }
@@ -912,17 +891,6 @@ public final class JobSpec {
          */
         public Builder retainWorkspace(boolean value) {
             retainWorkspace = value;
-            return this;
-        }
-
-        /**
-         * Whether the job may start from a prepared supervisor of the {@link WarmPool} (default true); false starts
-         * it cold, e.g. to keep the supervisor out of the job's cgroup accounting. A cold job with
-         * {@link Network#NONE} still joins a fresh network namespace made ahead when one is ready
-         * ({@link dev.joblet.namespaces.FreshNetns}; {@code -Djoblet.netnsPool.size=0} turns that off).
-         */
-        public Builder warmPool(boolean value) {
-            warmPool = value;
             return this;
         }
 

@@ -1,39 +1,362 @@
 package dev.joblet;
 
+import dev.joblet.internal.EnvironmentProbe;
+import dev.joblet.internal.Prefill;
+import dev.joblet.namespaces.FreshNetns;
+import dev.joblet.namespaces.Launcher;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
- * The entry point. {@code Joblet.builder().command("bash", "-c", "ps aux").start()} runs a job in its own
- * PID, mount, UTS, IPC and network namespaces, in a read-only root, with a pids limit; see
- * {@link JobSpec.Builder} for everything a job can ask for.
+ * The entry point, and the owner of everything jobs share: the cgroup driver, the launcher of the native helper, the
+ * host identities, the staging dir of job roots, the warm supervisors and the network namespaces made ahead, and the
+ * jobs it started. Built from an immutable {@link JobletConfig}; two instances with different configurations live
+ * side by side in one JVM. Thread-safe.
+ *
+ * <pre>{@code
+ * try (Joblet joblet = Joblet.create(JobletConfig.builder().warmPoolSize(0).build())) {
+ *     try (Job job = joblet.start(Joblet.builder().command("bash", "-c", "ps aux").build())) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>{@link #system()} is the default instance, made on first use from {@link JobletConfig#fromSystemProperties()};
+ * {@link JobSpec#start()} starts its jobs there. It alone registers a JVM shutdown hook, which closes it when the JVM
+ * exits normally; closing it earlier removes the hook.
+ *
+ * <p>Nothing is made before the first job needs it. {@link #close()} refuses new jobs, closes the jobs the instance
+ * started (killing what still runs), drains its pools, ends their threads and removes its cgroups' owner
+ * directories, and returns once nothing of them remains. A job runs in its own namespaces, read-only root and pids
+ * limit; see {@link JobSpec.Builder} for everything a job can ask for.
  */
-public final class Joblet {
-    private Joblet() {}
+public final class Joblet implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Joblet.class);
+    /** The key of the one kind of network namespace made ahead. */
+    private static final String NETNS = "netns";
+    /** A refill of network namespaces waits this long after a take, so that it does not compete with the start. */
+    private static final long NETNS_REFILL_DELAY_NANOS = 5_000_000L;
+
+    private static final Object SYSTEM_LOCK = new Object();
+    /** The default instance: the one JVM-wide reference, set once (a closed one stays, and refuses jobs). */
+    private static @Nullable Joblet system; // guarded by SYSTEM_LOCK
+
+    private final JobletConfig config;
+    private final Host host;
+    private final WarmPool warmPool;
+    private final Prefill<String, FreshNetns.Lease> netns;
+    /** Jobs started here that may still hold something (processes, cgroup, workspace, spill) until closed. */
+    private final Set<Job> jobs = ConcurrentHashMap.newKeySet();
+    private final @Nullable Thread shutdownHook;
+
+    private final Object lock = new Object();
+    private @Nullable Launcher launcher; // guarded by lock
+    private boolean closed; // guarded by lock
+    private boolean closeDone; // guarded by lock
+    /** Starts under way; close() waits for them. Guarded by lock. */
+    private int starting;
+
+    private Joblet(JobletConfig config, boolean withShutdownHook) {
+        this.config = config;
+        this.host = new Host(config);
+        this.warmPool = new WarmPool(config, host, this);
+        this.netns = new Prefill<>("joblet-netns", k -> makeNetns(), FreshNetns.Lease::close,
+                k -> config.netnsPoolSize(), Long.MAX_VALUE, null, NETNS_REFILL_DELAY_NANOS);
+        this.shutdownHook = withShutdownHook ? new Thread(this::close, "joblet-shutdown") : null;
+    }
+
+    /** A new instance with {@code config}; the caller closes it. */
+    public static Joblet create(JobletConfig config) {
+        dev.joblet.internal.Args.nonNull(config, "config");
+        return new Joblet(config, false);
+    }
+
+    /** A new instance with {@link JobletConfig#defaults()}; the caller closes it. */
+    public static Joblet create() {
+        return create(JobletConfig.defaults());
+    }
+
+    /**
+     * The default instance, made on first use from {@link JobletConfig#fromSystemProperties()} (the legacy
+     * {@code joblet.*} system properties and {@code JOBLET_*} variables), closed by a shutdown hook when the JVM exits.
+     * Once closed it stays closed: it then refuses to start jobs.
+     *
+     * @throws IllegalArgumentException when one of those properties is malformed (naming it and its value)
+     */
+    public static Joblet system() {
+        synchronized (SYSTEM_LOCK) {
+            Joblet j = system;
+            if (j == null) {
+                j = new Joblet(JobletConfig.fromSystemProperties(), true);
+                Thread hook = j.shutdownHook;
+                if (hook != null) {
+                    java.lang.Runtime.getRuntime().addShutdownHook(hook);
+                }
+                system = j;
+            }
+            return j;
+        }
+    }
+
+    /** A new builder of a {@link JobSpec}; builders are not thread-safe, specs are immutable. */
+    public static JobSpec.Builder builder() {
+        return new JobSpec.Builder();
+    }
+
+    public JobletConfig config() {
+        return config;
+    }
+
+    /**
+     * Starts a job of {@code spec}, owned by this instance until it is closed (the caller closes it; at the latest
+     * {@link #close()} does).
+     *
+     * @throws IllegalStateException when this instance is closed
+     * @throws JobletException when the job cannot start; nothing of it remains then
+     */
+    public Job start(JobSpec spec) throws JobletException {
+        dev.joblet.internal.Args.nonNull(spec, "spec");
+        return startAs(spec, null);
+    }
+
+    /**
+     * As {@link #start(JobSpec)}, under {@code id} instead of a new random one, for a scheduler that names its jobs
+     * before they start ({@link dev.joblet.engine.JobEngine}: a handle's id is its job's and its result's id). The
+     * caller keeps ids unique among the jobs it has open.
+     *
+     * @throws IllegalArgumentException when {@code id} is not a UUID in its canonical form (36 characters)
+     */
+    public Job start(JobSpec spec, String id) throws JobletException {
+        dev.joblet.internal.Args.nonNull(spec, "spec");
+        dev.joblet.internal.Args.nonNull(id, "id");
+        boolean canonical;
+        try {
+            canonical = UUID.fromString(id).toString().equals(id);
+        } catch (IllegalArgumentException e) {
+            canonical = false;
+        }
+        if (!canonical) {
+            throw new IllegalArgumentException("id (" + id + ") must be a UUID in canonical form, e.g. "
+                    + "3f2a0c1e-8b7d-4e6f-9a5b-1c2d3e4f5a6b");
+        }
+        return startAs(spec, id);
+    }
+
+    private Job startAs(JobSpec spec, @Nullable String id) throws JobletException {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("cannot start job \"" + spec.command().get(0) + "\": "
+                        + (this == system ? "Joblet.system() is closed (the JVM is shutting down, or it was closed)"
+                                : "this Joblet is closed"));
+            }
+            starting++;
+        }
+        try {
+            Job job = Job.start(this, spec, id);
+            jobs.add(job);
+            job.released().thenRun(() -> {
+                if (!job.keepsAfterEnd()) {
+                    jobs.remove(job); // nothing of it is left to close
+                }
+            });
+            return job;
+        } finally {
+            synchronized (lock) {
+                starting--;
+                lock.notifyAll();
+            }
+        }
+    }
 
     /**
      * What works on this host and what does not, with the fix for each missing piece: root or rootless, user
      * namespaces (and distribution restrictions such as AppArmor's on Ubuntu), cgroup layout and usable
      * controllers, seccomp, Landlock, overlayfs, whether private networks can be made (root, {@code ip} and
-     * {@code nft} on the PATH), and whether each job gets a host identity of its own. Reads files only; starts
-     * nothing.
+     * {@code nft} on the PATH), and whether each job gets a host identity of its own (from this instance's range).
+     * Reads files only; starts nothing.
      */
-    public static java.util.List<EnvironmentCheck> checkEnvironment() {
-        java.util.List<EnvironmentCheck> checks = new java.util.ArrayList<>(
-                new dev.joblet.internal.EnvironmentProbe(java.nio.file.Path.of("/proc"), java.nio.file.Path.of("/sys")).run());
-        checks.add(Host.identityCheck());
-        return java.util.List.copyOf(checks);
+    public List<EnvironmentCheck> checkEnvironment() {
+        List<EnvironmentCheck> checks = new ArrayList<>(new EnvironmentProbe(Path.of("/proc"), Path.of("/sys")).run());
+        checks.add(host.identityCheck());
+        return List.copyOf(checks);
     }
 
     /**
      * Reserves a host uid and gid of the range jobs get their own identities from, for jobs that must share files
      * (pin them with {@code user(id.uid(), id.gid())}); see {@link ReservedIdentity}.
      *
-     * @throws java.io.IOException when every id of the range is in use, or its lock directory cannot be used
+     * @throws IOException when every id of the range is in use, or its lock directory cannot be used
      */
-    public static ReservedIdentity reserveIdentity() throws java.io.IOException {
-        return ReservedIdentity.reserve();
+    public ReservedIdentity reserveIdentity() throws IOException {
+        return ReservedIdentity.reserve(host);
     }
 
-    /** A new builder of a {@link JobSpec}; builders are not thread-safe, specs are immutable. */
-    public static JobSpec.Builder builder() {
-        return new JobSpec.Builder();
+    /** A named persistent volume under this instance's {@link JobletConfig#volumesRoot()}; see {@link Volume#named}. */
+    public Volume volume(String name) {
+        return Volume.named(name, config.volumesRoot());
+    }
+
+    /**
+     * Closes what this instance owns and returns once nothing of it remains: refuses new jobs, waits for starts under
+     * way, closes every job it started that was not closed yet (killing what still runs), drains the warm supervisors
+     * and network namespaces made ahead (and ends their threads), and removes its cgroups' owner directories.
+     * Idempotent: a second call waits for the first.
+     */
+    @Override
+    public void close() {
+        boolean interrupted = false;
+        synchronized (lock) {
+            if (closed) {
+                while (!closeDone) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
+            closed = true;
+            while (starting > 0) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        try {
+            for (Job job : List.copyOf(jobs)) {
+                job.close();
+            }
+            jobs.clear();
+            warmPool.close(); // its prepared cgroups first, then the (then empty) owner directories
+            netns.close();
+            Launcher l;
+            synchronized (lock) {
+                l = launcher;
+                launcher = null;
+            }
+            if (l != null) {
+                l.close();
+            }
+            host.close();
+            if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+                try {
+                    java.lang.Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                } catch (IllegalStateException e) {
+                    // the JVM is shutting down: the hook runs (and finds this closed)
+                }
+            }
+            log.debug("joblet closed");
+        } finally {
+            synchronized (lock) {
+                closeDone = true;
+                lock.notifyAll();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Joblet{" + (this == system ? "system, " : "") + config + (isClosed() ? ", closed}" : "}");
+    }
+
+    // ---- for the start path (package-private) ----
+
+    Host host() {
+        return host;
+    }
+
+    WarmPool warmPool() {
+        return warmPool;
+    }
+
+    /** The launcher of this instance's jobs, made on first use. */
+    Launcher launcher() throws IOException {
+        synchronized (lock) {
+            if (closeDone) {
+                throw new IllegalStateException("this Joblet is closed");
+            }
+            if (launcher == null) {
+                launcher = Launcher.open();
+            }
+            return launcher;
+        }
+    }
+
+    /**
+     * A network namespace made ahead for a cold start with only a loopback network, or null (the job makes its own
+     * in clone). Root only; none for a job with a user namespace of its own (it could not join one owned by the
+     * initial user namespace).
+     */
+    FreshNetns.@Nullable Lease takeNetns() {
+        return netns.take(NETNS);
+    }
+
+    /** Turns the namespaces made ahead off for good: this host refused a job's join of one. */
+    void netnsJoinFailed(String why) {
+        netns.disable(why);
+    }
+
+    /** Discards the warm supervisors and network namespaces made ahead and ends their threads (tests count after). */
+    void drainPools() {
+        warmPool.drain();
+        netns.drain();
+    }
+
+    /** Namespaces jobs took from the pool (tests). */
+    long netnsTaken() {
+        return netns.taken();
+    }
+
+    /** Namespaces ready now (tests). */
+    int netnsReady() {
+        return netns.ready();
+    }
+
+    /** Whether the thread making network namespaces exists now (tests). */
+    boolean hasNetnsFiller() {
+        return netns.hasFiller();
+    }
+
+    /** Jobs this instance still tracks (tests). */
+    int trackedJobs() {
+        return jobs.size();
+    }
+
+    /** Forgets a job its caller closed. */
+    void closed(Job job) {
+        jobs.remove(job);
+    }
+
+    /** On the netns prefill's own thread, which does nothing else. */
+    private FreshNetns.Lease makeNetns() throws IOException {
+        try {
+            return FreshNetns.create();
+        } catch (FreshNetns.StrandedException e) {
+            // This thread now lives in a namespace of its own: it must make no more. The pool ends it.
+            netns.disable("joblet-netns: " + e.getMessage());
+            throw e;
+        }
     }
 }

@@ -22,11 +22,11 @@ public final class ReservedIdentity implements AutoCloseable {
         this.lease = lease;
     }
 
-    static ReservedIdentity reserve() throws java.io.IOException {
-        if (Host.rootless()) {
+    static ReservedIdentity reserve(Host host) throws java.io.IOException {
+        if (host.rootless()) {
             return new ReservedIdentity(Security.NOBODY, Security.NOBODY, null);
         }
-        HostIdentities.Lease l = Host.identities().allocate();
+        HostIdentities.Lease l = host.identities().allocate();
         return new ReservedIdentity(l.uid(), l.gid(), l);
     }
 

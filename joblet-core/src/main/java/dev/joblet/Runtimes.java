@@ -175,7 +175,12 @@ public final class Runtimes {
 
     /** Resolves a non-host runtime for a job; the errors name what is installed. */
     static Resolved resolve(JobRuntime runtime) throws JobStartException {
-        Path dir = runtime.resolveDirectory();
+        return resolve(runtime, JobRuntime.runtimesRoot());
+    }
+
+    /** Resolves a non-host runtime for a job, a named one against {@code root}; the errors name what is installed. */
+    static Resolved resolve(JobRuntime runtime, Path root) throws JobStartException {
+        Path dir = runtime.resolveDirectory(root);
         if (dir == null) {
             throw new IllegalStateException("the host runtime has no directory");
         }

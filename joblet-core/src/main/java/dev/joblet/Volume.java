@@ -20,15 +20,19 @@ public record Volume(Path source, String target, boolean writable) {
 
     /**
      * A named persistent volume: the directory {@code <volumes root>/<name>} (created when missing), writable, at
-     * {@code /volumes/<name>}. The volumes root is the system property {@code joblet.volumes}, else
-     * {@code JOBLET_VOLUMES}, else {@code volumes} next to the {@linkplain JobRuntime#runtimesRoot() runtimes root}.
+     * {@code /volumes/<name>}, under the default volumes root ({@link JobletConfig#fromSystemProperties()}'s:
+     * the system property {@code joblet.volumes}, else {@code JOBLET_VOLUMES}, else {@code volumes} next to the
+     * runtimes root). For another instance's root: {@link Joblet#volume(String)}.
      */
     public static Volume named(String name) {
+        return named(name, volumesRoot());
+    }
+
+    static Volume named(String name, Path root) {
         dev.joblet.internal.Args.nonNull(name, "volume name");
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("volume name (" + name + ") must be letters, digits, '.', '_' or '-'");
         }
-        Path root = volumesRoot();
         Path dir = root.resolve(name);
         try {
             if (!Files.isDirectory(root)) {
@@ -55,16 +59,9 @@ public record Volume(Path source, String target, boolean writable) {
         }
     }
 
-    /** Where {@link #named} volumes live. */
+    /** Where {@link #named} volumes live: {@link JobletConfig#fromSystemProperties()}'s volumes root, read now. */
     public static Path volumesRoot() {
-        String configured = System.getProperty("joblet.volumes");
-        if (configured == null || configured.isEmpty()) {
-            configured = System.getenv("JOBLET_VOLUMES");
-        }
-        if (configured != null && !configured.isEmpty()) {
-            return Path.of(configured).toAbsolutePath();
-        }
-        return JobRuntime.runtimesRoot().resolveSibling("volumes");
+        return JobletConfig.fromSystemProperties().volumesRoot();
     }
 
     public Volume {

@@ -3,13 +3,12 @@ package dev.joblet;
 import dev.joblet.cgroups.CgroupLayout;
 import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.JobCgroup;
-import dev.joblet.namespaces.FreshNetns;
 import dev.joblet.namespaces.LaunchRequest;
+import dev.joblet.namespaces.Launcher;
 import dev.joblet.namespaces.PreparedLaunch;
 import dev.joblet.internal.Events;
+import dev.joblet.internal.Prefill;
 import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * command; what does not depend on it (hostname when known, rlimits, bounding set, seccomp filter) is done before
  * the wait ({@link KindHistory}), and the job drops its ids and capabilities and execs. A start whose root or
  * hostname differs from a prepared one discards it and starts cold in its cgroup. One background thread
- * ({@code joblet-pool}) refills the pool, at nice 19 in the helpers; it exists only while the pool is in use.
+ * ({@code joblet-pool}, a {@link Prefill}) refills the pool, at nice 19 in the helpers; it exists only while the
+ * pool is in use.
  *
  * <p>Used for jobs with no stdin bytes, no CPU pinning, no user namespace (rootless JVMs and
  * {@code rootInUserNamespace()} start cold) and {@link Network#NONE} or {@link Network#HOST}, on cgroup v1 and
@@ -39,14 +39,13 @@ import org.slf4j.LoggerFactory;
  * pool. The supervisor stays in the job's cgroup until the job ends: the pids limit is raised by one for it and the
  * reported peak lowered by one; its few hundred KiB count against a memory limit.
  *
- * <p>Size: {@code -Djoblet.pool.size} (default 2 per kind of job used, 0 = off) or {@link #setSize(int)}. A kind
- * not asked for during {@code -Djoblet.pool.idleMillis} (default 30,000) is drained; everything is drained when the
- * JVM exits normally and by {@link #drain()}. Nothing of a drained pool remains (processes, cgroups, fds, thread).
- * Thread-safe.
+ * <p>One per {@link Joblet} instance, which closes it. Size: {@link JobletConfig#warmPoolSize()} (default 2 per kind
+ * of job used, 0 = off). A kind not asked for during {@link JobletConfig#warmPoolIdle()} (default 30 s) is drained;
+ * everything is drained by {@link #close()}. A kind whose preparation failed is retried after a delay (100 ms
+ * doubling to 30 s). Nothing of a drained pool remains (processes, cgroups, fds, thread). Thread-safe.
  */
-public final class WarmPool {
+final class WarmPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
-    private static final long IDLE_NANOS = Long.getLong("joblet.pool.idleMillis", 30_000L) * 1_000_000L;
 
     /** What a prepared supervisor is for: with or without a cgroup, in a new network namespace or the host's. */
     enum Kind {
@@ -104,127 +103,60 @@ public final class WarmPool {
         }
     }
 
-    private static final Object LOCK = new Object();
-    // Guarded by LOCK.
-    private static int size = sizeProperty();
-    private static final Map<Kind, ArrayDeque<Entry>> READY = new EnumMap<>(Kind.class);
-    private static final Map<Kind, Long> LAST_ASKED = new EnumMap<>(Kind.class);
-    /**
-     * Kinds whose last preparation failed: not prepared (and not claimed) again before this System.nanoTime(), with a
-     * delay that doubles at each failure in a row (100 ms up to 30 s) and is forgotten at the next success. A failure
-     * (a busy host, a transient errno) therefore never turns a kind off for the rest of the JVM's life.
-     */
-    private static final Map<Kind, long[]> BROKEN = new EnumMap<>(Kind.class); // {retry at, delay}
+    private final Host host;
+    private final Joblet owner;
     /** What the last jobs of each kind asked for (one per kind, made here, never replaced). */
-    private static final Map<Kind, KindHistory> HISTORY = new EnumMap<>(Kind.class);
-    private static @Nullable Thread filler;
+    private final Map<Kind, KindHistory> history = new EnumMap<>(Kind.class);
+    private final Prefill<Kind, Entry> prefill;
 
-    static {
+    /** Prepares supervisors with {@code owner}'s launcher (made on first use, by the filler thread). */
+    WarmPool(JobletConfig config, Host host, Joblet owner) {
+        this.host = host;
+        this.owner = owner;
         for (Kind k : Kind.values()) {
-            HISTORY.put(k, new KindHistory());
+            history.put(k, new KindHistory());
         }
+        int size = config.warmPoolSize();
+        this.prefill = new Prefill<>("joblet-pool", this::prepare, Entry::discard, k -> size,
+                config.warmPoolIdle().toNanos(), null, 0);
     }
 
-    private WarmPool() {}
-
-    private static KindHistory history(Kind kind) {
-        return Objects.requireNonNull(HISTORY.get(kind), "every kind has a history"); // see the static block
-    }
-
-    private static int sizeProperty() {
-        String v = System.getProperty("joblet.pool.size", "2");
-        try {
-            return check(Integer.parseInt(v.strip()));
-        } catch (IllegalArgumentException e) {
-            log.warn("joblet.pool.size (\"{}\") must be a number from 0 to 64: the warm pool is off", v);
-            return 0;
-        }
-    }
-
-    private static int check(int value) {
-        if (value < 0 || value > 64) {
-            throw new IllegalArgumentException("size (" + value + ") must be from 0 to 64");
-        }
-        return value;
-    }
-
-    /** Prepared supervisors kept per kind of job in use (0 = no pool: every job starts cold). */
-    public static int size() {
-        synchronized (LOCK) {
-            return size;
-        }
-    }
-
-    /** Sets the size; 0 turns the pool off and drains it. */
-    public static void setSize(int value) {
-        check(value);
-        synchronized (LOCK) {
-            size = value;
-            LOCK.notifyAll();
-        }
-        if (value == 0) {
-            drain();
-        }
+    private KindHistory history(Kind kind) {
+        return java.util.Objects.requireNonNull(history.get(kind), "every kind has a history");
     }
 
     /** Supervisors ready now, all kinds together. */
-    public static int ready() {
-        synchronized (LOCK) {
-            return READY.values().stream().mapToInt(ArrayDeque::size).sum();
-        }
+    int ready() {
+        return prefill.ready();
     }
 
     /** Supervisors ready now whose job's root is built already (see {@link #learn}). */
-    static int readyWithRoot() {
-        synchronized (LOCK) {
-            return (int) READY.values().stream().flatMap(ArrayDeque::stream).filter(e -> e.helper().rootBuilt()).count();
-        }
+    int readyWithRoot() {
+        return prefill.count(e -> e.helper().rootBuilt());
     }
 
-    /**
-     * Ends every prepared supervisor, removes its cgroup and waits for the refill thread to exit; also closes the
-     * network namespaces made ahead for cold starts ({@link FreshNetns}) and ends their thread.
-     */
-    public static void drain() {
-        List<Entry> all = new ArrayList<>();
-        Thread t;
-        synchronized (LOCK) {
-            LAST_ASKED.clear();
-            READY.values().forEach(all::addAll);
-            READY.clear();
-            t = filler;
-            LOCK.notifyAll();
-        }
-        if (t != null && t != Thread.currentThread()) {
-            boolean interrupted = false;
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            synchronized (LOCK) { // what it prepared after we looked
-                READY.values().forEach(all::addAll);
-                READY.clear();
-            }
-        }
-        all.forEach(Entry::discard);
-        if (!all.isEmpty()) {
-            log.debug("warm pool drained: {} supervisors", all.size());
-        }
-        FreshNetns.drain(); // the network namespaces made ahead for cold starts, and their thread
+    /** Whether the refill thread exists now (tests). */
+    boolean hasFiller() {
+        return prefill.hasFiller();
+    }
+
+    /** Ends every prepared supervisor and its cgroup and waits for the refill thread; later claims start over. */
+    void drain() {
+        prefill.drain();
+    }
+
+    /** Ends every prepared supervisor, removes its cgroup and waits for the refill thread to exit; idempotent. */
+    @Override
+    public void close() {
+        prefill.close();
     }
 
     /** The kind of supervisor {@code spec} can start from, or null when it must start cold. */
-    static @Nullable Kind kindFor(JobSpec spec) {
-        if (!spec.usesWarmPool() || spec.stdin().isPresent() || spec.cpus().isPresent() || spec.tty()) {
+    @Nullable Kind kindFor(JobSpec spec) {
+        if (spec.stdin().isPresent() || spec.cpus().isPresent() || spec.tty()) {
             return null;
         }
-        if (Host.rootless() || spec.security().rootInUserNamespace()) {
+        if (host.rootless() || spec.security().rootInUserNamespace()) {
             return null; // a job in its own user namespace may not bring up lo in a netns the supervisor made
         }
         boolean newNet;
@@ -237,7 +169,7 @@ public final class WarmPool {
         }
         if (spec.needsCgroup()) {
             try {
-                if (Host.cgroups().layout() == CgroupLayout.V2) {
+                if (host.cgroups().layout() == CgroupLayout.V2) {
                     return null; // v2 joins with CLONE_INTO_CGROUP at clone time already
                 }
             } catch (IOException e) {
@@ -254,7 +186,7 @@ public final class WarmPool {
      * time) or the one ready holds limits the spec does not override (it is discarded: the job starts cold). The
      * caller owns the entry.
      */
-    static @Nullable Entry claim(JobSpec spec) throws JobStartException {
+    @Nullable Entry claim(JobSpec spec) throws JobStartException {
         Kind kind = kindFor(spec);
         if (kind == null) {
             return null;
@@ -267,24 +199,12 @@ public final class WarmPool {
                 return null; // the cold path reports it
             }
         }
-        Entry e;
-        synchronized (LOCK) {
-            if (size == 0 || broken(kind, System.nanoTime())) {
-                return null;
-            }
-            LAST_ASKED.put(kind, System.nanoTime());
-            ArrayDeque<Entry> q = READY.get(kind);
-            e = null;
-            if (q != null) {
-                e = q.pollFirst();
-                while (e != null && !e.helper().isAlive()) { // killed while it waited: its remains go off the start path
-                    Events.executor().execute(e::discard);
-                    e = q.pollFirst();
-                }
-            }
-            // The refill waits for refill(), called once this start is over: on 2 cores it would compete with it.
-            startFiller();
+        Entry e = prefill.take(kind);
+        while (e != null && !e.helper().isAlive()) { // killed while it waited: its remains go off the start path
+            Events.executor().execute(e::discard);
+            e = prefill.take(kind);
         }
+        // The refill waits for refill(), called once this start is over: on 2 cores it would compete with it.
         if (wanted != null) {
             history(kind).claimed(wanted);
         }
@@ -300,7 +220,7 @@ public final class WarmPool {
             e.cgroup().applyLimits(wanted);
         } catch (IOException | RuntimeException x) {
             e.discard();
-            throw Host.cgroupFailure(e.id().substring(0, 8), spec.command().get(0), x);
+            throw host.cgroupFailure(e.id().substring(0, 8), spec.command().get(0), x);
         }
         return new Entry(e.helper(), e.cgroup(), e.id(), wanted, e.identity());
     }
@@ -310,7 +230,7 @@ public final class WarmPool {
      * (equal requests but for hostname, workdir, argv and env), supervisors are prepared with that root already
      * built, so that a start only sends the command.
      */
-    static void learn(JobSpec spec, LaunchRequest request, JobIdentity identity) {
+    void learn(JobSpec spec, LaunchRequest request, JobIdentity identity) {
         Kind kind = kindFor(spec);
         if (kind == null || request.mounts().stream().anyMatch(m -> m.kind() == dev.joblet.namespaces.MountOp.Kind.MOVE)) {
             // A root with a workspace moved in from one of this JVM's descriptors is never built ahead: the
@@ -321,114 +241,18 @@ public final class WarmPool {
     }
 
     /** Wakes the refill thread: a start that may have taken a supervisor is over (launched or failed). */
-    static void refill() {
-        synchronized (LOCK) {
-            if (filler != null) {
-                LOCK.notifyAll();
-            }
-        }
+    void refill() {
+        prefill.refill();
     }
 
-    /** Caller holds LOCK. */
-    private static void startFiller() {
-        if (filler != null) {
-            return;
-        }
-        Thread t = new Thread(WarmPool::fill, "joblet-pool");
-        t.setDaemon(true);
-        filler = t;
-        t.start();
-    }
-
-    /** The refill thread: prepares what is missing; drains kinds not asked for lately; exits when nothing is in use. */
-    private static void fill() {
-        while (true) {
-            Kind next = null;
-            List<Entry> idle = new ArrayList<>();
-            synchronized (LOCK) {
-                long now = System.nanoTime();
-                long wait = Long.MAX_VALUE;
-                for (Kind k : Kind.values()) {
-                    Long asked = LAST_ASKED.get(k);
-                    if (asked == null) {
-                        continue;
-                    }
-                    if (now - asked > IDLE_NANOS || size == 0) {
-                        LAST_ASKED.remove(k);
-                        ArrayDeque<Entry> q = READY.remove(k);
-                        if (q != null) {
-                            idle.addAll(q);
-                        }
-                        continue;
-                    }
-                    wait = Math.min(wait, IDLE_NANOS - (now - asked));
-                    ArrayDeque<Entry> q = READY.computeIfAbsent(k, x -> new ArrayDeque<>());
-                    long[] b = BROKEN.get(k);
-                    if (b != null && now - b[0] < 0) {
-                        wait = Math.min(wait, b[0] - now);
-                    }
-                    if (next == null && q.size() < size && !broken(k, now)) {
-                        next = k;
-                    }
-                }
-                if (next == null && idle.isEmpty()) {
-                    if (LAST_ASKED.isEmpty()) {
-                        filler = null;
-                        return;
-                    }
-                    try {
-                        LOCK.wait(Math.max(1, wait / 1_000_000L + 1));
-                    } catch (InterruptedException e) {
-                        filler = null;
-                        return;
-                    }
-                    continue;
-                }
-            }
-            idle.forEach(Entry::discard);
-            if (next == null) {
-                continue;
-            }
-            Entry made = null;
-            try {
-                made = prepare(next);
-            } catch (IOException | RuntimeException e) {
-                log.info("warm pool: cannot prepare a supervisor for {}; jobs of that kind start cold for a while: {}", next,
-                        e.getMessage());
-            }
-            synchronized (LOCK) {
-                if (made == null) {
-                    long[] b = BROKEN.get(next);
-                    long delay = b == null ? 100_000_000L : Math.min(2 * b[1], 30_000_000_000L);
-                    BROKEN.put(next, new long[] {System.nanoTime() + delay, delay});
-                } else {
-                    BROKEN.remove(next);
-                    if (LAST_ASKED.containsKey(next) && size > 0) {
-                        READY.computeIfAbsent(next, x -> new ArrayDeque<>()).addLast(made);
-                        made = null;
-                    }
-                }
-            }
-            if (made != null) {
-                made.discard(); // drained while it was being made
-            }
-        }
-    }
-
-    /** Caller holds LOCK. */
-    private static boolean broken(Kind kind, long now) {
-        long[] b = BROKEN.get(kind);
-        return b != null && now - b[0] < 0;
-    }
-
-    private static Entry prepare(Kind kind) throws IOException {
+    private Entry prepare(Kind kind) throws IOException {
         String id = UUID.randomUUID().toString();
         // The identity of the job this supervisor will run: its root is built for it. None left (every id in use):
         // the entry is made without one, and the job that takes it allocates its own (or is told why it cannot).
         HostIdentities.Lease lease = null;
-        if (!Host.rootless()) {
+        if (!host.rootless()) {
             try {
-                lease = Host.identities().allocate();
+                lease = host.identities().allocate();
             } catch (IOException | RuntimeException e) {
                 log.debug("warm pool: no host identity for a prepared supervisor: {}", e.getMessage());
             }
@@ -438,10 +262,11 @@ public final class WarmPool {
         CgroupLimits limits = plan.limits();
         JobCgroup cg = null;
         try {
-            cg = kind.cgroup ? Host.cgroups().create(id, limits) : null;
+            cg = kind.cgroup ? host.cgroups().create(id, limits) : null;
             List<java.nio.file.Path> files = cg == null ? List.of() : cg.joinFiles(); // a supervisor is single-threaded
-            PreparedLaunch helper = template == null ? DefaultLauncher.get().prepare(files, kind.newNetwork)
-                    : DefaultLauncher.get().prepare(files, kind.newNetwork, template, plan.earlySeccomp());
+            Launcher l = owner.launcher();
+            PreparedLaunch helper = template == null ? l.prepare(files, kind.newNetwork)
+                    : l.prepare(files, kind.newNetwork, template, plan.earlySeccomp());
             return new Entry(helper, cg, id, limits, new IdentitySlot(lease));
         } catch (IOException | RuntimeException e) {
             if (cg != null) {

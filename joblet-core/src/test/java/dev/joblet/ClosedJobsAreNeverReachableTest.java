@@ -20,12 +20,19 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
 class ClosedJobsAreNeverReachableTest {
+    /** This class's own instance: its pools and jobs end with it (nothing carries over to other classes). */
+    private final Joblet joblet = Joblet.create();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeJoblet() {
+        joblet.close();
+    }
+
     private static final int JOBS = 5_000;
     private static final int THREADS = 2;
 
     @Test
     void everyClosedJobAndItsOutputCanBeCollected() throws Exception {
-        WarmPool.setSize(2);
         List<List<WeakReference<Object>>> perThread = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {
@@ -38,7 +45,7 @@ class ClosedJobsAreNeverReachableTest {
                     for (int i = first; i < first + JOBS / THREADS; i++) {
                         JobSpec.Builder b = i % 2 == 0 ? Joblet.builder().command("true")
                                 : Joblet.builder().command("printf", "x%d", Integer.toString(i));
-                        try (Job job = b.start()) {
+                        try (Job job = joblet.start(b.build())) {
                             JobResult r = job.await();
                             assertThat(r.isSuccess()).as("job %s: %s", i, r).isTrue();
                             refs.add(new WeakReference<>(job));
@@ -55,7 +62,7 @@ class ClosedJobsAreNeverReachableTest {
         } finally {
             pool.shutdownNow();
             assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-            WarmPool.drain(); // the pool's supervisors were made for jobs not run yet: they hold nothing of these
+            joblet.drainPools(); // the pool's supervisors were made for jobs not run yet: they hold nothing of these
         }
         long alive = 0;
         for (int attempt = 0; attempt < 50; attempt++) {

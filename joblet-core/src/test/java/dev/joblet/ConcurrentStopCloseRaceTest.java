@@ -23,15 +23,24 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
 class ConcurrentStopCloseRaceTest {
+    /** This class's own instance: its pools and jobs end with it (nothing carries over to other classes). */
+    private final Joblet joblet = Joblet.create();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeJoblet() {
+        joblet.close();
+    }
+
     private static final int THREADS = 8;
     private static final int ROUNDS = 25;
 
     @Test
     void startStopCloseAndAwaitRaceOnSharedHandles() throws Exception {
-        try (Job warm = Joblet.builder().command("true").start()) {
+        try (Job warm = joblet.start(Joblet.builder().command("true").build())) {
             warm.await();
         }
-        WarmPool.drain();
+        joblet.drainPools();
+        Joblet.system().drainPools(); // what jobs of other classes left ready there is not counted either
         HostTraces.Footprint before = HostTraces.Footprint.now();
         List<Job> all = new CopyOnWriteArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
@@ -45,9 +54,8 @@ class ConcurrentStopCloseRaceTest {
                     calls.add(pool.submit(() -> {
                         go.await(30, TimeUnit.SECONDS);
                         ThreadLocalRandom rnd = ThreadLocalRandom.current();
-                        Job mine = Joblet.builder().stopGrace(Duration.ofMillis(rnd.nextInt(3) * 20))
-                                .command(thread % 2 == 0 ? new String[] {"sleep", "30"} : new String[] {"sh", "-c", "echo $$"})
-                                .start();
+                        Job mine = joblet.start(Joblet.builder().stopGrace(Duration.ofMillis(rnd.nextInt(3) * 20))
+                                .command(thread % 2 == 0 ? new String[] {"sleep", "30"} : new String[] {"sh", "-c", "echo $$"}).build());
                         shared.add(mine);
                         all.add(mine);
                         for (int k = 0; k < 6; k++) {
@@ -88,7 +96,7 @@ class ConcurrentStopCloseRaceTest {
             all.forEach(Job::close);
         }
         assertThat(all).hasSize(THREADS * ROUNDS);
-        WarmPool.drain();
+        joblet.drainPools();
         HostTraces.Footprint after = HostTraces.Footprint.now();
         for (int i = 0; i < 40 && !after.equals(before); i++) {
             Thread.sleep(50);

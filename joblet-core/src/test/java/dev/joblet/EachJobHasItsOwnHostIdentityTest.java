@@ -44,7 +44,7 @@ class EachJobHasItsOwnHostIdentityTest {
             int[] ua = hostIds(a), ub = hostIds(b);
             assertThat(ua[0]).as("host uid of job a").isNotEqualTo(ub[0]).isNotEqualTo(Security.NOBODY).isNotZero();
             assertThat(ua[1]).as("host gid of job a").isNotEqualTo(ub[1]).isNotEqualTo(Security.NOBODY).isNotZero();
-            assertThat(Host.identities().holds(ua[0])).isTrue();
+            assertThat(Joblet.system().host().identities().holds(ua[0])).isTrue();
             assertThat(ua[0] - HostIdentities.DEFAULT_FIRST).isBetween(0, HostIdentities.DEFAULT_COUNT - 1);
             assertThat(a.hostUid()).isEqualTo(ua[0]);
         }
@@ -61,11 +61,11 @@ class EachJobHasItsOwnHostIdentityTest {
         int uid;
         try (Job job = Joblet.builder().command("true").start()) {
             uid = job.hostUid();
-            assertThat(Host.identities().holds(uid)).isTrue();
+            assertThat(Joblet.system().host().identities().holds(uid)).isTrue();
             job.await();
         }
         // close() returned: the supervisor is reaped and the cgroup removed, and the id is free again.
-        assertThat(Host.identities().holds(uid)).isFalse();
+        assertThat(Joblet.system().host().identities().holds(uid)).isFalse();
         assertThat(Path.of("/run/joblet/ids/passwd-" + uid)).doesNotExist();
     }
 

@@ -38,7 +38,7 @@ final class EscapeAttemptsLinks {
      */
     private static UnaryOperator<JobSpec.Builder> planted(String name, UnaryOperator<Path> to) {
         return b -> {
-            if (Host.rootless()) {
+            if (dev.joblet.internal.HostFacts.euid() != 0) {
                 return b.upload(Upload.bytes(new byte[1], name)); // refused at the start: uploads need a root JVM
             }
             try {

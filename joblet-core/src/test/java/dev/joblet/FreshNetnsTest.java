@@ -2,7 +2,6 @@ package dev.joblet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.joblet.namespaces.FreshNetns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,18 +9,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Cold starts with only a loopback network join a namespace made ahead ({@link FreshNetns}): each job still gets
+ * Cold starts with only a loopback network join a namespace made ahead ({@link dev.joblet.namespaces.FreshNetns}, pooled by the Joblet): each job still gets
  * a namespace of its own that no other job used, with {@code lo} up and nothing else.
  */
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for network namespaces")
 class FreshNetnsTest {
+    /** This class's own instance, without warm supervisors: every job starts cold. */
+    private final Joblet joblet = Joblet.create(JobletConfig.builder().warmPoolSize(0).build());
+
+    @org.junit.jupiter.api.AfterEach
+    void closeJoblet() {
+        joblet.close();
+    }
+
 
     /** Its lo's MTU, its interfaces and its namespace; then a mark (a smaller MTU) that a reused namespace would show. */
-    private static String[] coldJob() throws Exception {
-        try (Job job = Joblet.builder().warmPool(false).capabilities(Capability.NET_ADMIN)
+    private String[] coldJob() throws Exception {
+        try (Job job = joblet.start(Joblet.builder().capabilities(Capability.NET_ADMIN)
                 .command("bash", "-c", "ip -o link show lo | grep -o 'mtu [0-9]*'; ip -o link | cut -d: -f2 | tr -d ' \\n'; echo;"
-                        + " ip -o link show lo | grep -c LOWER_UP; readlink /proc/self/ns/net; ip link set lo mtu 1300")
-                .start()) {
+                        + " ip -o link show lo | grep -c LOWER_UP; readlink /proc/self/ns/net; ip link set lo mtu 1300").build())) {
             JobResult r = job.await(Duration.ofSeconds(60)).orElseThrow();
             assertThat(r.exitCode()).as(job.stderr().text()).hasValue(0);
             return job.stdout().text().split("\n");
@@ -31,7 +37,7 @@ class FreshNetnsTest {
     @Test
     void everyColdJobGetsANamespaceNoJobUsedBefore() throws Exception {
         String host = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
-        long before = FreshNetns.taken();
+        long before = joblet.netnsTaken();
         for (int i = 0; i < 8; i++) {
             String[] seen = coldJob();
             assertThat(seen[0]).as("a used namespace is never handed to another job").isEqualTo("mtu 65536");
@@ -40,14 +46,14 @@ class FreshNetnsTest {
             assertThat(seen[3]).startsWith("net:[").isNotEqualTo(host);
             Thread.sleep(50); // time for the pool to make the next one
         }
-        assertThat(FreshNetns.taken() - before).as("cold starts took namespaces made ahead").isGreaterThanOrEqualTo(4);
+        assertThat(joblet.netnsTaken() - before).as("cold starts took namespaces made ahead").isGreaterThanOrEqualTo(4);
     }
 
     @Test
     void twoRunningJobsNeverShareANamespace() throws Exception {
         Thread.sleep(50);
-        try (Job a = Joblet.builder().warmPool(false).command("sleep", "30").start();
-                Job b = Joblet.builder().warmPool(false).command("sleep", "30").start()) {
+        try (Job a = joblet.start(Joblet.builder().command("sleep", "30").build());
+                Job b = joblet.start(Joblet.builder().command("sleep", "30").build())) {
             Path na = Files.readSymbolicLink(Path.of("/proc/" + a.pid() + "/ns/net"));
             Path nb = Files.readSymbolicLink(Path.of("/proc/" + b.pid() + "/ns/net"));
             assertThat(na).isNotEqualTo(nb).isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/net")));
@@ -58,9 +64,9 @@ class FreshNetnsTest {
     void drainClosesWhatWasMadeAheadAndEndsItsThread() throws Exception {
         coldJob(); // the pool is in use
         Thread.sleep(100);
-        assertThat(FreshNetns.ready()).isPositive();
-        WarmPool.drain();
-        assertThat(FreshNetns.ready()).isZero();
+        assertThat(joblet.netnsReady()).isPositive();
+        joblet.drainPools();
+        assertThat(joblet.netnsReady()).isZero();
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("joblet-netns") && t.isAlive());
         assertThat(coldJob()[0]).isEqualTo("mtu 65536"); // and it starts over
     }

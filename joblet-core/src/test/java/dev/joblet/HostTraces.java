@@ -59,6 +59,14 @@ public final class HostTraces {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> !t.getName().startsWith("joblet-")).count();
     }
 
+    /**
+     * Drains what {@link Joblet#system()} holds ready (warm supervisors, network namespaces), left by the jobs other
+     * test classes started there: children and fds of the JVM that are no concern of a test counting its own.
+     */
+    public static void drainSystemPools() {
+        Joblet.system().drainPools();
+    }
+
     public static List<Long> children() {
         return ProcessHandle.current().children().map(ProcessHandle::pid).sorted().collect(Collectors.toList());
     }

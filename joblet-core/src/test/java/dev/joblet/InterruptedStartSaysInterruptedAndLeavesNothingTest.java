@@ -21,6 +21,17 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
 class InterruptedStartSaysInterruptedAndLeavesNothingTest {
+    /** This class's own instance: its pools and jobs end with it (nothing carries over to other classes). */
+    private final Joblet joblet = Joblet.create();
+    /** One without warm supervisors: its jobs start cold. */
+    private final Joblet cold = Joblet.create(JobletConfig.builder().warmPoolSize(0).build());
+
+    @org.junit.jupiter.api.AfterEach
+    void closeJoblet() {
+        joblet.close();
+        cold.close();
+    }
+
 
     @AfterEach
     void clearInterrupt() {
@@ -48,8 +59,10 @@ class InterruptedStartSaysInterruptedAndLeavesNothingTest {
         return found;
     }
 
-    private static void assertNothingLeft() throws Exception {
-        WarmPool.drain();
+    private void assertNothingLeft() throws Exception {
+        joblet.drainPools();
+        cold.drainPools();
+        Joblet.system().drainPools(); // what jobs of other classes left ready there is not counted either
         long deadline = System.nanoTime() + 5_000_000_000L; // a failure guard: removal takes milliseconds
         while (!jobCgroups().isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -67,14 +80,17 @@ class InterruptedStartSaysInterruptedAndLeavesNothingTest {
 
     @Test
     void anInterruptBeforeTheStartIsReportedAsAnInterrupt() throws Exception {
-        for (JobSpec spec : List.of(
-                Joblet.builder().command("true").warmPool(false).build(),
-                Joblet.builder().command("true").memory(MemorySize.ofMegabytes(64)).cpu(50).warmPool(false).build(),
+        List<JobSpec> specs = List.of(
                 Joblet.builder().command("true").build(),
-                Joblet.builder().command("true").retainWorkspace(true).build())) {
+                Joblet.builder().command("true").memory(MemorySize.ofMegabytes(64)).cpu(50).build(),
+                Joblet.builder().command("true").build(),
+                Joblet.builder().command("true").retainWorkspace(true).build());
+        for (int i = 0; i < specs.size(); i++) {
+            JobSpec spec = specs.get(i);
+            Joblet on = i < 2 ? cold : joblet; // the first two start cold
             Thread.currentThread().interrupt();
             JobStartException e = null;
-            try (Job job = spec.start()) {
+            try (Job job = on.start(spec)) {
                 // A start that never blocked interruptibly may succeed: then the flag must still be set.
                 job.await(java.time.Duration.ZERO);
             } catch (JobStartException x) {
@@ -94,11 +110,12 @@ class InterruptedStartSaysInterruptedAndLeavesNothingTest {
     void interruptsAtRandomPointsOfTheStartAreReportedAsInterrupts() throws Exception {
         int interrupted = 0;
         for (int i = 0; i < 40; i++) {
-            JobSpec spec = Joblet.builder().command("true").memory(MemorySize.ofMegabytes(64)).warmPool(i % 2 == 0).build();
+            JobSpec spec = Joblet.builder().command("true").memory(MemorySize.ofMegabytes(64)).build();
+            Joblet on = i % 2 == 0 ? joblet : cold;
             AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicReference<Boolean> flagKept = new AtomicReference<>(true);
             Thread t = new Thread(() -> {
-                try (Job job = spec.start()) {
+                try (Job job = on.start(spec)) {
                     job.onExit().join();
                 } catch (JobStartException e) {
                     failure.set(e);

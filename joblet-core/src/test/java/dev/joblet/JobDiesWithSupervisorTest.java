@@ -21,13 +21,18 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
 class JobDiesWithSupervisorTest {
-    private static final Duration GUARD = Duration.ofSeconds(10);
+    /** This class's own instance: its pools and jobs end with it (nothing carries over to other classes). */
+    private final Joblet joblet = Joblet.create();
+    /** One without warm supervisors: its jobs start cold. */
+    private final Joblet cold = Joblet.create(JobletConfig.builder().warmPoolSize(0).build());
 
-    @AfterEach
-    void resetPool() {
-        WarmPool.setSize(2);
-        WarmPool.drain();
+    @org.junit.jupiter.api.AfterEach
+    void closeJoblet() {
+        joblet.close();
+        cold.close();
     }
+
+    private static final Duration GUARD = Duration.ofSeconds(10);
 
     /** The job's PID 1's parent: its supervisor. */
     private static int supervisorOf(Job job) throws IOException {
@@ -92,11 +97,11 @@ class JobDiesWithSupervisorTest {
         assertThat(job.stdout().text()).as("the job got ready").contains(text);
     }
 
-    private static void awaitPool() throws InterruptedException {
-        for (int i = 0; i < 2_000 && WarmPool.ready() < 1; i++) {
+    private void awaitPool() throws InterruptedException {
+        for (int i = 0; i < 2_000 && joblet.warmPool().ready() < 1; i++) {
             Thread.sleep(5);
         }
-        assertThat(WarmPool.ready()).as("a prepared supervisor").isPositive();
+        assertThat(joblet.warmPool().ready()).as("a prepared supervisor").isPositive();
     }
 
     /** SIGKILLs the job's supervisor and checks that everything of the job goes and the end is reported. */
@@ -128,8 +133,7 @@ class JobDiesWithSupervisorTest {
 
     @Test
     void aColdJobDiesWithItsSupervisor() throws Exception {
-        WarmPool.setSize(0);
-        try (Job job = Joblet.builder().command("sleep", "30").start()) {
+        try (Job job = cold.start(Joblet.builder().command("sleep", "30").build())) {
             assertThat(Files.readString(Path.of("/proc/" + supervisorOf(job) + "/cgroup"))).doesNotContain(job.id());
             killSupervisorAndCheck(job, 1, true);
         }
@@ -137,11 +141,11 @@ class JobDiesWithSupervisorTest {
 
     @Test
     void aJobOfTheWarmPoolDiesWithItsSupervisor() throws Exception {
-        try (Job first = Joblet.builder().command("true").start()) { // asks the pool to fill
+        try (Job first = joblet.start(Joblet.builder().command("true").build())) { // asks the pool to fill
             first.await();
         }
         awaitPool();
-        try (Job job = Joblet.builder().command("sleep", "30").start()) {
+        try (Job job = joblet.start(Joblet.builder().command("sleep", "30").build())) {
             // A prepared supervisor sits in its job's cgroup.
             assertThat(Files.readString(Path.of("/proc/" + supervisorOf(job) + "/cgroup"))).contains(job.id());
             killSupervisorAndCheck(job, 1, true);
@@ -151,14 +155,14 @@ class JobDiesWithSupervisorTest {
     @Test
     void aJobWithoutACgroupDiesWithItsSupervisor() throws Exception {
         for (boolean pooled : List.of(false, true)) {
-            WarmPool.setSize(pooled ? 2 : 0);
+            Joblet on = pooled ? joblet : cold;
             if (pooled) {
-                try (Job first = Joblet.builder().pidsMax(0).noMemoryLimit().command("true").start()) {
+                try (Job first = joblet.start(Joblet.builder().pidsMax(0).noMemoryLimit().command("true").build())) {
                     first.await();
                 }
                 awaitPool();
             }
-            try (Job job = Joblet.builder().pidsMax(0).noMemoryLimit().command("sleep", "30").start()) {
+            try (Job job = on.start(Joblet.builder().pidsMax(0).noMemoryLimit().command("sleep", "30").build())) {
                 killSupervisorAndCheck(job, 1, false);
             }
         }
@@ -166,8 +170,7 @@ class JobDiesWithSupervisorTest {
 
     @Test
     void aJobWithChildrenDiesWholeWithItsSupervisor() throws Exception {
-        WarmPool.setSize(0);
-        try (Job job = Joblet.builder().command("sh", "-c", "sleep 30 & sleep 40 & echo ready; wait").start()) {
+        try (Job job = cold.start(Joblet.builder().command("sh", "-c", "sleep 30 & sleep 40 & echo ready; wait").build())) {
             awaitOutput(job, "ready");
             killSupervisorAndCheck(job, 3, true);
         }
@@ -176,14 +179,14 @@ class JobDiesWithSupervisorTest {
     @Test
     void aRootInUserNamespaceJobDiesWithItsSupervisor() throws Exception {
         // Its ids change twice (in the new user namespace, then the job's own): the signal is armed after each.
-        try (Job job = Joblet.builder().rootInUserNamespace().command("sleep", "30").start()) {
+        try (Job job = joblet.start(Joblet.builder().rootInUserNamespace().command("sleep", "30").build())) {
             killSupervisorAndCheck(job, 1, true);
         }
     }
 
     @Test
     void aTtyJobDiesWithItsSupervisor() throws Exception {
-        try (Job job = Joblet.builder().tty(true).command("sh", "-c", "echo ready; sleep 30").start()) {
+        try (Job job = joblet.start(Joblet.builder().tty(true).command("sh", "-c", "echo ready; sleep 30").build())) {
             awaitOutput(job, "ready");
             killSupervisorAndCheck(job, 2, true);
         }
@@ -194,7 +197,7 @@ class JobDiesWithSupervisorTest {
         // The pool learns a kind's root from a cold start, then prepares supervisors whose child has built it and
         // waits for its command: killing such a supervisor must take its waiting child too.
         for (int i = 0; i < 3; i++) {
-            try (Job job = Joblet.builder().command("true").start()) {
+            try (Job job = joblet.start(Joblet.builder().command("true").build())) {
                 job.await();
             }
         }
@@ -211,7 +214,7 @@ class JobDiesWithSupervisorTest {
         }
         assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false)).as("the waiting child").isFalse();
         // The next start does not trip over the dead supervisor's remains.
-        try (Job job = Joblet.builder().command("echo", "ok").start()) {
+        try (Job job = joblet.start(Joblet.builder().command("echo", "ok").build())) {
             JobResult r = job.await(GUARD).orElseThrow();
             assertThat(job.stdout().text()).as("%s", r).isEqualTo("ok\n");
         }

@@ -15,14 +15,23 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /** After many jobs (finished, failed, stopped) nothing of them remains: fds, threads, children, cgroups. */
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
 class NothingLeaksTest {
+    /** This class's own instance: its pools and jobs end with it (nothing carries over to other classes). */
+    private final Joblet joblet = Joblet.create();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeJoblet() {
+        joblet.close();
+    }
+
 
     @Test
     void fiveHundredJobsLeaveNothingBehind() throws Exception {
         // warm up: the I/O and events threads and the helper image are created once per JVM
-        try (Job warm = Joblet.builder().command("true").start()) {
+        try (Job warm = joblet.start(Joblet.builder().command("true").build())) {
             warm.await();
         }
-        WarmPool.drain(); // the warm pool's supervisors are counted below, after it is drained again
+        joblet.drainPools(); // the warm pool's supervisors are counted below, after it is drained again
+        Joblet.system().drainPools(); // what jobs of other classes left ready there is not counted either
         long fds = HostTraces.jobKindFds();
         long threads = HostTraces.otherThreads();
         Set<String> ids = new HashSet<>();
@@ -34,7 +43,7 @@ class NothingLeaksTest {
             if (i % 50 == 2) {
                 b.command("nosuchcmd"); // fails to start
             }
-            try (Job job = b.start()) {
+            try (Job job = joblet.start(b.build())) {
                 ids.add(job.id());
                 if (i % 50 == 1) {
                     assertThat(job.stop(Duration.ZERO).get().reason()).isEqualTo(EndReason.STOPPED);
@@ -46,7 +55,7 @@ class NothingLeaksTest {
                 assertThat(e.isCommandNotFound()).isTrue();
             }
         }
-        WarmPool.drain();
+        joblet.drainPools();
         assertThat(HostTraces.jobKindFds()).isEqualTo(fds);
         // The library's own threads are fixed-size pools started lazily (I/O, events, log delivery): bounded,
         // whatever the number of jobs. Every other thread count is back where it was.

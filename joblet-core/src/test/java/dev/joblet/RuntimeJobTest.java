@@ -17,9 +17,17 @@ class RuntimeJobTest {
     @TempDir
     Path root;
 
+    /** The instance the tests start on; tests that name runtimes replace it with one whose runtimes root is theirs. */
+    private Joblet joblet = Joblet.create();
+
     @AfterEach
-    void restore() {
-        System.clearProperty("joblet.runtimes");
+    void close() {
+        joblet.close();
+    }
+
+    private void useRuntimesRoot(Path dir) {
+        joblet.close();
+        joblet = Joblet.create(JobletConfig.builder().runtimesRoot(dir).build());
     }
 
     /** {@code <root>/<name>/rootfs} with busybox as /usr/bin/sh, cat, ls, env, plus the manifest. */
@@ -54,8 +62,8 @@ class RuntimeJobTest {
         return true;
     }
 
-    private static String run(JobSpec.Builder b) throws Exception {
-        try (Job job = b.start()) {
+    private String run(JobSpec.Builder b) throws Exception {
+        try (Job job = joblet.start(b.build())) {
             JobResult r = job.await(Duration.ofSeconds(60)).orElseThrow();
             assertThat(r.exitCode()).as(job.stderr().text()).hasValue(0);
             return job.stdout().text();
@@ -69,7 +77,7 @@ class RuntimeJobTest {
         Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(data.resolve("model.bin"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         busyboxRuntime("tiny", "name = tiny\nenv.FROM_RUNTIME = yes\nenv.OVERRIDDEN = runtime\nmount = " + data + ":/models\n");
-        System.setProperty("joblet.runtimes", root.toString());
+        useRuntimesRoot(root);
         String out = run(Joblet.builder().runtime(JobRuntime.named("tiny")).env("OVERRIDDEN", "spec")
                 .command("sh", "-c", "cat /etc/marker; echo $FROM_RUNTIME $OVERRIDDEN; cat /models/model.bin; echo; "
                         + "ls /; touch /models/x 2>/dev/null || echo ro; touch /usr/x 2>/dev/null || echo ro"));
@@ -108,8 +116,8 @@ class RuntimeJobTest {
         }
         assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(WritableLayer.ROOT.toString());
         // The layer's size is a limit.
-        try (Job job = Joblet.builder().runtime(JobRuntime.directory(rootfs)).writableLayer(MemorySize.ofMegabytes(1)).privileged()
-                .command("sh", "-c", "cat /usr/bin/busybox /usr/bin/busybox > /usr/big").start()) {
+        try (Job job = joblet.start(Joblet.builder().runtime(JobRuntime.directory(rootfs)).writableLayer(MemorySize.ofMegabytes(1)).privileged()
+                .command("sh", "-c", "cat /usr/bin/busybox /usr/bin/busybox > /usr/big").build())) {
             assertThat(job.await(Duration.ofSeconds(60)).orElseThrow().exitCode()).isNotEqualTo(java.util.OptionalInt.of(0));
             assertThat(job.stderr().text()).contains("No space left on device");
         }
@@ -126,8 +134,8 @@ class RuntimeJobTest {
     void anUnknownRuntimeListsTheInstalledOnes() throws Exception {
         busyboxRuntime("tiny", "name = tiny\n");
         busyboxRuntime("other", "name = other\n");
-        System.setProperty("joblet.runtimes", root.toString());
-        assertThatThrownBy(() -> Joblet.builder().runtime(JobRuntime.named("python-3.11-ml")).command("true").start())
+        useRuntimesRoot(root);
+        assertThatThrownBy(() -> joblet.start(Joblet.builder().runtime(JobRuntime.named("python-3.11-ml")).command("true").build()))
                 .isInstanceOf(JobStartException.class)
                 .hasMessageContaining("runtime python-3.11-ml is not installed")
                 .hasMessageContaining("installed under " + root + ": other, tiny");
@@ -136,8 +144,8 @@ class RuntimeJobTest {
     @Test
     void aBadManifestStopsTheStartNamingFileLineAndField() throws Exception {
         busyboxRuntime("bad", "name = bad\n# fine\nmount = relative:/x\n");
-        System.setProperty("joblet.runtimes", root.toString());
-        assertThatThrownBy(() -> Joblet.builder().runtime(JobRuntime.named("bad")).command("true").start())
+        useRuntimesRoot(root);
+        assertThatThrownBy(() -> joblet.start(Joblet.builder().runtime(JobRuntime.named("bad")).command("true").build()))
                 .isInstanceOf(JobStartException.class)
                 .hasMessageContaining(root.resolve("bad/runtime.conf") + ":3: field mount (relative:/x)");
     }
@@ -145,8 +153,8 @@ class RuntimeJobTest {
     @Test
     void aMissingMountSourceStopsTheStart() throws Exception {
         busyboxRuntime("gone", "name = gone\nmount = /no/such/dir/for/joblet:/data\n");
-        System.setProperty("joblet.runtimes", root.toString());
-        assertThatThrownBy(() -> Joblet.builder().runtime(JobRuntime.named("gone")).command("true").start())
+        useRuntimesRoot(root);
+        assertThatThrownBy(() -> joblet.start(Joblet.builder().runtime(JobRuntime.named("gone")).command("true").build()))
                 .isInstanceOf(JobStartException.class)
                 .hasMessageContaining("volume source /no/such/dir/for/joblet does not exist");
     }

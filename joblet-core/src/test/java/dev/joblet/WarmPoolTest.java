@@ -17,19 +17,23 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /** Jobs started from prepared supervisors behave like cold ones, and a drained pool leaves nothing behind. */
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
 class WarmPoolTest {
+    private final Joblet joblet = Joblet.create();
 
     @AfterEach
-    void drain() {
-        WarmPool.setSize(2);
-        WarmPool.drain();
+    void close() {
+        joblet.close();
+    }
+
+    private WarmPool pool() {
+        return joblet.warmPool();
     }
 
     /** Waits (bounded by the test's own patience, not asserted on time) until the pool has refilled. */
-    private static void awaitReady(int n) throws InterruptedException {
-        for (int i = 0; i < 2_000 && WarmPool.ready() < n; i++) {
+    private void awaitReady(int n) throws InterruptedException {
+        for (int i = 0; i < 2_000 && pool().ready() < n; i++) {
             Thread.sleep(5);
         }
-        assertThat(WarmPool.ready()).isGreaterThanOrEqualTo(n);
+        assertThat(pool().ready()).isGreaterThanOrEqualTo(n);
     }
 
     private static List<Path> poolCgroups() throws IOException {
@@ -45,28 +49,28 @@ class WarmPoolTest {
 
     @Test
     void pooledJobsRunWithTheirLimitsAndNamespaces() throws Exception {
-        try (Job first = Joblet.builder().command("true").start()) { // asks the pool to fill
+        try (Job first = joblet.start(Joblet.builder().command("true").build())) { // asks the pool to fill
             first.await();
         }
         awaitReady(2);
         // The job's own view: new network namespace with lo only, PID 1, its cgroup's pids limit as asked.
         JobSpec spec = Joblet.builder().command("sh", "-c",
                 "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; echo pid $$; cat /proc/self/cgroup | grep -c pids").pidsMax(7).build();
-        try (Job job = spec.start()) {
+        try (Job job = joblet.start(spec)) {
             JobResult r = job.await();
             assertThat(r.isSuccess()).as(job.stderr().text()).isTrue();
             assertThat(job.stdout().text()).isEqualTo("lo\npid 1\n1\n");
         }
         awaitReady(1);
         // The prepared cgroup carries the job's id once claimed, as a cold job's does.
-        try (Job job = Joblet.builder().command("sleep", "30").start()) {
+        try (Job job = joblet.start(Joblet.builder().command("sleep", "30").build())) {
             assertThat(Files.readString(Path.of("/proc/" + job.pid() + "/cgroup"))).contains(":pids:")
                     .containsPattern(":pids:/.*/" + job.id() + "\n");
         }
         awaitReady(1);
         // pids limit: 7 processes for the job (the supervisor is not counted against it).
-        try (Job job = Joblet.builder().command("sh", "-c",
-                "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; wait").pidsMax(7).start()) {
+        try (Job job = joblet.start(Joblet.builder().command("sh", "-c",
+                "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; wait").pidsMax(7).build())) {
             JobResult r = job.await();
             assertThat(job.stderr().text()).contains("fork");
             assertThat(r.usage().pidsLimitHit()).isTrue();
@@ -78,13 +82,13 @@ class WarmPoolTest {
         String jvmNice = Files.readString(Path.of("/proc/self/stat")).replaceFirst("^.*\\) ", "").split(" ")[16];
         // Repeated equal starts: first from plain warm supervisors, then from ones whose root was built ahead.
         for (int i = 0; i < 5; i++) {
-            try (Job j = Joblet.builder().command("sh", "-c", "sed 's/^.*) //' /proc/self/stat | cut -d' ' -f17").start()) {
+            try (Job j = joblet.start(Joblet.builder().command("sh", "-c", "sed 's/^.*) //' /proc/self/stat | cut -d' ' -f17").build())) {
                 assertThat(j.await().isSuccess()).as(j.stderr().text()).isTrue();
                 assertThat(j.stdout().text().strip()).as("the job's nice value, start %s", i).isEqualTo(jvmNice);
             }
             awaitReady(1);
         }
-        assertThat(WarmPool.readyWithRoot()).isPositive();
+        assertThat(pool().readyWithRoot()).isPositive();
     }
 
     @Test
@@ -94,14 +98,14 @@ class WarmPoolTest {
         for (SeccompPolicy policy : List.of(SeccompPolicy.defaults().deny("setpriority"),
                 SeccompPolicy.defaults().deny("chdir"))) {
             for (int i = 0; i < 4; i++) {
-                try (Job job = Joblet.builder().command("sh", "-c", "grep Seccomp: /proc/self/status | tr -s '\t ' ' '")
-                        .seccomp(policy).start()) {
+                try (Job job = joblet.start(Joblet.builder().command("sh", "-c", "grep Seccomp: /proc/self/status | tr -s '\t ' ' '")
+                        .seccomp(policy).build())) {
                     assertThat(job.await().isSuccess()).as(policy + ": " + job.stderr().text()).isTrue();
                     assertThat(job.stdout().text()).isEqualTo("Seccomp: 2\n");
                 }
                 awaitReady(1);
             }
-            assertThat(WarmPool.readyWithRoot()).as("roots built ahead for %s", policy).isPositive();
+            assertThat(pool().readyWithRoot()).as("roots built ahead for %s", policy).isPositive();
         }
     }
 
@@ -109,19 +113,19 @@ class WarmPoolTest {
     void rootsBuiltAheadGetEachJobsOwnCommandHostnameWorkdirAndEnvAndStillDropPrivileges() throws Exception {
         // Two starts with the same root teach the pool to build that root ahead for the next ones.
         for (int i = 0; i < 2; i++) {
-            try (Job j = Joblet.builder().command("true").start()) {
+            try (Job j = joblet.start(Joblet.builder().command("true").build())) {
                 j.await();
             }
         }
-        WarmPool.drain();
-        try (Job j = Joblet.builder().command("true").start()) {
+        pool().drain();
+        try (Job j = joblet.start(Joblet.builder().command("true").build())) {
             j.await();
         }
         awaitReady(2);
-        assertThat(WarmPool.readyWithRoot()).as("supervisors with the root built").isEqualTo(2);
+        assertThat(pool().readyWithRoot()).as("supervisors with the root built").isEqualTo(2);
         for (int i = 0; i < 3; i++) {
-            try (Job job = Joblet.builder().command("sh", "-c", "echo $(hostname) $(pwd) $X $(id -u) $$; cat /proc/self/status"
-                    + " | grep -E '^(CapEff|Seccomp):' | tr -s '\t ' ' '").env("X", "x" + i).workdir("/tmp").start()) {
+            try (Job job = joblet.start(Joblet.builder().command("sh", "-c", "echo $(hostname) $(pwd) $X $(id -u) $$; cat /proc/self/status"
+                    + " | grep -E '^(CapEff|Seccomp):' | tr -s '\t ' ' '").env("X", "x" + i).workdir("/tmp").build())) {
                 assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
                 // Each runs as its own host identity: the root built ahead was built for it.
                 assertThat(job.hostUid()).isNotEqualTo(Security.NOBODY);
@@ -131,40 +135,39 @@ class WarmPoolTest {
         }
         // The prepared children set the default hostname and installed their filter before the command: a job asking
         // for a hostname of its own gets it all the same (it starts cold), filtered as every job is.
-        try (Job job = Joblet.builder().command("sh", "-c", "hostname; grep Seccomp: /proc/self/status | tr -s '\t ' ' '")
-                .hostname("web-1").start()) {
+        try (Job job = joblet.start(Joblet.builder().command("sh", "-c", "hostname; grep Seccomp: /proc/self/status | tr -s '\t ' ' '")
+                .hostname("web-1").build())) {
             assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
             assertThat(job.stdout().text()).isEqualTo("web-1\nSeccomp: 2\n");
         }
         // Jobs named each their own way (as an engine names them) get their names and their filter too.
         for (int i = 0; i < 4; i++) {
-            try (Job job = Joblet.builder().command("sh", "-c", "hostname; grep Seccomp: /proc/self/status | tr -s '\t ' ' '")
-                    .hostname("h-" + i).start()) {
+            try (Job job = joblet.start(Joblet.builder().command("sh", "-c", "hostname; grep Seccomp: /proc/self/status | tr -s '\t ' ' '")
+                    .hostname("h-" + i).build())) {
                 assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
                 assertThat(job.stdout().text()).isEqualTo("h-" + i + "\nSeccomp: 2\n");
             }
             awaitReady(1);
         }
         // A job whose root differs (no /proc masks) gets a correct root all the same (started cold).
-        try (Job job = Joblet.builder().command("sh", "-c", "cat /proc/kallsyms | head -c 1 | wc -c").hardenedProc(false)
-                .start()) {
+        try (Job job = joblet.start(Joblet.builder().command("sh", "-c", "cat /proc/kallsyms | head -c 1 | wc -c").hardenedProc(false).build())) {
             assertThat(job.await().isSuccess()).as(job.stderr().text()).isTrue();
         }
     }
 
     @Test
     void aStoppedPooledJobReportsItsSignalAndAFailedOneLeavesNothing() throws Exception {
-        try (Job first = Joblet.builder().command("true").start()) {
+        try (Job first = joblet.start(Joblet.builder().command("true").build())) {
             first.await();
         }
         awaitReady(1);
-        try (Job job = Joblet.builder().command("sleep", "30").start()) {
+        try (Job job = joblet.start(Joblet.builder().command("sleep", "30").build())) {
             JobResult r = job.stop(Duration.ZERO).get();
             assertThat(r.reason()).isEqualTo(EndReason.STOPPED);
             assertThat(r.signal()).hasValue(9);
         }
         awaitReady(1);
-        assertThatThrownBy(() -> Joblet.builder().command("nosuchcmd").start())
+        assertThatThrownBy(() -> joblet.start(Joblet.builder().command("nosuchcmd").build()))
                 .isInstanceOfSatisfying(JobStartException.class, e -> assertThat(e.isCommandNotFound()).isTrue());
     }
 
@@ -172,15 +175,16 @@ class WarmPoolTest {
     void hostNetworkAndNoCgroupKindsAndDrainLeavesNothing() throws Exception {
         for (JobSpec spec : List.of(Joblet.builder().command("true").network(Network.HOST).build(),
                 Joblet.builder().command("true").pidsMax(0).noMemoryLimit().build())) {
-            spec.start().await();
+            joblet.start(spec).await();
             awaitReady(1);
-            try (Job job = spec.start()) {
+            try (Job job = joblet.start(spec)) {
                 assertThat(job.await().isSuccess()).isTrue();
             }
         }
         assertThat(poolCgroups()).isNotEmpty();
-        WarmPool.drain();
-        assertThat(WarmPool.ready()).isZero();
+        joblet.close();
+        HostTraces.drainSystemPools();
+        assertThat(pool().ready()).isZero();
         assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();
         assertThat(poolCgroups()).isEmpty();
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("joblet-pool"));
@@ -188,14 +192,17 @@ class WarmPoolTest {
 
     @Test
     void sizeIsCheckedAndZeroTurnsThePoolOff() throws Exception {
-        assertThatThrownBy(() -> WarmPool.setSize(-1)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("size (-1)");
-        WarmPool.setSize(0);
-        try (Job job = Joblet.builder().command("true").start()) {
-            assertThat(job.await().isSuccess()).isTrue();
+        assertThatThrownBy(() -> JobletConfig.builder().warmPoolSize(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("warmPoolSize (-1) must be from 0 to 64");
+        try (Joblet off = Joblet.create(JobletConfig.builder().warmPoolSize(0).build())) {
+            try (Job job = off.start(Joblet.builder().command("true").build())) {
+                assertThat(job.await().isSuccess()).isTrue();
+            }
+            Thread.sleep(50);
+            HostTraces.drainSystemPools();
+            assertThat(off.warmPool().ready()).isZero();
+            assertThat(off.warmPool().hasFiller()).isFalse();
+            assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();
         }
-        Thread.sleep(50);
-        assertThat(WarmPool.ready()).isZero();
-        assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();
     }
 }

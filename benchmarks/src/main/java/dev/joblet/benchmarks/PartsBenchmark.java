@@ -3,6 +3,7 @@ package dev.joblet.benchmarks;
 import dev.joblet.JobResult;
 import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
+import dev.joblet.JobletConfig;
 import dev.joblet.cgroups.CgroupDriver;
 import dev.joblet.cgroups.CgroupLimits;
 import dev.joblet.cgroups.CgroupStats;
@@ -81,6 +82,8 @@ public class PartsBenchmark {
     private JobSpec warm;
     private JobSpec cold;
     private Launcher launcher;
+    /** Where the cold jobs start: an instance without a warm pool, closed at tear-down. */
+    private Joblet coldJoblet;
 
     @Setup
     @SuppressWarnings("try") // the launch is held, not used: closing it is the measured part
@@ -110,7 +113,8 @@ public class PartsBenchmark {
             // a process joined and exited: the counters are those of a finished job
         }
         warm = Joblet.builder().command("/bin/true").build();
-        cold = warm.toBuilder().warmPool(false).build();
+        cold = warm;
+        coldJoblet = Joblet.create(JobletConfig.fromSystemProperties().toBuilder().warmPoolSize(0).build());
     }
 
     private static LaunchRequest.Builder base() {
@@ -123,6 +127,7 @@ public class PartsBenchmark {
         finished.remove();
         cgroups.close();
         launcher.close();
+        coldJoblet.close();
     }
 
     @Benchmark
@@ -183,7 +188,7 @@ public class PartsBenchmark {
 
     @Benchmark
     public JobResult jobCold() throws Exception {
-        return StartBenchmark.run(cold);
+        return StartBenchmark.run(coldJoblet, cold);
     }
 
     private ExitStatus run(LaunchRequest r) throws Exception {

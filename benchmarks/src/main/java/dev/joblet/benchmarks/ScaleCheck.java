@@ -3,7 +3,7 @@ package dev.joblet.benchmarks;
 import dev.joblet.Job;
 import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
-import dev.joblet.WarmPool;
+import dev.joblet.JobletConfig;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -46,16 +46,20 @@ public final class ScaleCheck {
         }
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
         // Warm up: the library's lazily started threads and the helper image exist from here on.
-        try (Job j = Joblet.builder().command("true").start()) {
+        // The warm-up and the throughput run on an instance of their own, closed before the baseline is counted
+        // (its warm supervisors and threads gone); the jobs held at once run on a second one, closed before the end.
+        Joblet first = Joblet.create(JobletConfig.fromSystemProperties());
+        try (Job j = first.start(Joblet.builder().command("true").build())) {
             j.await();
         }
         if (throughputSeconds > 0) {
-            throughput(Joblet.builder().command("/bin/true").build(), 2, 2);
-            double rate = throughput(Joblet.builder().command("/bin/true").build(), 2, throughputSeconds);
+            throughput(first, Joblet.builder().command("/bin/true").build(), 2, 2);
+            double rate = throughput(first, Joblet.builder().command("/bin/true").build(), 2, throughputSeconds);
             System.out.printf(Locale.ROOT, "sustained short jobs (default spec, /bin/true, start + await + close, 2 threads"
                     + ", %d s): %.0f jobs/s%n", throughputSeconds, rate);
         }
-        WarmPool.drain();
+        first.close();
+        Joblet joblet = Joblet.create(JobletConfig.fromSystemProperties());
         long fds0 = count(Path.of("/proc/self/fd"));
         int threads0 = ManagementFactory.getThreadMXBean().getThreadCount();
         long heap0 = usedHeapAfterGc(mem);
@@ -66,7 +70,7 @@ public final class ScaleCheck {
         long t0 = System.nanoTime();
         try {
             for (int i = 0; i < n; i++) {
-                jobs.add(spec.start());
+                jobs.add(joblet.start(spec));
             }
             double startSeconds = (System.nanoTime() - t0) / 1e9;
             Thread.sleep(1000);
@@ -98,7 +102,7 @@ public final class ScaleCheck {
             }
             System.out.printf(Locale.ROOT, "stopped and closed all in %.1f s%n", (System.nanoTime() - c0) / 1e9);
         }
-        WarmPool.drain();
+        joblet.close();
         Thread.sleep(500);
         long children = ProcessHandle.current().children().count();
         long cgroups = jobCgroups();
@@ -112,7 +116,7 @@ public final class ScaleCheck {
     }
 
     /** Jobs per second completed by {@code threads} threads each running start + await + close in a loop. */
-    private static double throughput(JobSpec spec, int threads, int seconds) throws Exception {
+    private static double throughput(Joblet joblet, JobSpec spec, int threads, int seconds) throws Exception {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
@@ -121,7 +125,7 @@ public final class ScaleCheck {
         for (int t = 0; t < threads; t++) {
             Thread th = new Thread(() -> {
                 while (System.nanoTime() < end && failure.get() == null) {
-                    try (Job j = spec.start()) {
+                    try (Job j = joblet.start(spec)) {
                         if (!j.await().isSuccess()) {
                             throw new IllegalStateException("job failed: " + j.await());
                         }

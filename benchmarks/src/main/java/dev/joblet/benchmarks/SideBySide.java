@@ -6,7 +6,7 @@ import dev.joblet.JobSpec;
 import dev.joblet.Joblet;
 import dev.joblet.MemorySize;
 import dev.joblet.Network;
-import dev.joblet.WarmPool;
+import dev.joblet.JobletConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -130,22 +130,26 @@ public final class SideBySide {
         JobSpec host = Joblet.builder().command(TRUE).network(Network.HOST).build();
         JobSpec noCgroup = Joblet.builder().command(TRUE).pidsMax(0).noMemoryLimit().build();
         JobSpec limits = Joblet.builder().command(TRUE).cpu(50).memory(MemorySize.ofMegabytes(256)).build();
-        JobSpec fullCold = full.toBuilder().warmPool(false).build();
-        JobSpec hostCold = host.toBuilder().warmPool(false).build();
+        JobletConfig config = JobletConfig.fromSystemProperties();
+        if (pool >= 0) {
+            config = config.toBuilder().warmPoolSize(pool).build();
+        }
+        // Two instances side by side: the warm pool's and one without it (closed at the end).
+        Joblet warmJoblet = Joblet.create(config);
+        Joblet coldJoblet = Joblet.create(config.toBuilder().warmPoolSize(0).build());
         modes.add(new Mode("Joblet full sandbox (warm pool)",
                 "default spec: PID/mount/UTS/IPC/net namespaces, pivot_root, cgroup (pids limit); from the warm pool",
-                () -> job(full), rounds));
-        modes.add(new Mode("Joblet full sandbox, cold", "as above, `warmPool(false)`", () -> job(fullCold), rounds));
+                () -> job(warmJoblet, full), rounds));
+        modes.add(new Mode("Joblet full sandbox, cold", "as above, on a Joblet with `warmPoolSize(0)`",
+                () -> job(coldJoblet, full), rounds));
         modes.add(new Mode("Joblet, Network.HOST (warm pool)", "full sandbox without the network namespace",
-                () -> job(host), rounds));
-        modes.add(new Mode("Joblet, Network.HOST, cold", "as above, `warmPool(false)`", () -> job(hostCold), rounds));
+                () -> job(warmJoblet, host), rounds));
+        modes.add(new Mode("Joblet, Network.HOST, cold", "as above, on a Joblet with `warmPoolSize(0)`",
+                () -> job(coldJoblet, host), rounds));
         modes.add(new Mode("Joblet, no cgroup (warm pool)", "full sandbox, `pidsMax(0)`: no cgroup at all",
-                () -> job(noCgroup), rounds));
+                () -> job(warmJoblet, noCgroup), rounds));
         modes.add(new Mode("Joblet + cpu/memory limits (warm pool)",
-                "full sandbox, `cpu(50)`, `memory(256 MiB)`, pids limit", () -> job(limits), rounds));
-        if (pool >= 0) {
-            WarmPool.setSize(pool);
-        }
+                "full sandbox, `cpu(50)`, `memory(256 MiB)`, pids limit", () -> job(warmJoblet, limits), rounds));
 
         String loadBefore = read("/proc/loadavg");
         long t0 = System.nanoTime();
@@ -196,6 +200,8 @@ public final class SideBySide {
         System.out.println(closeTable(modes));
         skipped.forEach(s -> System.out.println("- " + s));
         System.out.println("written: " + out);
+        warmJoblet.close();
+        coldJoblet.close();
         System.exit(0); // the library's event threads are daemons, but be sure
     }
 
@@ -212,8 +218,8 @@ public final class SideBySide {
     private static long closeStarted, lastClose = -1;
 
     /** Start + await is what is timed (as for ProcessBuilder: start + waitFor); close() is timed on its own. */
-    private static void job(JobSpec spec) throws Exception {
-        Job j = spec.start();
+    private static void job(Joblet joblet, JobSpec spec) throws Exception {
+        Job j = joblet.start(spec);
         try {
             JobResult r = j.await();
             if (!r.isSuccess()) {

@@ -78,7 +78,11 @@ public class StartBenchmark {
     }
 
     static JobResult run(JobSpec spec) throws Exception {
-        try (Job job = spec.start()) {
+        return run(Joblet.system(), spec);
+    }
+
+    static JobResult run(Joblet joblet, JobSpec spec) throws Exception {
+        try (Job job = joblet.start(spec)) {
             JobResult r = job.await();
             if (!r.isSuccess()) {
                 throw new IllegalStateException("job failed: " + r);

@@ -38,8 +38,11 @@ public final class Sandbox {
     private final int outputLimit;
     private final Duration idleTimeout;
     private final Path sessionRoot;
+    /** Where the snippets' jobs start; the caller's (the sandbox does not close it). */
+    private final @org.jspecify.annotations.Nullable Joblet joblet;
 
     private Sandbox(Builder b) {
+        this.joblet = b.joblet;
         this.template = b.spec.build();
         this.outputLimit = b.outputLimit;
         this.idleTimeout = b.idleTimeout;
@@ -73,7 +76,7 @@ public final class Sandbox {
         dev.joblet.Security sec = template.security();
         // The session's calls share /work, so they run as one host identity: pinned by the template, or one reserved
         // for the session's life (each call would otherwise get its own and could not write the last one's files).
-        dev.joblet.ReservedIdentity reserved = sec.ownIdentity() ? dev.joblet.Joblet.reserveIdentity() : null;
+        dev.joblet.ReservedIdentity reserved = sec.ownIdentity() ? joblet().reserveIdentity() : null;
         try {
             // The host ids the job's files belong to: its own uid, or the host ids its user namespace maps root to.
             int uid = reserved != null ? reserved.uid() : sec.rootInUserNamespace() ? sec.hostUid() : sec.uid();
@@ -113,11 +116,16 @@ public final class Sandbox {
     }
 
     ExecutionResult execute(JobSpec spec) throws JobletException, InterruptedException {
-        try (Job job = spec.start()) {
+        try (Job job = joblet().start(spec)) {
             JobResult r = job.await();
             log.debug("snippet job {} ended: {}", job.id().substring(0, 8), r.reason());
             return ExecutionResult.of(job, r, outputLimit);
         }
+    }
+
+    /** The instance the snippets start on: the one given to the builder, else {@link Joblet#system()}. */
+    private Joblet joblet() {
+        return joblet != null ? joblet : Joblet.system();
     }
 
     /** The job spec every snippet starts from (its command is a placeholder). */
@@ -157,9 +165,16 @@ public final class Sandbox {
         private int outputLimit = 64 * 1024;
         private Duration idleTimeout = Duration.ofMinutes(10);
         private Path sessionRoot = Path.of(System.getProperty("java.io.tmpdir"));
+        private @org.jspecify.annotations.Nullable Joblet joblet;
 
         private Builder() {
             outputBuffer();
+        }
+
+        /** Starts the snippets on {@code value} instead of {@link Joblet#system()}; the caller closes it. */
+        public Builder joblet(Joblet value) {
+            joblet = dev.joblet.internal.Args.nonNull(value, "joblet");
+            return this;
         }
 
         /**

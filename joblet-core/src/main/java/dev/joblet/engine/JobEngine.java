@@ -524,6 +524,15 @@ public final class JobEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Starts the engine's jobs on {@code joblet} (default {@link dev.joblet.Joblet#system()}), which the caller
+         * owns and closes after the engine; same as {@code launcher(JobLauncher.of(joblet))}.
+         */
+        public Builder joblet(dev.joblet.Joblet joblet) {
+            launcher = JobLauncher.of(joblet);
+            return this;
+        }
+
         /** How jobs are started (default {@link JobLauncher#system()}); tests give a fake one. */
         public Builder launcher(JobLauncher value) {
             launcher = Objects.requireNonNull(value, "launcher");

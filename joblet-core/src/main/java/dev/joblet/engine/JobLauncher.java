@@ -3,6 +3,7 @@ package dev.joblet.engine;
 import dev.joblet.Job;
 import dev.joblet.JobResult;
 import dev.joblet.JobSpec;
+import dev.joblet.Joblet;
 import dev.joblet.JobletException;
 import java.time.Duration;
 import java.util.Optional;
@@ -42,10 +43,16 @@ public interface JobLauncher {
         default void close() {}
     }
 
-    /** Starts real jobs with {@link JobSpec#start()}. */
+    /** Starts real jobs on {@link Joblet#system()} (looked up at each launch), as {@link JobSpec#start()} does. */
     static JobLauncher system() {
+        return (id, spec) -> of(Joblet.system()).launch(id, spec);
+    }
+
+    /** Starts real jobs on {@code joblet}, which the caller owns (the engine does not close it). */
+    static JobLauncher of(Joblet joblet) {
+        java.util.Objects.requireNonNull(joblet, "joblet");
         return (id, spec) -> {
-            Job job = spec.start(id);
+            Job job = joblet.start(spec, id);
             return new Launched() {
                 @Override
                 public Optional<Job> job() {

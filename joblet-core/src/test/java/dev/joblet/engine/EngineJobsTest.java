@@ -20,6 +20,14 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /** The engine with real jobs: limits observed, priorities, pinning seen inside the job, cancel and close. */
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs root for namespaces and cgroups")
 class EngineJobsTest {
+    /** This class's own instance (the engines are given it): its pools and jobs end with it. */
+    private final dev.joblet.Joblet joblet = dev.joblet.Joblet.create();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeJoblet() {
+        joblet.close();
+    }
+
 
     private static JobResult result(JobHandle h) throws Exception {
         return h.result().get(60, TimeUnit.SECONDS);
@@ -35,7 +43,7 @@ class EngineJobsTest {
         // may be delivered in either order, so their interleaving is not a measure).
         List<JobHandle> hs = new ArrayList<>();
         List<JobResult> results = new ArrayList<>();
-        try (JobEngine engine = JobEngine.builder().policy(StandardPolicy.builder().maxConcurrent(2).build()).build()) {
+        try (JobEngine engine = JobEngine.builder().joblet(joblet).policy(StandardPolicy.builder().maxConcurrent(2).build()).build()) {
             for (int i = 0; i < 6; i++) {
                 hs.add(engine.submit(sh("sleep 1; echo $((1+" + i + "))")));
             }
@@ -62,7 +70,7 @@ class EngineJobsTest {
     @Test
     void prioritiesOrderRealStarts() throws Exception {
         List<String> started = Collections.synchronizedList(new ArrayList<>());
-        try (JobEngine engine = JobEngine.builder().policy(StandardPolicy.builder().maxConcurrent(1).build())
+        try (JobEngine engine = JobEngine.builder().joblet(joblet).policy(StandardPolicy.builder().maxConcurrent(1).build())
                 .listener((h, from, to) -> {
                     if (to == JobState.RUNNING) {
                         started.add(h.spec().command().get(2));
@@ -85,7 +93,7 @@ class EngineJobsTest {
     void exclusiveCoresAreVisibleInsideTheJob() throws Exception {
         CpuSet pool = dev.joblet.internal.HostFacts.allowedCpus();
         int n = Math.min(2, pool.size());
-        try (JobEngine engine = JobEngine.builder().corePool(pool).build()) {
+        try (JobEngine engine = JobEngine.builder().joblet(joblet).corePool(pool).build()) {
             List<JobHandle> hs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 hs.add(engine.submit(sh("grep Cpus_allowed_list /proc/self/status; sleep 1"),
@@ -108,7 +116,7 @@ class EngineJobsTest {
         JobHandle blocker;
         JobHandle queued;
         JobHandle scheduled;
-        JobEngine engine = JobEngine.builder().policy(StandardPolicy.builder().maxConcurrent(1).build()).build();
+        JobEngine engine = JobEngine.builder().joblet(joblet).policy(StandardPolicy.builder().maxConcurrent(1).build()).build();
         try {
             blocker = engine.submit(sh("sleep 30"));
             queued = engine.submit(sh("echo never"));
@@ -122,7 +130,8 @@ class EngineJobsTest {
         assertThat(result(blocker).reason()).isEqualTo(EndReason.STOPPED);
         assertThat(scheduled.state()).isEqualTo(JobState.CANCELLED);
         assertThat(queued.job()).isEmpty();
-        dev.joblet.WarmPool.drain(); // its prepared supervisors are children of the JVM too
+        joblet.close(); // its prepared supervisors are children of the JVM too
+        dev.joblet.HostTraces.drainSystemPools();
         assertThat(ProcessHandle.current().children().collect(Collectors.toList())).isEmpty();
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive() && t.getName().startsWith("joblet-engine-"));
     }
@@ -130,7 +139,7 @@ class EngineJobsTest {
     @Test
     void drainingCloseLetsRunningJobsFinish() throws Exception {
         JobHandle h;
-        try (JobEngine engine = JobEngine.builder().onClose(JobEngine.OnClose.DRAIN).build()) {
+        try (JobEngine engine = JobEngine.builder().joblet(joblet).onClose(JobEngine.OnClose.DRAIN).build()) {
             h = engine.submit(sh("sleep 1; echo done"));
             while (h.state() != JobState.RUNNING) {
                 Thread.onSpinWait(); // wait for the launch, so that close drains rather than cancels

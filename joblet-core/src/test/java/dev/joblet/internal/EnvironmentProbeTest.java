@@ -31,7 +31,7 @@ class EnvironmentProbeTest {
 
     @Test
     void everyAreaIsReportedOnThisHost() {
-        List<EnvironmentCheck> checks = Joblet.checkEnvironment();
+        List<EnvironmentCheck> checks = Joblet.system().checkEnvironment();
         assertThat(checks).extracting(EnvironmentCheck::name)
                 .containsExactly("privileges", "user namespaces", "cgroups", "seccomp", "landlock", "overlayfs",
                         "private networks", "host identity per job");

@@ -19,28 +19,43 @@ public final class Drivers {
     public static CgroupDriver detect() throws CgroupException {
         Path mountinfo = Path.of("/proc/self/mountinfo");
         Path cgroup = Path.of("/proc/self/cgroup");
-        return detect(read(mountinfo), read(cgroup), Path.of("/"), new HeldDirCgroupFs(),
-                ProcProcessTable.system());
+        ProcessTable processes = ProcProcessTable.system();
+        // A directory of this driver's own: two drivers of one JVM (two Joblet instances) never share one.
+        return detect(read(mountinfo), read(cgroup), Path.of("/"), new HeldDirCgroupFs(), processes,
+                OwnerTag.self(processes).driverDirName());
     }
 
     /** Detection from file contents, with mount points resolved against {@code fsRoot} (testable). */
     public static CgroupDriver detect(String mountinfo, String procSelfCgroup, Path fsRoot, CgroupFs fs,
             ProcessTable processes) throws CgroupException {
+        return detect(mountinfo, procSelfCgroup, fsRoot, fs, processes, OwnerTag.self(processes).dirName());
+    }
+
+    /** As above, with the owner directories named {@code ownerName}. */
+    public static CgroupDriver detect(String mountinfo, String procSelfCgroup, Path fsRoot, CgroupFs fs,
+            ProcessTable processes, String ownerName) throws CgroupException {
         HostLayout host = LayoutDetector.detect(mountinfo, procSelfCgroup, fsRoot);
         LOG.debug("cgroup layout {}: v1 {}, unified {}", host.layout(), host.v1(), host.unified());
         if (host.layout() == CgroupLayout.V2) {
             Hierarchy u = host.unifiedHierarchy().orElseThrow();
             boolean isRoot = u.ownDir().equals(u.mountPoint());
-            return new V2Driver(fs, processes, u.ownDir(), isRoot, u.ownDir().resolve("joblet"));
+            return new V2Driver(fs, processes, u.ownDir(), isRoot, u.ownDir().resolve("joblet"), ownerName);
         }
-        return new V1Driver(fs, processes, host);
+        return new V1Driver(fs, processes, host, ownerName);
     }
 
     public static CgroupDriver forRoot(Path delegatedRoot) throws CgroupException {
-        return forRoot(delegatedRoot, new HeldDirCgroupFs(), ProcProcessTable.system());
+        ProcessTable processes = ProcProcessTable.system();
+        return forRoot(delegatedRoot, new HeldDirCgroupFs(), processes, OwnerTag.self(processes).driverDirName());
     }
 
     public static CgroupDriver forRoot(Path delegatedRoot, CgroupFs fs, ProcessTable processes)
+            throws CgroupException {
+        return forRoot(delegatedRoot, fs, processes, OwnerTag.self(processes).dirName());
+    }
+
+    /** As above, with the owner directory named {@code ownerName}. */
+    public static CgroupDriver forRoot(Path delegatedRoot, CgroupFs fs, ProcessTable processes, String ownerName)
             throws CgroupException {
         Path root = delegatedRoot.toAbsolutePath().normalize();
         if (!fs.exists(root)) {
@@ -48,7 +63,7 @@ public final class Drivers {
         }
         // The hierarchy's root has no cgroup.procs owner to protect and no cgroup.events.
         boolean isRoot = !fs.exists(root.resolve("cgroup.events"));
-        return new V2Driver(fs, processes, root, isRoot, root);
+        return new V2Driver(fs, processes, root, isRoot, root, ownerName);
     }
 
     private static String read(Path file) throws CgroupException {

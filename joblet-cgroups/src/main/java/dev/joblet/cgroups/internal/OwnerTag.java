@@ -6,7 +6,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The name of a JVM's directory under {@code joblet/}: {@code jvm-<pid>-<starttime>-<pidns>}. The start time
+ * The name of a JVM's directory under {@code joblet/}: {@code jvm-<pid>-<starttime>-<pidns>}, optionally followed by
+ * {@code -<8 hex digits>} naming one driver of that JVM (each {@code Joblet} instance has a driver and a directory of
+ * its own, so that one closing never removes a directory another uses). The start time
  * ({@code /proc/<pid>/stat} field 22) tells a reused pid apart; the pid namespace inode keeps a JVM from judging
  * the pids of another namespace, which it cannot see. Immutable.
  *
@@ -15,7 +17,7 @@ import java.util.regex.Pattern;
  * @param pidNamespace the inode of the owner's pid namespace, 0 if unknown
  */
 public record OwnerTag(long pid, long startTime, long pidNamespace) {
-    private static final Pattern NAME = Pattern.compile("jvm-(\\d{1,10})-(\\d{1,20})-(\\d{1,20})");
+    private static final Pattern NAME = Pattern.compile("jvm-(\\d{1,10})-(\\d{1,20})-(\\d{1,20})(?:-[0-9a-f]{8})?");
 
     /** The tag of the process that {@code table} describes as itself. */
     public static OwnerTag self(ProcessTable table) {
@@ -39,6 +41,12 @@ public record OwnerTag(long pid, long startTime, long pidNamespace) {
 
     public String dirName() {
         return "jvm-" + pid + "-" + startTime + "-" + pidNamespace;
+    }
+
+    /** The directory name of one driver of this owner: {@link #dirName()} and a random suffix of 8 hex digits. */
+    public String driverDirName() {
+        return dirName() + "-" + String.format(java.util.Locale.ROOT, "%08x",
+                java.util.concurrent.ThreadLocalRandom.current().nextInt());
     }
 
     /**

@@ -39,13 +39,18 @@ public final class V1Driver implements CgroupDriver {
     private final Set<Hierarchy> prepared = new HashSet<>();
 
     public V1Driver(CgroupFs fs, ProcessTable processes, HostLayout host) {
+        this(fs, processes, host, OwnerTag.self(processes).dirName());
+    }
+
+    /** {@code ownerName}: the name of this driver's owner directories (see {@link OwnerTag#driverDirName()}). */
+    public V1Driver(CgroupFs fs, ProcessTable processes, HostLayout host, String ownerName) {
         if (host.layout() == CgroupLayout.V2) {
             throw new IllegalArgumentException("layout (V2) is not v1 or hybrid");
         }
         this.fs = fs;
         this.processes = processes;
         this.host = host;
-        this.ownerName = OwnerTag.self(processes).dirName();
+        this.ownerName = ownerName;
         boolean useFreezer = host.unified() == null;
         List<Hierarchy> list = new ArrayList<>();
         for (Hierarchy h : host.v1()) {

@@ -43,12 +43,18 @@ public final class V2Driver implements CgroupDriver {
      */
     public V2Driver(CgroupFs fs, ProcessTable processes, Path base, boolean baseIsRoot, Path jobletDir)
             throws CgroupException {
+        this(fs, processes, base, baseIsRoot, jobletDir, OwnerTag.self(processes).dirName());
+    }
+
+    /** {@code ownerName}: the name of this driver's owner directory (see {@link OwnerTag#driverDirName()}). */
+    public V2Driver(CgroupFs fs, ProcessTable processes, Path base, boolean baseIsRoot, Path jobletDir, String ownerName)
+            throws CgroupException {
         this.fs = fs;
         this.processes = processes;
         this.base = base;
         this.baseIsRoot = baseIsRoot;
         this.jobletDir = jobletDir;
-        this.ownerDir = jobletDir.resolve(OwnerTag.self(processes).dirName());
+        this.ownerDir = jobletDir.resolve(ownerName);
         Path controllers = base.resolve("cgroup.controllers");
         if (!fs.exists(controllers)) {
             throw new CgroupException("read " + controllers + ": No such file or directory (not a cgroup v2 directory)");

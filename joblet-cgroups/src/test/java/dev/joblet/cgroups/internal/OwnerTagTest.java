@@ -16,6 +16,16 @@ class OwnerTagTest {
     }
 
     @Test
+    void aDriversNameIsTheOwnersWithASuffixOfItsOwn() {
+        OwnerTag tag = new OwnerTag(4711, 123456, 4026531836L);
+        String a = tag.driverDirName();
+        assertThat(a).matches("jvm-4711-123456-4026531836-[0-9a-f]{8}");
+        assertThat(OwnerTag.parse(a)).as("swept as the same owner's").hasValue(tag);
+        assertThat(OwnerTag.parse(tag.dirName() + "-xyz")).isEmpty();
+        assertThat(OwnerTag.parse(tag.dirName() + "-0123456789")).isEmpty();
+    }
+
+    @Test
     void deadWhenThePidIsGoneOrReused() {
         FakeProcessTable table = new FakeProcessTable(1, 1, 77);
         table.startTimes.put(4711L, 500L);

@@ -10,8 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
+import dev.joblet.internal.Prefill;
+import java.util.Comparator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -39,7 +39,9 @@ public final class NetHost {
     private final Map<String, PrivateNet> networks = new LinkedHashMap<>();
     private final Reaper reaper = new Reaper();
     private final Forwarding forwarding;
-    private final ExecutorService filler = Reaper.idleEnding("joblet-net-pool");
+    /** The networks' ready namespaces, per network, made on one thread ({@code joblet-net-pool}). */
+    private final Prefill<PrivateNet, Attachment> pool = new Prefill<>("joblet-net-pool", PrivateNet::makeAttachment,
+            Attachment::release, PrivateNet::poolTarget, Long.MAX_VALUE, Comparator.comparingInt(Attachment::address), 0);
     private boolean started;
 
     private NetHost(Owner owner) {
@@ -59,9 +61,9 @@ public final class NetHost {
         return reaper;
     }
 
-    /** The thread that fills the networks' pools of ready namespaces. */
-    Executor filler() {
-        return filler;
+    /** The networks' pools of ready namespaces (lowest address first). */
+    Prefill<PrivateNet, Attachment> pool() {
+        return pool;
     }
 
     String table() {
@@ -96,7 +98,7 @@ public final class NetHost {
             net.removeBridge();
             throw e;
         }
-        filler.execute(net::fill);
+        pool.take(net); // none is ready yet: this starts the filling
         return net;
     }
 

@@ -13,7 +13,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -26,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * Thread-safe. Closing stops new jobs from joining; the bridge, rules and files go with the last job.
  *
  * <p>A job's start does not wait for {@code ip}: the network keeps a pool of ready namespaces (veth on the bridge,
- * address and route set, see {@link Attachment}), filled on a background thread as soon as the network is
- * created and topped up after every take. A pooled namespace holds its address; jobs take the lowest pooled
+ * address and route set, see {@link Attachment}), filled by its host's {@link dev.joblet.internal.Prefill} as soon as
+ * the network is created and topped up after every take (a failure is retried after a delay). A pooled namespace holds its address; jobs take the lowest pooled
  * address, so sequential jobs still get addresses in order. Used namespaces are never reused (a job could leave
  * state in one); they are removed in the background by the {@link Reaper}.
  */
@@ -45,10 +44,6 @@ public final class PrivateNet {
     private final Map<String, Integer> hosts = new LinkedHashMap<>();
     /** Addresses reserved: the pool's and the jobs' namespaces, including those being made or removed. */
     private int attached;
-    /** Ready namespaces, by address. Guarded by this. */
-    private final TreeSet<Attachment> pool = new TreeSet<>(Comparator.comparingInt(Attachment::address));
-    /** Namespaces the filler is making now. Guarded by this. */
-    private int filling;
     private final int poolSize;
     private boolean closed;
     private boolean removed;
@@ -134,20 +129,29 @@ public final class PrivateNet {
      * @throws IllegalStateException when the network is closed or full, or the host name is taken
      */
     public Attachment attach(String hostname) throws IOException {
-        Attachment a;
-        int offset = -1;
         synchronized (this) {
             check(hostname);
+        }
+        Attachment a = host.pool().take(this); // also tops the pool up
+        while (a == null && host.pool().isMaking(this)) { // one is nearly ready: addresses stay in order
             try {
-                while (pool.isEmpty() && filling > 0) { // one is nearly ready: addresses stay in order
-                    wait();
-                }
+                host.pool().awaitMaking(this, true);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while waiting for a network namespace", e);
             }
-            check(hostname);
-            a = pool.pollFirst();
+            a = host.pool().take(this); // null when a concurrent attach took it first: wait for the next
+        }
+        int offset = -1;
+        synchronized (this) {
+            try {
+                check(hostname);
+            } catch (IllegalStateException e) {
+                if (a != null) {
+                    a.release(); // taken from the pool for a join that cannot be
+                }
+                throw e;
+            }
             if (a == null) {
                 offset = reserve();
                 if (offset < 0) {
@@ -168,7 +172,6 @@ public final class PrivateNet {
                 throw e;
             }
         }
-        host.filler().execute(this::fill);
         return a;
     }
 
@@ -192,42 +195,36 @@ public final class PrivateNet {
         return offset;
     }
 
-    /** Makes ready namespaces until the pool is full (on the filler thread); stops at the first failure. */
-    void fill() {
-        while (true) {
-            int offset;
-            synchronized (this) {
-                if (closed || pool.size() + filling >= poolSize || (offset = reserve()) < 0) {
-                    return;
-                }
-                filling++;
+    /** How many ready namespaces the pool keeps for this network now: none once it is closed. */
+    synchronized int poolTarget() {
+        return closed ? 0 : poolSize;
+    }
+
+    /**
+     * One ready namespace for the pool (on its filler thread): the lowest free address, its namespace and veth set
+     * up. Nothing of it remains when it fails.
+     *
+     * @throws IOException when no address is free or {@code ip} fails
+     */
+    Attachment makeAttachment() throws IOException {
+        int offset;
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("network " + name + " is closed");
             }
-            Attachment a = new Attachment(this, cidr.address(offset));
-            boolean ready = false;
-            try {
-                a.setUp();
-                ready = true;
-            } catch (IOException | RuntimeException e) {
-                log.debug("network {}: cannot fill the pool: {}", name, e.getMessage());
-            }
-            boolean keep;
-            synchronized (this) {
-                filling--;
-                keep = ready && !closed;
-                if (keep) {
-                    pool.add(a);
-                }
-                notifyAll();
-            }
-            if (!keep) {
-                if (ready) {
-                    a.release();
-                } else {
-                    detach(a);
-                }
-                return;
-            }
+            offset = reserve();
         }
+        if (offset < 0) {
+            throw new IOException("network " + name + " (" + cidr + ") has no free address for its pool");
+        }
+        Attachment a = new Attachment(this, cidr.address(offset));
+        try {
+            a.setUp();
+        } catch (IOException | RuntimeException e) {
+            detach(a);
+            throw e;
+        }
+        return a;
     }
 
     /** Takes the job's host name off the network (its address stays taken until its namespace has gone). */
@@ -258,20 +255,15 @@ public final class PrivateNet {
      * well when no job is on it, else once the last has gone. Idempotent.
      */
     public void close() {
-        List<Attachment> drained;
         synchronized (this) {
-            closed = true;
-            while (filling > 0) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-            drained = new ArrayList<>(pool);
-            pool.clear();
+            closed = true; // the pool's target is 0 from now: it makes no more
         }
+        try {
+            host.pool().awaitMaking(this, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Attachment> drained = host.pool().forget(this);
         List<CompletableFuture<Void>> gone = new ArrayList<>();
         drained.forEach(a -> gone.add(a.release()));
         CompletableFuture.allOf(gone.toArray(new CompletableFuture<?>[0])).join();
@@ -289,17 +281,14 @@ public final class PrivateNet {
 
     /** At JVM exit: the network goes whether or not jobs (being killed by the helpers' lifelines) remain. */
     void forceRemove() {
-        List<Attachment> drained;
         synchronized (this) {
             closed = true;
             if (removed) {
                 return;
             }
             removed = true;
-            drained = new ArrayList<>(pool);
-            pool.clear();
         }
-        drained.forEach(Attachment::tearDownNow);
+        host.pool().forget(this).forEach(Attachment::tearDownNow);
         host.removed(this);
     }
 

@@ -19,10 +19,16 @@ final class DoctorCommand implements Callable<Integer> {
     @SuppressWarnings("NullAway.Init")
     CommandSpec spec;
 
+    private final java.util.function.Supplier<Joblet> joblet;
+
+    DoctorCommand(java.util.function.Supplier<Joblet> joblet) {
+        this.joblet = joblet;
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        List<EnvironmentCheck> checks = Joblet.checkEnvironment();
+        List<EnvironmentCheck> checks = joblet.get().checkEnvironment();
         boolean blocking = false;
         for (EnvironmentCheck c : checks) {
             out.println(c);

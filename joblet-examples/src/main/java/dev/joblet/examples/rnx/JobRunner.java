@@ -25,15 +25,18 @@ final class JobRunner {
     private final PrintStream out;
     private final PrintStream err;
 
-    JobRunner(PrintStream out, PrintStream err) {
+    private final dev.joblet.Joblet joblet;
+
+    JobRunner(PrintStream out, PrintStream err, dev.joblet.Joblet joblet) {
         this.out = out;
         this.err = err;
+        this.joblet = joblet;
     }
 
     int run(JobSpec spec, boolean json) {
         Job job;
         try {
-            job = spec.start();
+            job = joblet.start(spec);
         } catch (JobStartException e) {
             return startFailed(String.valueOf(e.getMessage()), e.isCommandNotFound(), json);
         } catch (JobletException e) {

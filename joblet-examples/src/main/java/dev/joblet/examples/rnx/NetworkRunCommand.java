@@ -49,6 +49,12 @@ final class NetworkRunCommand implements Callable<Integer> {
     @SuppressWarnings("NullAway.Init")
     CommandSpec spec;
 
+    private final java.util.function.Supplier<Joblet> joblet;
+
+    NetworkRunCommand(java.util.function.Supplier<Joblet> joblet) {
+        this.joblet = joblet;
+    }
+
     @Parameters(index = "0", paramLabel = "NAME", description = "The network's name.")
     @SuppressWarnings("NullAway.Init")
     String name;
@@ -93,8 +99,8 @@ final class NetworkRunCommand implements Callable<Integer> {
             err.println("rnx: network " + net.name() + " " + net.cidr() + " (gateway " + net.gateway() + ")");
             try {
                 for (Map.Entry<String, String> j : commands.entrySet()) {
-                    Job job = Joblet.builder().network(net).hostname(j.getKey())
-                            .command("sh", "-c", j.getValue()).start();
+                    Job job = joblet.get().start(Joblet.builder().network(net).hostname(j.getKey())
+                            .command("sh", "-c", j.getValue()).build());
                     started.add(job);
                     printers.add(print(j.getKey(), job.stdout(), out));
                     printers.add(print(j.getKey(), job.stderr(), err));

@@ -8,6 +8,10 @@ import java.nio.charset.Charset;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import dev.joblet.Joblet;
+import dev.joblet.JobletConfig;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -52,9 +56,19 @@ public final class Rnx implements Callable<Integer> {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Runs rnx with these arguments, writing to {@code out} and {@code err}; returns the exit status. */
+    /**
+     * Runs rnx with these arguments, writing to {@code out} and {@code err}; returns the exit status. The run has a
+     * {@link Joblet} of its own (configured by the {@code joblet.*} system properties, as {@link Joblet#system()}),
+     * made when a command first needs it and closed before this returns.
+     */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cl = commandLine(out, err);
+        try (Session session = new Session()) {
+            return run(args, out, err, session);
+        }
+    }
+
+    private static int run(String[] args, PrintStream out, PrintStream err, Session session) {
+        CommandLine cl = commandLine(out, err, session);
         try {
             return cl.execute(args);
         } finally {
@@ -67,11 +81,41 @@ public final class Rnx implements Callable<Integer> {
 
     /** The command tree, configured as rnx runs it; tests parse with it without executing. */
     static CommandLine commandLine(PrintStream out, PrintStream err) {
+        return commandLine(out, err, new Session());
+    }
+
+    /** One run's {@link Joblet}, made on first use; closing it closes the instance (and what it still owns). */
+    static final class Session implements Supplier<Joblet>, AutoCloseable {
+        private @Nullable Joblet joblet;
+
+        @Override
+        public synchronized Joblet get() {
+            if (joblet == null) {
+                joblet = Joblet.create(JobletConfig.fromSystemProperties());
+            }
+            return joblet;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (joblet != null) {
+                joblet.close();
+            }
+        }
+    }
+
+    private static CommandLine commandLine(PrintStream out, PrintStream err, Session session) {
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
                 if (cls == RunCommand.class) {
-                    return cls.cast(new RunCommand(out, err));
+                    return cls.cast(new RunCommand(out, err, session));
+                }
+                if (cls == DoctorCommand.class) {
+                    return cls.cast(new DoctorCommand(session));
+                }
+                if (cls == NetworkRunCommand.class) {
+                    return cls.cast(new NetworkRunCommand(session));
                 }
                 return CommandLine.defaultFactory().create(cls);
             }

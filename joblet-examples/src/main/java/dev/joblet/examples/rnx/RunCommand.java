@@ -132,9 +132,12 @@ final class RunCommand implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
 
-    RunCommand(PrintStream out, PrintStream err) {
+    private final java.util.function.Supplier<Joblet> joblet;
+
+    RunCommand(PrintStream out, PrintStream err, java.util.function.Supplier<Joblet> joblet) {
         this.out = out;
         this.err = err;
+        this.joblet = joblet;
     }
 
     @Override
@@ -145,7 +148,7 @@ final class RunCommand implements Callable<Integer> {
             err.println("rnx: job scheduled for " + at);
             Thread.sleep(Math.max(0, java.time.Duration.between(java.time.Instant.now(), at).toMillis()));
         }
-        return new JobRunner(out, err).run(jobSpec, json);
+        return new JobRunner(out, err, joblet.get()).run(jobSpec, json);
     }
 
     /** The job these options describe; a bad value is a {@link ParameterException} naming the option. */
