@@ -75,7 +75,9 @@ class ChurnLeavesNothingTest {
         }
         assertThat(after.jobKindFds()).as("pipes, pidfds, epoll and memfds").isEqualTo(before.jobKindFds());
         assertThat(after.netnsFds()).as("network namespaces held by fd").isEqualTo(before.netnsFds());
-        assertThat(after.otherThreads()).as("threads other than the library's pools").isEqualTo(before.otherThreads());
+        // At most as many: a thread of an earlier test class (another instance closed before this one) may end meanwhile.
+        assertThat(after.otherThreads()).as("threads other than the library's pools")
+                .isLessThanOrEqualTo(before.otherThreads());
         assertThat(HostTraces.libraryThreads()).as("joblet-* threads").isLessThanOrEqualTo(8);
         assertThat(after.children()).as("child processes").isEqualTo(before.children());
         assertThat(after.cgroups()).as("job cgroups").isEqualTo(before.cgroups());

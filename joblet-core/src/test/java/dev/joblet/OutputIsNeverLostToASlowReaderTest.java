@@ -244,9 +244,15 @@ class OutputIsNeverLostToASlowReaderTest {
     /** Stopping a job whose reader is stuck ends it: the end never waits for a reader, and the reader still gets the rest. */
     @Test
     void aJobHeldByAStalledReaderStillStopsAndTheReaderGetsWhatItWroteUpToTheEnd() throws Exception {
-        try (Job job = Joblet.builder().outputBuffer(MemorySize.ofMegabytes(1))
-                .command("head", "-c", "100000000", "/dev/zero").start()) {
-            InputStream in = job.stdout().open();
+        // The job writes only once the reader is open (a file in a directory bound into it says so): on a loaded
+        // machine it could otherwise write more than the buffer before open(), which then starts at the oldest byte kept.
+        java.nio.file.Path gate = java.nio.file.Files.createTempDirectory("gate");
+        java.nio.file.Files.setPosixFilePermissions(gate, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (Job job = Joblet.builder().outputBuffer(MemorySize.ofMegabytes(1)).volume(gate, "/gate")
+                .command("sh", "-c", "while [ ! -e /gate/go ]; do sleep 0.01; done; exec head -c 100000000 /dev/zero")
+                .start()) {
+            InputStream in = job.stdout().open(0);
+            java.nio.file.Files.createFile(gate.resolve("go"));
             long held = awaitStill(job.stdout());
             job.stop(Duration.ofSeconds(1));
             JobResult r = job.await(Duration.ofSeconds(30)).orElseThrow(() -> new AssertionError("the job did not end"));
@@ -254,6 +260,9 @@ class OutputIsNeverLostToASlowReaderTest {
             long size = job.stdout().size();
             assertThat(size).isGreaterThanOrEqualTo(held);
             assertThat(in.readAllBytes()).as("every byte the job wrote, although it ended").hasSize((int) size);
+        } finally {
+            java.nio.file.Files.deleteIfExists(gate.resolve("go"));
+            java.nio.file.Files.delete(gate);
         }
     }
 

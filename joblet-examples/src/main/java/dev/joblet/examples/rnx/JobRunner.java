@@ -44,13 +44,27 @@ final class JobRunner {
         }
         Relay stdout = new Relay(job, job.stdout(), out, err, "stdout");
         Relay stderr = new Relay(job, job.stderr(), err, err, "stderr");
+        java.util.concurrent.atomic.AtomicBoolean reported = new java.util.concurrent.atomic.AtomicBoolean();
         Thread hook = new Thread(() -> {
-            // SIGINT, SIGTERM or System.exit elsewhere: leave nothing of the job behind, and flush what it wrote.
+            // SIGINT, SIGTERM or System.exit elsewhere: stop the job as stop() does (SIGTERM to its command, SIGKILL
+            // after its grace), flush what it wrote, report it, and leave nothing of it behind.
             if (job.isAlive()) {
-                job.close();
+                Duration grace = job.spec().stopGrace();
+                job.stop(grace);
+                java.util.Optional<JobResult> result;
+                try {
+                    result = job.await(grace.plusSeconds(2));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    result = java.util.Optional.empty();
+                }
                 stdout.join(DRAIN);
                 stderr.join(DRAIN);
                 err.println("rnx: stopped job " + job.id().shortForm());
+                if (result.isPresent() && reported.compareAndSet(false, true)) {
+                    report(result.get(), stdout, json);
+                }
+                job.close();
                 err.flush();
             }
         }, "rnx-stop-job");
@@ -66,7 +80,9 @@ final class JobRunner {
             if (stdout.outputBroken() || stderr.outputBroken()) {
                 return EXIT_BROKEN_PIPE; // quietly, as a program killed by SIGPIPE
             }
-            report(result, stdout, json);
+            if (reported.compareAndSet(false, true)) { // else the shutdown hook reported it
+                report(result, stdout, json);
+            }
             return result.shellCode();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
