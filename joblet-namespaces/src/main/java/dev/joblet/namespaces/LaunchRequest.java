@@ -49,8 +49,8 @@ public final class LaunchRequest {
      */
     public record UserNamespace(String uidMap, String gidMap, boolean denySetgroups) {
         public UserNamespace {
-            requireNoNul("uidMap", uidMap);
-            requireNoNul("gidMap", gidMap);
+            LaunchRequestChecks.requireNoNul("uidMap", uidMap);
+            LaunchRequestChecks.requireNoNul("gidMap", gidMap);
         }
     }
     private final @Nullable Path netns;
@@ -81,27 +81,7 @@ public final class LaunchRequest {
         this.netns = b.netns;
         this.tty = b.tty;
         this.init = b.init;
-        if (argv.isEmpty()) {
-            throw new IllegalArgumentException("argv must not be empty");
-        }
-        for (String s : argv) {
-            requireNoNul("argv", s);
-        }
-        for (String s : env) {
-            requireNoNul("env", s);
-        }
-        requireNoNul("hostname", hostname);
-        requireNoNul("workdir", workdir);
-        if (tty && mounts.stream().noneMatch(m -> m.kind() == MountOp.Kind.DEV && m.target().equals("/dev"))) {
-            throw new IllegalArgumentException("tty (true) needs a /dev mount (MountOp.dev): the terminal is made in"
-                    + " the job's own devpts");
-        }
-    }
-
-    private static void requireNoNul(String field, String value) {
-        if (value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException(field + " (" + value.replace('\0', '?') + ") contains NUL");
-        }
+        LaunchRequestChecks.check(argv, env, hostname, workdir, tty, mounts);
     }
 
     /**
@@ -111,9 +91,7 @@ public final class LaunchRequest {
      * encoded messages, so it covers every field the helper reads.
      */
     public boolean sameRootAs(LaunchRequest other) {
-        return java.util.Arrays.equals(dev.joblet.namespaces.internal.Protocol.encode(
-                dev.joblet.namespaces.internal.Protocol.template(this)),
-                dev.joblet.namespaces.internal.Protocol.encode(dev.joblet.namespaces.internal.Protocol.template(other)));
+        return LaunchRequestChecks.sameRoot(this, other);
     }
 
     /** A builder holding every value of this request. */
