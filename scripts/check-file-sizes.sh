@@ -12,8 +12,6 @@ LIMIT="${LIMIT:-400}"
 declare -A PENDING=(
   [joblet-core/src/main/java/dev/joblet/Job.java]="start"
   [joblet-core/src/main/java/dev/joblet/engine/JobEngine.java]="habits, not done yet"
-  [joblet-core/src/main/java/dev/joblet/internal/ChunkLog.java]="habits, not done yet"
-  [joblet-core/src/main/java/dev/joblet/internal/OutputBuffer.java]="habits, not done yet"
   [benchmarks/src/main/java/dev/joblet/benchmarks/SideBySide.java]="habits, not done yet"
   [joblet-namespaces/src/main/java/dev/joblet/namespaces/LaunchRequest.java]="habits, not done yet (403 on main)"
 )
