@@ -10,8 +10,6 @@ LIMIT="${LIMIT:-400}"
 
 # path -> who is splitting it (issue 18). Remove a line once its file is under the limit.
 declare -A PENDING=(
-  [joblet-core/src/main/java/dev/joblet/internal/ChunkLog.java]="logs"
-  [joblet-core/src/main/java/dev/joblet/internal/OutputBuffer.java]="logs"
 )
 
 over=()

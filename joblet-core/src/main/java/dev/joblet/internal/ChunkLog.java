@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChunkLog implements JobLog {
     private static final Logger log = LoggerFactory.getLogger(ChunkLog.class);
-    /** What a chunk costs beyond its bytes (object headers, the Data view, the array), for retention. */
-    static final int CHUNK_OVERHEAD = 64;
+    /** What a chunk costs beyond its bytes, for retention (see {@link ChunkRing}). */
+    static final int CHUNK_OVERHEAD = ChunkRing.CHUNK_OVERHEAD;
 
     private final String name;
     private final long capacity;
@@ -56,21 +56,8 @@ public final class ChunkLog implements JobLog {
     private volatile boolean holding;
     /** The I/O thread's callbacks for the pipes it holds (see {@link #whenRoom}). Guarded by this. */
     private final java.util.List<Runnable> resumes = new java.util.ArrayList<>(2);
-    /** Cost of everything ever appended (bytes plus overhead). Guarded by this. */
-    private long totalCost;
-    /** costBefore[(head + i) % length]: {@link #totalCost} before chunk i was appended. Guarded by this. */
-    private long[] costBefore = new long[16];
-
-    /** Retained chunks, oldest first, as a ring: chunks[(head + i) % length] for i < count. Guarded by this. */
-    private LogEvent.Data[] chunks = new LogEvent.Data[16];
-    private int head;
-    private int count;
-    /** Bytes plus overhead of the retained chunks; at most capacity (beyond one chunk). Guarded by this. */
-    private long retainedCost;
-    /** The offset of the oldest retained byte; everything before it was dropped. Guarded by this. */
-    private long first;
-    /** The offset the next chunk starts at. Guarded by this. */
-    private long end;
+    /** The retained chunks. Guarded by this. */
+    private final ChunkRing ring = new ChunkRing();
     /** Streams still open: bit 0 stdout, bit 1 stderr. Guarded by this. */
     private int open = 3;
 
@@ -104,7 +91,7 @@ public final class ChunkLog implements JobLog {
         }
         long at;
         synchronized (this) {
-            at = end; // only this thread moves end
+            at = ring.end(); // only this thread moves the end
         }
         LogEvent.Data chunk = LogEvent.Data.of(source, at, Instant.now(), data, off, len);
         append(chunk);
@@ -152,32 +139,13 @@ public final class ChunkLog implements JobLog {
         }
         long oldest;
         synchronized (this) {
-            if (chunk.offset() != end) {
-                throw new IllegalStateException("chunk " + chunk + " does not start at the log's end " + end);
-            }
-            if (count == chunks.length) {
-                LogEvent.Data[] grown = new LogEvent.Data[chunks.length * 2];
-                long[] grownCost = new long[chunks.length * 2];
-                for (int i = 0; i < count; i++) {
-                    grown[i] = chunks[(head + i) % chunks.length];
-                    grownCost[i] = costBefore[(head + i) % chunks.length];
-                }
-                chunks = grown;
-                costBefore = grownCost;
-                head = 0;
-            }
-            chunks[(head + count) % chunks.length] = chunk;
-            costBefore[(head + count) % chunks.length] = totalCost;
-            count++;
-            end += len;
-            totalCost += len + CHUNK_OVERHEAD;
-            retainedCost += len + CHUNK_OVERHEAD;
-            if (retainedCost >= capacity) { // else nothing to drop, and nobody can be a whole log behind
+            ring.add(chunk);
+            if (ring.retainedCost() >= capacity) { // else nothing to drop, and nobody can be a whole log behind
                 long keep = keepFrom();
-                trim(keep);
-                full = keep < end && costFrom(keep) >= capacity;
+                ring.trim(capacity, keep); // none that a lossless subscriber still needs
+                full = keep < ring.end() && ring.costFrom(keep) >= capacity;
             }
-            oldest = first;
+            oldest = ring.first();
         }
         if (deferred && (unwoken += len) < wakeBytes) {
             // woken by flush() or by a later append
@@ -186,21 +154,6 @@ public final class ChunkLog implements JobLog {
             wake();
         }
         lagging = oldest > 0 && laggard(oldest);
-    }
-
-    /**
-     * Drops the oldest chunks while the log costs more than its capacity, but none that a lossless subscriber
-     * has not taken and the spill does not hold (from {@code keep} on). Guarded by this.
-     */
-    private void trim(long keep) {
-        while (retainedCost > capacity && count > 1 && chunks[head].endOffset() <= keep) {
-            LogEvent.Data dropped = chunks[head];
-            chunks[head] = null;
-            head = (head + 1) % chunks.length;
-            count--;
-            retainedCost -= dropped.length() + CHUNK_OVERHEAD;
-            first = dropped.endOffset();
-        }
     }
 
     /**
@@ -224,31 +177,6 @@ public final class ChunkLog implements JobLog {
         return keep;
     }
 
-    /** What the retained chunks from the one holding {@code offset} on cost. Guarded by this. */
-    private long costFrom(long offset) {
-        if (offset >= end || count == 0) {
-            return 0;
-        }
-        if (offset <= first) {
-            return retainedCost;
-        }
-        return totalCost - costBefore[(head + indexOf(offset)) % chunks.length];
-    }
-
-    /** The index (from the oldest) of the retained chunk holding {@code offset}. Guarded by this. */
-    private int indexOf(long offset) {
-        int lo = 0, hi = count - 1; // the last chunk whose offset <= offset
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (chunks[(head + mid) % chunks.length].offset() <= offset) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return lo;
-    }
-
     /**
      * True if, at the last append, a lossless subscriber had not yet taken as much as the log may hold: what the
      * I/O thread reads now would have to be kept beyond the capacity. Writer only (a subscriber that moved on
@@ -269,7 +197,7 @@ public final class ChunkLog implements JobLog {
     /** Guarded by this. */
     private boolean hasRoom() {
         long keep = keepFrom();
-        return keep >= end || costFrom(keep) <= capacity - resumeSlack();
+        return keep >= ring.end() || ring.costFrom(keep) <= capacity - resumeSlack();
     }
 
     /**
@@ -302,7 +230,7 @@ public final class ChunkLog implements JobLog {
             resumes.clear();
             holding = false;
             full = false;
-            trim(keepFrom());
+            ring.trim(capacity, keepFrom());
         }
         for (Runnable r : go) {
             r.run();
@@ -357,20 +285,17 @@ public final class ChunkLog implements JobLog {
      * tail) holding the cursor, or null if there is nothing yet. Never blocks beyond the lock.
      */
     synchronized LogEvent.@Nullable Data chunkAt(long cursor) {
-        if (cursor < first || cursor >= end) {
-            return null;
-        }
-        return chunks[(head + indexOf(cursor)) % chunks.length].sliceFrom(cursor);
+        return ring.chunkAt(cursor);
     }
 
     /** What comes at {@code cursor}; see {@link LogSubscription}. Reads a spill outside the lock. */
     @Nullable LogEvent next(long cursor) {
         long oldest;
         synchronized (this) {
-            if (cursor >= first) {
-                return chunkAt(cursor);
+            if (cursor >= ring.first()) {
+                return ring.chunkAt(cursor);
             }
-            oldest = first;
+            oldest = ring.first();
         }
         if (spill != null) {
             LogEvent.Data d = spill.read(cursor);
@@ -383,7 +308,7 @@ public final class ChunkLog implements JobLog {
 
     /** True when there is something to deliver at {@code cursor}: data, or the end. */
     synchronized boolean hasMoreAt(long cursor) {
-        return cursor < end || open == 0;
+        return cursor < ring.end() || open == 0;
     }
 
     void waiting(int delta) {
@@ -392,7 +317,7 @@ public final class ChunkLog implements JobLog {
 
     /** True when nothing will ever follow {@code cursor}. */
     synchronized boolean finishedAt(long cursor) {
-        return open == 0 && cursor >= end;
+        return open == 0 && cursor >= ring.end();
     }
 
     void remove(LogSubscription s) {
@@ -409,7 +334,7 @@ public final class ChunkLog implements JobLog {
     private void subscribe(Flow.Subscriber<? super LogEvent> subscriber, @Nullable Long from, Delivery delivery) {
         LogSubscription s;
         synchronized (this) { // the start offset and the registration are atomic with respect to appends
-            long start = from == null ? end : from;
+            long start = from == null ? ring.end() : from;
             // A lossless subscriber from an offset already dropped (nor spilled) starts with the gap, then is
             // held to from the oldest retained byte on.
             boolean keeps = delivery == Delivery.LOSSLESS;
@@ -441,12 +366,12 @@ public final class ChunkLog implements JobLog {
 
     @Override
     public synchronized long size() {
-        return end;
+        return ring.end();
     }
 
     @Override
     public synchronized long retainedFrom() {
-        return spill != null && spill.end() >= first ? 0 : first;
+        return spill != null && spill.end() >= ring.first() ? 0 : ring.first();
     }
 
     /** Deletes the spill, if any (history older than what memory retains is gone after this). */

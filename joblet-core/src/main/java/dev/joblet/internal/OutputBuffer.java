@@ -33,7 +33,7 @@ public final class OutputBuffer implements LogStream {
 
     private final int capacity;
     /** Segments, oldest first, as a ring: segs[(head + i) % length] for i < count. Guarded by this. */
-    private Segment[] segs = new Segment[8];
+    private BufferSegment[] segs = new BufferSegment[8];
     private int head;
     private int count;
     /** Total bytes ever appended; the buffer holds [first, end). Guarded by this. */
@@ -50,30 +50,11 @@ public final class OutputBuffer implements LogStream {
     private long unwoken;
     private final long wakeBytes;
     /** Open streams: lossless readers, whose unread bytes are kept. Guarded by this. */
-    private final java.util.List<Reader> readers = new java.util.ArrayList<>(2);
+    private final java.util.List<BufferReader> readers = new java.util.ArrayList<>(2);
     /** See {@link #full()}; set by the writer at each append, under the lock. */
     private volatile boolean full;
     /** The I/O thread's callback while it holds the pipe (see {@link #whenRoom}). Guarded by this. */
     private @org.jspecify.annotations.Nullable Runnable resume;
-
-    /** Bytes [start, start + len) of the stream are at a[from, from + len). */
-    private static final class Segment {
-        final byte[] a;
-        final int from;
-        final long start;
-        /** Grows while this is the newest segment and {@link #own}. Guarded by the buffer. */
-        int len;
-        /** A block of this buffer's own, which appends may fill; else a shared array, never written. */
-        final boolean own;
-
-        Segment(byte[] a, int from, int len, long start, boolean own) {
-            this.a = a;
-            this.from = from;
-            this.len = len;
-            this.start = start;
-            this.own = own;
-        }
-    }
 
     public OutputBuffer(int capacity) {
         if (capacity < 1) {
@@ -129,7 +110,7 @@ public final class OutputBuffer implements LogStream {
             len = capacity;
         }
         if (shared && len >= SHARE_MIN && len <= capacity / 4) {
-            push(new Segment(data, off, len, end, false));
+            push(new BufferSegment(data, off, len, end, false));
             end += len;
         } else {
             copy(data, off, len);
@@ -148,12 +129,12 @@ public final class OutputBuffer implements LogStream {
     /** Copies into the newest block while it has room, then into new blocks. Guarded by this. */
     private void copy(byte[] data, int off, int len) {
         while (len > 0) {
-            Segment tail = count == 0 ? null : segs[(head + count - 1) % segs.length];
+            BufferSegment tail = count == 0 ? null : segs[(head + count - 1) % segs.length];
             if (tail == null || !tail.own || tail.len == tail.a.length || tail.start + tail.len != end) {
                 // blocks double from FIRST_BLOCK up to MAX_BLOCK while small writes follow each other
                 int previous = tail != null && tail.own ? tail.a.length : FIRST_BLOCK / 2;
                 int size = Math.min(capacity, Math.min(MAX_BLOCK, Math.max(len, 2 * previous)));
-                tail = new Segment(new byte[size], 0, 0, end, true);
+                tail = new BufferSegment(new byte[size], 0, 0, end, true);
                 push(tail);
             }
             int n = Math.min(len, tail.a.length - tail.len);
@@ -165,9 +146,9 @@ public final class OutputBuffer implements LogStream {
         }
     }
 
-    private void push(Segment s) {
+    private void push(BufferSegment s) {
         if (count == segs.length) {
-            Segment[] grown = new Segment[segs.length * 2];
+            BufferSegment[] grown = new BufferSegment[segs.length * 2];
             for (int i = 0; i < count; i++) {
                 grown[i] = segs[(head + i) % segs.length];
             }
@@ -256,7 +237,7 @@ public final class OutputBuffer implements LogStream {
      * Copies bytes from the reader's position into b and moves it on; returns -1 at the end of the stream (the
      * reader is then closed), blocks for live data.
      */
-    int read(Reader reader, byte[] b, int off, int len) throws IOException {
+    int read(BufferReader reader, byte[] b, int off, int len) throws IOException {
         int n;
         Runnable go;
         synchronized (this) {
@@ -273,7 +254,7 @@ public final class OutputBuffer implements LogStream {
     }
 
     /** Stops counting reader as one that must not lose bytes. Guarded by this. */
-    private @org.jspecify.annotations.Nullable Runnable detach(Reader reader) {
+    private @org.jspecify.annotations.Nullable Runnable detach(BufferReader reader) {
         if (readers.remove(reader)) {
             Runnable r = released();
             trim();
@@ -310,7 +291,7 @@ public final class OutputBuffer implements LogStream {
         int i = segmentAt(offset);
         int done = 0;
         while (done < n) {
-            Segment s = segs[(head + i) % segs.length];
+            BufferSegment s = segs[(head + i) % segs.length];
             int skip = (int) (offset + done - s.start);
             int part = Math.min(n - done, s.len - skip);
             System.arraycopy(s.a, s.from + skip, b, off + done, part);
@@ -352,58 +333,27 @@ public final class OutputBuffer implements LogStream {
     }
 
     /** Guarded by this. */
-    private Reader attach(long offset) {
-        Reader r = new Reader(offset);
+    private BufferReader attach(long offset) {
+        BufferReader r = new BufferReader(this, offset);
         if (offset >= first && (!ended || offset < end)) { // an older offset fails at its first read
             readers.add(r);
         }
         return r;
     }
 
-    /**
-     * A stream of this buffer: a lossless reader from its offset on, until it is closed or reaches the end. Its
-     * position is guarded by the buffer. Not thread-safe (as any InputStream).
-     */
-    private final class Reader extends InputStream {
-        long position;
+    /** What a reader at {@code position} can read without blocking. */
+    synchronized int available(long position) {
+        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, end - Math.max(position, first)));
+    }
 
-        Reader(long position) {
-            this.position = position;
+    /** A reader was closed: the job never waits for a closed reader. */
+    void close(BufferReader reader) {
+        Runnable go;
+        synchronized (this) {
+            go = detach(reader);
         }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) {
-                return 0;
-            }
-            return OutputBuffer.this.read(this, b, off, len);
-        }
-
-        @Override
-        public int available() {
-            synchronized (OutputBuffer.this) {
-                return (int) Math.max(0, Math.min(Integer.MAX_VALUE, end - Math.max(position, first)));
-            }
-        }
-
-        /** Stops holding the job back: the job never waits for a closed reader. */
-        @Override
-        public void close() {
-            Runnable go;
-            synchronized (OutputBuffer.this) {
-                go = detach(this);
-            }
-            if (go != null) {
-                go.run();
-            }
+        if (go != null) {
+            go.run();
         }
     }
 
