@@ -242,6 +242,9 @@ public final class Joblet implements AutoCloseable {
                 l.close();
             }
             host.close();
+            if (shutdownHook != null) { // the system instance
+                dev.joblet.internal.net.NetHost.get().removeAll(); // the JVM's private networks (pending: an owner each)
+            }
             events.close(); // after the jobs, pools and launcher: their last continuations have run
             logDelivery.close();
             if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
