@@ -1,7 +1,6 @@
 package dev.joblet;
 
 import dev.joblet.internal.Args;
-import dev.joblet.internal.Events;
 import dev.joblet.namespaces.ExitStatus;
 import dev.joblet.namespaces.LaunchedProcess;
 import java.io.IOException;
@@ -39,7 +38,7 @@ public final class Job implements AutoCloseable {
      * {@link #result} as users see it through {@link #onExit()}: completed on an events thread, so that what they
      * chain on it never runs on the I/O thread, which completes {@code result} ({@link #await()} waits on that one).
      */
-    private final CompletableFuture<JobResult> published = result.whenCompleteAsync((r, e) -> { }, Events.executor());
+    private final CompletableFuture<JobResult> published;
     /** Completes once the job's cgroup is removed, just after {@link #result} (off the result path). */
     private final CompletableFuture<Void> released = new CompletableFuture<>();
     private final JobProcesses processes;
@@ -62,6 +61,7 @@ public final class Job implements AutoCloseable {
             @Nullable Workspace workspace, @Nullable WritableLayer layer, JobIdentity identity,
             HostIdentities.@Nullable Lease identityLease) {
         this.owner = owner;
+        this.published = result.whenCompleteAsync((r, e) -> { }, owner.events());
         this.id = id;
         this.spec = spec;
         this.startedAt = startedAt;
@@ -80,10 +80,10 @@ public final class Job implements AutoCloseable {
         process.onExit().whenComplete(this::exited);
         // The kernel kills the job with its supervisor (parent-death signal); its cgroup is killed too, in case
         // anything of it could survive that (a set-uid PID 1 loses the signal).
-        process.onSupervisorLost().thenRunAsync(() -> processes.killCgroupUnless(result.isDone()), Events.executor());
+        process.onSupervisorLost().thenRunAsync(() -> processes.killCgroupUnless(result.isDone()), owner.events());
         spec.timeout().ifPresent(t -> {
             synchronized (lock) {
-                timeoutTask = Events.executor().schedule(
+                timeoutTask = owner.events().schedule(
                         () -> stop(EndReason.TIMED_OUT, spec.stopGrace()), t.toNanos(), TimeUnit.NANOSECONDS);
             }
         });
@@ -99,7 +99,7 @@ public final class Job implements AutoCloseable {
         if (workspace == null && layer == null && net == null) {
             finish(status, error, true);
         } else {
-            Events.executor().execute(() -> finish(status, error, false));
+            owner.events().execute(() -> finish(status, error, false));
         }
     }
 
@@ -117,12 +117,12 @@ public final class Job implements AutoCloseable {
         // A warm supervisor sits in the cgroup until it has exited, just after the job.
         if (process.onReleased().isDone()) {
             if (inline) {
-                Events.executor().execute(this::release);
+                owner.events().execute(this::release);
             } else {
                 release();
             }
         } else {
-            process.onReleased().whenCompleteAsync((x, e) -> release(), Events.executor());
+            process.onReleased().whenCompleteAsync((x, e) -> release(), owner.events());
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.joblet;
 
 import dev.joblet.cgroups.JobCgroup;
-import dev.joblet.internal.Events;
 import dev.joblet.internal.LogSpill;
 import dev.joblet.namespaces.FreshNetns;
 import dev.joblet.namespaces.LaunchException;
@@ -167,7 +166,7 @@ final class JobLaunch {
             faults.at(Step.NETWORK);
 
             Instant startedAt = Instant.now();
-            JobOutput output = new JobOutput(id, spec, spill);
+            JobOutput output = new JobOutput(id, spec, spill, machinery.owner.logDelivery());
             LaunchRequest request;
             Route route;
             LaunchedProcess process;
@@ -179,7 +178,7 @@ final class JobLaunch {
             } catch (IOException | RuntimeException e) {
                 throw startFailure(id, e);
             }
-            JobProcesses processes = new JobProcesses(id, process, cgroup, route == Route.WARM);
+            JobProcesses processes = new JobProcesses(id, process, cgroup, route == Route.WARM, machinery.owner.events());
             Job job = new Job(machinery.owner, id, spec, startedAt, output, processes, net, workspace, layer, identity,
                     lease);
             unwind.release(); // the job owns it all now
@@ -187,7 +186,7 @@ final class JobLaunch {
             try {
                 // The refill would compete with the job on a small machine: it starts when the job has ended, or
                 // after a few milliseconds if it runs on.
-                Events.executor().schedule(machinery::refillPool, 5, TimeUnit.MILLISECONDS);
+                machinery.owner.events().schedule(machinery::refillPool, 5, TimeUnit.MILLISECONDS);
                 machinery.learn(spec, request, identity);
             } catch (RuntimeException e) {
                 job.close(); // launched, and owned by no one yet: the caller never sees it

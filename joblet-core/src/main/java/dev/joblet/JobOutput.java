@@ -1,7 +1,6 @@
 package dev.joblet;
 
 import dev.joblet.internal.ChunkLog;
-import dev.joblet.internal.LogDelivery;
 import dev.joblet.internal.LogSpill;
 import dev.joblet.internal.OutputBuffer;
 import dev.joblet.namespaces.OutputHandler;
@@ -19,12 +18,12 @@ final class JobOutput implements OutputHandler {
     final OutputBuffer stderr;
     final ChunkLog logs;
 
-    /** {@code spill}: where the log spills to disk, owned by the log from here on. */
-    JobOutput(JobId id, JobSpec spec, @Nullable LogSpill spill) {
+    /** {@code spill}: where the log spills to disk, owned by the log from here on; {@code delivery}: the owner's log threads. */
+    JobOutput(JobId id, JobSpec spec, @Nullable LogSpill spill, java.util.concurrent.Executor delivery) {
         int cap = (int) spec.outputBuffer().bytes();
         this.stdout = new OutputBuffer(cap);
         this.stderr = new OutputBuffer(cap);
-        this.logs = new ChunkLog(id.shortForm(), 2L * cap, LogDelivery.executor(), spill);
+        this.logs = new ChunkLog(id.shortForm(), 2L * cap, delivery, spill);
     }
 
     private OutputBuffer buffer(Stream stream) {

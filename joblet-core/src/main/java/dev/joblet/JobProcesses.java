@@ -2,7 +2,6 @@ package dev.joblet;
 
 import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.namespaces.LaunchedProcess;
-import dev.joblet.internal.Events;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -26,12 +25,16 @@ final class JobProcesses {
     private final @Nullable JobCgroup cgroup;
     /** Started by a warm supervisor, which sits in the job's cgroup (see {@link WarmPool}). */
     private final boolean supervisorInCgroup;
+    /** The owner's events threads, where a stop's kill after its grace fires. */
+    private final java.util.concurrent.ScheduledExecutorService events;
 
-    JobProcesses(JobId id, LaunchedProcess process, @Nullable JobCgroup cgroup, boolean supervisorInCgroup) {
+    JobProcesses(JobId id, LaunchedProcess process, @Nullable JobCgroup cgroup, boolean supervisorInCgroup,
+            java.util.concurrent.ScheduledExecutorService events) {
         this.id = id;
         this.process = process;
         this.cgroup = cgroup;
         this.supervisorInCgroup = supervisorInCgroup;
+        this.events = events;
     }
 
     LaunchedProcess process() {
@@ -67,11 +70,11 @@ final class JobProcesses {
             return;
         }
         signal(SIGTERM);
-        Events.executor().schedule(kill, grace.toNanos(), TimeUnit.NANOSECONDS);
+        events.schedule(kill, grace.toNanos(), TimeUnit.NANOSECONDS);
         if (!caught && grace.compareTo(RECHECK) > 0) {
             // Only blocked, which may have been for a moment (a shell blocks every signal around a fork): once it is
             // unblocked without a handler or a sigwait, the TERM is gone and the grace would be waited for nothing.
-            Events.executor().schedule(() -> {
+            events.schedule(() -> {
                 if (!ended.getAsBoolean() && !process.deliverable(SIGTERM)) {
                     kill();
                 }

@@ -50,6 +50,10 @@ public final class Joblet implements AutoCloseable {
     private final Host host;
     private final WarmPool warmPool;
     private final Prefill<String, FreshNetns.Lease> netns;
+    /** Where jobs are finished and timeouts fire ({@code joblet-events}). */
+    private final dev.joblet.internal.Events events = new dev.joblet.internal.Events();
+    /** Where log events reach subscribers ({@code joblet-logs-N}). */
+    private final dev.joblet.internal.LogDelivery logDelivery = new dev.joblet.internal.LogDelivery();
     /** Jobs started here that may still hold something (processes, cgroup, workspace, spill) until closed. */
     private final Set<Job> jobs = ConcurrentHashMap.newKeySet();
     private final @Nullable Thread shutdownHook;
@@ -192,7 +196,8 @@ public final class Joblet implements AutoCloseable {
     /**
      * Closes what this instance owns and returns once nothing of it remains: refuses new jobs, waits for starts under
      * way, closes every job it started that was not closed yet (killing what still runs), drains the warm supervisors
-     * and network namespaces made ahead (and ends their threads), and removes its cgroups' owner directories.
+     * and network namespaces made ahead (and ends their threads), removes its cgroups' owner directories, and ends
+     * its events and log delivery threads.
      * Idempotent: a second call waits for the first.
      */
     @Override
@@ -237,6 +242,11 @@ public final class Joblet implements AutoCloseable {
                 l.close();
             }
             host.close();
+            if (shutdownHook != null) { // the system instance
+                dev.joblet.internal.net.NetHost.get().removeAll(); // the JVM's private networks (pending: an owner each)
+            }
+            events.close(); // after the jobs, pools and launcher: their last continuations have run
+            logDelivery.close();
             if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
                 try {
                     java.lang.Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -276,6 +286,16 @@ public final class Joblet implements AutoCloseable {
 
     WarmPool warmPool() {
         return warmPool;
+    }
+
+    /** This instance's events threads: jobs' ends, timeouts, continuations. */
+    java.util.concurrent.ScheduledExecutorService events() {
+        return events.executor();
+    }
+
+    /** This instance's log delivery threads. */
+    java.util.concurrent.Executor logDelivery() {
+        return logDelivery.executor();
     }
 
     /** The launcher of this instance's jobs, made on first use. */

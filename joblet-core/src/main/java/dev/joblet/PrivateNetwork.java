@@ -141,6 +141,7 @@ public final class PrivateNetwork extends Network implements AutoCloseable {
                         + " veth pairs and nftables rules in the host's network namespace); this process runs as uid "
                         + dev.joblet.internal.HostFacts.euid(), "create network " + name, "EPERM", false, null);
             }
+            Joblet.system(); // its close (at the latest its shutdown hook) removes this JVM's networks
             try {
                 PrivateNetwork n = new PrivateNetwork(NetHost.get().create(name, cidr, egress, pool));
                 OPEN.put(name, n);

@@ -6,7 +6,6 @@ import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.Launcher;
 import dev.joblet.namespaces.PreparedLaunch;
-import dev.joblet.internal.Events;
 import dev.joblet.internal.Prefill;
 import java.io.IOException;
 import java.util.EnumMap;
@@ -199,7 +198,7 @@ final class WarmPool implements AutoCloseable {
         }
         Entry e = prefill.take(kind);
         while (e != null && !e.helper().isAlive()) { // killed while it waited: its remains go off the start path
-            Events.executor().execute(e::discard);
+            owner.events().execute(e::discard);
             e = prefill.take(kind);
         }
         // The refill waits for refill(), called once this start is over: on 2 cores it would compete with it.
@@ -211,7 +210,7 @@ final class WarmPool implements AutoCloseable {
         }
         if (!KindHistory.overrides(wanted, e.written())) {
             Entry stale = e;
-            Events.executor().execute(stale::discard); // a limit it holds would stay: off the start path
+            owner.events().execute(stale::discard); // a limit it holds would stay: off the start path
             return null;
         }
         try {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -133,6 +134,49 @@ class JobletTest {
         assertThat(joblet.hasNetnsFiller()).isFalse();
         assertThat(HostTraces.jobletMounts(pid)).as("the retained workspace's mount").isEqualTo(mountsBefore);
         joblet.close(); // idempotent
+    }
+
+    @Test
+    void closeEndsItsEventsAndLogDeliveryThreads() throws Exception {
+        Set<Thread> eventThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<Thread> logThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.CountDownLatch delivered = new java.util.concurrent.CountDownLatch(1);
+        Joblet joblet = Joblet.create(JobletConfig.builder().warmPoolSize(0).netnsPoolSize(0).build());
+        try (Job job = joblet.start(Joblet.builder().command("sh", "-c", "echo hello; exec sleep 600").build())) {
+            job.logs().fromBeginning().subscribe(new java.util.concurrent.Flow.Subscriber<LogEvent>() {
+                @Override
+                public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                    s.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(LogEvent e) {
+                    logThreads.add(Thread.currentThread());
+                    delivered.countDown();
+                }
+
+                @Override
+                public void onError(Throwable t) {}
+
+                @Override
+                public void onComplete() {}
+            });
+            assertThat(delivered.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("a log event delivered").isTrue();
+            CompletableFuture<Void> continued = job.onExit().thenRun(() -> eventThreads.add(Thread.currentThread()));
+            assertThat(job.isAlive()).as("still running: the continuation waits for the end").isTrue();
+            job.stop(java.time.Duration.ZERO);
+            continued.get();
+        }
+        assertThat(eventThreads).as("onExit() continuations on the instance's events threads")
+                .isNotEmpty().allMatch(t -> t.getName().equals("joblet-events"));
+        assertThat(logThreads).as("log events on the instance's delivery threads")
+                .isNotEmpty().allMatch(t -> t.getName().startsWith("joblet-logs-"));
+        assertThat(eventThreads).allMatch(Thread::isAlive);
+
+        joblet.close();
+
+        assertThat(eventThreads).as("events threads after close").noneMatch(Thread::isAlive);
+        assertThat(logThreads).as("log delivery threads after close").noneMatch(Thread::isAlive);
     }
 
     @Test

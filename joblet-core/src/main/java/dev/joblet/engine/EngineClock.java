@@ -1,11 +1,11 @@
 package dev.joblet.engine;
 
-import dev.joblet.internal.Events;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The engine's time: what time it is, and a way to be called back at a later time (for scheduled starts). Tests
@@ -22,14 +22,15 @@ public interface EngineClock {
     Runnable schedule(Instant at, Runnable task);
 
     /**
-     * The system clock; timers run on the library's shared events thread (no thread of their own), so they must
-     * be quick. Cancelled timers are removed at once.
+     * The system clock; timers wait in the JDK's delayer ({@link CompletableFuture#delayedExecutor}) and run on its
+     * default async executor, no thread of this library (so no {@code Joblet} must outlive them), and they must be
+     * quick. A cancelled timer drops its task at once; an empty holder waits until it would have been due.
      */
     static EngineClock system() {
         return SystemClock.INSTANCE;
     }
 
-    /** {@link #system()}: UTC wall-clock time, timers on the library's events thread. */
+    /** {@link #system()}: UTC wall-clock time, timers in the JDK's delayer. */
     final class SystemClock implements EngineClock {
         static final SystemClock INSTANCE = new SystemClock();
         private final Clock clock = Clock.systemUTC();
@@ -50,8 +51,15 @@ public interface EngineClock {
             } catch (ArithmeticException e) {
                 nanos = Long.MAX_VALUE / 2; // centuries away
             }
-            ScheduledFuture<?> f = Events.executor().schedule(task, nanos, TimeUnit.NANOSECONDS);
-            return () -> f.cancel(false);
+            // The JDK's own delayer (no thread of this library); a cancelled timer keeps only an empty holder.
+            java.util.concurrent.atomic.AtomicReference<@Nullable Runnable> pending = new java.util.concurrent.atomic.AtomicReference<>(task);
+            CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS).execute(() -> {
+                Runnable r = pending.getAndSet(null);
+                if (r != null) {
+                    r.run();
+                }
+            });
+            return () -> pending.set(null);
         }
     }
 }

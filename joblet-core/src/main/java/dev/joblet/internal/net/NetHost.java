@@ -183,7 +183,10 @@ public final class NetHost {
         return out;
     }
 
-    /** Once per JVM: sweeps a dead JVM's leftovers and removes this JVM's networks at exit. */
+    /**
+     * Once per JVM: sweeps a dead JVM's leftovers. This JVM's networks are removed at exit by {@code Joblet.system()}'s
+     * close (its shutdown hook), which every network's creation makes sure exists.
+     */
     private void start() throws IOException {
         if (started) {
             return;
@@ -192,11 +195,11 @@ public final class NetHost {
         if (swept > 0) {
             log.info("removed {} network objects left by a JVM that died", swept);
         }
-        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "joblet-network-cleanup"));
         started = true;
     }
 
-    private void shutdown() {
+    /** Removes every network of this JVM at once, whatever jobs still run on them (for the system instance's close). */
+    public void removeAll() {
         List<PrivateNet> all;
         synchronized (this) {
             all = new ArrayList<>(networks.values());
