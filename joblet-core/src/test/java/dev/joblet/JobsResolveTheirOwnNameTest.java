@@ -72,22 +72,6 @@ class JobsResolveTheirOwnNameTest {
         }
     }
 
-    /**
-     * getent asks for an IPv6 address first, which the hosts file lacks, so it asks the host's nameserver: a network
-     * without egress refuses that at once, and the lookup answers from the hosts file (with the query dropped it took
-     * 2 x 5 s, past the 4 s given here).
-     */
-    @Test
-    void onThePrivateNetworkGetentAnswersWithoutWaitingForANameserver() throws Exception {
-        try (PrivateNetwork net = Network.create("t-getent", "10.231.9.8/29");
-                Job job = joblet.start(Joblet.builder().network(net).hostname("compat-getent")
-                        .command("timeout", "4", "getent", "hosts", "compat-getent").build())) {
-            JobResult r = job.await();
-            assertThat(r.exitCode()).as(job.stderr().text()).hasValue(0);
-            assertThat(job.stdout().text()).contains("compat-getent");
-        }
-    }
-
     @Test
     void onTheHostsNetworkTheHostsNamesStayAndItsOwnIsAdded() throws Exception {
         assertThat(run(Joblet.builder().network(Network.HOST).hostname("compat-hostnet")))

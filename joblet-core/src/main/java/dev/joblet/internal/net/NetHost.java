@@ -138,13 +138,10 @@ public final class NetHost {
                     fwd.append(a.nftMatches("    iifname " + b));
                     in.append(a.nftMatches("    iifname " + b));
                 }
-                // What a job sends where it may not is refused at once (ICMP unreachable), not dropped: a lookup of
-                // a name its /etc/hosts lacks for one family (getent asks AAAA first) then fails at once instead of
-                // waiting out the resolver's timeouts against the host's nameserver (2 x 5 s).
-                fwd.append("    iifname ").append(b).append(" reject\n");
+                fwd.append("    iifname ").append(b).append(" drop\n");
                 fwd.append("    oifname ").append(b).append(" ct state established,related accept\n");
                 fwd.append("    oifname ").append(b).append(" drop\n");
-                in.append("    iifname ").append(b).append(" reject\n");
+                in.append("    iifname ").append(b).append(" drop\n");
                 if (!n.egress().isEmpty()) {
                     egress = true;
                     nat.append("    ip saddr ").append(n.cidr()).append(" oifname != ").append(b).append(" masquerade\n");
