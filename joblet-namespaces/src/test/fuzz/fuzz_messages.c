@@ -76,7 +76,7 @@ static void use_config(const struct config *c) {
     use_str(c->cgroup2_dir);
     for (uint32_t i = 0; i < c->nmounts; i++) {
         const struct mount_op *m = &c->mounts[i];
-        if (m->kind < MNT_BIND || m->kind > MNT_MOVE || m->target[0] != '/') abort();
+        if (m->kind < MNT_BIND || m->kind > MNT_NAMED_FILE || m->target[0] != '/') abort(); /* the last kind of helper.h */
         use_str(m->source);
         use_str(m->target);
         use_str(m->data);
