@@ -170,7 +170,7 @@ public final class JobletConfig {
         return Optional.ofNullable(cgroupRoot);
     }
 
-    /** Supervisors prepared ahead per kind of job in use (0: every job starts cold). Default 2. */
+    /** Supervisors prepared ahead per kind of job in use (kind and /tmp size; 0: every job starts cold). Default 2. */
     public int warmPoolSize() {
         return warmPoolSize;
     }

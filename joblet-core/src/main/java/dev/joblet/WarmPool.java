@@ -8,7 +8,7 @@ import dev.joblet.namespaces.Launcher;
 import dev.joblet.namespaces.PreparedLaunch;
 import dev.joblet.internal.Prefill;
 import java.io.IOException;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -36,9 +36,12 @@ import org.slf4j.LoggerFactory;
  * pool. The supervisor stays in the job's cgroup until the job ends: the pids limit is raised by one for it and the
  * reported peak lowered by one; its few hundred KiB count against a memory limit.
  *
- * <p>One per {@link Joblet} instance, which closes it. Size: {@link JobletConfig#warmPoolSize()} (default 2 per kind
- * of job used, 0 = off). A kind not asked for during {@link JobletConfig#warmPoolIdle()} (default 30 s) is drained;
- * everything is drained by {@link #close()}. A kind whose preparation failed is retried after a delay (100 ms
+ * <p>Supervisors are kept per {@link Key}: the kind, and the job's {@code /tmp} size (which follows the memory
+ * limit unless set), so that jobs with different {@code /tmp} sizes each keep a root built for them.
+ *
+ * <p>One per {@link Joblet} instance, which closes it. Size: {@link JobletConfig#warmPoolSize()} (default 2 per key
+ * in use, 0 = off). A key not asked for during {@link JobletConfig#warmPoolIdle()} (default 30 s) is drained;
+ * everything is drained by {@link #close()}. A key whose preparation failed is retried after a delay (100 ms
  * doubling to 30 s). Nothing of a drained pool remains (processes, cgroups, fds, thread). Thread-safe.
  */
 final class WarmPool implements AutoCloseable {
@@ -56,6 +59,17 @@ final class WarmPool implements AutoCloseable {
             this.newNetwork = newNetwork;
         }
     }
+
+    /**
+     * What supervisors are kept apart by: their kind, and the size of the job's {@code /tmp}, which by default follows
+     * the memory limit and is part of a root built ahead. Jobs that differ only in limits share supervisors (and a
+     * root built ahead) when they have the same {@code /tmp}; jobs with and without a memory limit each have their
+     * own, so that neither keeps finding a root built for the other (which it would discard and start cold).
+     */
+    record Key(Kind kind, long tmpBytes, long tmpInodes) {}
+
+    /** Most keys whose history is remembered; the least recently used is forgotten first. */
+    private static final int HISTORIES_MAX = 64;
 
     /**
      * A prepared supervisor, its (empty) cgroup named by {@code id}, the id of the job it will run, the limits
@@ -102,24 +116,38 @@ final class WarmPool implements AutoCloseable {
 
     private final Host host;
     private final Joblet owner;
-    /** What the last jobs of each kind asked for (one per kind, made here, never replaced). */
-    private final Map<Kind, KindHistory> history = new EnumMap<>(Kind.class);
-    private final Prefill<Kind, Entry> prefill;
+    /** What the last jobs of each key asked for (made here on first use; at most HISTORIES_MAX). Guarded by itself. */
+    private final Map<Key, KindHistory> history = new LinkedHashMap<>(16, 0.75f, true);
+    private final Prefill<Key, Entry> prefill;
 
     /** Prepares supervisors with {@code owner}'s launcher (made on first use, by the filler thread). */
     WarmPool(JobletConfig config, Host host, Joblet owner) {
         this.host = host;
         this.owner = owner;
-        for (Kind k : Kind.values()) {
-            history.put(k, new KindHistory());
-        }
         int size = config.warmPoolSize();
         this.prefill = new Prefill<>("joblet-pool", this::prepare, Entry::discard, k -> size,
                 config.warmPoolIdle().toNanos(), null, 0);
     }
 
-    private KindHistory history(Kind kind) {
-        return java.util.Objects.requireNonNull(history.get(kind), "every kind has a history");
+    private KindHistory history(Key key) {
+        synchronized (history) {
+            KindHistory h = history.get(key);
+            if (h == null) {
+                if (history.size() >= HISTORIES_MAX) {
+                    Key eldest = history.keySet().iterator().next();
+                    history.remove(eldest);
+                }
+                h = new KindHistory();
+                history.put(key, h);
+            }
+            return h;
+        }
+    }
+
+    /** The key of the supervisors {@code spec} can start from, or null when it must start cold. */
+    @Nullable Key keyFor(JobSpec spec) {
+        Kind kind = kindFor(spec);
+        return kind == null ? null : new Key(kind, spec.tmpSize().bytes(), spec.tmpInodes());
     }
 
     /** Supervisors ready now, all kinds together. */
@@ -184,26 +212,26 @@ final class WarmPool implements AutoCloseable {
      * caller owns the entry.
      */
     @Nullable Entry claim(JobSpec spec) throws JobStartException {
-        Kind kind = kindFor(spec);
-        if (kind == null) {
+        Key key = keyFor(spec);
+        if (key == null) {
             return null;
         }
         CgroupLimits wanted = null;
-        if (kind.cgroup) {
+        if (key.kind().cgroup) {
             try {
                 wanted = Host.cgroupLimits(spec, 1); // the supervisor sits in the cgroup too
             } catch (IOException e) {
                 return null; // the cold path reports it
             }
         }
-        Entry e = prefill.take(kind);
+        Entry e = prefill.take(key);
         while (e != null && !e.helper().isAlive()) { // killed while it waited: its remains go off the start path
             owner.events().execute(e::discard);
-            e = prefill.take(kind);
+            e = prefill.take(key);
         }
         // The refill waits for refill(), called once this start is over: on 2 cores it would compete with it.
         if (wanted != null) {
-            history(kind).claimed(wanted);
+            history(key).claimed(wanted);
         }
         if (e == null || e.cgroup() == null || wanted == null || wanted.equals(e.written())) {
             return e;
@@ -228,13 +256,13 @@ final class WarmPool implements AutoCloseable {
      * built, so that a start only sends the command.
      */
     void learn(JobSpec spec, LaunchRequest request, JobIdentity identity) {
-        Kind kind = kindFor(spec);
-        if (kind == null || request.mounts().stream().anyMatch(m -> m.kind() == dev.joblet.namespaces.MountOp.Kind.MOVE)) {
+        Key key = keyFor(spec);
+        if (key == null || request.mounts().stream().anyMatch(m -> m.kind() == dev.joblet.namespaces.MountOp.Kind.MOVE)) {
             // A root with a workspace moved in from one of this JVM's descriptors is never built ahead: the
             // descriptor is the job's, and its number may name another job's by the time a root would be built.
             return;
         }
-        history(kind).started(spec, request, identity); // compared by the refill thread, off the start path
+        history(key).started(spec, request, identity); // compared by the refill thread, off the start path
     }
 
     /** Wakes the refill thread: a start that may have taken a supervisor is over (launched or failed). */
@@ -242,7 +270,8 @@ final class WarmPool implements AutoCloseable {
         prefill.refill();
     }
 
-    private Entry prepare(Kind kind) throws IOException {
+    private Entry prepare(Key key) throws IOException {
+        Kind kind = key.kind();
         JobId id = JobId.random();
         // The identity of the job this supervisor will run: its root is built for it. None left (every id in use):
         // the entry is made without one, and the job that takes it allocates its own (or is told why it cannot).
@@ -254,7 +283,7 @@ final class WarmPool implements AutoCloseable {
                 log.debug("warm pool: no host identity for a prepared supervisor: {}", e.getMessage());
             }
         }
-        KindHistory.Plan plan = history(kind).plan(id, lease == null ? null : JobIdentity.own(lease));
+        KindHistory.Plan plan = history(key).plan(id, lease == null ? null : JobIdentity.own(lease));
         LaunchRequest template = plan.template();
         CgroupLimits limits = plan.limits();
         JobCgroup cg = null;

@@ -110,6 +110,35 @@ class WarmPoolTest {
     }
 
     @Test
+    void jobsWithDifferentTmpSizesEachKeepRootsBuiltForThem() throws Exception {
+        // /tmp follows the memory limit and belongs to a root built ahead: jobs with and without a memory limit of
+        // their own, started in turn, each have supervisors with their own root (neither finds only the other's,
+        // which it would discard to start cold), and each job gets its own /tmp.
+        JobSpec plain = Joblet.builder().command("sh", "-c", "grep ' /tmp ' /proc/mounts").build();
+        JobSpec limited = plain.toBuilder().memory(MemorySize.ofMegabytes(256)).build();
+        assertThat(plain.tmpSize()).isNotEqualTo(limited.tmpSize());
+        for (JobSpec spec : List.of(plain, plain, limited, limited)) {
+            try (Job j = joblet.start(spec)) {
+                assertThat(j.await().isSuccess()).as(j.stderr().text()).isTrue();
+            }
+        }
+        pool().drain();
+        for (JobSpec spec : List.of(plain, limited)) {
+            try (Job j = joblet.start(spec)) {
+                assertThat(j.await().isSuccess()).as(j.stderr().text()).isTrue();
+            }
+        }
+        awaitReady(4);
+        assertThat(pool().readyWithRoot()).as("supervisors with a root built, for both").isEqualTo(4);
+        for (JobSpec spec : List.of(plain, limited, plain, limited)) {
+            try (Job j = joblet.start(spec)) {
+                assertThat(j.await().isSuccess()).as(j.stderr().text()).isTrue();
+                assertThat(j.stdout().text()).contains("size=" + spec.tmpSize().bytes() / 1024 + "k");
+            }
+        }
+    }
+
+    @Test
     void rootsBuiltAheadGetEachJobsOwnCommandHostnameWorkdirAndEnvAndStillDropPrivileges() throws Exception {
         // Two starts with the same root teach the pool to build that root ahead for the next ones.
         for (int i = 0; i < 2; i++) {

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@link #take} hands out a ready item (the caller then owns it) or null, and marks the key as in use; the
- *       first take of a key starts the filler. {@link #refill()} wakes it once a start is over; after a take
+ *       first take of a key starts the filler, which makes for the key with the fewest ready items first (of those
+ *       in use and short of their target), so that a filler that cannot keep up starves none. {@link #refill()} wakes it once a start is over; after a take
  *       that got an item the filler waits {@code takeDelayNanos} first (a refill would compete with the start on a
  *       small machine).
  *   <li>A key not taken during {@code idleNanos} is forgotten and its items discarded ({@link Long#MAX_VALUE}: never).
@@ -266,6 +267,7 @@ public final class Prefill<K, T> implements AutoCloseable {
     private void fill() {
         while (true) {
             K next = null;
+            int nextHave = Integer.MAX_VALUE; // the key with the fewest ready items goes first, so none starves
             List<T> idle = new ArrayList<>();
             synchronized (lock) {
                 long now = System.nanoTime();
@@ -293,8 +295,9 @@ public final class Prefill<K, T> implements AutoCloseable {
                     if (have < target.applyAsInt(k) && !backingOff(k, now)) {
                         if (held) {
                             wait = Math.min(wait, holdUntil - now);
-                        } else if (next == null) {
+                        } else if (have < nextHave) {
                             next = k;
+                            nextHave = have;
                         }
                     }
                 }

@@ -54,6 +54,28 @@ class PrefillTest {
     }
 
     @Test
+    void theKeyWithTheFewestReadyItemsIsMadeForFirst() throws Exception {
+        // A filler that cannot keep up must not serve one key to its target while another in use has none.
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CountDownLatch bothAsked = new java.util.concurrent.CountDownLatch(1);
+        try (Prefill<String, Integer> p = prefill(k -> {
+            try {
+                bothAsked.await();
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+            order.add(k);
+            return made.incrementAndGet();
+        }, 2, Long.MAX_VALUE, null)) {
+            p.take("a");
+            p.take("b");
+            bothAsked.countDown();
+            await(() -> p.ready() == 4 && !p.hasFiller());
+        }
+        assertThat(order).containsExactly("a", "b", "a", "b");
+    }
+
+    @Test
     void itemsAreHandedOutInTheGivenOrder() throws Exception {
         AtomicInteger next = new AtomicInteger(10);
         try (Prefill<String, Integer> p = prefill(k -> next.getAndDecrement(), 3, Long.MAX_VALUE,

@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WarmHelper implements PreparedLaunch {
     private static final Logger log = LoggerFactory.getLogger(WarmHelper.class);
+    /** How long {@link #close()} waits for a discarded helper to exit by itself before it closes the lifeline. */
+    private static final long DISCARD_WAIT_NANOS = 1_000_000_000L;
 
     private final Helpers owner;
     private final int helperPid;
@@ -158,6 +160,11 @@ public final class WarmHelper implements PreparedLaunch {
         // (plain EOF may mean the JVM died: it would then look for its cgroups to remove).
         try {
             Handshake.writeFully(s.ctl, Protocol.discard());
+            // The control pipe stays open until the helper has exited. With a root built ahead, the discard is read by
+            // the waiting child, and its supervisor would see only the pipe's EOF: it then waits 200 ms to tell a
+            // discard from the JVM's death (jvm_gone() in hostfds.c) before it exits, and this close, which a start
+            // whose root differs from the one built waits for, with it. Bounded: abandon() ends it either way.
+            HelperSpawn.awaitExit(s.pidfd, DISCARD_WAIT_NANOS);
         } catch (IOException e) {
             log.debug("warm helper {}: {}", helperPid, e.getMessage()); // it has exited already
         }
