@@ -279,7 +279,12 @@ public final class PrivateNet {
         }
     }
 
-    /** At JVM exit: the network goes whether or not jobs (being killed by the helpers' lifelines) remain. */
+    /** No job may join any more, and the pool makes no more for it (its owner is closing). */
+    synchronized void stopJoining() {
+        closed = true;
+    }
+
+    /** At its owner's close: the network goes whether or not jobs (of other instances, or being killed) remain. */
     void forceRemove() {
         synchronized (this) {
             closed = true;
