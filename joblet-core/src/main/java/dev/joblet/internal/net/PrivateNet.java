@@ -89,10 +89,16 @@ public final class PrivateNet {
         return stateDir.resolve("hosts");
     }
 
+    /** The resolver configuration every job of the network sees as its {@code /etc/resolv.conf}: see {@link ResolvFile}. */
+    public Path resolvFile() {
+        return stateDir.resolve("resolv.conf");
+    }
+
     void createBridge() throws IOException {
         Files.createDirectories(stateDir);
-        writeHosts();
         try {
+            writeHosts();
+            Files.writeString(resolvFile(), ResolvFile.forNetwork(name, ResolvFile.hostText(), egress));
             Tools.ipBatch("", List.of(
                     "link add " + bridge + " type bridge",
                     "link set dev " + bridge + " alias " + host.owner().alias(),
