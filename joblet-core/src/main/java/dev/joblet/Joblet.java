@@ -54,6 +54,8 @@ public final class Joblet implements AutoCloseable {
     private final dev.joblet.internal.Events events = new dev.joblet.internal.Events();
     /** Where log events reach subscribers ({@code joblet-logs-N}). */
     private final dev.joblet.internal.LogDelivery logDelivery = new dev.joblet.internal.LogDelivery();
+    /** Its private networks and their host side (made on the first network), removed by close(). */
+    private final JobletNetworks networks = new JobletNetworks();
     /** Jobs started here that may still hold something (processes, cgroup, workspace, spill) until closed. */
     private final Set<Job> jobs = ConcurrentHashMap.newKeySet();
     private final @Nullable Thread shutdownHook;
@@ -194,10 +196,27 @@ public final class Joblet implements AutoCloseable {
     }
 
     /**
+     * Creates a private network owned by this instance (removed at its close at the latest); as
+     * {@code Network.builder(name, cidr).create(this)}, where the options are. Names are this instance's own.
+     *
+     * @throws IllegalArgumentException for a bad, taken or overlapping name or CIDR
+     * @throws JobletException when the host cannot create it (not root, iproute2 or nftables missing)
+     */
+    public PrivateNetwork createNetwork(String name, String cidr) throws JobletException {
+        return Network.builder(name, cidr).create(this);
+    }
+
+    /** This instance's open private network named {@code name}. */
+    public java.util.Optional<PrivateNetwork> network(String name) {
+        dev.joblet.internal.Args.nonNull(name, "network name");
+        return networks.find(name);
+    }
+
+    /**
      * Closes what this instance owns and returns once nothing of it remains: refuses new jobs, waits for starts under
      * way, closes every job it started that was not closed yet (killing what still runs), drains the warm supervisors
-     * and network namespaces made ahead (and ends their threads), removes its cgroups' owner directories, and ends
-     * its events and log delivery threads.
+     * and network namespaces made ahead (and ends their threads), removes its private networks (bridges, rules,
+     * namespaces, files, threads) and its cgroups' owner directories, and ends its events and log delivery threads.
      * Idempotent: a second call waits for the first.
      */
     @Override
@@ -242,9 +261,7 @@ public final class Joblet implements AutoCloseable {
                 l.close();
             }
             host.close();
-            if (shutdownHook != null) { // the system instance
-                dev.joblet.internal.net.NetHost.get().removeAll(); // the JVM's private networks (pending: an owner each)
-            }
+            networks.close(); // after the jobs: what they held on a network is already queued for removal
             events.close(); // after the jobs, pools and launcher: their last continuations have run
             logDelivery.close();
             if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
@@ -286,6 +303,17 @@ public final class Joblet implements AutoCloseable {
 
     WarmPool warmPool() {
         return warmPool;
+    }
+
+    JobletNetworks networks() {
+        return networks;
+    }
+
+    /** The default instance if it was made, else null (looks it up without making it). */
+    static @Nullable Joblet systemIfMade() {
+        synchronized (SYSTEM_LOCK) {
+            return system;
+        }
     }
 
     /** This instance's events threads: jobs' ends, timeouts, continuations. */

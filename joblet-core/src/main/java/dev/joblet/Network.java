@@ -16,10 +16,10 @@ public abstract class Network {
     Network() {}
 
     /**
-     * Creates a private network: jobs on it reach each other by address and by host name, and nothing else (no
+     * Creates a private network on {@link Joblet#system()} (see {@link Joblet#createNetwork} for another instance): jobs on it reach each other by address and by host name, and nothing else (no
      * egress); see {@link #builder} for an egress allow-list.
      *
-     * @param name 1 to 32 characters: lower-case letters, digits and '-', unique among this JVM's networks
+     * @param name 1 to 32 characters: lower-case letters, digits and '-', unique among the instance's networks
      * @param cidr an IPv4 network such as {@code 10.88.0.0/24}, from /8 to /29, overlapping neither another
      *     network nor a route of this host
      * @throws IllegalArgumentException for a bad, taken or overlapping name or CIDR
@@ -34,9 +34,10 @@ public abstract class Network {
         return new PrivateNetwork.Builder(name, cidr);
     }
 
-    /** The open private network of this JVM with that name. */
+    /** The open private network of {@link Joblet#system()} with that name ({@link Joblet#network} for another). */
     public static Optional<PrivateNetwork> named(String name) {
-        return PrivateNetwork.lookup(name);
+        Joblet system = Joblet.systemIfMade();
+        return system == null ? Optional.empty() : system.network(name);
     }
 
     /** NONE, HOST, or the private network's name. */

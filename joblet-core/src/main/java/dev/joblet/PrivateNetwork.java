@@ -2,14 +2,10 @@ package dev.joblet;
 
 import dev.joblet.internal.net.Allow;
 import dev.joblet.internal.net.Cidr;
-import dev.joblet.internal.net.NetHost;
 import dev.joblet.internal.net.PrivateNet;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -18,22 +14,23 @@ import java.util.regex.Pattern;
  * every job of the network resolves through its {@code /etc/hosts}. Jobs of different networks cannot reach each
  * other; nothing leaves the network unless its egress allow-list lets it (NAT through the host). Thread-safe.
  *
- * <p>{@link #close()} lets no new job join; the bridge, its rules and files go when the last job has ended. What
- * a JVM that died left is removed by the next JVM that creates a network.
+ * <p>A network belongs to the {@link Joblet} that created it ({@link Joblet#createNetwork}, or
+ * {@link Builder#create(Joblet)}; {@link Network#create} uses {@link Joblet#system()}): its name is unique among
+ * that instance's networks (another instance may use it too, never with an overlapping CIDR), and the instance's
+ * close removes it. Jobs of any instance may join it.
+ *
+ * <p>{@link #close()} lets no new job join; the bridge, its rules and files go when the last job has ended, at the
+ * latest with its instance. What a JVM that died left is removed by the next instance that creates a network.
  */
 public final class PrivateNetwork extends Network implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
-    private static final Map<String, PrivateNetwork> OPEN = new ConcurrentHashMap<>();
 
     private final PrivateNet net;
+    private final JobletNetworks owner;
 
-    private PrivateNetwork(PrivateNet net) {
+    PrivateNetwork(PrivateNet net, JobletNetworks owner) {
         this.net = net;
-    }
-
-    static Optional<PrivateNetwork> lookup(String name) {
-        PrivateNetwork n = OPEN.get(name);
-        return n == null || n.net.isClosed() ? Optional.empty() : Optional.of(n);
+        this.owner = owner;
     }
 
     @Override
@@ -74,7 +71,7 @@ public final class PrivateNetwork extends Network implements AutoCloseable {
     /** No new job may join; the network is removed once its last job has ended. Idempotent. */
     @Override
     public void close() {
-        OPEN.remove(name(), this);
+        owner.closed(this);
         net.close();
     }
 
@@ -134,21 +131,27 @@ public final class PrivateNetwork extends Network implements AutoCloseable {
             return this;
         }
 
-        /** Creates the network on this host. */
+        /** Creates the network on {@link Joblet#system()}; as {@link #create(Joblet)}. */
         public PrivateNetwork create() throws JobletException {
+            return create(Joblet.system());
+        }
+
+        /**
+         * Creates the network on this host, owned by {@code joblet} (its name unique among that instance's networks;
+         * its close removes it).
+         *
+         * @throws IllegalArgumentException when the name is taken or the CIDR overlaps a network or route of the host
+         * @throws IllegalStateException when {@code joblet} is closed
+         * @throws JobletException when the host cannot create it (not root, iproute2 or nftables missing)
+         */
+        public PrivateNetwork create(Joblet joblet) throws JobletException {
+            dev.joblet.internal.Args.nonNull(joblet, "joblet");
             if (dev.joblet.internal.HostFacts.euid() != 0) {
                 throw new JobStartException("cannot create network " + name + ": private networks need root (bridges,"
                         + " veth pairs and nftables rules in the host's network namespace); this process runs as uid "
                         + dev.joblet.internal.HostFacts.euid(), "create network " + name, "EPERM", false, null);
             }
-            Joblet.system(); // its close (at the latest its shutdown hook) removes this JVM's networks
-            try {
-                PrivateNetwork n = new PrivateNetwork(NetHost.get().create(name, cidr, egress, pool));
-                OPEN.put(name, n);
-                return n;
-            } catch (IOException e) {
-                throw new JobletException("cannot create network " + name + " " + cidr + ": " + e.getMessage(), e);
-            }
+            return joblet.networks().create(name, cidr, egress, pool);
         }
     }
 }

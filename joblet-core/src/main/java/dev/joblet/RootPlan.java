@@ -51,6 +51,7 @@ final class RootPlan {
             for (String f : HOST_ETC) {
                 Path own = f.equals("/etc/passwd") ? id.passwd() : f.equals("/etc/group") ? id.group() : null;
                 ops.add(f.equals("/etc/hosts") ? hosts(spec)
+                        : f.equals("/etc/resolv.conf") && spec.network() instanceof PrivateNetwork p ? resolv(p)
                         : own != null ? MountOp.bind(own.toString(), f, true) : MountOp.optionalBind(f, f));
             }
             ops.add(MountOp.namedFile("/etc/hostname", ""));
@@ -70,6 +71,10 @@ final class RootPlan {
             // Over the runtime's own, where it has them (their mount points): a runtime without them stays as it is.
             if (Files.isRegularFile(resolved.rootfs().resolve("etc/hosts"), LinkOption.NOFOLLOW_LINKS)) {
                 ops.add(hosts(spec));
+            }
+            if (spec.network() instanceof PrivateNetwork p
+                    && Files.isRegularFile(resolved.rootfs().resolve("etc/resolv.conf"), LinkOption.NOFOLLOW_LINKS)) {
+                ops.add(resolv(p));
             }
             if (Files.isRegularFile(resolved.rootfs().resolve("etc/hostname"), LinkOption.NOFOLLOW_LINKS)) {
                 ops.add(MountOp.namedFile("/etc/hostname", ""));
@@ -97,6 +102,14 @@ final class RootPlan {
                     + JobSpec.inodesFor(m.size()) + id.ownerOptions()));
         }
         return ops;
+    }
+
+    /**
+     * A private network's resolver file, naming only the nameservers its jobs can reach: one they cannot would be
+     * asked (AAAA for a member's name, which the hosts file has for IPv4 only) and time out twice 5 s.
+     */
+    private static MountOp resolv(PrivateNetwork network) {
+        return MountOp.bind(network.impl().resolvFile().toString(), "/etc/resolv.conf", true);
     }
 
     /**

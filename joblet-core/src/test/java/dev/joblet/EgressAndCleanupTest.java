@@ -117,18 +117,28 @@ class EgressAndCleanupTest {
         Path state = Path.of("/run/joblet/net/joblet-4000000000_1-old");
         Files.createDirectories(state);
         Files.writeString(state.resolve("hosts"), "10.0.0.2 x\n");
+        // The same in names with an instance part (one Joblet of the dead JVM).
+        String deadInstance = dead + ":0badcafe";
+        NetTesting.sh("ip", "link", "add", "jbr-deadcafe", "type", "bridge");
+        NetTesting.sh("ip", "link", "set", "dev", "jbr-deadcafe", "alias", "joblet:" + deadInstance);
+        NetTesting.sh("ip", "netns", "add", "joblet-4000000000_1_0badcafe-deadbeef");
+        NetTesting.sh("nft", "add", "table", "inet", "joblet_4000000000_1_0badcafe");
+        Path instanceState = Path.of("/run/joblet/net/joblet-4000000000_1_0badcafe-old");
+        Files.createDirectories(instanceState);
         // A live owner's objects stay: this JVM's own.
         String live = ProcessHandle.current().pid() + ":" + NetTesting.sh("cut", "-d", " ", "-f", "22",
                 "/proc/" + ProcessHandle.current().pid() + "/stat").trim();
         NetTesting.sh("ip", "link", "add", "jbr-alive000", "type", "bridge");
         NetTesting.sh("ip", "link", "set", "dev", "jbr-alive000", "alias", "joblet:" + live);
         try {
-            assertThat(NetHost.sweep()).isEqualTo(4);
+            assertThat(NetHost.sweep()).isEqualTo(8);
             String links = NetTesting.sh("ip", "-o", "link", "show");
-            assertThat(links).doesNotContain("jbr-deadbeef").contains("jbr-alive000");
+            assertThat(links).doesNotContain("jbr-deadbeef").doesNotContain("jbr-deadcafe").contains("jbr-alive000");
             assertThat(NetTesting.sh("nft", "list", "tables")).doesNotContain("joblet_4000000000_1");
             assertThat(Path.of("/run/netns/joblet-4000000000_1-deadbeef")).doesNotExist();
+            assertThat(Path.of("/run/netns/joblet-4000000000_1_0badcafe-deadbeef")).doesNotExist();
             assertThat(state).doesNotExist();
+            assertThat(instanceState).doesNotExist();
         } finally {
             NetTesting.sh("ip", "link", "del", "jbr-alive000");
         }

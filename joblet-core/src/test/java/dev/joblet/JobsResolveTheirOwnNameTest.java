@@ -72,6 +72,24 @@ class JobsResolveTheirOwnNameTest {
         }
     }
 
+    /**
+     * getent asks for an IPv6 address first, which the hosts file lacks, then the nameservers: a network without
+     * egress names none (the host's cannot be reached from it, and its queries were dropped: 2 x 5 s), so the lookup
+     * answers from the hosts file at once. Bounded by the job's own 5 s timeout (exit 124 past it).
+     */
+    @Test
+    void onThePrivateNetworkGetentAnswersWithoutWaitingForANameserver() throws Exception {
+        try (PrivateNetwork net = joblet.createNetwork("t-getent", "10.231.9.8/29");
+                Job job = joblet.start(Joblet.builder().network(net).hostname("compat-getent")
+                        .command("sh", "-c", "timeout 5 getent hosts compat-getent && timeout 5 getent hosts gateway"
+                                + " && grep -c '^nameserver' /etc/resolv.conf").build())) {
+            JobResult r = job.await();
+            assertThat(job.stdout().text()).as(job.stderr().text()).isEqualTo("10.231.9.10     compat-getent\n"
+                    + "10.231.9.9      gateway\n0\n");
+            assertThat(r.exitCode()).hasValue(1); // grep -c found no nameserver line
+        }
+    }
+
     @Test
     void onTheHostsNetworkTheHostsNamesStayAndItsOwnIsAdded() throws Exception {
         assertThat(run(Joblet.builder().network(Network.HOST).hostname("compat-hostnet")))

@@ -19,9 +19,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This JVM's private networks and the host state they share: one nftables table ({@code inet joblet_PID_START})
- * rebuilt atomically whenever a network comes or goes, {@code net.ipv4.ip_forward} while a network has egress,
- * and the sweep of what a crashed JVM left (run once, before the first network). Thread-safe (one lock).
+ * One {@code Joblet} instance's private networks and the host state they share: one nftables table
+ * ({@code inet joblet_PID_START_HEX}, the {@link Owner}'s tag) rebuilt atomically whenever a network comes or goes,
+ * its record in {@code /run/joblet/ip_forward} while a network has egress, the networks' state directories, the
+ * pool of ready namespaces ({@code joblet-net-pool}) and their remover ({@code joblet-net-reaper}); and the sweep of
+ * what a dead JVM left (run before this host's first network). Network names are this host's own: another
+ * instance may use the same name (its objects carry its own tag), but never an overlapping CIDR (each network's
+ * bridge routes its CIDR on the host, which {@link #create} checks). Made on an instance's first network, closed
+ * by its close. Thread-safe (one lock).
  */
 public final class NetHost {
     private static final Logger log = LoggerFactory.getLogger(NetHost.class);
@@ -29,11 +34,13 @@ public final class NetHost {
     static final Path STATE_DIR = Path.of("/run/joblet/net");
     static final Path FORWARD_DIR = Path.of("/run/joblet/ip_forward");
     private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
-    private static final Pattern LINK = Pattern.compile("^\\d+: ([^:@\\s]+)(?:@\\S+)?:.*\\balias joblet:(\\d+:\\d+)", Pattern.MULTILINE);
-    private static final Pattern TABLE = Pattern.compile("^table inet joblet_(\\d+_\\d+)$", Pattern.MULTILINE);
-    private static final Pattern OWNED = Pattern.compile("joblet-(\\d+_\\d+)-.*");
-
-    private static final NetHost INSTANCE = new NetHost(Owner.self());
+    /** An owner's tag, with or without its instance part (names made before instances had one). */
+    private static final String TAG = "(\\d+%1$s\\d+(?:%1$s[0-9a-f]{8})?)";
+    private static final Pattern LINK = Pattern.compile("^\\d+: ([^:@\\s]+)(?:@\\S+)?:.*\\balias joblet:"
+            + String.format(TAG, ":"), Pattern.MULTILINE);
+    private static final Pattern TABLE = Pattern.compile("^table inet joblet_" + String.format(TAG, "_") + "$",
+            Pattern.MULTILINE);
+    private static final Pattern OWNED = Pattern.compile("joblet-" + String.format(TAG, "_") + "-.*");
 
     private final Owner owner;
     private final Map<String, PrivateNet> networks = new LinkedHashMap<>();
@@ -43,14 +50,12 @@ public final class NetHost {
     private final Prefill<PrivateNet, Attachment> pool = new Prefill<>("joblet-net-pool", PrivateNet::makeAttachment,
             Attachment::release, PrivateNet::poolTarget, Long.MAX_VALUE, Comparator.comparingInt(Attachment::address), 0);
     private boolean started;
+    private boolean closed;
 
-    private NetHost(Owner owner) {
-        this.owner = owner;
+    /** A host of networks with an owner tag of its own; makes nothing until its first network. */
+    public NetHost() {
+        this.owner = Owner.self();
         this.forwarding = new Forwarding(FORWARD_DIR, IP_FORWARD, owner);
-    }
-
-    public static NetHost get() {
-        return INSTANCE;
     }
 
     Owner owner() {
@@ -72,6 +77,9 @@ public final class NetHost {
 
     /** Creates and registers a network: its bridge, gateway address and rules. */
     public synchronized PrivateNet create(String name, Cidr cidr, List<Allow> egress, int poolSize) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("cannot create network " + name + ": this Joblet is closed");
+        }
         start();
         PrivateNet existing = networks.get(name);
         if (existing != null) {
@@ -183,10 +191,7 @@ public final class NetHost {
         return out;
     }
 
-    /**
-     * Once per JVM: sweeps a dead JVM's leftovers. This JVM's networks are removed at exit by {@code Joblet.system()}'s
-     * close (its shutdown hook), which every network's creation makes sure exists.
-     */
+    /** Before this host's first network: sweeps a dead JVM's leftovers. */
     private void start() throws IOException {
         if (started) {
             return;
@@ -198,15 +203,23 @@ public final class NetHost {
         started = true;
     }
 
-    /** Removes every network of this JVM at once, whatever jobs still run on them (for the system instance's close). */
-    public void removeAll() {
+    /**
+     * Removes every network of this host whatever jobs still run on them (a job of another instance on one loses
+     * it), then returns once nothing of them remains: their bridges, rules (the table), state directories,
+     * namespaces and veths, its {@code ip_forward} record, and the pool's and the reaper's threads. Idempotent.
+     */
+    public void close() {
         List<PrivateNet> all;
         synchronized (this) {
+            closed = true;
             all = new ArrayList<>(networks.values());
         }
+        all.forEach(PrivateNet::stopJoining); // the pool's target is 0: it makes no more
+        pool.close(); // waits for the filler; its ready namespaces go to the reaper
         for (PrivateNet n : all) {
             n.forceRemove();
         }
+        reaper.close(); // what was queued (the pool's, jobs' released just before) is gone when it returns
     }
 
     /**
@@ -237,7 +250,17 @@ public final class NetHost {
             Tools.ipBatch("", del, true);
         }
         if (nft.length() > 0) {
-            Tools.nft(nft.toString());
+            try {
+                Tools.nft(nft.toString());
+            } catch (IOException e) { // another instance's sweep took one first: delete the rest one by one
+                for (String line : nft.toString().split("\n")) {
+                    try {
+                        Tools.nft(line + "\n");
+                    } catch (IOException gone) {
+                        log.debug("nft {}: {}", line, gone.getMessage());
+                    }
+                }
+            }
         }
         for (Path dir : deadOwned(STATE_DIR)) {
             PrivateNet.deleteTree(dir);
@@ -268,7 +291,7 @@ public final class NetHost {
         return out;
     }
 
-    /** For tests: the networks of this JVM still registered (open or closing). */
+    /** For tests: the networks of this host still registered (open or closing). */
     public synchronized List<String> names() {
         return new ArrayList<>(networks.keySet());
     }

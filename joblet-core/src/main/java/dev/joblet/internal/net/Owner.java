@@ -3,38 +3,57 @@ package dev.joblet.internal.net;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The JVM that owns network objects: its pid and start time ({@code /proc/PID/stat} field 22, which tells a
- * reused pid apart). Written into link aliases ({@code joblet:PID:START}), nftables table names
- * ({@code joblet_PID_START}) and namespace names, so that the next JVM can sweep what a crashed one left. Immutable.
+ * The owner of network objects: one {@link NetHost}, that is one {@code Joblet} instance, named by its JVM's pid
+ * and start time ({@code /proc/PID/stat} field 22, which tells a reused pid apart) and 8 hex digits of its own (as
+ * the instance's cgroup directory {@code jvm-PID-START-PIDNS-HEX} is), so that two instances of one JVM never
+ * touch each other's objects. Written into link aliases ({@code joblet:PID:START:HEX}), nftables table names
+ * ({@code joblet_PID_START_HEX}) and namespace and state directory names ({@code joblet-PID_START_HEX-...}), so
+ * that the next JVM can sweep what a crashed one left. Liveness is the JVM's: the instance part only keeps names
+ * apart. Names without it (written before instances had one) still parse. Immutable.
+ *
+ * @param instance 8 lower-case hex digits, or empty for a name of the older form
  */
-public record Owner(long pid, long startTime) {
-    private static final Pattern TAG = Pattern.compile("(\\d{1,10})[:_-](\\d{1,20})");
+public record Owner(long pid, long startTime, String instance) {
+    private static final Pattern TAG = Pattern.compile("(\\d{1,10})([:_-])(\\d{1,20})(?:\\2([0-9a-f]{8}))?");
+    private static final Pattern INSTANCE = Pattern.compile("([0-9a-f]{8})?");
 
-    public static Owner self() {
-        long pid = ProcessHandle.current().pid();
-        return new Owner(pid, startTime(pid).orElse(0));
+    public Owner {
+        if (!INSTANCE.matcher(instance).matches()) {
+            throw new IllegalArgumentException("owner instance (" + instance + ") must be 8 lower-case hex digits");
+        }
     }
 
-    /** Parses {@code PID:START}, {@code PID_START} or {@code PID-START}. */
+    /** A new owner in this JVM, with an instance part of its own. */
+    public static Owner self() {
+        long pid = ProcessHandle.current().pid();
+        return new Owner(pid, startTime(pid).orElse(0),
+                String.format(Locale.ROOT, "%08x", ThreadLocalRandom.current().nextInt()));
+    }
+
+    /** Parses {@code PID:START[:HEX]}, {@code PID_START[_HEX]} or {@code PID-START[-HEX]}. */
     public static Optional<Owner> parse(String text) {
         Matcher m = TAG.matcher(text);
         if (!m.matches()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(new Owner(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))));
+            String instance = m.group(4);
+            return Optional.of(new Owner(Long.parseLong(m.group(1)), Long.parseLong(m.group(3)),
+                    instance == null ? "" : instance));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
     }
 
-    /** Whether the owner has exited (its pid is gone or now belongs to a process started at another time). */
+    /** Whether the owner's JVM has exited (its pid is gone or now belongs to a process started at another time). */
     public boolean isDead() {
         OptionalLong start = startTime(pid);
         return start.isEmpty() || start.getAsLong() != startTime;
@@ -50,13 +69,17 @@ public record Owner(long pid, long startTime) {
         }
     }
 
-    /** {@code PID_START}: the separator nft names and namespace names can hold. */
+    /** {@code PID_START_HEX}: the separator nft names and namespace names can hold. */
     public String tag() {
-        return pid + "_" + startTime;
+        return join("_");
     }
 
     /** The alias set on every link the owner creates. */
     public String alias() {
-        return "joblet:" + pid + ":" + startTime;
+        return "joblet:" + join(":");
+    }
+
+    private String join(String sep) {
+        return pid + sep + startTime + (instance.isEmpty() ? "" : sep + instance);
     }
 }

@@ -89,10 +89,16 @@ public final class PrivateNet {
         return stateDir.resolve("hosts");
     }
 
+    /** The resolver configuration every job of the network sees as its {@code /etc/resolv.conf}: see {@link ResolvFile}. */
+    public Path resolvFile() {
+        return stateDir.resolve("resolv.conf");
+    }
+
     void createBridge() throws IOException {
         Files.createDirectories(stateDir);
-        writeHosts();
         try {
+            writeHosts();
+            Files.writeString(resolvFile(), ResolvFile.forNetwork(name, ResolvFile.hostText(), egress));
             Tools.ipBatch("", List.of(
                     "link add " + bridge + " type bridge",
                     "link set dev " + bridge + " alias " + host.owner().alias(),
@@ -279,7 +285,12 @@ public final class PrivateNet {
         }
     }
 
-    /** At JVM exit: the network goes whether or not jobs (being killed by the helpers' lifelines) remain. */
+    /** No job may join any more, and the pool makes no more for it (its owner is closing). */
+    synchronized void stopJoining() {
+        closed = true;
+    }
+
+    /** At its owner's close: the network goes whether or not jobs (of other instances, or being killed) remain. */
     void forceRemove() {
         synchronized (this) {
             closed = true;

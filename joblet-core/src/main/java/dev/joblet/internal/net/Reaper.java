@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * the namespaces deleted together are destroyed together. So: one {@code ip -batch} of {@code netns del} lines for
  * whatever has queued up, then a wait (polling {@code /sys/class/net}, no process) until their veth ends have gone
  * from the host, and only then are their addresses freed. A veth still there after {@link #PATIENCE_MS} is deleted
- * by name. One daemon thread, started on demand and ended when idle. Thread-safe.
+ * by name. One daemon thread, started on demand and ended when idle or by {@link #close()}. Thread-safe.
  */
 final class Reaper {
     private static final Logger log = LoggerFactory.getLogger(Reaper.class);
@@ -47,8 +48,31 @@ final class Reaper {
     CompletableFuture<Void> remove(Attachment a) {
         Entry e = new Entry(a, new CompletableFuture<>());
         queue.add(e);
-        thread.execute(this::drain);
+        try {
+            thread.execute(this::drain);
+        } catch (RejectedExecutionException closed) {
+            drain(); // after close (a job of another instance released late): on the caller's thread
+        }
         return e.done();
+    }
+
+    /** Removes what is queued and ends the thread; returns when both are done. */
+    void close() {
+        thread.shutdown();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (thread.awaitTermination(1, TimeUnit.MINUTES)) {
+                    break;
+                }
+                log.warn("joblet-net-reaper still removes network namespaces after a minute");
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void drain() {

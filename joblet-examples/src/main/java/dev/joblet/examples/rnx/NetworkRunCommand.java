@@ -26,21 +26,23 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rnx network run NAME --cidr=CIDR [--allow-egress=CIDR[:PORTS]]... --job=HOST=COMMAND...}: creates the
- * network, starts the jobs on it in order (each {@code sh -c COMMAND} with host name HOST), prints their output
- * prefixed by their host names, and when the last job given has ended stops the others and removes the network.
- * Exits with the last job's status.
+ * {@code rnx network run NAME --cidr=CIDR [--allow-egress=CIDR[:PORTS]]... [--service=HOST=COMMAND]...
+ * --job=HOST=COMMAND...}: creates the network, starts the services and then the jobs on it in order (each
+ * {@code sh -c COMMAND} with host name HOST), prints their output prefixed by their host names, waits until every
+ * job has ended, then stops the services and removes the network. Every job's output is printed to its end, and a
+ * service's up to its stop. Exits with the last job's status.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Rnx.Version.class, sortOptions = false,
-        description = {"Creates private network NAME, runs jobs on it, and removes it when the last job given has "
-                + "ended (the others, e.g. servers, are then stopped). Jobs reach each other by host name.",
+        description = {"Creates private network NAME, runs services and jobs on it, and removes it when every job has "
+                + "ended (the services, e.g. servers, are then stopped). Jobs and services reach each other by host "
+                + "name; each one's output is printed to its end.",
             "Exits with the last job's status."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"N:the last job's exit code", "128+N:the last job was killed by signal N",
             "2:bad usage", "125:the network or a job could not start"},
         footerHeading = "%nExample:%n",
         footer = {"  rnx network run demo --cidr=10.88.0.0/24 \\",
-            "      --job='web=python3 -m http.server 8000' \\",
+            "      --service='web=python3 -m http.server 8000' \\",
             "      --job='client=sleep 1; python3 -c \"import urllib.request as u; print(u.urlopen(\\\"http://web:8000\\\").status)\"'"})
 final class NetworkRunCommand implements Callable<Integer> {
     private static final Pattern JOB = Pattern.compile("([a-z0-9][a-z0-9-]{0,62})=(.+)", Pattern.DOTALL);
@@ -68,15 +70,23 @@ final class NetworkRunCommand implements Callable<Integer> {
             + "through the host), on PORTS (comma-separated) or on every port. Repeatable. Default: no egress.")
     List<String> egress = new ArrayList<>();
 
+    @Option(names = "--service", paramLabel = "HOST=COMMAND", description = "A service (e.g. a server): its host "
+            + "name and a shell command (run with sh -c), started before the jobs and stopped (SIGTERM, SIGKILL after "
+            + "2 s) once every job has ended. Repeatable; started in order.")
+    List<String> services = new ArrayList<>();
+
     @Option(names = "--job", required = true, paramLabel = "HOST=COMMAND", description = "A job: its host name and "
-            + "a shell command (run with sh -c). Repeatable; started in order.")
+            + "a shell command (run with sh -c). Repeatable; started in order, after the services; rnx waits for "
+            + "every one to end.")
     List<String> jobs = new ArrayList<>();
 
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Map<String, String> commands = parseJobs();
+        Map<String, String> serviceCommands = parseJobs("--service", services, new LinkedHashMap<>());
+        Map<String, String> commands = parseJobs("--job", jobs, new LinkedHashMap<>(serviceCommands));
+        commands.keySet().removeAll(serviceCommands.keySet());
         PrivateNetwork.Builder b;
         try {
             b = Network.builder(name, cidr);
@@ -95,27 +105,33 @@ final class NetworkRunCommand implements Callable<Integer> {
         }
         List<Job> started = new ArrayList<>();
         List<Thread> printers = new ArrayList<>();
-        try (PrivateNetwork net = b.create()) {
+        try (PrivateNetwork net = b.create(joblet.get())) {
             err.println("rnx: network " + net.name() + " " + net.cidr() + " (gateway " + net.gateway() + ")");
             try {
-                for (Map.Entry<String, String> j : commands.entrySet()) {
-                    Job job = joblet.get().start(Joblet.builder().network(net).hostname(j.getKey())
-                            .command("sh", "-c", j.getValue()).build());
-                    started.add(job);
-                    printers.add(print(j.getKey(), job.stdout(), out));
-                    printers.add(print(j.getKey(), job.stderr(), err));
+                for (Map<String, String> group : List.of(serviceCommands, commands)) {
+                    for (Map.Entry<String, String> j : group.entrySet()) {
+                        Job job = joblet.get().start(Joblet.builder().network(net).hostname(j.getKey())
+                                .command("sh", "-c", j.getValue()).build());
+                        started.add(job);
+                        printers.add(print(j.getKey(), job.stdout(), out));
+                        printers.add(print(j.getKey(), job.stderr(), err));
+                    }
                 }
-                JobResult last = started.get(started.size() - 1).await();
-                for (Job j : started) {
-                    j.stop(Duration.ofSeconds(2));
+                List<Job> serviceJobs = started.subList(0, serviceCommands.size());
+                JobResult last = null;
+                for (Job j : started.subList(serviceCommands.size(), started.size())) {
+                    last = j.await(); // every job to its end: its output is complete
                 }
-                for (Job j : started) {
-                    j.close();
+                for (Job s : serviceJobs) {
+                    s.stop(Duration.ofSeconds(2));
+                }
+                for (Job s : serviceJobs) {
+                    s.await();
                 }
                 for (Thread t : printers) {
-                    t.join();
+                    t.join(); // each ends at its stream's end: everything the job wrote is printed
                 }
-                return last.shellCode();
+                return java.util.Objects.requireNonNull(last, "a job (--job is required)").shellCode();
             } finally {
                 started.forEach(Job::close);
             }
@@ -125,15 +141,15 @@ final class NetworkRunCommand implements Callable<Integer> {
         }
     }
 
-    private Map<String, String> parseJobs() {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String j : jobs) {
+    /** Adds {@code values} of {@code option} to {@code out}; a host name already there is a usage error. */
+    private Map<String, String> parseJobs(String option, List<String> values, Map<String, String> out) {
+        for (String j : values) {
             var m = JOB.matcher(j);
             if (!m.matches()) {
-                throw new ParameterException(spec.commandLine(), "--job: '" + j + "' is not HOST=COMMAND, e.g. web=python3 -m http.server");
+                throw new ParameterException(spec.commandLine(), option + ": '" + j + "' is not HOST=COMMAND, e.g. web=python3 -m http.server");
             }
             if (out.put(m.group(1), m.group(2)) != null) {
-                throw new ParameterException(spec.commandLine(), "--job: host name " + m.group(1) + " is given twice");
+                throw new ParameterException(spec.commandLine(), option + ": host name " + m.group(1) + " is given twice");
             }
         }
         return out;

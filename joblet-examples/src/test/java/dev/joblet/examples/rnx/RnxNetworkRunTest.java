@@ -35,6 +35,24 @@ class RnxNetworkRunTest {
                 .as("the name is free again").isZero();
     }
 
+    /** rnx waits for every job: one that ends before an earlier one no longer cuts that one's output. */
+    @Test
+    @NeedsRoot("to run real jobs on a private network")
+    void everyJobsOutputIsPrintedToItsEndAndServicesAreStoppedAfterTheJobs() throws Exception {
+        long before = netns();
+        Captured c = rnx("network", "run", "rnx-all", "--cidr=10.231.42.0/24",
+                "--job=slow=sleep 2; seq 1 20000; echo slow-done", "--job=fast=echo fast-done; exit 3");
+        assertThat(c.status).as("the last job's status").isEqualTo(3);
+        assertThat(c.out().lines().filter(l -> l.startsWith("slow | "))).as("%s", c.err()).hasSize(20001);
+        assertThat(c.out()).contains("slow | 20000\nslow | slow-done\n").contains("fast | fast-done\n");
+
+        c = rnx("network", "run", "rnx-all", "--cidr=10.231.42.0/24", "--service=svc=echo up; exec sleep 600",
+                "--job=client=sleep 1; echo client-done");
+        assertThat(c.status).as("%s", c).isZero();
+        assertThat(c.out()).contains("svc | up\n").contains("client | client-done\n");
+        assertThat(netns()).as("the network's namespaces are gone").isEqualTo(before);
+    }
+
     @Test
     void badInputIsAUsageError() {
         Captured c = rnx("network", "run", "x", "--cidr=10.231.41.0/30", "--job=a=true");
@@ -45,6 +63,11 @@ class RnxNetworkRunTest {
         assertThat(c.err()).contains("--job: 'Not A Job' is not HOST=COMMAND");
         c = rnx("network", "run", "x", "--cidr=10.231.41.0/24", "--job=a=true", "--job=a=false");
         assertThat(c.err()).contains("host name a is given twice");
+        c = rnx("network", "run", "x", "--cidr=10.231.41.0/24", "--service=a=true", "--job=a=false");
+        assertThat(c.status).isEqualTo(Rnx.EXIT_USAGE);
+        assertThat(c.err()).contains("--job: host name a is given twice");
+        c = rnx("network", "run", "x", "--cidr=10.231.41.0/24", "--service=oops", "--job=a=false");
+        assertThat(c.err()).contains("--service: 'oops' is not HOST=COMMAND");
     }
 
     /** This JVM's network namespaces (other processes may make their own meanwhile). */
