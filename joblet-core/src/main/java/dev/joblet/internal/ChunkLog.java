@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A job's log: a bounded ring of immutable chunks with absolute offsets, written by the I/O thread and
- * read by {@link LogSubscription}s on the delivery pool. The writer never blocks and never calls a
+ * A job's log, the one store of its output: immutable chunks with absolute offsets (a {@link ChunkRing} per
+ * stream), written by the I/O thread and read by {@link LogSubscription}s on the delivery pool and by the two
+ * {@link LogStreamView}s ({@link #stream}: stdout and stderr, each a view of its stream's chunks). The writer never blocks and never calls a
  * subscriber: it keeps the chunk (handed over by the I/O thread, or a copy), and when some subscriber waits for
  * data it submits at most one fan-out task that wakes the subscribers. Thread-safe.
  *
@@ -24,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * or went away. The log then holds at most the capacity plus one read
  * of the I/O thread per stream (and, after the job ended, what its pipes still held). Lossy subscribers never
  * hold anything: behind what is retained, they get a {@link LogEvent.Gap}.
+ *
+ * <p>Retention: the oldest chunks are dropped while the retained chunks cost more than the capacity, except
+ * what a lossless subscriber still needs, what a stream view keeps (its last {@code streamCapacity} bytes and
+ * what its readers have not read) and the newest chunk. A chunk of one stream may so be dropped before an older
+ * one of the other: the log then has a hole, which a subscriber gets as a {@link LogEvent.Gap}.
  */
 public final class ChunkLog implements JobLog {
     private static final Logger log = LoggerFactory.getLogger(ChunkLog.class);
@@ -48,16 +54,10 @@ public final class ChunkLog implements JobLog {
     private long unwoken;
     /** See {@link #lagging()}. Writer only. */
     private boolean lagging;
-    /** Lossless subscribers registered (they are in {@link #subscribers} too). */
-    private final AtomicInteger lossless = new AtomicInteger();
-    /** See {@link #full()}: set at each append, and cleared when the I/O thread is called back. */
-    private volatile boolean full;
-    /** Set while {@link #resumes} is not empty: lossless subscribers then check for room as they move on. */
-    private volatile boolean holding;
-    /** The I/O thread's callbacks for the pipes it holds (see {@link #whenRoom}). Guarded by this. */
-    private final java.util.List<Runnable> resumes = new java.util.ArrayList<>(2);
-    /** The retained chunks. Guarded by this. */
-    private final ChunkRing ring = new ChunkRing();
+    /** What the lossless subscribers hold (back-pressure on both pipes). */
+    private final LogHold hold;
+    /** The retained chunks of both streams and the retention rule. Guarded by this (the writer reads its end freely). */
+    private final LogChunks chunks;
     /** Streams still open: bit 0 stdout, bit 1 stderr. Guarded by this. */
     private int open = 3;
 
@@ -71,6 +71,15 @@ public final class ChunkLog implements JobLog {
 
     /** As above, also writing every chunk to {@code spill} first, so that nothing is ever lost. */
     public ChunkLog(String name, long capacity, Executor executor, @Nullable LogSpill spill) {
+        this(name, capacity, executor, spill, 0);
+    }
+
+    /**
+     * As above; each stream's view keeps its last {@code streamCapacity} bytes whatever the other stream writes,
+     * and a reader of it holds that stream's pipe once it is that far behind. With 0, a view keeps only what the
+     * log keeps, and its readers hold their pipe half the log's capacity behind.
+     */
+    public ChunkLog(String name, long capacity, Executor executor, @Nullable LogSpill spill, int streamCapacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity (" + capacity + ") must be positive");
         }
@@ -79,6 +88,20 @@ public final class ChunkLog implements JobLog {
         this.wakeBytes = Math.max(1, Math.min(WAKE_BYTES, capacity / 8));
         this.executor = executor;
         this.spill = spill;
+        if (streamCapacity < 0) {
+            throw new IllegalArgumentException("stream capacity (" + streamCapacity + ") must not be negative");
+        }
+        int viewCapacity = streamCapacity > 0 ? streamCapacity : (int) Math.max(1, Math.min(Integer.MAX_VALUE - 8, capacity / 2));
+        this.chunks = new LogChunks(capacity);
+        this.hold = new LogHold(this, chunks, subscribers, spill, capacity);
+        for (LogEvent.Source s : LogEvent.Source.values()) {
+            chunks.view(s, new LogStreamView(this, s, chunks.ring(s), viewCapacity, streamCapacity > 0, spill));
+        }
+    }
+
+    /** One stream of this log, as a {@link dev.joblet.LogStream} (stream offsets count that stream's bytes only). */
+    public LogStreamView stream(LogEvent.Source source) {
+        return chunks.view(source.ordinal());
     }
 
     /**
@@ -89,11 +112,7 @@ public final class ChunkLog implements JobLog {
         if (len == 0) {
             return null;
         }
-        long at;
-        synchronized (this) {
-            at = ring.end(); // only this thread moves the end
-        }
-        LogEvent.Data chunk = LogEvent.Data.of(source, at, Instant.now(), data, off, len);
+        LogEvent.Data chunk = LogEvent.Data.of(source, writerEnd(), Instant.now(), data, off, len); // only this thread moves the end
         append(chunk);
         return chunk;
     }
@@ -103,7 +122,7 @@ public final class ChunkLog implements JobLog {
      * the chunk is kept, not copied.
      */
     public void append(LogEvent.Data chunk) {
-        append(chunk, false);
+        append(chunk, false, chunk.length(), false);
     }
 
     /**
@@ -113,11 +132,39 @@ public final class ChunkLog implements JobLog {
      * is woken per MiB or per burst, not per read.
      */
     public void appendDeferred(LogEvent.Data chunk) {
-        append(chunk, true);
+        append(chunk, true, chunk.length(), false);
     }
 
-    /** Wakes the subscribers that wait for what {@link #appendDeferred} added. Writer only. */
+    /**
+     * Appends a chunk over an array of {@code arrayLength} bytes that the writer may fill further with {@link
+     * #extend} (small writes merged): retention counts the whole array.
+     */
+    public void appendBlock(LogEvent.Data chunk, int arrayLength, boolean deferred) {
+        append(chunk, deferred, arrayLength, false);
+    }
+
+    /**
+     * Replaces the newest chunk by {@code longer}, the same chunk with more bytes at its end, written into its
+     * array after the bytes already published (which nobody changes). Writer only.
+     */
+    public void extend(LogEvent.Data longer, boolean deferred) {
+        append(longer, deferred, 0, true);
+    }
+
+    /** The offset the next chunk starts at; the writer's own view of {@link #size()}. Writer only. */
+    @SuppressWarnings("GuardedBy") // only the writer moves the end
+    public long writerEnd() {
+        return chunks.end();
+    }
+
+    /** Wakes the subscribers and readers that wait for what deferred appends added. Writer only. */
     public void flush() {
+        synchronized (this) {
+            boolean out = chunks.view(0).flush(); // both: each clears its count
+            if (chunks.view(1).flush() || out) {
+                notifyAll();
+            }
+        }
         if (unwoken > 0) {
             unwoken = 0;
             if (waiting.get() > 0) {
@@ -129,23 +176,28 @@ public final class ChunkLog implements JobLog {
     /** How much a deferred append lets pile up before it wakes a waiting subscriber anyway (at most). */
     static final long WAKE_BYTES = 1 << 20;
 
-    private void append(LogEvent.Data chunk, boolean deferred) {
-        int len = chunk.length();
-        if (len == 0) {
+    private void append(LogEvent.Data chunk, boolean deferred, long cost, boolean extends_) {
+        long at = writerEnd();
+        if (extends_ ? chunk.endOffset() <= at : chunk.length() == 0) {
             return;
         }
-        if (spill != null) {
-            spill.append(chunk); // on disk before it can be dropped from memory
+        if (spill != null) { // on disk before it can be dropped from memory
+            spill.append(extends_ ? chunk.sliceFrom(at) : chunk);
         }
         long oldest;
+        int len;
         synchronized (this) {
-            ring.add(chunk);
-            if (ring.retainedCost() >= capacity) { // else nothing to drop, and nobody can be a whole log behind
-                long keep = keepFrom();
-                ring.trim(capacity, keep); // none that a lossless subscriber still needs
-                full = keep < ring.end() && ring.costFrom(keep) >= capacity;
+            len = chunks.add(chunk, cost, extends_);
+            LogStreamView view = chunks.view(chunk.source().ordinal());
+            if (view.grew(len, deferred)) {
+                notifyAll();
             }
-            oldest = ring.first();
+            if (chunks.retainedCost() >= capacity) { // else nothing to drop, and nobody can be a whole log behind
+                hold.trimAtCapacity();
+            } else {
+                view.settle();
+            }
+            oldest = chunks.droppedEnd();
         }
         if (deferred && (unwoken += len) < wakeBytes) {
             // woken by flush() or by a later append
@@ -156,25 +208,11 @@ public final class ChunkLog implements JobLog {
         lagging = oldest > 0 && laggard(oldest);
     }
 
-    /**
-     * The oldest offset that must stay in memory: that of the lossless subscriber furthest behind, or the spill's
-     * end if that is later (the spill serves what is older); {@code Long.MAX_VALUE} when nothing must stay.
-     * Guarded by this.
-     */
-    private long keepFrom() {
-        if (lossless.get() == 0) {
-            return Long.MAX_VALUE;
-        }
-        long keep = Long.MAX_VALUE;
-        for (LogSubscription s : subscribers) {
-            if (s.lossless() && !s.isCancelled()) {
-                keep = Math.min(keep, s.position());
-            }
-        }
-        if (spill != null && keep != Long.MAX_VALUE) {
-            keep = Math.max(keep, spill.end());
-        }
-        return keep;
+
+
+    /** A stream view's reader moved on or went away: drops what nobody keeps any more. Guarded by this. */
+    void trimLocked() {
+        hold.trim();
     }
 
     /**
@@ -183,59 +221,23 @@ public final class ChunkLog implements JobLog {
      * since leaves it stale; {@link #whenRoom} then calls back at once).
      */
     public boolean full() {
-        return full;
+        return hold.full();
     }
 
-    /**
-     * How much closer a lossless subscriber that held the I/O thread must come before it reads on: half the
-     * capacity, so that a subscriber that is fast but was held up costs few round trips to the I/O thread.
-     */
-    private long resumeSlack() {
-        return Math.max(1, capacity / 2);
-    }
-
-    /** Guarded by this. */
-    private boolean hasRoom() {
-        long keep = keepFrom();
-        return keep >= ring.end() || ring.costFrom(keep) <= capacity - resumeSlack();
-    }
 
     /**
      * Calls {@code resume} once there is room: at once, or later on the thread of the lossless subscriber that
      * moved on or went away. Writer only.
      */
     public void whenRoom(Runnable resume) {
-        synchronized (this) {
-            if (!hasRoom()) {
-                resumes.add(resume);
-                holding = true;
-                return;
-            }
-            full = false;
-        }
-        resume.run();
+        hold.whenRoom(resume);
     }
 
     /** A lossless subscriber moved on or went away: calls the I/O thread back if it may read on now. */
     void released() {
-        if (!holding) {
-            return;
-        }
-        Runnable[] go;
-        synchronized (this) {
-            if (resumes.isEmpty() || !hasRoom()) {
-                return;
-            }
-            go = resumes.toArray(new Runnable[0]);
-            resumes.clear();
-            holding = false;
-            full = false;
-            ring.trim(capacity, keepFrom());
-        }
-        for (Runnable r : go) {
-            r.run();
-        }
+        hold.released();
     }
+
 
     /**
      * True if, at the last append, a subscriber that wants more was in the older half of what is retained: its
@@ -262,6 +264,8 @@ public final class ChunkLog implements JobLog {
     public void end(LogEvent.Source source) {
         synchronized (this) {
             open &= ~(1 << source.ordinal());
+            chunks.view(source.ordinal()).end();
+            notifyAll();
         }
         wake();
     }
@@ -281,21 +285,21 @@ public final class ChunkLog implements JobLog {
     }
 
     /**
-     * The event at {@code cursor}: a gap if the cursor is older than what is retained, the chunk (or its
-     * tail) holding the cursor, or null if there is nothing yet. Never blocks beyond the lock.
+     * What comes at {@code cursor} (see {@link LogSubscription}): the chunk (or its tail) holding it, null if
+     * nothing is written there yet, else from the spill, else a gap up to the next retained chunk. Reads a spill
+     * outside the lock.
      */
-    synchronized LogEvent.@Nullable Data chunkAt(long cursor) {
-        return ring.chunkAt(cursor);
-    }
-
-    /** What comes at {@code cursor}; see {@link LogSubscription}. Reads a spill outside the lock. */
     @Nullable LogEvent next(long cursor) {
         long oldest;
         synchronized (this) {
-            if (cursor >= ring.first()) {
-                return ring.chunkAt(cursor);
+            if (cursor >= chunks.end()) {
+                return null;
             }
-            oldest = ring.first();
+            LogEvent.Data d = chunks.chunkAt(cursor);
+            if (d != null) {
+                return d;
+            }
+            oldest = chunks.nextAfter(cursor);
         }
         if (spill != null) {
             LogEvent.Data d = spill.read(cursor);
@@ -308,7 +312,7 @@ public final class ChunkLog implements JobLog {
 
     /** True when there is something to deliver at {@code cursor}: data, or the end. */
     synchronized boolean hasMoreAt(long cursor) {
-        return cursor < ring.end() || open == 0;
+        return cursor < chunks.end() || open == 0;
     }
 
     void waiting(int delta) {
@@ -317,13 +321,12 @@ public final class ChunkLog implements JobLog {
 
     /** True when nothing will ever follow {@code cursor}. */
     synchronized boolean finishedAt(long cursor) {
-        return open == 0 && cursor >= ring.end();
+        return open == 0 && cursor >= chunks.end();
     }
 
     void remove(LogSubscription s) {
-        if (subscribers.remove(s) && s.lossless()) {
-            lossless.decrementAndGet();
-            released();
+        if (subscribers.remove(s)) {
+            hold.removed(s);
         }
     }
 
@@ -334,14 +337,12 @@ public final class ChunkLog implements JobLog {
     private void subscribe(Flow.Subscriber<? super LogEvent> subscriber, @Nullable Long from, Delivery delivery) {
         LogSubscription s;
         synchronized (this) { // the start offset and the registration are atomic with respect to appends
-            long start = from == null ? ring.end() : from;
+            long start = from == null ? chunks.end() : from;
             // A lossless subscriber from an offset already dropped (nor spilled) starts with the gap, then is
             // held to from the oldest retained byte on.
             boolean keeps = delivery == Delivery.LOSSLESS;
             s = new LogSubscription(this, subscriber, start, executor, keeps);
-            if (keeps) {
-                lossless.incrementAndGet();
-            }
+            hold.added(s);
             subscribers.add(s);
         }
         log.debug("log {}: {} subscriber {} from offset {}", name, delivery, subscriber, s.cursor());
@@ -366,12 +367,13 @@ public final class ChunkLog implements JobLog {
 
     @Override
     public synchronized long size() {
-        return ring.end();
+        return chunks.end();
     }
 
     @Override
     public synchronized long retainedFrom() {
-        return spill != null && spill.end() >= ring.first() ? 0 : ring.first();
+        long dropped = chunks.droppedEnd();
+        return spill != null && spill.end() >= dropped ? 0 : dropped;
     }
 
     /** Deletes the spill, if any (history older than what memory retains is gone after this). */

@@ -13,10 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A job's whole log on disk, in two files with no name in the spill directory's filesystem
+ * A job's whole log on disk, in files with no name in the spill directory's filesystem
  * ({@link KernelOwned#unnamedFile}): the data file holds the bytes at their log offsets (file position = log
  * offset, so no index is needed for bytes), the index one fixed-size record per chunk (offset, stream, time) so
- * that reads keep the chunks' streams and times. Memory use does not grow with the log. Nothing is ever named on
+ * that reads keep the chunks' streams and times, and one stream index per stream (a record per chunk of that
+ * stream: its stream offset and its log offset) so that a stream's reader ({@link #readStream}) finds its bytes
+ * by stream offset. Memory use does not grow with the log. Nothing is ever named on
  * disk: the kernel frees the files when they are closed, or when the JVM dies (even by SIGKILL), so no sweep is
  * needed. Written by the I/O thread only (appends); read by the delivery pool (positional reads). If a write
  * fails (disk full), spilling stops there and the log says so; what was written stays readable.
@@ -26,6 +28,8 @@ public final class LogSpill implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogSpill.class);
     /** offset (8), stream (1), epoch seconds (8), nanos (4). */
     private static final int RECORD = 21;
+    /** stream offset (8), log offset (8). */
+    private static final int STREAM_RECORD = 16;
     /** The largest event built from the file: a long run of one stream is delivered in pieces of this size. */
     static final int MAX_READ = 256 * 1024;
 
@@ -33,7 +37,17 @@ public final class LogSpill implements AutoCloseable {
     private final Path dir;
     private final FileChannel data;
     private final FileChannel index;
+    /**
+     * The streams' indexes, interleaved: record i of stream s (by {@code Source.ordinal()}) of {@link
+     * #STREAM_RECORD} bytes at {@code (2 i + s) * STREAM_RECORD}, one per chunk (a sparse file where the streams
+     * are unbalanced).
+     */
+    private final FileChannel streams;
     private final ByteBuffer record = ByteBuffer.allocate(RECORD); // I/O thread only
+    private final ByteBuffer streamRecord = ByteBuffer.allocate(STREAM_RECORD); // I/O thread only
+    /** Per stream: bytes on disk, and chunks in its stream index. Guarded by this. */
+    private final long[] streamEnd = new long[2];
+    private final long[] streamChunks = new long[2];
     /** Bytes [0, end) are on disk; -1 once closed. Guarded by this. */
     private long end;
     /** Chunks recorded in the index. Guarded by this. */
@@ -41,10 +55,11 @@ public final class LogSpill implements AutoCloseable {
     /** False after a failed write: nothing more is spilled. Guarded by this. */
     private boolean writable = true;
 
-    private LogSpill(Path dir, FileChannel data, FileChannel index) {
+    private LogSpill(Path dir, FileChannel data, FileChannel index, FileChannel streams) {
         this.dir = dir;
         this.data = data;
         this.index = index;
+        this.streams = streams;
     }
 
     /** Creates the empty, unnamed log files (mode 0600) of job {@code id} in the directory {@code parent}. */
@@ -52,11 +67,22 @@ public final class LogSpill implements AutoCloseable {
         if (!Files.isDirectory(parent)) {
             throw new java.nio.file.NoSuchFileException(parent.toString(), null, "not a directory");
         }
-        FileChannel data = KernelOwned.unnamedFile(parent);
+        FileChannel[] files = new FileChannel[3];
         try {
-            return new LogSpill(parent, data, KernelOwned.unnamedFile(parent));
+            for (int i = 0; i < files.length; i++) {
+                files[i] = KernelOwned.unnamedFile(parent);
+            }
+            return new LogSpill(parent, files[0], files[1], files[2]);
         } catch (IOException | RuntimeException e) {
-            data.close();
+            for (FileChannel f : files) {
+                if (f != null) {
+                    try {
+                        f.close();
+                    } catch (IOException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+            }
             throw e;
         }
     }
@@ -86,6 +112,14 @@ public final class LogSpill implements AutoCloseable {
             while (record.hasRemaining()) {
                 index.write(record, chunks * RECORD + record.position());
             }
+            int s = chunk.source().ordinal();
+            streamRecord.clear();
+            streamRecord.putLong(streamEnd[s]).putLong(chunk.offset()).flip();
+            while (streamRecord.hasRemaining()) {
+                streams.write(streamRecord, (2 * streamChunks[s] + s) * STREAM_RECORD + streamRecord.position());
+            }
+            streamChunks[s]++;
+            streamEnd[s] += chunk.length();
         } catch (IOException e) {
             writable = false;
             log.warn("log spill {}: write failed, spilling stops at offset {}: {}", dir, end, e.getMessage());
@@ -141,6 +175,65 @@ public final class LogSpill implements AutoCloseable {
         }
     }
 
+    /** Stream {@code source}'s bytes [0, streamEnd(source)) can be read back with {@link #readStream}. */
+    synchronized long streamEnd(LogEvent.Source source) {
+        return end < 0 ? 0 : streamEnd[source.ordinal()];
+    }
+
+    /**
+     * Copies up to {@code len} bytes of stream {@code source} from its stream offset {@code at} into {@code b}
+     * (at most to the end of the chunk holding it); returns how many, or -1 if they are not on disk (never
+     * spilled, or the spill was closed).
+     */
+    int readStream(LogEvent.Source source, long at, byte[] b, int off, int len) {
+        int s = source.ordinal();
+        long limit, count;
+        synchronized (this) {
+            limit = end < 0 ? 0 : streamEnd[s];
+            count = streamChunks[s];
+        }
+        if (at < 0 || at >= limit || len == 0) {
+            return at >= 0 && at < limit ? 0 : -1;
+        }
+        try {
+            ByteBuffer r = ByteBuffer.allocate(STREAM_RECORD);
+            long lo = 0, hi = count - 1; // the last chunk whose stream offset <= at
+            while (lo < hi) {
+                long mid = (lo + hi + 1) >>> 1;
+                if (streamRecordAt(s, r, mid) <= at) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            long chunkStream = streamRecordAt(s, r, lo);
+            long chunkLog = r.getLong(8);
+            long chunkStreamEnd = lo + 1 < count ? streamRecordAt(s, r, lo + 1) : limit;
+            int n = (int) Math.min(len, chunkStreamEnd - at);
+            ByteBuffer into = ByteBuffer.wrap(b, off, n);
+            long from = chunkLog + (at - chunkStream);
+            while (into.hasRemaining()) {
+                if (data.read(into, from + (into.position() - off)) < 0) {
+                    throw new IOException("unexpected end of the log spill's data in " + dir);
+                }
+            }
+            return n;
+        } catch (IOException e) { // closed meanwhile (the job was closed), or the disk failed
+            log.debug("log spill {}: read of {} at {} failed: {}", dir, source, at, e.toString());
+            return -1;
+        }
+    }
+
+    private long streamRecordAt(int s, ByteBuffer r, long i) throws IOException {
+        r.clear();
+        while (r.hasRemaining()) {
+            if (streams.read(r, (2 * i + s) * STREAM_RECORD + r.position()) < 0) {
+                throw new IOException("unexpected end of the log spill's stream index in " + dir);
+            }
+        }
+        return r.getLong(0);
+    }
+
     private long offsetAt(ByteBuffer r, long i) throws IOException {
         readRecord(r, i);
         return r.getLong(0);
@@ -165,7 +258,7 @@ public final class LogSpill implements AutoCloseable {
             end = -1;
         }
         IOException failure = null;
-        for (AutoCloseable c : new AutoCloseable[] {data, index}) {
+        for (AutoCloseable c : new AutoCloseable[] {data, index, streams}) {
             try {
                 c.close();
             } catch (Exception e) {

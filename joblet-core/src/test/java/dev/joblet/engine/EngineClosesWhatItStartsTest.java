@@ -66,7 +66,7 @@ class EngineClosesWhatItStartsTest {
                 }
                 assertThat(h.state()).isEqualTo(JobState.RUNNING);
             }
-            assertThat(HostTraces.unnamedFilesIn(spill)).as("spill files while the jobs are open").hasSize(2 * 6);
+            assertThat(HostTraces.unnamedFilesIn(spill)).as("spill files while the jobs are open").hasSize(3 * 6);
         }
         for (JobHandle h : hs) {
             Job job = h.job().orElseThrow();

@@ -91,7 +91,7 @@ class LogSpillTest {
             assertThat(second.source()).isEqualTo(LogEvent.Source.STDERR);
             assertThat(spill.read(12)).isNull();
             assertThat(spill.directory()).isEqualTo(parent);
-            assertThat(dev.joblet.HostTraces.unnamedFilesIn(parent)).as("this JVM's open files of the spill directory, unnamed").hasSize(2);
+            assertThat(dev.joblet.HostTraces.unnamedFilesIn(parent)).as("this JVM's open files of the spill directory, unnamed").hasSize(3);
             try (Stream<Path> named = Files.list(parent)) {
                 assertThat(named).isEmpty(); // a JVM killed now leaves nothing that needs sweeping
             }

@@ -4,16 +4,18 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * A stream of an {@link OutputBuffer}: a lossless reader from its offset on, until it is closed or reaches the
- * end. Its position is guarded by the buffer. Not thread-safe (as any InputStream).
+ * A stream of a {@link LogStreamView}: a lossless reader of one of a job's streams from its offset on, until it is
+ * closed or reaches the end. Its position is guarded by the log's lock. Not thread-safe (as any InputStream).
  */
-final class BufferReader extends InputStream {
-    private final OutputBuffer buffer;
-    /** The next offset to read. Guarded by the buffer. */
+final class StreamReader extends InputStream {
+    private final LogStreamView view;
+    /** The next stream offset to read. Guarded by the log. */
     long position;
+    /** Counted by the view: the bytes it has not read are kept (or it holds the job back). Guarded by the log. */
+    boolean holding;
 
-    BufferReader(OutputBuffer buffer, long position) {
-        this.buffer = buffer;
+    StreamReader(LogStreamView view, long position) {
+        this.view = view;
         this.position = position;
     }
 
@@ -30,17 +32,17 @@ final class BufferReader extends InputStream {
         if (len == 0) {
             return 0;
         }
-        return buffer.read(this, b, off, len);
+        return view.read(this, b, off, len);
     }
 
     @Override
     public int available() {
-        return buffer.available(position);
+        return view.available(this);
     }
 
     /** Stops holding the job back: the job never waits for a closed reader. */
     @Override
     public void close() {
-        buffer.close(this);
+        view.close(this);
     }
 }
