@@ -69,7 +69,7 @@ else
     # The library as a user gets it: deployed, with its poms, to a repository of its own. Not offline:
     # maven-deploy-plugin refuses to deploy in offline mode, even to a file: repository.
     echo "quickstart-check: deploying joblet-core and what it needs to $stage" >&2
-    mvn -B -ntp -q -pl joblet-core -am deploy -Dmaven.test.skip=true -DaltDeploymentRepository="staging::file://$stage" \
+    mvn -B -ntp -q -pl joblet-core -am deploy -Dmaven.test.skip=true -Dmaven.install.skip=true -DaltDeploymentRepository="staging::file://$stage" \
         >"$work/deploy.log" 2>&1 || { tail -40 "$work/deploy.log" >&2; echo "quickstart-check: the deploy failed" >&2; exit 1; }
 fi
 for a in joblet-parent joblet-cgroups joblet-namespaces joblet-core; do
