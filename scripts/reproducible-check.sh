@@ -12,7 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-commit="${1:-HEAD}"
+# Resolved once: both builds are of this commit even when HEAD moves meanwhile.
+commit=$(git rev-parse --verify "${1:-HEAD}^{commit}")
 work="$(pwd)/target/reproducible-check"
 rm -rf "$work"
 mkdir -p "$work"
@@ -45,7 +46,7 @@ while IFS= read -r jar; do
         diff <(unzip -v "$jar" | awk 'NR>3 {print $1, $5, $6, $7, $8}') \
              <(unzip -v "$other" | awk 'NR>3 {print $1, $5, $6, $7, $8}') >&2 || true
     fi
-done < <(find "$work/a" -path '*/target/*' -name '*.jar' -not -path '*/target/reproducible-check/*' | sort)
+done < <(find "$work/a" -path '*/target/*' -name '*.jar' | sort)
 [ "$count" -gt 0 ] || { echo "reproducible-check: the builds made no jar" >&2; exit 1; }
 # The native helpers themselves (inside the jars above; compared here too, for a clearer message).
 for h in $(cd "$work/a" && find . -path '*/target/classes/*' -name 'joblet-helper*' -type f | sort); do
