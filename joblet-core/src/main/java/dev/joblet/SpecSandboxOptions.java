@@ -99,7 +99,7 @@ abstract class SpecSandboxOptions extends SpecProcessOptions {
      * orphaned processes (so a command that never waits for its children leaves no zombies), and ends with the
      * command: the job's exit code or signal is the command's, and the job's other processes die with it. Use it
      * for programs that are not written to be PID 1: as PID 1 a command gets no default action for a signal it
-     * does not handle, so a {@link Job#stop()} SIGTERM is ignored until the grace period ends in SIGKILL. The init
+     * does not handle, so a {@link Job#stop(Duration)} SIGTERM is ignored until the grace period ends in SIGKILL. The init
      * runs with the job's ids, seccomp filter and limits; {@code ps} in the job shows it as PID 1 named
      * {@code joblet-init} and the command as PID 2, its child.
      */

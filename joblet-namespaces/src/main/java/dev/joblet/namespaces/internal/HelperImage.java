@@ -10,7 +10,6 @@ import java.io.InputStream;
  * (the launcher's {@link Helpers}) closes it once no spawn can use it any more.
  */
 public final class HelperImage implements AutoCloseable {
-    private static final String RESOURCE = "joblet-helper";
 
     private final int fd;
     private final String path;
@@ -21,14 +20,33 @@ public final class HelperImage implements AutoCloseable {
         this.path = "/proc/self/fd/" + fd;
     }
 
-    /** The helper bundled with this library. */
+    /** The helper bundled with this library, for the machine this JVM runs on ({@code os.arch}). */
     public static HelperImage bundled() throws IOException {
-        try (InputStream in = HelperImage.class.getResourceAsStream(RESOURCE)) {
+        String resource = resourceFor(System.getProperty("os.arch", ""));
+        try (InputStream in = HelperImage.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IOException("the native helper is missing from the classpath (resource dev/joblet/namespaces/internal/"
-                        + RESOURCE + "): the joblet-namespaces jar was built without it");
+                        + resource + "): the joblet-namespaces jar was built without it");
             }
             return of(in.readAllBytes());
+        }
+    }
+
+    /**
+     * The jar's resource holding the static helper for a JVM whose {@code os.arch} is {@code osArch}: the x86_64 one
+     * keeps its historical name, the aarch64 one is built by Debian's cross compiler. Any other machine is refused.
+     */
+    static String resourceFor(String osArch) throws IOException {
+        switch (osArch) {
+            case "amd64":
+            case "x86_64":
+                return "joblet-helper";
+            case "aarch64":
+            case "arm64":
+                return "joblet-helper-aarch64";
+            default:
+                throw new IOException("os.arch '" + osArch + "' is not supported: Joblet's native helper is built for"
+                        + " x86_64 (amd64) and aarch64 (arm64) only");
         }
     }
 

@@ -34,8 +34,16 @@ class HelperConfigTest {
 
     private int runs;
 
+    /** The helper under test: the built x86_64 one, or {@code joblet.test.helper} (the aarch64 one under qemu). */
     private static Path helper() {
-        return Path.of("target/classes/dev/joblet/namespaces/internal/joblet-helper").toAbsolutePath();
+        return Path.of(System.getProperty("joblet.test.helper", "target/classes/dev/joblet/namespaces/internal/joblet-helper"))
+                .toAbsolutePath();
+    }
+
+    /** What runs the helper: nothing (it runs itself), or {@code joblet.test.helperRunner} (scripts/helper-qemu-check.sh: qemu-aarch64). */
+    private static String runner() {
+        String r = System.getProperty("joblet.test.helperRunner", "");
+        return r.isEmpty() ? "" : r + " ";
     }
 
     /** What the helper reported, and how it exited. */
@@ -63,7 +71,7 @@ class HelperConfigTest {
             assertThat(mk.waitFor(5, TimeUnit.SECONDS)).isTrue();
             assertThat(mk.exitValue()).isZero();
         }
-        Process proc = new ProcessBuilder("sh", "-c", "exec \"$0\" " + Protocol.HELPER_ARGV_MAGIC + " 3<\"$1\" 4>\"$2\"",
+        Process proc = new ProcessBuilder("sh", "-c", "exec " + runner() + "\"$0\" " + Protocol.HELPER_ARGV_MAGIC + " 3<\"$1\" 4>\"$2\"",
                 helper().toString(), ctl.toString(), status.toString())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -328,7 +336,11 @@ class HelperConfigTest {
     @Test
     void helperRunDirectlySaysItIsNotForGeneralUseAndExits2() throws Exception {
         for (List<String> args : List.of(List.<String>of(), List.of(Protocol.HELPER_ARGV_MAGIC), List.of("--help"))) {
-            List<String> cmd = new java.util.ArrayList<>(List.of(helper().toString()));
+            List<String> cmd = new java.util.ArrayList<>();
+            if (!runner().isBlank()) {
+                cmd.addAll(List.of(runner().trim().split(" ")));
+            }
+            cmd.add(helper().toString());
             cmd.addAll(args);
             Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
