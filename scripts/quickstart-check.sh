@@ -15,13 +15,13 @@
 # joblet-core and what it needs (3 to 8 minutes on 2 loaded cores; ./test's build before it has compiled it all),
 # then per JDK one small Maven build and a job (~30 s).
 #
-#   scripts/quickstart-check.sh [TEXT_FILE]    (default: scripts/quickstart/QUICKSTART.md; README.md once it holds it)
+#   scripts/quickstart-check.sh [TEXT_FILE]    (default: README.md)
 #   JDKS="/usr/lib/jvm/a /usr/lib/jvm/b" scripts/quickstart-check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-text="${1:-scripts/quickstart/QUICKSTART.md}"
+text="${1:-README.md}"
 [ -f "$text" ] || { echo "quickstart-check: $text does not exist" >&2; exit 1; }
 
 # The fenced block between <!-- quickstart:NAME --> and the next <!-- /quickstart -->, without its fences.
