@@ -66,6 +66,7 @@ public final class Joblet implements AutoCloseable {
     private int starting;
 
     private Joblet(JobletConfig config, boolean withShutdownHook) {
+        checkOnThisHost(config);
         this.config = config;
         this.host = new Host(config, withShutdownHook);
         this.warmPool = new WarmPool(config, host, this);
@@ -74,10 +75,33 @@ public final class Joblet implements AutoCloseable {
         this.shutdownHook = withShutdownHook ? new Thread(this::close, "joblet-shutdown") : null;
     }
 
-    /** A new instance with {@code config}; the caller closes it. */
+    /**
+     * A new instance with {@code config}; the caller closes it.
+     *
+     * @throws IllegalArgumentException naming the setting and its value when the config does not fit this host: a
+     *     cgroup root that is not a directory of the cgroup v2 hierarchy at or under this process's own cgroup, or a
+     *     state, runtimes or volumes root that exists and is not a directory
+     */
     public static Joblet create(JobletConfig config) {
         dev.joblet.internal.Args.nonNull(config, "config");
         return new Joblet(config, false);
+    }
+
+    /** What of {@code config} only this host can refuse, before anything is made (the setters checked the rest). */
+    private static void checkOnThisHost(JobletConfig config) {
+        config.cgroupRoot().ifPresent(root -> dev.joblet.cgroups.CgroupDriver.rootProblem(root).ifPresent(problem -> {
+            throw new IllegalArgumentException("cgroupRoot (" + root + ") " + problem);
+        }));
+        directoryIfPresent("stateRoot", config.stateRoot());
+        directoryIfPresent("runtimesRoot", config.runtimesRoot());
+        directoryIfPresent("volumesRoot", config.volumesRoot());
+    }
+
+    /** A root made on first use may be missing; one that exists must be a directory. */
+    private static void directoryIfPresent(String field, Path dir) {
+        if (java.nio.file.Files.exists(dir) && !java.nio.file.Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(field + " (" + dir + ") is not a directory");
+        }
     }
 
     /** A new instance with {@link JobletConfig#defaults()}; the caller closes it. */

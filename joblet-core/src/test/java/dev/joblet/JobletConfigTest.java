@@ -56,6 +56,30 @@ class JobletConfigTest {
         assertThatThrownBy(() -> Joblet.create(null)).hasMessageContaining("config");
     }
 
+    /** What only the host can refuse is refused when the instance is made, before the first job, naming the field. */
+    @Test
+    void aCgroupRootOrRootThatDoesNotFitThisHostIsRefusedWhenTheInstanceIsMade() {
+        JobletConfig.Builder b = JobletConfig.builder().warmPoolSize(0).netnsPoolSize(0);
+        assertThatThrownBy(() -> Joblet.create(b.cgroupRoot(Path.of("/no/such/cgroup")).build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("cgroupRoot (/no/such/cgroup) does not exist");
+        assertThatThrownBy(() -> Joblet.create(b.cgroupRoot(Path.of("/etc/hostname")).build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("cgroupRoot (/etc/hostname) is not a directory");
+        assertThatThrownBy(() -> Joblet.create(b.cgroupRoot(Path.of("/sys/fs/cgroup/../../../etc")).build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("cgroupRoot (/etc) is not on a cgroup v2 filesystem");
+        JobletConfig.Builder c = JobletConfig.builder().warmPoolSize(0).netnsPoolSize(0);
+        assertThatThrownBy(() -> Joblet.create(c.stateRoot(Path.of("/etc/hostname")).build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("stateRoot (/etc/hostname) is not a directory");
+        assertThatThrownBy(() -> Joblet.create(JobletConfig.builder().runtimesRoot(Path.of("/etc/hostname")).build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("runtimesRoot (/etc/hostname) is not a directory");
+        assertThatThrownBy(() -> Joblet.create(JobletConfig.builder().volumesRoot(Path.of("/etc/hostname")).build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("volumesRoot (/etc/hostname) is not a directory");
+        // Roots made on first use may be missing.
+        Joblet.create(JobletConfig.builder().stateRoot(Path.of("/no/such/state")).warmPoolSize(0).build()).close();
+    }
+
     /** The legacy switches are read by fromSystemProperties only, and a malformed one is named with its value. */
     @Test
     void theLegacySystemPropertiesAreReadByFromSystemPropertiesOnly() {
