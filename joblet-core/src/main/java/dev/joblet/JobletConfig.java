@@ -309,10 +309,7 @@ public final class JobletConfig {
         }
 
         private static int poolSize(String field, int size) {
-            if (size < 0 || size > MAX_POOL_SIZE) {
-                throw new IllegalArgumentException(field + " (" + size + ") must be from 0 to " + MAX_POOL_SIZE);
-            }
-            return size;
+            return Args.between(field, size, 0, MAX_POOL_SIZE);
         }
     }
 }

@@ -39,8 +39,8 @@ class JobletConfigTest {
     @Test
     void badValuesNameTheSettingAndTheValue() {
         JobletConfig.Builder b = JobletConfig.builder();
-        assertThatThrownBy(() -> b.warmPoolSize(65)).hasMessage("warmPoolSize (65) must be from 0 to 64");
-        assertThatThrownBy(() -> b.netnsPoolSize(-1)).hasMessage("netnsPoolSize (-1) must be from 0 to 64");
+        assertThatThrownBy(() -> b.warmPoolSize(65)).hasMessage("warmPoolSize (65) must be between 0 and 64");
+        assertThatThrownBy(() -> b.netnsPoolSize(-1)).hasMessage("netnsPoolSize (-1) must be between 0 and 64");
         assertThatThrownBy(() -> b.warmPoolIdle(Duration.ZERO)).hasMessage("warmPoolIdle (PT0S) must be positive and at"
                 + " most a day");
         assertThatThrownBy(() -> b.stateRoot(Path.of("run/joblet"))).hasMessage("stateRoot (run/joblet) must be an"
@@ -99,7 +99,7 @@ class JobletConfigTest {
             System.setProperty("joblet.pool.size", "many");
             assertThatThrownBy(JobletConfig::fromSystemProperties).hasMessage("joblet.pool.size (\"many\") must be a number");
             System.setProperty("joblet.pool.size", "99");
-            assertThatThrownBy(JobletConfig::fromSystemProperties).hasMessage("warmPoolSize (99) must be from 0 to 64");
+            assertThatThrownBy(JobletConfig::fromSystemProperties).hasMessage("warmPoolSize (99) must be between 0 and 64");
             System.clearProperty("joblet.pool.size");
             System.setProperty("joblet.idRange", "7-");
             assertThatThrownBy(JobletConfig::fromSystemProperties).hasMessageStartingWith("joblet.idRange (7-) must be"
