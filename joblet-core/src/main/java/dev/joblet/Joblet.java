@@ -66,7 +66,7 @@ public final class Joblet implements AutoCloseable {
     private int starting;
 
     private Joblet(JobletConfig config, boolean withShutdownHook) {
-        checkOnThisHost(config);
+        config.checkOnThisHost();
         this.config = config;
         this.host = new Host(config, withShutdownHook);
         this.warmPool = new WarmPool(config, host, this);
@@ -85,23 +85,6 @@ public final class Joblet implements AutoCloseable {
     public static Joblet create(JobletConfig config) {
         dev.joblet.internal.Args.nonNull(config, "config");
         return new Joblet(config, false);
-    }
-
-    /** What of {@code config} only this host can refuse, before anything is made (the setters checked the rest). */
-    private static void checkOnThisHost(JobletConfig config) {
-        config.cgroupRoot().ifPresent(root -> dev.joblet.cgroups.CgroupDriver.rootProblem(root).ifPresent(problem -> {
-            throw new IllegalArgumentException("cgroupRoot (" + root + ") " + problem);
-        }));
-        directoryIfPresent("stateRoot", config.stateRoot());
-        directoryIfPresent("runtimesRoot", config.runtimesRoot());
-        directoryIfPresent("volumesRoot", config.volumesRoot());
-    }
-
-    /** A root made on first use may be missing; one that exists must be a directory. */
-    private static void directoryIfPresent(String field, Path dir) {
-        if (java.nio.file.Files.exists(dir) && !java.nio.file.Files.isDirectory(dir)) {
-            throw new IllegalArgumentException(field + " (" + dir + ") is not a directory");
-        }
     }
 
     /** A new instance with {@link JobletConfig#defaults()}; the caller closes it. */
@@ -220,8 +203,7 @@ public final class Joblet implements AutoCloseable {
 
     /**
      * A named persistent volume under this instance's {@link JobletConfig#volumesRoot()}; see {@link Volume#named}.
-     *
-     * @throws IllegalStateException when this instance is closed
+     * An {@link IllegalStateException} when this instance is closed.
      */
     public Volume volume(String name) {
         requireOpen("open volume " + name);
