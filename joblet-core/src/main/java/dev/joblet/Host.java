@@ -27,6 +27,8 @@ final class Host implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Host.class);
 
     private final JobletConfig config;
+    /** Where the identity range is set, named in messages: the config's builder, or for Joblet.system() its property. */
+    private final String rangeSetting;
     /** True when this process is not root: jobs then run through a user namespace (rootless mode). */
     private final boolean rootless;
     private final Object lock = new Object();
@@ -36,8 +38,10 @@ final class Host implements AutoCloseable {
     private boolean stagingReady; // guarded by lock
     private boolean closed; // guarded by lock
 
-    Host(JobletConfig config) {
+    /** @param system whether this is {@link Joblet#system()}'s, whose config comes from the system properties */
+    Host(JobletConfig config, boolean system) {
         this.config = config;
+        this.rangeSetting = system ? HostIdentities.SYSTEM_RANGE_SETTING : HostIdentities.RANGE_SETTING;
         this.rootless = HostFacts.euid() != 0; // a process does not change its effective uid
     }
 
@@ -72,7 +76,7 @@ final class Host implements AutoCloseable {
     HostIdentities identities() {
         synchronized (lock) {
             if (identities == null) {
-                identities = new HostIdentities(config.firstId(), config.idCount(), config.identitiesDir());
+                identities = new HostIdentities(config.firstId(), config.idCount(), config.identitiesDir(), rangeSetting);
             }
             return identities;
         }
@@ -105,8 +109,7 @@ final class Host implements AutoCloseable {
                         + " and running processes left out), locked under " + config.identitiesDir(), "");
             } catch (IllegalArgumentException e) {
                 return new EnvironmentCheck(name, EnvironmentCheck.Status.MISSING, String.valueOf(e.getMessage()),
-                        "set JobletConfig.identityRange(FIRST, LAST) (-Djoblet.idRange=FIRST-LAST for Joblet.system()) to a range no"
-                                + " account or subordinate range uses");
+                        "set " + rangeSetting + " to a range no account or subordinate range uses");
             }
         }
         String user = System.getProperty("user.name", "");

@@ -44,6 +44,11 @@ final class HostIdentities {
     static final int DEFAULT_COUNT = 65_536;
     static final Path DEFAULT_DIR = Path.of("/run/joblet/ids");
 
+    /** Where the range of an instance built from a {@link JobletConfig} is set. */
+    static final String RANGE_SETTING = "JobletConfig.Builder.identityRange(FIRST, LAST)";
+    /** Where the range of {@link Joblet#system()} is set: its config comes from the system properties. */
+    static final String SYSTEM_RANGE_SETTING = "-Djoblet.idRange=FIRST-LAST";
+
     /** The name jobs see their own user and group by. */
     static final String JOB_USER = "job";
 
@@ -56,6 +61,8 @@ final class HostIdentities {
     private int next = -1;
     private final int count;
     private final Path dir;
+    /** How the owner of this range widens it, for the message when it runs out (see {@link #RANGE_SETTING}). */
+    private final String rangeSetting;
     /** Ids the host uses (bit i = first + i). Written only by the constructor. */
     private final BitSet excluded;
     // Guarded by this.
@@ -65,14 +72,17 @@ final class HostIdentities {
      * @param first the first id of the range (at least 1,000, below 2^31)
      * @param count how many ids the range has (at least 1)
      * @param dir where the lock files and job-local passwd and group files go (made 0755 if missing)
+     * @param rangeSetting where the owner sets the range ({@link #RANGE_SETTING} or {@link #SYSTEM_RANGE_SETTING}),
+     *     named when the range runs out
      */
-    HostIdentities(int first, int count, Path dir) {
-        this(first, count, dir, List.of(Path.of("/etc/passwd"), Path.of("/etc/group")),
+    HostIdentities(int first, int count, Path dir, String rangeSetting) {
+        this(first, count, dir, rangeSetting, List.of(Path.of("/etc/passwd"), Path.of("/etc/group")),
                 List.of(Path.of("/etc/subuid"), Path.of("/etc/subgid")), Path.of("/proc"));
     }
 
     /** With the host's id files and /proc given (tests). */
-    HostIdentities(int first, int count, Path dir, List<Path> idFiles, List<Path> rangeFiles, @Nullable Path proc) {
+    HostIdentities(int first, int count, Path dir, String rangeSetting, List<Path> idFiles, List<Path> rangeFiles,
+            @Nullable Path proc) {
         if (first < 1000 || count < 1 || (long) first + count - 1 > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("identity range (" + first + ", " + count + " ids) must start at 1000 or"
                     + " above, hold at least one id and end below 2^31");
@@ -80,6 +90,7 @@ final class HostIdentities {
         this.first = first;
         this.count = count;
         this.dir = dir;
+        this.rangeSetting = rangeSetting;
         this.excluded = new BitSet(count);
         for (Path f : idFiles) {
             for (String line : lines(f)) {
@@ -158,7 +169,7 @@ final class HostIdentities {
                 if (i < 0) {
                     throw new IOException("no host identity left for the job: all " + count + " ids of the range " + range()
                             + " are in use by running jobs (of this JVM: " + held.cardinality() + ") or by the host; end"
-                            + " some jobs, widen the range with -Djoblet.idRange=FIRST-LAST, or pin one with user(uid, gid)");
+                            + " some jobs, widen the range with " + rangeSetting + ", or pin one with user(uid, gid)");
                 }
                 held.set(i); // ours while we try its lock
             }

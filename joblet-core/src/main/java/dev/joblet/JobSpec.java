@@ -53,6 +53,13 @@ public final class JobSpec {
 
     static final MemorySize MIN_MEMORY = MemorySize.ofMegabytes(4);
     /**
+     * The smallest size of a job's tmpfs ({@code /tmp}, {@code /work}, a writable layer): 1 MiB, as the job's own root
+     * tmpfs. The kernel rounds a tmpfs's size up to whole pages, so a few bytes would still be one page, which holds
+     * one small file and nothing an ordinary tool writes (a shell's here-document, an editor's swap file, pip's build
+     * directory); 1 MiB is also the smallest size rnx's unitless sizes (megabytes) can say.
+     */
+    public static final MemorySize MIN_TMPFS_SIZE = MemorySize.ofMegabytes(1);
+    /**
      * The most a job's command and environment may take together, in bytes, each string counted as the helper's
      * config message carries it (4 bytes of length and its UTF-8 bytes; {@code NAME=value} for a variable): 768 KiB
      * of the message's 1 MiB, the rest being for mounts, cgroups and the seccomp filter. (The kernel's own limit, a

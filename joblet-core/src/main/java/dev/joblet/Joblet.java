@@ -68,15 +68,22 @@ public final class Joblet implements AutoCloseable {
     private int starting;
 
     private Joblet(JobletConfig config, boolean withShutdownHook) {
+        config.checkOnThisHost();
         this.config = config;
-        this.host = new Host(config);
+        this.host = new Host(config, withShutdownHook);
         this.warmPool = new WarmPool(config, host, this);
         this.netns = new Prefill<>("joblet-netns", k -> makeNetns(), FreshNetns.Lease::close,
                 k -> config.netnsPoolSize(), Long.MAX_VALUE, null, NETNS_REFILL_DELAY_NANOS);
         this.shutdownHook = withShutdownHook ? new Thread(this::close, "joblet-shutdown") : null;
     }
 
-    /** A new instance with {@code config}; the caller closes it. */
+    /**
+     * A new instance with {@code config}; the caller closes it.
+     *
+     * @throws IllegalArgumentException naming the setting and its value when the config does not fit this host: a
+     *     cgroup root that is not a directory of the cgroup v2 hierarchy at or under this process's own cgroup, or a
+     *     state, runtimes or volumes root that exists and is not a directory
+     */
     public static Joblet create(JobletConfig config) {
         dev.joblet.internal.Args.nonNull(config, "config");
         return new Joblet(config, false);
@@ -144,9 +151,7 @@ public final class Joblet implements AutoCloseable {
     private Job startAs(JobSpec spec, @Nullable JobId id) throws JobletException {
         synchronized (lock) {
             if (closed) {
-                throw new IllegalStateException(JobStartException.message(null, spec.command().get(0),
-                        this == system ? "Joblet.system() is closed (the JVM is shutting down, or it was closed)"
-                                : "this Joblet is closed"));
+                throw new IllegalStateException(JobStartException.message(null, spec.command().get(0), closedReason()));
             }
             starting++;
         }
@@ -173,8 +178,11 @@ public final class Joblet implements AutoCloseable {
      * controllers, seccomp, Landlock, overlayfs, whether private networks can be made (root, {@code ip} and
      * {@code nft} on the PATH), and whether each job gets a host identity of its own (from this instance's range).
      * Reads files only; starts nothing.
+     *
+     * @throws IllegalStateException when this instance is closed
      */
     public List<EnvironmentCheck> checkEnvironment() {
+        requireOpen("check the environment");
         List<EnvironmentCheck> checks = new ArrayList<>(new EnvironmentProbe(Path.of("/proc"), Path.of("/sys")).run());
         checks.add(host.identityCheck());
         return List.copyOf(checks);
@@ -184,15 +192,38 @@ public final class Joblet implements AutoCloseable {
      * Reserves a host uid and gid of the range jobs get their own identities from, for jobs that must share files
      * (pin them with {@code user(id.uid(), id.gid())}); see {@link ReservedIdentity}.
      *
+     * <p>The caller closes it; it is not this instance's: closing the instance leaves it held (its {@link
+     * ReservedIdentity#close()} still releases it afterwards).
+     *
      * @throws IOException when every id of the range is in use, or its lock directory cannot be used
+     * @throws IllegalStateException when this instance is closed
      */
     public ReservedIdentity reserveIdentity() throws IOException {
+        requireOpen("reserve an identity");
         return ReservedIdentity.reserve(host);
     }
 
-    /** A named persistent volume under this instance's {@link JobletConfig#volumesRoot()}; see {@link Volume#named}. */
+    /**
+     * A named persistent volume under this instance's {@link JobletConfig#volumesRoot()}; see {@link Volume#named}.
+     * An {@link IllegalStateException} when this instance is closed.
+     */
     public Volume volume(String name) {
+        requireOpen("open volume " + name);
         return Volume.named(name, config.volumesRoot());
+    }
+
+    /** Fails, saying so, when this instance is closed: {@code what} is what the caller asked for. */
+    private void requireOpen(String what) {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("cannot " + what + ": " + closedReason());
+            }
+        }
+    }
+
+    private String closedReason() {
+        return this == system ? "Joblet.system() is closed (the JVM is shutting down, or it was closed)"
+                : "this Joblet is closed";
     }
 
     /**

@@ -195,6 +195,23 @@ public final class JobletConfig {
         return idCount;
     }
 
+    /** What of this config only this host can refuse, before anything is made (the setters checked the rest). */
+    void checkOnThisHost() {
+        cgroupRoot().ifPresent(root -> dev.joblet.cgroups.CgroupDriver.rootProblem(root).ifPresent(problem -> {
+            throw new IllegalArgumentException("cgroupRoot (" + root + ") " + problem);
+        }));
+        directoryIfPresent("stateRoot", stateRoot);
+        directoryIfPresent("runtimesRoot", runtimesRoot);
+        directoryIfPresent("volumesRoot", volumesRoot);
+    }
+
+    /** A root made on first use may be missing; one that exists must be a directory. */
+    private static void directoryIfPresent(String field, Path dir) {
+        if (java.nio.file.Files.exists(dir) && !java.nio.file.Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(field + " (" + dir + ") is not a directory");
+        }
+    }
+
     Path stagingDir() {
         return stateRoot.resolve("root");
     }
@@ -309,10 +326,7 @@ public final class JobletConfig {
         }
 
         private static int poolSize(String field, int size) {
-            if (size < 0 || size > MAX_POOL_SIZE) {
-                throw new IllegalArgumentException(field + " (" + size + ") must be from 0 to " + MAX_POOL_SIZE);
-            }
-            return size;
+            return Args.between(field, size, 0, MAX_POOL_SIZE);
         }
     }
 }

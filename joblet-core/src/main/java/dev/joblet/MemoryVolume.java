@@ -3,7 +3,7 @@ package dev.joblet;
 
 /**
  * A size-limited, empty tmpfs mounted into a job at {@code target}, writable by the job's user; it goes with
- * the job. Its pages count against the job's memory limit. Immutable.
+ * the job. Its pages count against the job's memory limit; at least {@link JobSpec#MIN_TMPFS_SIZE}. Immutable.
  *
  * @param target an absolute path inside the job
  * @param size the most it may hold
@@ -21,8 +21,6 @@ public record MemoryVolume(String target, MemorySize size) {
                 throw new IllegalArgumentException("memory volume target (" + target + ") must not be under " + reserved);
             }
         }
-        if (size.bytes() < 4096) {
-            throw new IllegalArgumentException("memory volume size (" + size + ") must be at least 4 KiB");
-        }
+        dev.joblet.internal.Args.atLeast("memory volume size", size, JobSpec.MIN_TMPFS_SIZE); // a tmpfs, as /tmp is
     }
 }

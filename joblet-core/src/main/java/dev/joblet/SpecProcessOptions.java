@@ -189,11 +189,7 @@ abstract class SpecProcessOptions {
      * memory and socket buffers count too.
      */
     public JobSpec.Builder memory(MemorySize limit) {
-        Args.nonNull(limit, "memory");
-        if (limit.compareTo(JobSpec.MIN_MEMORY) < 0) {
-            throw new IllegalArgumentException("memory (" + limit + ") must be at least " + JobSpec.MIN_MEMORY);
-        }
-        memory = limit;
+        memory = Args.atLeast("memory", limit, JobSpec.MIN_MEMORY);
         return self();
     }
 
@@ -257,20 +253,13 @@ abstract class SpecProcessOptions {
 
     /** Relative CPU weight against other jobs, 1-10000 (100 = the kernel's default share). */
     public JobSpec.Builder cpuWeight(int weight) {
-        if (weight < 1 || weight > 10_000) {
-            throw new IllegalArgumentException("cpuWeight (" + weight + ") must be between 1 and 10000");
-        }
-        cpuWeight = weight;
+        cpuWeight = Args.between("cpuWeight", weight, 1, 10_000);
         return self();
     }
 
     /** A soft memory limit: above it the kernel throttles and reclaims the job's memory (no OOM kill). */
     public JobSpec.Builder memoryHigh(MemorySize limit) {
-        Args.nonNull(limit, "memoryHigh");
-        if (limit.compareTo(JobSpec.MIN_MEMORY) < 0) {
-            throw new IllegalArgumentException("memoryHigh (" + limit + ") must be at least " + JobSpec.MIN_MEMORY);
-        }
-        memoryHigh = limit;
+        memoryHigh = Args.atLeast("memoryHigh", limit, JobSpec.MIN_MEMORY);
         return self();
     }
 

@@ -114,13 +114,12 @@ abstract class SpecSandboxOptions extends SpecProcessOptions {
         return self();
     }
 
-    /** Size limit of the writable workspace {@code /work} (a tmpfs; default {@value JobSpec#DEFAULT_WORKSPACE_MEGABYTES} MiB). */
+    /**
+     * Size limit of the writable workspace {@code /work} (a tmpfs; default {@value JobSpec#DEFAULT_WORKSPACE_MEGABYTES}
+     * MiB; at least {@link JobSpec#MIN_TMPFS_SIZE}).
+     */
     public JobSpec.Builder workspaceSize(MemorySize size) {
-        Args.nonNull(size, "workspaceSize");
-        if (size.bytes() <= 0) {
-            throw new IllegalArgumentException("workspaceSize (" + size + ") must be positive");
-        }
-        workspaceSize = size;
+        workspaceSize = Args.atLeast("workspaceSize", size, JobSpec.MIN_TMPFS_SIZE);
         return self();
     }
 
@@ -154,14 +153,11 @@ abstract class SpecSandboxOptions extends SpecProcessOptions {
      * {@value JobSpec#DEFAULT_TMP_MEGABYTES_UNLIMITED} MiB without one. What /tmp holds is memory charged to the job's
      * memory cgroup (tmpfs pages are charged to the cgroup of the process that writes them), so the memory limit
      * bounds /tmp and the job's processes together anyway; a separate, smaller cap only made ordinary tools fail with
-     * ENOSPC long before the job ran out of memory. Set a smaller size to keep room for the processes.
+     * ENOSPC long before the job ran out of memory. Set a smaller size to keep room for the processes (at least
+     * {@link JobSpec#MIN_TMPFS_SIZE}).
      */
     public JobSpec.Builder tmpSize(MemorySize size) {
-        Args.nonNull(size, "tmpSize");
-        if (size.bytes() <= 0) {
-            throw new IllegalArgumentException("tmpSize (" + size + ") must be positive");
-        }
-        tmpSize = size;
+        tmpSize = Args.atLeast("tmpSize", size, JobSpec.MIN_TMPFS_SIZE);
         return self();
     }
 
@@ -278,15 +274,11 @@ abstract class SpecSandboxOptions extends SpecProcessOptions {
 
     /**
      * Gives the job a writable layer over its (named or directory) runtime: it may change any file of its root
-     * (e.g. {@code pip install}), up to {@code size}; the changes go with the job and the runtime on disk never
-     * changes.
+     * (e.g. {@code pip install}), up to {@code size} (at least {@link JobSpec#MIN_TMPFS_SIZE}); the changes go with
+     * the job and the runtime on disk never changes.
      */
     public JobSpec.Builder writableLayer(MemorySize size) {
-        Args.nonNull(size, "writableLayer");
-        if (size.bytes() <= 0) {
-            throw new IllegalArgumentException("writableLayer (" + size + ") must be positive");
-        }
-        writableLayer = size;
+        writableLayer = Args.atLeast("writableLayer", size, JobSpec.MIN_TMPFS_SIZE);
         return self();
     }
 

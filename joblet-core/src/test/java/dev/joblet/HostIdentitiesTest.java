@@ -16,7 +16,11 @@ class HostIdentitiesTest {
     Path dir;
 
     private HostIdentities allocator(int first, int count) {
-        return new HostIdentities(first, count, dir.resolve("ids"), List.of(), List.of(), null);
+        return allocator(first, count, HostIdentities.RANGE_SETTING);
+    }
+
+    private HostIdentities allocator(int first, int count, String rangeSetting) {
+        return new HostIdentities(first, count, dir.resolve("ids"), rangeSetting, List.of(), List.of(), null);
     }
 
     @Test
@@ -49,7 +53,18 @@ class HostIdentitiesTest {
             assertThatThrownBy(ids::allocate).isInstanceOf(IOException.class)
                     .hasMessageContaining("no host identity left")
                     .hasMessageContaining("all 2 ids of the range 200000-200001 are in use")
-                    .hasMessageContaining("-Djoblet.idRange").hasMessageContaining("user(uid, gid)");
+                    .hasMessageContaining("widen the range with JobletConfig.Builder.identityRange(FIRST, LAST)")
+                    .hasMessageNotContaining("-Djoblet.idRange").hasMessageContaining("user(uid, gid)");
+        }
+    }
+
+    @Test
+    void exhaustionOfTheSystemInstancesRangeNamesItsSystemProperty() throws IOException {
+        // Joblet.system()'s config comes from the system properties: that is where its range is set.
+        HostIdentities ids = allocator(200_000, 1, HostIdentities.SYSTEM_RANGE_SETTING);
+        try (HostIdentities.Lease a = ids.allocate()) {
+            assertThatThrownBy(ids::allocate).isInstanceOf(IOException.class)
+                    .hasMessageContaining("widen the range with -Djoblet.idRange=FIRST-LAST, or pin");
         }
     }
 
@@ -72,7 +87,7 @@ class HostIdentitiesTest {
     void idsTheHostUsesAreNeverHandedOut() throws IOException {
         Path passwd = Files.writeString(dir.resolve("passwd"), "svc:x:200000:200001::/:/bin/false\n");
         Path subuid = Files.writeString(dir.resolve("subuid"), "alice:200002:2\n");
-        HostIdentities ids = new HostIdentities(200_000, 6, dir.resolve("ids"), List.of(passwd), List.of(subuid), null);
+        HostIdentities ids = new HostIdentities(200_000, 6, dir.resolve("ids"), HostIdentities.RANGE_SETTING, List.of(passwd), List.of(subuid), null);
         assertThat(ids.available()).isEqualTo(2);
         try (HostIdentities.Lease a = ids.allocate(); HostIdentities.Lease b = ids.allocate()) {
             assertThat(List.of(a.uid(), b.uid())).containsExactly(200_004, 200_005);

@@ -39,8 +39,8 @@ class JobletConfigTest {
     @Test
     void badValuesNameTheSettingAndTheValue() {
         JobletConfig.Builder b = JobletConfig.builder();
-        assertThatThrownBy(() -> b.warmPoolSize(65)).hasMessage("warmPoolSize (65) must be from 0 to 64");
-        assertThatThrownBy(() -> b.netnsPoolSize(-1)).hasMessage("netnsPoolSize (-1) must be from 0 to 64");
+        assertThatThrownBy(() -> b.warmPoolSize(65)).hasMessage("warmPoolSize (65) must be between 0 and 64");
+        assertThatThrownBy(() -> b.netnsPoolSize(-1)).hasMessage("netnsPoolSize (-1) must be between 0 and 64");
         assertThatThrownBy(() -> b.warmPoolIdle(Duration.ZERO)).hasMessage("warmPoolIdle (PT0S) must be positive and at"
                 + " most a day");
         assertThatThrownBy(() -> b.stateRoot(Path.of("run/joblet"))).hasMessage("stateRoot (run/joblet) must be an"
@@ -54,6 +54,30 @@ class JobletConfigTest {
         assertThatThrownBy(() -> b.stateRoot(null)).isInstanceOf(NullPointerException.class)
                 .hasMessageContaining("stateRoot");
         assertThatThrownBy(() -> Joblet.create(null)).hasMessageContaining("config");
+    }
+
+    /** What only the host can refuse is refused when the instance is made, before the first job, naming the field. */
+    @Test
+    void aCgroupRootOrRootThatDoesNotFitThisHostIsRefusedWhenTheInstanceIsMade() {
+        JobletConfig.Builder b = JobletConfig.builder().warmPoolSize(0).netnsPoolSize(0);
+        assertThatThrownBy(() -> Joblet.create(b.cgroupRoot(Path.of("/no/such/cgroup")).build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("cgroupRoot (/no/such/cgroup) does not exist");
+        assertThatThrownBy(() -> Joblet.create(b.cgroupRoot(Path.of("/etc/hostname")).build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("cgroupRoot (/etc/hostname) is not a directory");
+        assertThatThrownBy(() -> Joblet.create(b.cgroupRoot(Path.of("/sys/fs/cgroup/../../../etc")).build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("cgroupRoot (/etc) is not on a cgroup v2 filesystem");
+        JobletConfig.Builder c = JobletConfig.builder().warmPoolSize(0).netnsPoolSize(0);
+        assertThatThrownBy(() -> Joblet.create(c.stateRoot(Path.of("/etc/hostname")).build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("stateRoot (/etc/hostname) is not a directory");
+        assertThatThrownBy(() -> Joblet.create(JobletConfig.builder().runtimesRoot(Path.of("/etc/hostname")).build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("runtimesRoot (/etc/hostname) is not a directory");
+        assertThatThrownBy(() -> Joblet.create(JobletConfig.builder().volumesRoot(Path.of("/etc/hostname")).build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("volumesRoot (/etc/hostname) is not a directory");
+        // Roots made on first use may be missing.
+        Joblet.create(JobletConfig.builder().stateRoot(Path.of("/no/such/state")).warmPoolSize(0).build()).close();
     }
 
     /** The legacy switches are read by fromSystemProperties only, and a malformed one is named with its value. */
@@ -75,7 +99,7 @@ class JobletConfigTest {
             System.setProperty("joblet.pool.size", "many");
             assertThatThrownBy(JobletConfig::fromSystemProperties).hasMessage("joblet.pool.size (\"many\") must be a number");
             System.setProperty("joblet.pool.size", "99");
-            assertThatThrownBy(JobletConfig::fromSystemProperties).hasMessage("warmPoolSize (99) must be from 0 to 64");
+            assertThatThrownBy(JobletConfig::fromSystemProperties).hasMessage("warmPoolSize (99) must be between 0 and 64");
             System.clearProperty("joblet.pool.size");
             System.setProperty("joblet.idRange", "7-");
             assertThatThrownBy(JobletConfig::fromSystemProperties).hasMessageStartingWith("joblet.idRange (7-) must be"

@@ -195,6 +195,47 @@ class JobletTest {
     }
 
     @Test
+    void everyMethodOfAClosedInstanceThatUsesItsMachineryRefusesSayingSo() throws Exception {
+        Joblet joblet = Joblet.create(JobletConfig.builder().warmPoolSize(0).netnsPoolSize(0).build());
+        Job job = joblet.start(Joblet.builder().command("sleep", "60").build());
+        ReservedIdentity held = joblet.reserveIdentity();
+        joblet.close();
+        assertThatThrownBy(joblet::checkEnvironment).isInstanceOf(IllegalStateException.class)
+                .hasMessage("cannot check the environment: this Joblet is closed");
+        assertThatThrownBy(joblet::reserveIdentity).isInstanceOf(IllegalStateException.class)
+                .hasMessage("cannot reserve an identity: this Joblet is closed");
+        assertThatThrownBy(() -> joblet.volume("v")).isInstanceOf(IllegalStateException.class)
+                .hasMessage("cannot open volume v: this Joblet is closed");
+        // What needs no machinery still answers.
+        assertThat(joblet.config().warmPoolSize()).isZero();
+        assertThat(joblet.toString()).endsWith(", closed}");
+        // The handles it gave out: its job was closed with it (killed, its end known); the identity is the
+        // caller's, still held until the caller releases it.
+        assertThat(job.isAlive()).isFalse();
+        assertThat(job.onExit()).isDone();
+        assertThat(job.stop(java.time.Duration.ofSeconds(1))).isDone();
+        job.close(); // idempotent
+        assertThat(joblet.trackedJobs()).isZero();
+        held.close(); // still releases its ids (the lease is the caller's, not the closed instance's)
+        held.close();
+    }
+
+    @Test
+    void anInstanceWhoseRangeRunsOutNamesItsConfigFieldNotTheSystemProperty() throws Exception {
+        try (Joblet joblet = Joblet.create(JobletConfig.builder().warmPoolSize(0).netnsPoolSize(0)
+                .identityRange(OTHER_FIRST_ID, OTHER_FIRST_ID).build()); ReservedIdentity one = joblet.reserveIdentity()) {
+            assertThat(one.uid()).isEqualTo(OTHER_FIRST_ID);
+            assertThatThrownBy(joblet::reserveIdentity).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("JobletConfig.Builder.identityRange(FIRST, LAST)")
+                    .hasMessageNotContaining("joblet.idRange");
+            assertThatThrownBy(() -> joblet.start(Joblet.builder().command("true").build()))
+                    .isInstanceOf(JobletException.class)
+                    .hasMessageContaining("JobletConfig.Builder.identityRange(FIRST, LAST)")
+                    .hasMessageNotContaining("joblet.idRange");
+        }
+    }
+
+    @Test
     void theSystemInstanceIsOneAndStartsTheSpecsJobs() throws Exception {
         assertThat(Joblet.system()).isSameAs(Joblet.system());
         assertThat(Joblet.system().isClosed()).isFalse();

@@ -222,7 +222,7 @@ class WarmPoolTest {
     @Test
     void sizeIsCheckedAndZeroTurnsThePoolOff() throws Exception {
         assertThatThrownBy(() -> JobletConfig.builder().warmPoolSize(-1)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("warmPoolSize (-1) must be from 0 to 64");
+                .hasMessage("warmPoolSize (-1) must be between 0 and 64");
         try (Joblet off = Joblet.create(JobletConfig.builder().warmPoolSize(0).build())) {
             try (Job job = off.start(Joblet.builder().command("true").build())) {
                 assertThat(job.await().isSuccess()).isTrue();

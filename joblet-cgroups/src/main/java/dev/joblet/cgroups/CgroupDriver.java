@@ -39,6 +39,17 @@ public interface CgroupDriver extends AutoCloseable {
         return Drivers.forRoot(delegatedRoot);
     }
 
+    /**
+     * What keeps {@code root} from being a root for {@link #forRoot(Path)}, if anything: it must be an existing
+     * directory of the cgroup v2 hierarchy, at or under this process's own cgroup there. Reads
+     * {@code /proc/self/mountinfo} and {@code /proc/self/cgroup}; writes nothing.
+     *
+     * @return what is wrong, as the end of a sentence whose subject is the root ("is not a directory"), or empty
+     */
+    static java.util.Optional<String> rootProblem(Path root) {
+        return java.util.Optional.ofNullable(Drivers.delegatedRootProblem(root));
+    }
+
     CgroupLayout layout();
 
     /** The controllers jobs can use: mounted, and enabled or enableable under this process's cgroup. */

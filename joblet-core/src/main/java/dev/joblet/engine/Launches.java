@@ -50,19 +50,9 @@ final class Launches {
             return;
         }
         own.shutdown();
-        boolean interrupted = false;
         for (Thread t : threads) {
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
+            dev.joblet.internal.Executors2.joinUninterruptibly(t);
         }
         threads.clear();
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -24,6 +24,23 @@ public final class Args {
         return value;
     }
 
+    /** {@code value}, or an {@link IllegalArgumentException} naming the field: {@code cpuWeight (0) must be between 1 and 10000}. */
+    public static int between(String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + " (" + value + ") must be between " + min + " and " + max);
+        }
+        return value;
+    }
+
+    /** {@code size}, non-null and at least {@code min}, else an error naming the field: {@code memory (1 MiB) must be at least 4 MiB}. */
+    public static dev.joblet.MemorySize atLeast(String field, dev.joblet.@Nullable MemorySize size, dev.joblet.MemorySize min) {
+        dev.joblet.MemorySize s = nonNull(size, field);
+        if (s.compareTo(min) < 0) {
+            throw new IllegalArgumentException(field + " (" + s + ") must be at least " + min);
+        }
+        return s;
+    }
+
     /** {@code d} capped at {@link #FOREVER} (and at zero below), so that {@link Duration#toNanos()} cannot overflow. */
     public static Duration saturated(Duration d) {
         if (d.isNegative()) {

@@ -4,8 +4,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionHandler;
 import java.util.concurrent.TimeUnit;
 
-/** What the owner's executors ({@link Events}, {@link LogDelivery}) share. */
-final class Executors2 {
+/** What the owner's executors ({@link Events}, {@link LogDelivery}) the pools' fillers ({@link Prefill})
+ * and the engine's launch threads share. Not instantiable. */
+public final class Executors2 {
     /**
      * After close, a task still submitted runs on the submitting thread: it is a continuation of a job that was
      * closed (its release, a log drain), and dropping it would leave its future incomplete.
@@ -59,12 +60,23 @@ final class Executors2 {
             }
         }
         for (Thread t : threads.made) {
-            while (t != Thread.currentThread() && t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+            if (t != Thread.currentThread()) {
+                joinUninterruptibly(t);
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits, however long, until {@code t} has ended; an interrupt meanwhile is kept (set again on return). */
+    public static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
         }
         if (interrupted) {

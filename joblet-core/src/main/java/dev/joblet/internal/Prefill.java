@@ -196,17 +196,7 @@ public final class Prefill<K, T> implements AutoCloseable {
             lock.notifyAll();
         }
         if (t != null && t != Thread.currentThread()) {
-            boolean interrupted = false;
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            Executors2.joinUninterruptibly(t);
             synchronized (lock) { // what it made after we looked
                 ready.values().forEach(all::addAll);
                 ready.clear();

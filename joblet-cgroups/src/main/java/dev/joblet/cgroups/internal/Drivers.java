@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +65,48 @@ public final class Drivers {
         // The hierarchy's root has no cgroup.procs owner to protect and no cgroup.events.
         boolean isRoot = !fs.exists(root.resolve("cgroup.events"));
         return new V2Driver(fs, processes, root, isRoot, root, ownerName);
+    }
+
+    /**
+     * What keeps {@code root} from being a delegated root of this process, or null when nothing does: it must be a
+     * directory of the cgroup v2 hierarchy, at or under this process's own cgroup there (job cgroups are made only
+     * under the process's own cgroup).
+     */
+    public static @Nullable String delegatedRootProblem(Path root) {
+        try {
+            return delegatedRootProblem(root, read(Path.of("/proc/self/mountinfo")), read(Path.of("/proc/self/cgroup")),
+                    Path.of("/"));
+        } catch (CgroupException e) {
+            return "cannot be checked: " + e.getMessage();
+        }
+    }
+
+    /** As above, from file contents, with mount points resolved against {@code fsRoot} (testable). */
+    public static @Nullable String delegatedRootProblem(Path root, String mountinfo, String procSelfCgroup, Path fsRoot)
+            throws CgroupException {
+        if (!Files.exists(root)) {
+            return "does not exist";
+        }
+        if (!Files.isDirectory(root)) {
+            return "is not a directory";
+        }
+        Path real;
+        try {
+            real = root.toRealPath();
+        } catch (IOException e) {
+            return "cannot be resolved: " + e.getMessage();
+        }
+        Hierarchy u = LayoutDetector.detect(mountinfo, procSelfCgroup, fsRoot).unifiedHierarchy().orElse(null);
+        if (u == null) {
+            return "is not on a cgroup v2 filesystem: this host mounts no cgroup v2 hierarchy this process is in";
+        }
+        if (!real.startsWith(u.mountPoint())) {
+            return "is not on a cgroup v2 filesystem (this host's is mounted at " + u.mountPoint() + ")";
+        }
+        if (!real.startsWith(u.ownDir())) {
+            return "is not at or under this process's own cgroup (" + u.ownDir() + "): job cgroups are made only there";
+        }
+        return null;
     }
 
     private static String read(Path file) throws CgroupException {

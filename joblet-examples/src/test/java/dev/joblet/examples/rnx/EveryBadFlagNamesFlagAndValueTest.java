@@ -47,6 +47,11 @@ class EveryBadFlagNamesFlagAndValueTest {
                 row("--workspace-size", "-5", "job", "run", "--workspace-size=-5", "true"),
                 row("--workspace-size", "0", "job", "run", "--workspace-size=0", "true"),
                 row("--workspace-size", "big", "job", "run", "--workspace-size=big", "true"),
+                // Below the smallest usable tmpfs (JobSpec.MIN_TMPFS_SIZE, 1 MiB): a page or less holds nothing.
+                row("--tmp-size", "1b", "job", "run", "--tmp-size=1b", "true"),
+                row("--tmp-size", "512k", "job", "run", "--tmp-size=512k", "true"),
+                row("--workspace-size", "1b", "job", "run", "--workspace-size=1b", "true"),
+                row("--writable-layer", "4k", "job", "run", "--writable-layer=4k", "true"),
                 row("--upload", ":x", "job", "run", "--upload=:x", "true"),
                 row("--upload", "/nonexistent-rnx-file", "job", "run", "--upload=/nonexistent-rnx-file", "true"),
                 row("--upload", "/x", "job", "run", "--upload=/etc/hostname:/x", "true"),
