@@ -391,8 +391,8 @@ final class JobLaunch {
 
         /** {@code premadeNetns}: join a loopback-only namespace made ahead, when one is ready (closed either way). */
         LaunchedProcess launchCold(LaunchRequest request, boolean premadeNetns, JobOutput output) throws IOException {
-            return FreshNetns.launch(owner.launcher(), request, premadeNetns ? owner.takeNetns() : null, output,
-                    owner::netnsJoinFailed);
+            return FreshNetns.launch(owner.launcher(), request, premadeNetns ? owner.netnsPool().take() : null, output,
+                    owner.netnsPool()::joinFailed);
         }
     }
 }

@@ -1,8 +1,6 @@
 package dev.joblet;
 
 import dev.joblet.internal.EnvironmentProbe;
-import dev.joblet.internal.Prefill;
-import dev.joblet.namespaces.FreshNetns;
 import dev.joblet.namespaces.Launcher;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,10 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Joblet implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Joblet.class);
-    /** The key of the one kind of network namespace made ahead. */
-    private static final String NETNS = "netns";
-    /** A refill of network namespaces waits this long after a take, so that it does not compete with the start. */
-    private static final long NETNS_REFILL_DELAY_NANOS = 5_000_000L;
 
     private static final Object SYSTEM_LOCK = new Object();
     /** The default instance: the one JVM-wide reference, set once (a closed one stays, and refuses jobs). */
@@ -49,7 +43,7 @@ public final class Joblet implements AutoCloseable {
     private final JobletConfig config;
     private final Host host;
     private final WarmPool warmPool;
-    private final Prefill<String, FreshNetns.Lease> netns;
+    private final NetnsPool netns;
     /** Where jobs are finished and timeouts fire ({@code joblet-events}). */
     private final dev.joblet.internal.Events events = new dev.joblet.internal.Events();
     /** Where log events reach subscribers ({@code joblet-logs-N}). */
@@ -72,8 +66,7 @@ public final class Joblet implements AutoCloseable {
         this.config = config;
         this.host = new Host(config, withShutdownHook);
         this.warmPool = new WarmPool(config, host, this);
-        this.netns = new Prefill<>("joblet-netns", k -> makeNetns(), FreshNetns.Lease::close,
-                k -> config.netnsPoolSize(), Long.MAX_VALUE, null, NETNS_REFILL_DELAY_NANOS);
+        this.netns = new NetnsPool(config.netnsPoolSize());
         this.shutdownHook = withShutdownHook ? new Thread(this::close, "joblet-shutdown") : null;
     }
 
@@ -370,39 +363,15 @@ public final class Joblet implements AutoCloseable {
         }
     }
 
-    /**
-     * A network namespace made ahead for a cold start with only a loopback network, or null (the job makes its own
-     * in clone). Root only; none for a job with a user namespace of its own (it could not join one owned by the
-     * initial user namespace).
-     */
-    FreshNetns.@Nullable Lease takeNetns() {
-        return netns.take(NETNS);
-    }
-
-    /** Turns the namespaces made ahead off for good: this host refused a job's join of one. */
-    void netnsJoinFailed(String why) {
-        netns.disable(why);
+    /** The network namespaces made ahead for cold starts. */
+    NetnsPool netnsPool() {
+        return netns;
     }
 
     /** Discards the warm supervisors and network namespaces made ahead and ends their threads (tests count after). */
     void drainPools() {
         warmPool.drain();
         netns.drain();
-    }
-
-    /** Namespaces jobs took from the pool (tests). */
-    long netnsTaken() {
-        return netns.taken();
-    }
-
-    /** Namespaces ready now (tests). */
-    int netnsReady() {
-        return netns.ready();
-    }
-
-    /** Whether the thread making network namespaces exists now (tests). */
-    boolean hasNetnsFiller() {
-        return netns.hasFiller();
     }
 
     /** Jobs this instance still tracks (tests). */
@@ -413,16 +382,5 @@ public final class Joblet implements AutoCloseable {
     /** Forgets a job its caller closed. */
     void closed(Job job) {
         jobs.remove(job);
-    }
-
-    /** On the netns prefill's own thread, which does nothing else. */
-    private FreshNetns.Lease makeNetns() throws IOException {
-        try {
-            return FreshNetns.create();
-        } catch (FreshNetns.StrandedException e) {
-            // This thread now lives in a namespace of its own: it must make no more. The pool ends it.
-            netns.disable("joblet-netns: " + e.getMessage());
-            throw e;
-        }
     }
 }

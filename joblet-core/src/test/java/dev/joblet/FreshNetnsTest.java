@@ -37,7 +37,7 @@ class FreshNetnsTest {
     @Test
     void everyColdJobGetsANamespaceNoJobUsedBefore() throws Exception {
         String host = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
-        long before = joblet.netnsTaken();
+        long before = joblet.netnsPool().taken();
         for (int i = 0; i < 8; i++) {
             String[] seen = coldJob();
             assertThat(seen[0]).as("a used namespace is never handed to another job").isEqualTo("mtu 65536");
@@ -46,7 +46,7 @@ class FreshNetnsTest {
             assertThat(seen[3]).startsWith("net:[").isNotEqualTo(host);
             Thread.sleep(50); // time for the pool to make the next one
         }
-        assertThat(joblet.netnsTaken() - before).as("cold starts took namespaces made ahead").isGreaterThanOrEqualTo(4);
+        assertThat(joblet.netnsPool().taken() - before).as("cold starts took namespaces made ahead").isGreaterThanOrEqualTo(4);
     }
 
     @Test
@@ -64,9 +64,9 @@ class FreshNetnsTest {
     void drainClosesWhatWasMadeAheadAndEndsItsThread() throws Exception {
         coldJob(); // the pool is in use
         Thread.sleep(100);
-        assertThat(joblet.netnsReady()).isPositive();
+        assertThat(joblet.netnsPool().ready()).isPositive();
         joblet.drainPools();
-        assertThat(joblet.netnsReady()).isZero();
+        assertThat(joblet.netnsPool().ready()).isZero();
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("joblet-netns") && t.isAlive());
         assertThat(coldJob()[0]).isEqualTo("mtu 65536"); // and it starts over
     }

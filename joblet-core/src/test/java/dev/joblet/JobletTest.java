@@ -108,10 +108,10 @@ class JobletTest {
         try (Job cold = joblet.start(Joblet.builder().command("cat").stdin("x".getBytes(StandardCharsets.UTF_8)).build())) {
             cold.await();
         }
-        for (int i = 0; i < 2_000 && joblet.netnsReady() == 0; i++) {
+        for (int i = 0; i < 2_000 && joblet.netnsPool().ready() == 0; i++) {
             Thread.sleep(5);
         }
-        assertThat(joblet.netnsReady()).as("network namespaces made ahead").isPositive();
+        assertThat(joblet.netnsPool().ready()).as("network namespaces made ahead").isPositive();
         Job running = joblet.start(Joblet.builder().command("sleep", "600").build());
         Job ended = joblet.start(Joblet.builder().command("sh", "-c", "echo kept > /work/f").retainWorkspace(true).build());
         ended.await();
@@ -124,14 +124,14 @@ class JobletTest {
         assertThat(running.onExit()).isCompletedWithValueMatching(r -> r.reason() == EndReason.STOPPED);
         assertThat(joblet.trackedJobs()).isZero();
         assertThat(joblet.warmPool().ready()).isZero();
-        assertThat(joblet.netnsReady()).isZero();
+        assertThat(joblet.netnsPool().ready()).isZero();
         assertThat(HostTraces.children()).as("children of the JVM").allMatch(childrenBefore::contains);
         assertThat(HostTraces.jobCgroupsOf(pid)).as("job and pool cgroups").allMatch(cgroupsBefore::contains);
         assertThat(HostTraces.netnsFds()).as("network namespaces held").isLessThanOrEqualTo(netnsFdsBefore);
         assertThat(threadsNamed("joblet-pool") + threadsNamed("joblet-netns")).as("pool threads")
                 .isLessThanOrEqualTo(poolThreadsBefore);
         assertThat(joblet.warmPool().hasFiller()).isFalse();
-        assertThat(joblet.hasNetnsFiller()).isFalse();
+        assertThat(joblet.netnsPool().hasFiller()).isFalse();
         assertThat(HostTraces.jobletMounts(pid)).as("the retained workspace's mount").isEqualTo(mountsBefore);
         joblet.close(); // idempotent
     }
