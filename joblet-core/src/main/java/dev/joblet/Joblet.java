@@ -166,6 +166,37 @@ public final class Joblet implements AutoCloseable {
     }
 
     /**
+     * Starts a job of {@code spec} detached: its supervisor owns it from the start (logs its output to disk, records
+     * its end, kills it on timeout) and it outlives this instance and this JVM; {@link #jobs()} and
+     * {@link #get(String)} find it from any process. Nothing of it remains when it cannot start.
+     *
+     * @throws IllegalArgumentException when the spec needs this JVM while the job runs (stdin, tty, workspace...)
+     */
+    public DetachedJob startDetached(JobSpec spec, DetachOptions options) throws JobletException {
+        dev.joblet.internal.Args.nonNull(spec, "spec");
+        dev.joblet.internal.Args.nonNull(options, "options");
+        return DetachedLaunch.start(this, DetachedStore.of(config), spec, options);
+    }
+
+    /** Every detached job in this instance's state root (whoever started it), by id. */
+    public List<DetachedJob> jobs() throws IOException {
+        DetachedStore store = DetachedStore.of(config);
+        List<DetachedJob> all = new ArrayList<>();
+        for (JobId id : store.ids()) {
+            all.add(new DetachedJob(id, store.dir(id), events()));
+        }
+        return all;
+    }
+
+    /** The detached job whose id is, or starts with, {@code idOrPrefix}; a {@link JobLookupException} if not one. */
+    public DetachedJob get(String idOrPrefix) throws IOException {
+        dev.joblet.internal.Args.nonNull(idOrPrefix, "idOrPrefix");
+        DetachedStore store = DetachedStore.of(config);
+        JobId id = store.find(idOrPrefix);
+        return new DetachedJob(id, store.dir(id), events());
+    }
+
+    /**
      * What works on this host and what does not, with the fix for each missing piece: root or rootless, user
      * namespaces (and distribution restrictions such as AppArmor's on Ubuntu), cgroup layout and usable
      * controllers, seccomp, Landlock, overlayfs, whether private networks can be made (root, {@code ip} and
