@@ -94,7 +94,7 @@ void detach_begin(const struct config *cfg, const struct detach *d) {
     pipes[0][1] = pipes[1][1] = -1;
 }
 
-/* Field 22 of /proc/self/stat (after the command's closing parenthesis, field 3 is the first). */
+/* Field 22 of /proc/self/stat (p starts at the space before field 3; 19 steps reach the one before 22). */
 static unsigned long long own_start_time(void) {
     char buf[1024];
     int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
@@ -106,7 +106,7 @@ static unsigned long long own_start_time(void) {
     char *p = strrchr(buf, ')');
     if (p == NULL) return 0;
     p++;
-    for (int field = 2; field < 22 && p != NULL; field++) p = strchr(p + 1, ' ');
+    for (int field = 3; field < 22 && p != NULL; field++) p = strchr(p + 1, ' ');
     return p == NULL ? 0 : strtoull(p + 1, NULL, 10);
 }
 
@@ -235,6 +235,25 @@ static long long cgroup_figure(const struct config *cfg, const char *file, const
     return -1;
 }
 
+/* The job's cgroup directories, each rmdir'ed (waiting out, at most a second, a v1 cgroup that stays busy a while
+ * after its last task); the owner directory <own>/joblet/detached stays, as drivers of live JVMs hold it. */
+static void remove_cgroups(const struct config *cfg) {
+    struct timespec pause = {0, 10 * 1000 * 1000};
+    for (uint32_t i = 0; i <= cfg->ncgroups; i++) {
+        char dir[4096];
+        if (i < cfg->ncgroups) {
+            const char *slash = strrchr(cfg->cgroup_procs[i], '/');
+            if (slash == NULL || (size_t)(slash - cfg->cgroup_procs[i]) >= sizeof dir) continue;
+            snprintf(dir, sizeof dir, "%.*s", (int)(slash - cfg->cgroup_procs[i]), cfg->cgroup_procs[i]);
+        } else if (cfg->cgroup2_dir[0] != '\0') {
+            snprintf(dir, sizeof dir, "%s", cfg->cgroup2_dir);
+        } else {
+            continue;
+        }
+        for (int t = 0; t < 100 && rmdir(dir) < 0 && errno == EBUSY; t++) nanosleep(&pause, NULL);
+    }
+}
+
 static int stop_requested;
 static int timed_out;
 
@@ -266,7 +285,7 @@ _Noreturn static void finish(const struct config *cfg, const siginfo_t *si, int 
     if (fsync(logfd) < 0) { /* the status is written regardless */
     }
     (void)write_status(text);
-    remove_orphaned_cgroups(cfg); /* the job is dead and no JVM owns its cgroups */
+    remove_cgroups(cfg); /* the job is dead and no JVM owns its cgroups */
     _exit(0);
 }
 
@@ -289,7 +308,7 @@ _Noreturn void detach_supervise(const struct config *cfg, int pidfd, int pid) {
         syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
         siginfo_t si;
         waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
-        remove_orphaned_cgroups(cfg);
+        remove_cgroups(cfg);
         die(ST_DETACH, err, 4, "write the status file");
     }
     (void)send_msg(STATUS_FD, MSG_STARTED, (int32_t)pid, (int32_t)getpid(), 0);
