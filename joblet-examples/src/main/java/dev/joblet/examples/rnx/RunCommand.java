@@ -183,17 +183,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private dev.joblet.DetachOptions detachOptions() {
-        dev.joblet.DetachOptions o = dev.joblet.DetachOptions.DEFAULT;
-        String n = name;
-        if (n != null) {
-            o = parse("--name", n, v -> dev.joblet.DetachOptions.DEFAULT.withName(v));
-        }
-        String c = logCap;
-        if (c != null) {
-            dev.joblet.DetachOptions named = o;
-            o = parse("--log-cap", c, v -> named.withLogCap(OptionValues.memory(v)));
-        }
-        return o;
+        dev.joblet.DetachOptions[] o = {dev.joblet.DetachOptions.DEFAULT};
+        set("--name", name, v -> o[0] = o[0].withName(v));
+        set("--log-cap", logCap, v -> o[0] = o[0].withLogCap(OptionValues.memory(v)));
+        return o[0];
     }
 
     /** The job these options describe; a bad value is a {@link ParameterException} naming the option. */
