@@ -151,7 +151,8 @@ int header_parse(const uint8_t hdr[HEADER_SIZE], uint32_t *kind, uint32_t *len, 
     *kind = le32(hdr);
     *len = le32(hdr + 8);
     *detail = 0;
-    if (*kind != MSG_CONFIG && *kind != MSG_WARM && *kind != MSG_EXEC && *kind != MSG_DISCARD) return EBADMSG;
+    if (*kind != MSG_CONFIG && *kind != MSG_WARM && *kind != MSG_EXEC && *kind != MSG_DISCARD
+            && *kind != MSG_DETACH) return EBADMSG;
     if (le32(hdr + 4) != PROTO_VERSION) {
         *detail = (int)le32(hdr + 4);
         return EPROTONOSUPPORT;
@@ -189,4 +190,16 @@ int status_parse(const uint8_t msg[MESSAGE_SIZE], uint32_t *kind, int32_t abc[3]
     for (int i = 0; i < 3; i++) abc[i] = (int32_t)le32(msg + 8 + 4 * i);
     if (*kind != MSG_ERROR && *kind != MSG_ROOT_BUILT) return EBADMSG;
     return le32(msg + 4) == PROTO_VERSION ? 0 : EPROTONOSUPPORT;
+}
+
+int detach_parse(uint8_t *buf, size_t len, struct detach *d) {
+    struct reader r = {buf, len, 0, 0};
+    memset(d, 0, sizeof(*d));
+    d->dir = rd_str(&r);
+    d->log_cap = rd_u32(&r);
+    d->timeout_ms = rd_u32(&r);
+    d->keep_fd = (int32_t)rd_u32(&r);
+    if (r.err == 0 && (d->keep_fd < -1 || d->dir[0] != '/' || strlen(d->dir) >= 4096 || d->log_cap < 4096)) r.err = EINVAL;
+    if (r.err == 0 && r.pos != len) r.err = EBADMSG;
+    return r.err;
 }

@@ -72,6 +72,13 @@ enum message {
      * waits for it before anything else; EOF instead means the supervisor failed (and reports why). Header shape
      * without a body: { kind, version }. */
     MSG_MAPS_WRITTEN = 0x5350414D, /* "MAPS" */
+    /* JVM -> supervisor, control pipe, just before MSG_CONFIG (after MSG_WARM, never with one in practice): the job
+     * is detached (detach.c). Body = { string state directory of the job, u32 log cap in bytes, u32 timeout in ms
+     * (0 = none), i32 a descriptor of the JVM's to keep until the job ends (its host identity's lock; -1 = none) }
+     * (detach_parse). The supervisor then forks once (its parent exits: the JVM reaps it), owns the
+     * job's stdout and stderr, writes the job's log and status into the directory, ignores the control pipe after
+     * MSG_STARTED (whose b is then the supervisor's pid) and kills the job on timeout. Header shape. */
+    MSG_DETACH = 0x48435444, /* "DTCH" */
 };
 
 enum {
@@ -167,6 +174,8 @@ enum stage {
     ST_NEW_NETWORK = 31, /* MSG_WARM with WARM_NEWNET: unshare(CLONE_NEWNET) by the supervisor */
     ST_FETCH_FD = 32,    /* pidfd_getfd of a descriptor the JVM holds (MNT_MOVE); detail = mount index */
     ST_LOGINUID = 33,    /* fixing the loginuid the job inherits (security.c lock_loginuid) */
+    ST_DETACH = 34,      /* MSG_DETACH (detach.c); detail: 0 open the state directory, 1 open its log, 2 the output
+                          * pipes, 3 fork, 4 write the status file, 5 pidfd_getfd of the descriptor to keep */
 };
 
 /* Security flags (the word after the cpumask). */
@@ -323,6 +332,22 @@ void init_supervisor_side(void);
 void init_exit_status(siginfo_t *si);
 void become_init(const struct config *cfg, int errfd);
 
+
+/* detach.c: detached jobs (MSG_DETACH). */
+struct detach {
+    const char *dir;     /* the job's state directory (absolute) */
+    uint32_t log_cap;    /* the most bytes the log file may hold, records included */
+    uint32_t timeout_ms; /* 0 = none */
+    int32_t keep_fd;     /* the JVM's descriptor number to copy (pidfd_getfd) and hold until the end; -1 = none */
+};
+/* config.c: the body of MSG_DETACH; 0 or an errno value. The strings point into buf. */
+int detach_parse(uint8_t *buf, size_t len, struct detach *d);
+/* Supervisor, before the clone: opens the directory and the log, makes the output pipes (dup2'ed onto 1 and 2,
+ * which the child inherits as its stdout and stderr) and forks, the parent exiting at once. Dies on failure. */
+void detach_begin(const struct config *cfg, const struct detach *d);
+/* Supervisor, after the child exec'd: writes the status "running", answers MSG_STARTED, lets go of the JVM, then
+ * logs the job's output until it ended, and writes its end. Never returns. */
+_Noreturn void detach_supervise(const struct config *cfg, int pidfd, int pid);
 
 /* Fault injection, compiled in only with -DJOBLET_FAULT_INJECTION (test builds): the errno to fail
  * the given stage with, or 0. */

@@ -137,11 +137,22 @@ static void warm_up(uint32_t len) {
     (void)send_msg(STATUS_FD, MSG_READY, 0, 0, 0);
 }
 
+/* MSG_DETACH, when the job is detached (detach.c). */
+static struct detach detach;
+static int detached;
+
 static void read_config(struct config *cfg) {
     uint8_t hdr[HEADER_SIZE];
     uint32_t kind = read_header(hdr);
     if (kind == MSG_WARM) {
         warm_up(get_u32(hdr + 8));
+        kind = read_header(hdr);
+    }
+    if (kind == MSG_DETACH) {
+        uint32_t dlen = get_u32(hdr + 8);
+        int derr = detach_parse(read_body(dlen), dlen, &detach);
+        if (derr != 0) die(ST_CONFIG, derr, 0, "parse the detach message");
+        detached = 1;
         kind = read_header(hdr);
     }
     if (kind != MSG_CONFIG) die(ST_CONFIG, EBADMSG, 0, "message kind %#x where the config belongs", kind);
@@ -262,6 +273,8 @@ int main(int argc, char **argv) {
         if (cgroup2_fd < 0) die_errno(ST_CGROUP_OPEN, (int)cfg.ncgroups, "open %s", cfg.cgroup2_dir);
     }
 
+    if (detached) detach_begin(&cfg, &detach); /* forks: from here on the supervisor is no JVM's child */
+
     /* Inherited by the job, and fixed for it from then on (see security.c). */
     FAULT_POINT(&cfg, ST_LOGINUID, 0);
     if (lock_loginuid(&cfg) < 0) die_errno(ST_LOGINUID, 0, "lock the loginuid");
@@ -356,6 +369,7 @@ int main(int argc, char **argv) {
         if (bad != 0) die(ST_PIPE, bad, 0, "a message of kind %#x on the child's error pipe", kind);
         die(abc[0], abc[1], abc[2], "the child failed");
     }
+    if (detached) detach_supervise(&cfg, pidfd, (int)pid);
     (void)send_msg(STATUS_FD, MSG_STARTED, (int32_t)pid, 0, 0);
     supervise(pidfd, &cfg);
 }

@@ -121,6 +121,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (err != 0) return 0;
         if (take(&s, hdr, sizeof hdr) != 0 || header_parse(hdr, &kind, &len, &detail) != 0) return 0;
     }
+    if (kind == MSG_DETACH) {
+        uint8_t *dbody = take_body(&s, len);
+        if (dbody == NULL) return 0;
+        struct detach d;
+        int derr = detach_parse(dbody, len, &d);
+        if (derr == 0) sink += strlen(d.dir) + d.log_cap + d.timeout_ms;
+        free(dbody);
+        if (derr != 0) return 0;
+        if (take(&s, hdr, sizeof hdr) != 0 || header_parse(hdr, &kind, &len, &detail) != 0) return 0;
+    }
     if (kind != MSG_CONFIG) return 0;
     uint8_t *body = take_body(&s, len);
     if (body == NULL) return 0;

@@ -33,6 +33,8 @@ final class Host implements AutoCloseable {
     private final boolean rootless;
     private final Object lock = new Object();
     private @Nullable CgroupDriver driver; // guarded by lock
+    /** The driver of detached jobs' cgroups ({@link CgroupDriver#detectDetached()}), made on first use. */
+    private @Nullable CgroupDriver detachedDriver; // guarded by lock
     /** The host identities of this instance's jobs (root only), made on first use. Guarded by lock. */
     private @Nullable HostIdentities identities;
     private boolean stagingReady; // guarded by lock
@@ -203,13 +205,46 @@ final class Host implements AutoCloseable {
     @Override
     public void close() {
         CgroupDriver d;
+        CgroupDriver dd;
         synchronized (lock) {
             closed = true;
             d = driver;
             driver = null;
+            dd = detachedDriver;
+            detachedDriver = null;
         }
         if (d != null) {
             d.close();
+        }
+        if (dd != null) {
+            dd.close(); // leaves the cgroups of detached jobs still running: their supervisors own them
+        }
+    }
+
+    /**
+     * Creates a detached job's cgroup, in {@code <own>/joblet/detached/<id>}, which no sweep of a dead JVM's cgroups
+     * touches (its supervisor removes it); null when rootless and the spec asks for no limits.
+     */
+    @Nullable JobCgroup createDetachedCgroup(JobId id, JobSpec spec) throws JobStartException {
+        if (rootless && !spec.needsCgroup()) {
+            return null;
+        }
+        try {
+            CgroupDriver d;
+            synchronized (lock) {
+                if (closed) {
+                    throw new IllegalStateException("this Joblet is closed: its cgroups are gone");
+                }
+                d = detachedDriver;
+                if (d == null) {
+                    Path root = config.cgroupRoot().orElse(null);
+                    d = root == null ? CgroupDriver.detectDetached() : CgroupDriver.forRootDetached(root);
+                    detachedDriver = d;
+                }
+            }
+            return d.create(id.toString(), cgroupLimits(spec, 0));
+        } catch (IOException | RuntimeException e) {
+            throw cgroupFailure(id, spec.command().get(0), e);
         }
     }
 

@@ -337,6 +337,29 @@ final class HostIdentities {
             return group;
         }
 
+        /** The lock's descriptor (a detached job's supervisor copies it: see {@link #handOff()}); -1 once let go. */
+        synchronized int lockFd() {
+            return fd;
+        }
+
+        /**
+         * Lets go of the lease once a detached job's supervisor holds a copy of its lock (the flock then stays until
+         * that supervisor exits): the descriptor is closed here and the id forgotten by this object, but the job's
+         * passwd and group files stay (the job runs with them; the next holder of the id writes its own).
+         */
+        void handOff() {
+            int f;
+            synchronized (this) {
+                f = fd;
+                fd = -1;
+            }
+            if (f < 0) {
+                return;
+            }
+            HostLocks.unlock(f);
+            owner.free(index);
+        }
+
         @Override
         public void close() {
             int f;

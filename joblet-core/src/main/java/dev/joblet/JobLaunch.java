@@ -233,7 +233,7 @@ final class JobLaunch {
      * A cold job is cloned straight into its cgroup2 directory (v2, or hybrid's unified one), then joins the v1 ones
      * by their tasks files: no cgroup.procs write, which may wait out an RCU grace period, on the start path.
      */
-    private static LaunchRequest intoCgroup(LaunchRequest request, @Nullable JobCgroup cgroup) {
+    static LaunchRequest intoCgroup(LaunchRequest request, @Nullable JobCgroup cgroup) {
         if (cgroup == null) {
             return request;
         }
@@ -248,6 +248,12 @@ final class JobLaunch {
     /** The job's launch request, without its cgroup (which a warm supervisor's job inherits): see {@link #intoCgroup}. */
     private LaunchRequest request(List<MountOp> mounts, Runtimes.@Nullable Resolved resolved, String hostname,
             @Nullable JobNetworking net, JobIdentity identity) throws IOException {
+        return request(spec, machinery.owner.host(), mounts, resolved, hostname, net, identity);
+    }
+
+    /** As above, for any start path of {@code spec} on {@code host} (a detached start too: {@link DetachedLaunch}). */
+    static LaunchRequest request(JobSpec spec, Host host, List<MountOp> mounts, Runtimes.@Nullable Resolved resolved,
+            String hostname, @Nullable JobNetworking net, JobIdentity identity) throws IOException {
         List<String> env = new ArrayList<>();
         Map<String, String> vars = new LinkedHashMap<>();
         if (resolved != null && resolved.manifest() != null) {
@@ -269,7 +275,7 @@ final class JobLaunch {
                 .env(env)
                 .hostname(hostname)
                 .workdir(spec.workdir())
-                .stagingDir(machinery.stagingDir())
+                .stagingDir(host.stagingDir())
                 .network(spec.network() != Network.HOST)
                 .netns(net == null ? null : net.netnsPath())
                 .mounts(mounts)
@@ -277,7 +283,7 @@ final class JobLaunch {
                 .tty(spec.tty())
                 .init(spec.init());
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
-        machinery.applySecurity(spec.security(), identity, b);
+        host.applySecurity(spec.security(), identity, b);
         return b.build();
     }
 
@@ -379,14 +385,6 @@ final class JobLaunch {
 
         boolean rootless() {
             return owner.host().rootless();
-        }
-
-        String stagingDir() throws IOException {
-            return owner.host().stagingDir();
-        }
-
-        void applySecurity(Security security, JobIdentity identity, LaunchRequest.Builder b) {
-            owner.host().applySecurity(security, identity, b);
         }
 
         /** {@code premadeNetns}: join a loopback-only namespace made ahead, when one is ready (closed either way). */

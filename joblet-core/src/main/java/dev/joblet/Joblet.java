@@ -4,10 +4,10 @@ import dev.joblet.internal.EnvironmentProbe;
 import dev.joblet.namespaces.Launcher;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,6 +166,31 @@ public final class Joblet implements AutoCloseable {
     }
 
     /**
+     * Starts a job of {@code spec} detached: its supervisor owns it from the start (logs its output to disk, records
+     * its end, kills it on timeout) and it outlives this instance and this JVM; {@link #jobs()} and
+     * {@link #get(String)} find it from any process. Nothing of it remains when it cannot start.
+     *
+     * @throws IllegalArgumentException when the spec needs this JVM while the job runs (stdin, tty, workspace...)
+     */
+    public DetachedJob startDetached(JobSpec spec, DetachOptions options) throws JobletException {
+        requireOpen("start a detached job");
+        return DetachedLaunch.start(this, DetachedStore.of(config), dev.joblet.internal.Args.nonNull(spec, "spec"),
+                dev.joblet.internal.Args.nonNull(options, "options"));
+    }
+
+    /** Every detached job in this instance's state root (whoever started it), by id. */
+    public List<DetachedJob> jobs() throws IOException {
+        requireOpen("list detached jobs");
+        return DetachedStore.of(config).handles(events());
+    }
+
+    /** The detached job whose id is, or starts with, {@code idOrPrefix}; a {@link JobLookupException} if not one. */
+    public DetachedJob get(String idOrPrefix) throws IOException {
+        requireOpen("find a detached job");
+        return DetachedStore.of(config).handle(dev.joblet.internal.Args.nonNull(idOrPrefix, "idOrPrefix"), events());
+    }
+
+    /**
      * What works on this host and what does not, with the fix for each missing piece: root or rootless, user
      * namespaces (and distribution restrictions such as AppArmor's on Ubuntu), cgroup layout and usable
      * controllers, seccomp, Landlock, overlayfs, whether private networks can be made (root, {@code ip} and
@@ -176,17 +201,14 @@ public final class Joblet implements AutoCloseable {
      */
     public List<EnvironmentCheck> checkEnvironment() {
         requireOpen("check the environment");
-        List<EnvironmentCheck> checks = new ArrayList<>(new EnvironmentProbe(Path.of("/proc"), Path.of("/sys")).run());
-        checks.add(host.identityCheck());
-        return List.copyOf(checks);
+        return Stream.concat(new EnvironmentProbe(Path.of("/proc"), Path.of("/sys")).run().stream(),
+                Stream.of(host.identityCheck())).toList();
     }
 
     /**
      * Reserves a host uid and gid of the range jobs get their own identities from, for jobs that must share files
-     * (pin them with {@code user(id.uid(), id.gid())}); see {@link ReservedIdentity}.
-     *
-     * <p>The caller closes it; it is not this instance's: closing the instance leaves it held (its {@link
-     * ReservedIdentity#close()} still releases it afterwards).
+     * (pin them with {@code user(id.uid(), id.gid())}); see {@link ReservedIdentity}. The caller closes it: closing
+     * the instance leaves it held (its {@link ReservedIdentity#close()} still releases it afterwards).
      *
      * @throws IOException when every id of the range is in use, or its lock directory cannot be used
      * @throws IllegalStateException when this instance is closed
@@ -196,10 +218,7 @@ public final class Joblet implements AutoCloseable {
         return ReservedIdentity.reserve(host);
     }
 
-    /**
-     * A named persistent volume under this instance's {@link JobletConfig#volumesRoot()}; see {@link Volume#named}.
-     * An {@link IllegalStateException} when this instance is closed.
-     */
+    /** A named persistent volume under {@link JobletConfig#volumesRoot()} ({@link Volume#named}); not when closed. */
     public Volume volume(String name) {
         requireOpen("open volume " + name);
         return Volume.named(name, config.volumesRoot());
@@ -247,26 +266,20 @@ public final class Joblet implements AutoCloseable {
     public void close() {
         boolean interrupted = false;
         synchronized (lock) {
-            if (closed) {
-                while (!closeDone) {
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-                return;
-            }
+            boolean other = closed;
             closed = true;
-            while (starting > 0) {
+            while (other ? !closeDone : starting > 0) { // another close under way, or starts under way
                 try {
                     lock.wait();
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
+            }
+            if (other) {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
             }
         }
         try {

@@ -50,6 +50,20 @@ public interface CgroupDriver extends AutoCloseable {
         return java.util.Optional.ofNullable(Drivers.delegatedRootProblem(root));
     }
 
+    /**
+     * As {@link #detect()}, for detached jobs: their cgroups go in {@code <own>/joblet/detached/<name>} (a directory
+     * named for no JVM, so that {@link #sweepStale()} of any driver leaves them alone: the supervisor of each such job
+     * removes its cgroup when the job ends). Its {@link #sweepStale()} is any driver's (dead JVMs' job cgroups).
+     */
+    static CgroupDriver detectDetached() throws CgroupException {
+        return Drivers.detectDetached();
+    }
+
+    /** As {@link #forRoot(Path)}, for detached jobs: {@code <delegatedRoot>/detached/<name>}. */
+    static CgroupDriver forRootDetached(Path delegatedRoot) throws CgroupException {
+        return Drivers.forRootDetached(delegatedRoot);
+    }
+
     CgroupLayout layout();
 
     /** The controllers jobs can use: mounted, and enabled or enableable under this process's cgroup. */

@@ -72,6 +72,20 @@ public final class Launcher implements AutoCloseable {
     }
 
     /**
+     * Launches a detached job (helper.h {@code MSG_DETACH}) and returns once its command has been exec'd. Its
+     * supervisor then belongs to no process of the caller's: it logs the job's output to {@code detachment}'s
+     * directory, records its end there and outlives the caller; {@link #close()} does not end it. The request's stdin
+     * must be empty and it must not use a terminal.
+     *
+     * @throws LaunchException when a step before exec failed; nothing of the job remains then (the directory and
+     *     what the caller put in it are the caller's)
+     * @throws IllegalStateException when this launcher is closed
+     */
+    public DetachedProcess launchDetached(LaunchRequest request, Detachment detachment) throws IOException {
+        return helpers.launchDetached(request, detachment);
+    }
+
+    /**
      * Refuses new launches and prepares, waits for those under way, ends the prepared helpers not used, kills every
      * job still running with SIGKILL (sent by its supervisor through a pidfd, so never to a recycled PID; a caller
      * that wants a graceful stop stops its jobs first), and returns once each is released (its supervisor reaped, its

@@ -35,6 +35,7 @@ public enum Stage {
     NEW_NETWORK(31, "unshare network namespace"),
     FETCH_FD(32, "take a descriptor from the JVM"),
     LOGINUID(33, "fix the loginuid"),
+    DETACH(34, "detach the job"),
     SPAWN(100, "posix_spawn helper"),
     PROTOCOL(101, "helper protocol");
 

@@ -91,8 +91,18 @@ class FaultInjectionTest {
         int fds = TestJobs.openFds();
         List<ProcessHandle> children = TestJobs.children();
 
-        LaunchException e = catchThrowableOfType(LaunchException.class,
-                () -> faults.launch(request, OutputHandler.DISCARD));
+        java.nio.file.Path detachDir = stage == Stage.DETACH ? Files.createTempDirectory("joblet-detach") : null;
+        LaunchException e = catchThrowableOfType(LaunchException.class, () -> {
+            if (detachDir != null) { // reached only by a detached launch
+                faults.launchDetached(request, new Detachment(detachDir, 65536, 0, -1));
+            } else {
+                faults.launch(request, OutputHandler.DISCARD);
+            }
+        });
+        if (detachDir != null) {
+            assertThat(detachDir.resolve("log")).as("the fault hits before the log is made").doesNotExist();
+            Files.delete(detachDir);
+        }
 
         assertThat(e).as("launch with a fault at %s", stage).isNotNull();
         assertThat(e.stage()).isEqualTo(stage);
@@ -130,6 +140,9 @@ class FaultInjectionTest {
             case TTY:
                 // The fault hits the first step: opening the ptmx of the job's own devpts.
                 assertThat(e.subject()).isEqualTo("open the job's /dev/pts/ptmx");
+                break;
+            case DETACH:
+                assertThat(e.subject()).isEqualTo(stage.operation() + " (step 0)");
                 break;
             default:
                 assertThat(e.subject()).isEqualTo(stage.operation());

@@ -26,6 +26,21 @@ public final class Drivers {
                 OwnerTag.self(processes).driverDirName());
     }
 
+    /** The name of the owner directory of detached jobs' cgroups: no JVM's, so never swept (see detectDetached). */
+    public static final String DETACHED_OWNER = "detached";
+
+    /** As {@link #detect()}, with jobs under {@code <own>/joblet/detached}. */
+    public static CgroupDriver detectDetached() throws CgroupException {
+        ProcessTable processes = ProcProcessTable.system();
+        return detect(read(Path.of("/proc/self/mountinfo")), read(Path.of("/proc/self/cgroup")), Path.of("/"),
+                new HeldDirCgroupFs(), processes, DETACHED_OWNER);
+    }
+
+    /** As {@link #forRoot(Path)}, with jobs under {@code <root>/detached}. */
+    public static CgroupDriver forRootDetached(Path delegatedRoot) throws CgroupException {
+        return forRoot(delegatedRoot, new HeldDirCgroupFs(), ProcProcessTable.system(), DETACHED_OWNER);
+    }
+
     /** Detection from file contents, with mount points resolved against {@code fsRoot} (testable). */
     public static CgroupDriver detect(String mountinfo, String procSelfCgroup, Path fsRoot, CgroupFs fs,
             ProcessTable processes) throws CgroupException {

@@ -26,7 +26,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * call {@link #run} in-process with their own streams.
  *
  * <p>Exit status: the job's exit code (128+N when a signal N killed it), 2 for bad usage, 125 when the job
- * could not start, 127 when its command was not found in the runtime.
+ * could not start, 127 when its command was not found in the runtime; {@code run --detach} 0 once started; the
+ * commands over detached jobs as {@link DetachedCommands} says (1 I/O, 3 unknown id, 4 ambiguous, 5 wrong state).
  */
 @Command(name = "rnx", mixinStandardHelpOptions = true, versionProvider = Rnx.Version.class,
         description = "Runs Linux commands as isolated, resource-limited jobs.",
@@ -113,6 +114,10 @@ public final class Rnx implements Callable<Integer> {
                 }
                 if (cls == DoctorCommand.class) {
                     return cls.cast(new DoctorCommand(session));
+                }
+                if (DetachedCommands.Base.class.isAssignableFrom(cls)) {
+                    return cls.getDeclaredConstructor(PrintStream.class, PrintStream.class, Supplier.class)
+                            .newInstance(out, err, session);
                 }
                 if (cls == NetworkRunCommand.class) {
                     return cls.cast(new NetworkRunCommand(session));

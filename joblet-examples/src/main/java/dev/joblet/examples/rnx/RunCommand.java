@@ -127,6 +127,17 @@ final class RunCommand implements Callable<Integer> {
             + "1hour, 2h30m) or at an RFC 3339 time (2025-07-18T20:15:00-07:00); rnx waits in the foreground.")
     @Nullable String schedule;
 
+    @Option(names = {"-d", "--detach"}, description = "Starts the job detached: prints its id and returns at once; the "
+            + "job runs on (its output logged to disk) after rnx exits. See rnx job list, status, log, stop, delete.")
+    boolean detach;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "With --detach: a name shown by rnx job list.")
+    @Nullable String name;
+
+    @Option(names = "--log-cap", paramLabel = "SIZE", description = "With --detach: the most its log on disk may hold "
+            + "(default 64m); beyond it the log is cut, marked, and the job runs on.")
+    @Nullable String logCap;
+
     @Option(names = {"-t", "--tty"}, description = "Gives the job a pseudo-terminal (for interactive programs such as "
             + "top): its output comes on stdout, and what you type goes to it (raw, when rnx runs in a terminal).")
     boolean tty;
@@ -156,12 +167,26 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         JobSpec jobSpec = toSpec();
+        if (detach) {
+            return DetachedRun.start(out, err, joblet.get(), jobSpec, detachOptions(), schedule, json);
+        }
+        if (name != null || logCap != null) {
+            throw new ParameterException(spec.commandLine(), (name != null ? "--name (\"" + name + "\")"
+                    : "--log-cap (\"" + logCap + "\")") + " is for detached jobs: add --detach");
+        }
         if (schedule != null) {
             java.time.Instant at = parse("--schedule", schedule, v -> dev.joblet.engine.StartTimes.parse(v, java.time.Instant.now()));
             err.println("rnx: job scheduled for " + at);
             Thread.sleep(Math.max(0, java.time.Duration.between(java.time.Instant.now(), at).toMillis()));
         }
         return new JobRunner(out, err, joblet.get()).run(jobSpec, json);
+    }
+
+    private dev.joblet.DetachOptions detachOptions() {
+        dev.joblet.DetachOptions[] o = {dev.joblet.DetachOptions.DEFAULT};
+        set("--name", name, v -> o[0] = o[0].withName(v));
+        set("--log-cap", logCap, v -> o[0] = o[0].withLogCap(OptionValues.memory(v)));
+        return o[0];
     }
 
     /** The job these options describe; a bad value is a {@link ParameterException} naming the option. */

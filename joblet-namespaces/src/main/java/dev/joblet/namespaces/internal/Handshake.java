@@ -1,6 +1,7 @@
 package dev.joblet.namespaces.internal;
 
 import dev.joblet.namespaces.libc.LibC;
+import dev.joblet.namespaces.DetachedProcess;
 import dev.joblet.namespaces.LaunchException;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.OutputHandler;
@@ -63,6 +64,24 @@ final class Handshake {
         }
         log.debug("helper {} started job pid {}", s.pid, jobPid);
         return p;
+    }
+
+    /**
+     * A detached job's start: sends {@code messages} (detach and config) and waits for exec or the failure report.
+     * Either way the helper spawned is then abandoned: it forked the supervisor and exited (or failed), and the
+     * supervisor ignores the control pipe once it answered, so closing it does not end the job.
+     */
+    static DetachedProcess startDetached(HelperSpawn.Spawned s, byte[] messages, LaunchRequest request)
+            throws IOException {
+        Reply reply = exchange(s, messages, 1, Protocol.MSG_STARTED);
+        s.abandon();
+        byte[] msg = reply.msg();
+        if (msg == null || Protocol.u32(msg, 0) != Protocol.MSG_STARTED) {
+            throw failure(s, reply, (stage, detail) -> stage == Stage.DETACH ? stage.operation() + " (step " + detail
+                    + ")" : subject(request, stage, detail));
+        }
+        log.debug("detached supervisor {} started job pid {}", Protocol.arg(msg, 1), Protocol.arg(msg, 0));
+        return new DetachedProcess(Protocol.arg(msg, 0), Protocol.arg(msg, 1));
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.joblet.namespaces.internal;
 
+import dev.joblet.namespaces.DetachedProcess;
+import dev.joblet.namespaces.Detachment;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.LaunchedProcess;
 import dev.joblet.namespaces.OutputHandler;
@@ -76,6 +78,26 @@ public final class Helpers implements AutoCloseable {
                     : request.stdin() != null ? HelperSpawn.Stdin.PIPE : HelperSpawn.Stdin.NULL;
             HelperSpawn.Spawned s = HelperSpawn.spawn(image, stdin);
             return track(Handshake.start(loop, s, config, request, output));
+        } finally {
+            leave();
+        }
+    }
+
+    /** A detached launch: spawn, detach and config, exec; then the helper is let go (see helper.h MSG_DETACH). */
+    public DetachedProcess launchDetached(LaunchRequest request, Detachment d) throws IOException {
+        if (request.tty() || request.stdin() != null) {
+            throw new IllegalArgumentException("a detached job has no stdin nor terminal (tty " + request.tty()
+                    + ", stdin " + (request.stdin() != null) + ")");
+        }
+        byte[] detach = Protocol.encodeDetach(d.stateDir().toString(), d.logCapBytes(), d.timeoutMillis(),
+                d.keepFd());
+        byte[] config = Protocol.encode(request);
+        byte[] messages = new byte[detach.length + config.length];
+        System.arraycopy(detach, 0, messages, 0, detach.length);
+        System.arraycopy(config, 0, messages, detach.length, config.length);
+        enter();
+        try {
+            return Handshake.startDetached(HelperSpawn.spawn(image, HelperSpawn.Stdin.NULL), messages, request);
         } finally {
             leave();
         }

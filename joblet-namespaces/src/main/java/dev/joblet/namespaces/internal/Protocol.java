@@ -39,6 +39,8 @@ public final class Protocol {
     public static final int MSG_ERROR = 0x4C494146; // "FAIL"
     /** Supervisor to JVM: PID 1 ended; a = si_code, b = si_status. */
     public static final int MSG_EXIT = 0x54495845; // "EXIT"
+    /** JVM to supervisor, just before the config: the job is detached (state directory, log cap, timeout). */
+    public static final int MSG_DETACH = 0x48435444; // "DTCH"
 
     /** A status-shaped message: { kind, version, a, b, c }. */
     public static final int MESSAGE_SIZE = 20;
@@ -178,6 +180,16 @@ public final class Protocol {
             w.str(p.toString());
         }
         return message(MSG_WARM, w.toByteArray());
+    }
+
+    /** The detach message (helper.h MSG_DETACH): the job's state directory, its log cap and its timeout. */
+    public static byte[] encodeDetach(String stateDir, long logCapBytes, long timeoutMillis, int keepFd) {
+        Writer w = new Writer();
+        w.str(stateDir);
+        w.u32((int) logCapBytes);
+        w.u32((int) timeoutMillis);
+        w.u32(keepFd);
+        return message(MSG_DETACH, w.toByteArray());
     }
 
     /** The exec message of a {@link #CFG_DEFER_EXEC} helper: what differs between jobs built on the same root. */

@@ -38,6 +38,7 @@ public interface LibC {
     int P_PIDFD = 3;
     int WEXITED = 4, WNOHANG = 1, WNOWAIT = 0x01000000;
     long SYS_PIDFD_OPEN = 434;
+    long SYS_PIDFD_SEND_SIGNAL = 424;
     int EINTR = 4, EAGAIN = 11, ENOSYS = 38;
 
     // posix_spawn returns an errno value; it does not set errno.
@@ -101,6 +102,9 @@ public interface LibC {
 
     @SaveError
     long syscall(long number, long a1, long a2);
+
+    @SaveError
+    long syscall(long number, long a1, long a2, long a3, long a4);
 
     @SaveError
     int epoll_create1(int flags);

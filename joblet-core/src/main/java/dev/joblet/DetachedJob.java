@@ -1,0 +1,369 @@
+package dev.joblet;
+
+import dev.joblet.namespaces.DetachedSupervisors;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A detached job ({@link Joblet#startDetached}), seen from any process: a handle on its state directory, which its
+ * supervisor keeps up to date whether or not a JVM runs. Every call reads the directory afresh; the handle holds no
+ * descriptor and nothing to close. Thread-safe.
+ */
+public final class DetachedJob {
+    private static final long POLL_MILLIS = 50;
+
+    private final JobId id;
+    private final Path dir;
+    private final ScheduledExecutorService events;
+
+    DetachedJob(JobId id, Path dir, ScheduledExecutorService events) {
+        this.id = id;
+        this.dir = dir;
+        this.events = events;
+    }
+
+    public JobId id() {
+        return id;
+    }
+
+    /** Its state directory ({@code job}, {@code status}, {@code log}, {@code lock}). */
+    public Path directory() {
+        return dir;
+    }
+
+    /** Its log, read from a position: history first, then what the job writes next. */
+    public DetachedLog log() {
+        return new DetachedLog(dir.resolve("log"));
+    }
+
+    /** What is known now, read from its directory; a job whose supervisor is gone without an end is {@code LOST}. */
+    public DetachedStatus status() throws IOException {
+        Properties job = DetachedStore.read(dir, "job");
+        Properties st = DetachedStore.read(dir, "status");
+        if (job.isEmpty() && !Files.isDirectory(dir)) {
+            throw new JobLookupException("detached job " + id + " is gone (deleted)", List.of());
+        }
+        List<String> command = new ArrayList<>();
+        int n = (int) num(job, "command.count", 0);
+        for (int i = 0; i < n; i++) {
+            command.add(job.getProperty("command." + i, ""));
+        }
+        Instant started = Instant.ofEpochMilli(num(st, "started_ms", num(job, "started_ms", 0)));
+        long timeout = num(job, "timeout_ms", 0);
+        DetachedStatus.State state;
+        String reason = null;
+        String s = st.getProperty("state", "");
+        int supervisor = (int) num(st, "supervisor_pid", 0);
+        if (s.equals("ended")) {
+            state = DetachedStatus.State.ENDED;
+            reason = st.getProperty("reason", "exited");
+        } else if (s.equals("running")) {
+            if (DetachedSupervisors.alive(supervisor, num(st, "supervisor_start", -1))) {
+                state = DetachedStatus.State.RUNNING;
+            } else {
+                state = DetachedStatus.State.LOST;
+                reason = "supervisor " + supervisor + " is gone without recording the end";
+            }
+        } else if (DetachedSupervisors.alive((int) num(job, "creator_pid", 0), num(job, "creator_start", -1))) {
+            state = DetachedStatus.State.STARTING;
+        } else {
+            state = DetachedStatus.State.LOST;
+            reason = "its start never finished (the starting process " + job.getProperty("creator_pid", "?")
+                    + " is gone)";
+        }
+        boolean exited = st.getProperty("exit_kind", "").equals("exited");
+        int exitStatus = (int) num(st, "exit_status", 0);
+        Instant ended = state == DetachedStatus.State.ENDED ? Instant.ofEpochMilli(num(st, "ended_ms", 0)) : null;
+        Usage usage = state == DetachedStatus.State.ENDED ? new Usage(num(st, "cpu_user_us", -1),
+                num(st, "cpu_system_us", -1), -1, num(st, "memory_peak", -1), -1, false,
+                Math.max(0, num(st, "oom_kills", 0)), -1, -1) : Usage.NONE;
+        return new DetachedStatus(id, job.getProperty("name", ""), command, state, started, ended, reason,
+                state == DetachedStatus.State.ENDED && exited ? exitStatus : -1,
+                state == DetachedStatus.State.ENDED && !exited ? exitStatus : 0, usage, num(st, "stdout_bytes", -1),
+                num(st, "stderr_bytes", -1), num(st, "log_cut", 0) != 0, (int) num(st, "log_errno", 0),
+                job.getProperty("runtime", "host"), job.getProperty("limits", ""),
+                timeout > 0 ? Duration.ofMillis(timeout) : null, supervisor);
+    }
+
+    /**
+     * What it uses: sampled live from its cgroups while it runs, its final figures once it ended ({@link Usage}'s -1
+     * for what is not known; CPU, memory peak and OOM kills here).
+     */
+    public Usage usage() throws IOException {
+        DetachedStatus s = status();
+        if (s.state() != DetachedStatus.State.RUNNING) {
+            return s.usage();
+        }
+        List<Path> cgroups = cgroupDirs();
+        long user = figure(cgroups, "cpu.stat", "user_usec");
+        long sys = figure(cgroups, "cpu.stat", "system_usec");
+        if (user < 0) {
+            long ut = figure(cgroups, "cpuacct.stat", "user");
+            long st = figure(cgroups, "cpuacct.stat", "system");
+            user = ut < 0 ? -1 : ut * 10_000; // USER_HZ ticks
+            sys = st < 0 ? -1 : st * 10_000;
+        }
+        long peak = figure(cgroups, "memory.max_usage_in_bytes", null);
+        if (peak < 0) {
+            peak = figure(cgroups, "memory.peak", null);
+        }
+        long ooms = figure(cgroups, "memory.oom_control", "oom_kill");
+        if (ooms < 0) {
+            ooms = figure(cgroups, "memory.events", "oom_kill");
+        }
+        return new Usage(user, sys, -1, peak, -1, false, Math.max(0, ooms), -1, -1);
+    }
+
+    /** Waits until it ended (or is found {@code LOST}) and returns how. */
+    public DetachedStatus await() throws IOException, InterruptedException {
+        DetachedStatus s = status();
+        while (!s.hasEnded()) {
+            Thread.sleep(POLL_MILLIS);
+            s = status();
+        }
+        return s;
+    }
+
+    /** As {@link #await()}, for at most {@code timeout}; the status then, ended or not. */
+    public DetachedStatus await(Duration timeout) throws IOException, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        DetachedStatus s = status();
+        while (!s.hasEnded() && System.nanoTime() - end < 0) {
+            Thread.sleep(POLL_MILLIS);
+            s = status();
+        }
+        return s;
+    }
+
+    /**
+     * Completes with its end, found by polling its directory on the instance's events executor (no thread waits);
+     * completes exceptionally when the directory cannot be read (deleted meanwhile).
+     */
+    public CompletableFuture<DetachedStatus> onExit() {
+        CompletableFuture<DetachedStatus> f = new CompletableFuture<>();
+        poll(f);
+        return f;
+    }
+
+    private void poll(CompletableFuture<DetachedStatus> f) {
+        if (f.isDone()) {
+            return;
+        }
+        try {
+            DetachedStatus s = status();
+            if (s.hasEnded()) {
+                f.complete(s);
+                return;
+            }
+            events.schedule(() -> poll(f), POLL_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (IOException | RuntimeException e) {
+            f.completeExceptionally(e);
+        }
+    }
+
+    /**
+     * Delivers its log from {@code position} ({@code 0}: the beginning) to {@code sink}, history first, then live
+     * until the job ended and everything it wrote is delivered; returns the position after the last record.
+     */
+    public long follow(long position, Consumer<DetachedLog.Entry> sink) throws IOException, InterruptedException {
+        DetachedLog log = log();
+        log.requireBoundary(position);
+        long pos = position;
+        for (;;) {
+            List<DetachedLog.Entry> got = log.read(pos, 1 << 20);
+            for (DetachedLog.Entry e : got) {
+                sink.accept(e);
+                pos = e.next();
+            }
+            if (!got.isEmpty()) {
+                continue;
+            }
+            if (status().hasEnded()) {
+                List<DetachedLog.Entry> rest = log.read(pos, Integer.MAX_VALUE); // written before the end was
+                for (DetachedLog.Entry e : rest) {
+                    sink.accept(e);
+                    pos = e.next();
+                }
+                return pos;
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+    }
+
+    /**
+     * Stops it: SIGTERM to the job (through its supervisor), then after {@code grace} SIGKILL; returns its end.
+     *
+     * @throws IllegalStateException when it has already ended (the message says how)
+     */
+    public DetachedStatus stop(Duration grace) throws IOException, InterruptedException {
+        DetachedStatus s = status();
+        if (s.state() == DetachedStatus.State.STARTING) {
+            s = awaitReported(Duration.ofSeconds(10));
+        }
+        if (s.hasEnded()) {
+            throw new IllegalStateException("job " + id.shortForm() + " is not running: " + describeEnd(s));
+        }
+        DetachedStatus now = s;
+        boolean sent = DetachedStore.locked(dir, () -> signalRunning(now, DetachedSupervisors.STOP));
+        if (sent && !grace.isZero()) {
+            s = await(grace);
+            if (s.hasEnded()) {
+                return s;
+            }
+        }
+        DetachedStatus again = status();
+        if (!again.hasEnded()) {
+            DetachedStore.locked(dir, () -> signalRunning(again, DetachedSupervisors.KILL));
+        }
+        return await(Duration.ofSeconds(30));
+    }
+
+    private boolean signalRunning(DetachedStatus s, int signal) throws IOException {
+        Properties st = DetachedStore.read(dir, "status");
+        if (!st.getProperty("state", "").equals("running")) {
+            return false; // it ended meanwhile
+        }
+        return DetachedSupervisors.signal(s.supervisorPid(), num(st, "supervisor_start", -1), signal);
+    }
+
+    private DetachedStatus awaitReported(Duration timeout) throws IOException, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        DetachedStatus s = status();
+        while (s.state() == DetachedStatus.State.STARTING && System.nanoTime() - end < 0) {
+            Thread.sleep(POLL_MILLIS);
+            s = status();
+        }
+        return s;
+    }
+
+    /**
+     * Removes everything of it: its directory and, for a {@code LOST} job, what is left in its cgroups (killed) and
+     * the cgroups. A running job is refused unless {@code force}, which kills it first.
+     *
+     * @throws IllegalStateException when it runs and {@code force} is false
+     */
+    public void delete(boolean force) throws IOException, InterruptedException {
+        DetachedStatus s = status();
+        if (!s.hasEnded()) {
+            if (!force) {
+                throw new IllegalStateException("job " + id.shortForm() + " is " + s.state().name().toLowerCase(
+                        java.util.Locale.ROOT) + "; stop it first (or delete it with force)");
+            }
+            s = stop(Duration.ZERO);
+            if (!s.hasEnded()) {
+                throw new IOException("job " + id.shortForm() + " did not end after SIGKILL");
+            }
+        }
+        DetachedStatus last = s;
+        DetachedStore.locked(dir, () -> {
+            removeCgroups(last.state() == DetachedStatus.State.LOST);
+            DetachedStore.removeDir(dir);
+            return Boolean.TRUE;
+        });
+    }
+
+    /** The job's cgroups: what a LOST job left is killed (they are ours: made for this job), then each removed. */
+    private void removeCgroups(boolean kill) throws IOException {
+        for (Path cg : cgroupDirs()) {
+            if (!Files.isDirectory(cg)) {
+                continue;
+            }
+            for (int attempt = 0; attempt < 200; attempt++) {
+                if (kill) {
+                    for (String line : readLines(cg.resolve("cgroup.procs"))) {
+                        ProcessHandle.of(Long.parseLong(line.trim())).ifPresent(ProcessHandle::destroyForcibly);
+                    }
+                }
+                try {
+                    Files.deleteIfExists(cg);
+                    break;
+                } catch (java.nio.file.FileSystemException e) {
+                    try {
+                        Thread.sleep(10); // busy: its last task is still exiting
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("removing " + cg);
+                    }
+                    if (attempt == 199) {
+                        throw new IOException("cannot remove the job's cgroup " + cg + ": " + e.getMessage(), e);
+                    }
+                }
+            }
+        }
+    }
+
+    private List<Path> cgroupDirs() throws IOException {
+        Properties job = DetachedStore.read(dir, "job");
+        List<Path> dirs = new ArrayList<>();
+        int n = (int) num(job, "cgroup.count", 0);
+        for (int i = 0; i < n; i++) {
+            dirs.add(Path.of(job.getProperty("cgroup." + i, "/nonexistent")));
+        }
+        return dirs;
+    }
+
+    private static List<String> readLines(Path file) throws IOException {
+        try {
+            return Files.readAllLines(file, StandardCharsets.US_ASCII).stream().filter(l -> !l.isBlank()).toList();
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+    }
+
+    private static long figure(List<Path> dirs, String file, @Nullable String key) throws IOException {
+        for (Path d : dirs) {
+            for (String line : readLines(d.resolve(file))) {
+                try {
+                    if (key == null) {
+                        return Long.parseLong(line.trim());
+                    }
+                    if (line.startsWith(key + " ")) {
+                        return Long.parseLong(line.substring(key.length() + 1).trim());
+                    }
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    static long num(Properties p, String key, long otherwise) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            return otherwise;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
+    }
+
+    /** "exited with code 3", "killed by signal 9 (timeout)", "lost: ...". */
+    static String describeEnd(DetachedStatus s) {
+        if (s.state() == DetachedStatus.State.LOST) {
+            return "lost: " + s.reason();
+        }
+        return (s.exitCode() >= 0 ? "exited with code " + s.exitCode() : "killed by signal " + s.signal())
+                + " (" + s.reason() + ")";
+    }
+
+    @Override
+    public String toString() {
+        return "detached job " + id;
+    }
+}

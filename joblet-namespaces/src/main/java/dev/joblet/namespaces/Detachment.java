@@ -1,0 +1,34 @@
+package dev.joblet.namespaces;
+
+import java.nio.file.Path;
+
+/**
+ * How a detached job is handed to its supervisor (helper.h {@code MSG_DETACH}): the job's state directory, made by
+ * the caller, into which the supervisor writes the job's {@code log} and {@code status}; the most bytes the log may
+ * hold; and the timeout after which the supervisor kills the job (zero: none). Immutable.
+ *
+ * @param stateDir an absolute directory that exists and holds no {@code log} yet
+ * @param logCapBytes 4 KiB to 4 GiB - 1
+ * @param timeoutMillis 0 (none) to 2^32 - 1
+ * @param keepFd a descriptor of this process the supervisor copies and holds until the job ended (the lock of the
+ *     job's host identity), or -1
+ */
+public record Detachment(Path stateDir, long logCapBytes, long timeoutMillis, int keepFd) {
+    public static final long MIN_LOG_CAP = 4096;
+    public static final long MAX_U32 = 0xFFFF_FFFFL;
+
+    public Detachment {
+        if (!stateDir.isAbsolute()) {
+            throw new IllegalArgumentException("stateDir (" + stateDir + ") must be absolute");
+        }
+        if (logCapBytes < MIN_LOG_CAP || logCapBytes > MAX_U32) {
+            throw new IllegalArgumentException("logCapBytes (" + logCapBytes + ") must be 4096 to " + MAX_U32);
+        }
+        if (keepFd < -1) {
+            throw new IllegalArgumentException("keepFd (" + keepFd + ") must be a descriptor or -1");
+        }
+        if (timeoutMillis < 0 || timeoutMillis > MAX_U32) {
+            throw new IllegalArgumentException("timeoutMillis (" + timeoutMillis + ") must be 0 to " + MAX_U32);
+        }
+    }
+}
