@@ -348,20 +348,15 @@ final class HostIdentities {
          * passwd and group files stay (the job runs with them; the next holder of the id writes its own).
          */
         void handOff() {
-            int f;
-            synchronized (this) {
-                f = fd;
-                fd = -1;
-            }
-            if (f < 0) {
-                return;
-            }
-            HostLocks.unlock(f);
-            owner.free(index);
+            release(false);
         }
 
         @Override
         public void close() {
+            release(true);
+        }
+
+        private void release(boolean deleteFiles) {
             int f;
             synchronized (this) {
                 f = fd;
@@ -370,7 +365,9 @@ final class HostIdentities {
             if (f < 0) {
                 return;
             }
-            owner.deleteFiles(uid); // before the lock goes: the next holder writes its own
+            if (deleteFiles) {
+                owner.deleteFiles(uid); // before the lock goes: the next holder writes its own
+            }
             HostLocks.unlock(f);
             owner.free(index);
         }
