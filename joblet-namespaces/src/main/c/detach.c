@@ -72,7 +72,7 @@ static void put_u64(uint8_t *p, uint64_t v) {
 void detach_begin(const struct config *cfg, const struct detach *d) {
     det = d;
     FAULT_POINT(cfg, ST_DETACH, 0);
-    dirfd_ = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dirfd_ = open(d->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dirfd_ < 0) die_errno(ST_DETACH, 0, "open %s", d->dir);
     FAULT_POINT(cfg, ST_DETACH, 1);
     logfd = openat(dirfd_, "log", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -112,13 +112,13 @@ static unsigned long long own_start_time(void) {
 
 /* Replaces the status file with text, atomically, under the directory's lock; 0 or an errno value. */
 static int write_status(const char *text) {
-    int lock = openat(dirfd_, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    int lock = openat(dirfd_, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (lock < 0) return errno;
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
     while (fcntl(lock, F_SETLKW, &fl) < 0 && errno == EINTR) {
     }
     int err = 0;
-    int fd = openat(dirfd_, "status.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    int fd = openat(dirfd_, "status.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0) err = errno;
     else {
         if (write_exact(fd, text, strlen(text)) < 0 || fsync(fd) < 0) err = errno;

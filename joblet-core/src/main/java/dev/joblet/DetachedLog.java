@@ -69,7 +69,7 @@ public final class DetachedLog {
             throw new IllegalArgumentException("position (" + position + ") must be 0 or more");
         }
         List<Entry> out = new ArrayList<>();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             long size = ch.size();
             long pos = position;
             long taken = 0;
@@ -110,7 +110,7 @@ public final class DetachedLog {
         if (position == 0) {
             return;
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer hdr = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
             long pos = 0;
             long size = ch.size();

@@ -10,6 +10,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -72,7 +73,7 @@ final class DetachedStore {
         p.store(w, null);
         Path tmp = dir.resolve(name + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
             ch.write(StandardCharsets.UTF_8.encode(w.toString()));
             ch.force(true);
         }
@@ -83,7 +84,11 @@ final class DetachedStore {
     static Properties read(Path dir, String name) throws IOException {
         Properties p = new Properties();
         try {
-            p.load(new StringReader(Files.readString(dir.resolve(name), StandardCharsets.UTF_8)));
+            // Never through a link: whoever planted one in a job's directory must not make us read its target.
+            try (java.io.InputStream in = Files.newInputStream(dir.resolve(name), StandardOpenOption.READ,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                p.load(new StringReader(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+            }
         } catch (NoSuchFileException e) {
             // an empty one
         }
@@ -93,13 +98,13 @@ final class DetachedStore {
     /** Every job's id, sorted; entries that are not job directories are skipped. */
     List<JobId> ids() throws IOException {
         List<JobId> ids = new ArrayList<>();
-        if (!Files.isDirectory(root)) {
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
             return ids;
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
             for (Path e : entries) {
                 JobId id = parseId(e.getFileName().toString());
-                if (id != null && Files.isDirectory(e)) {
+                if (id != null && Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS)) { // a link is no job's directory
                     ids.add(id);
                 }
             }
@@ -108,11 +113,6 @@ final class DetachedStore {
         return ids;
     }
 
-    /**
-     * The job whose id is {@code idOrPrefix} or starts with it (at least one character).
-     *
-     * @throws JobLookupException when none does or several do (its candidates then name them)
-     */
     /** A handle on every detached job here, by id. */
     List<DetachedJob> handles(java.util.concurrent.ScheduledExecutorService events) throws IOException {
         List<DetachedJob> all = new java.util.ArrayList<>();
@@ -128,6 +128,11 @@ final class DetachedStore {
         return new DetachedJob(id, dir(id), events);
     }
 
+    /**
+     * The job whose id is {@code idOrPrefix} or starts with it (at least one character).
+     *
+     * @throws JobLookupException when none does or several do (its candidates then name them)
+     */
     JobId find(String idOrPrefix) throws IOException {
         if (idOrPrefix.isEmpty() || !idOrPrefix.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-')) {
             throw new JobLookupException("job id \"" + idOrPrefix + "\" is not an id or an id prefix", List.of());
@@ -172,7 +177,7 @@ final class DetachedStore {
      */
     static <T> T locked(Path dir, Locked<T> body) throws IOException {
         try (FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             FileLock lock = null;
             while (lock == null) {
                 try {
@@ -194,14 +199,28 @@ final class DetachedStore {
         }
     }
 
-    /** Removes the job's directory and everything in it (no subdirectories are ever made there). */
+    /**
+     * Removes the job's directory and the files in it. Links are removed as links, never followed; a directory that
+     * is a link, or a subdirectory in it (none is ever made there), is refused, naming it, and left alone.
+     */
     static void removeDir(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
+        if (Files.isSymbolicLink(dir)) {
+            throw new IOException("job directory " + dir + " is a symbolic link, not a job's: left alone");
+        }
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path e : entries) {
-                Files.deleteIfExists(e);
+                if (Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException("job directory " + dir + " holds a directory " + e.getFileName()
+                            + " that no job makes: left alone");
+                }
+            }
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path e : entries) {
+                Files.deleteIfExists(e); // a link itself, not its target
             }
         }
         Files.deleteIfExists(dir);
