@@ -198,6 +198,7 @@ int detach_parse(uint8_t *buf, size_t len, struct detach *d) {
     d->dir = rd_str(&r);
     d->log_cap = rd_u32(&r);
     d->timeout_ms = rd_u32(&r);
+    d->grace_ms = rd_u32(&r);
     d->keep_fd = (int32_t)rd_u32(&r);
     if (r.err == 0 && (d->keep_fd < -1 || d->dir[0] != '/' || strlen(d->dir) >= 4096 || d->log_cap < 4096)) r.err = EINVAL;
     if (r.err == 0 && r.pos != len) r.err = EBADMSG;

@@ -24,7 +24,8 @@
  *
  * Signals to the supervisor (sent by rnx or a JVM to supervisor_pid, checked against supervisor_start): SIGTERM
  * (SIGINT, SIGHUP) forwards SIGTERM to the job, SIGUSR1 kills it; either marks the end as "stopped". On timeout the
- * supervisor kills the job itself. It removes the job's cgroups once it has read their figures, then exits.
+ * supervisor sends the job SIGTERM and kills it grace_ms later (at once when PID 1 neither catches nor blocks TERM,
+ * as the JVM does for jobs it supervises). It removes the job's cgroups once it has read their figures, then exits.
  */
 #include "helper.h"
 
@@ -257,6 +258,30 @@ static void remove_cgroups(const struct config *cfg) {
 static int stop_requested;
 static int timed_out;
 
+/* Whether the job's PID 1 catches or blocks SIGTERM (/proc/PID/status SigCgt, SigBlk); if not, the kernel drops a
+ * TERM sent to a namespace's init, and only SIGKILL ends it. Unknown (unreadable): assume it does. */
+static int handles_term(int pid) {
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 1;
+    buf[n] = 0;
+    const unsigned long long term = 1ull << (SIGTERM - 1);
+    int found = 0, handled = 0;
+    static const char *const keys[] = {"SigBlk:\t", "SigCgt:\t"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        const char *key = keys[k];
+        const char *at = strstr(buf, key);
+        if (at == NULL) continue;
+        found++;
+        if (strtoull(at + strlen(key), NULL, 16) & term) handled = 1;
+    }
+    return found == 2 ? handled : 1;
+}
+
 _Noreturn static void finish(const struct config *cfg, const siginfo_t *si, int wait_err) {
     long long user = cgroup_figure(cfg, "cpu.stat", "user_usec"), sys = cgroup_figure(cfg, "cpu.stat", "system_usec");
     if (user < 0) { /* v1: cpuacct.stat counts USER_HZ (100) ticks */
@@ -316,6 +341,8 @@ _Noreturn void detach_supervise(const struct config *cfg, int pidfd, int pid) {
     close(CTL_FD);
 
     uint64_t deadline = det->timeout_ms == 0 ? 0 : now_ms(CLOCK_MONOTONIC) + det->timeout_ms;
+    uint64_t kill_at = 0; /* after a timeout's SIGTERM: when SIGKILL follows */
+    int killed = 0;
     uint64_t drain_until = 0;
     int exited = 0, wait_err = 0;
     siginfo_t si;
@@ -332,9 +359,14 @@ _Noreturn void detach_supervise(const struct config *cfg, int pidfd, int pid) {
         } else if (deadline != 0) {
             if (now >= deadline && !timed_out) {
                 timed_out = 1;
+                kill_at = handles_term(pid) ? now + det->grace_ms : now;
+                if (kill_at > now) syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
+            }
+            if (timed_out && !killed && now >= kill_at) {
+                killed = 1;
                 syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
             }
-            wait = now >= deadline ? 100 : (int)(deadline - now);
+            wait = !timed_out ? (int)(deadline - now) : killed ? 100 : (int)(kill_at - now);
         }
         int n = poll(fds, 4, wait);
         if (n < 0 && errno != EINTR) break;

@@ -337,7 +337,8 @@ void become_init(const struct config *cfg, int errfd);
 struct detach {
     const char *dir;     /* the job's state directory (absolute) */
     uint32_t log_cap;    /* the most bytes the log file may hold, records included */
-    uint32_t timeout_ms; /* 0 = none */
+    uint32_t timeout_ms; /* 0 = none; then SIGTERM to the job */
+    uint32_t grace_ms;   /* after the timeout's SIGTERM, SIGKILL this much later (at once if PID 1 ignores TERM) */
     int32_t keep_fd;     /* the JVM's descriptor number to copy (pidfd_getfd) and hold until the end; -1 = none */
 };
 /* config.c: the body of MSG_DETACH; 0 or an errno value. The strings point into buf. */

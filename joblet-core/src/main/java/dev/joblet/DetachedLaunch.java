@@ -65,7 +65,8 @@ final class DetachedLaunch {
                         JobLaunch.request(spec, host, mounts, resolved, hostname, null, identity), cgroup);
                 long timeout = spec.timeout().map(t -> Math.max(1, t.toMillis())).orElse(0L);
                 p = owner.launcher().launchDetached(request, new Detachment(dir, options.logCap().bytes(),
-                        Math.min(timeout, Detachment.MAX_U32), lease == null ? -1 : lease.lockFd()));
+                        Math.min(timeout, Detachment.MAX_U32), Math.min(spec.stopGrace().toMillis(), Detachment.MAX_U32),
+                        lease == null ? -1 : lease.lockFd()));
             } catch (LaunchException e) {
                 if (e.isCommandNotFound()) {
                     throw new JobStartException("\"" + program + "\": not found in runtime " + spec.runtime() + " (job "

@@ -5,15 +5,18 @@ import java.nio.file.Path;
 /**
  * How a detached job is handed to its supervisor (helper.h {@code MSG_DETACH}): the job's state directory, made by
  * the caller, into which the supervisor writes the job's {@code log} and {@code status}; the most bytes the log may
- * hold; and the timeout after which the supervisor kills the job (zero: none). Immutable.
+ * hold; the timeout after which the supervisor sends the job SIGTERM (zero: none) and the grace after which it
+ * then kills it. Immutable.
  *
  * @param stateDir an absolute directory that exists and holds no {@code log} yet
  * @param logCapBytes 4 KiB to 4 GiB - 1
  * @param timeoutMillis 0 (none) to 2^32 - 1
+ * @param graceMillis 0 to 2^32 - 1: after the timeout's SIGTERM, SIGKILL this much later (at once when the job's
+ *     PID 1 neither catches nor blocks SIGTERM, which the kernel would then drop)
  * @param keepFd a descriptor of this process the supervisor copies and holds until the job ended (the lock of the
  *     job's host identity), or -1
  */
-public record Detachment(Path stateDir, long logCapBytes, long timeoutMillis, int keepFd) {
+public record Detachment(Path stateDir, long logCapBytes, long timeoutMillis, long graceMillis, int keepFd) {
     public static final long MIN_LOG_CAP = 4096;
     public static final long MAX_U32 = 0xFFFF_FFFFL;
 
@@ -26,6 +29,9 @@ public record Detachment(Path stateDir, long logCapBytes, long timeoutMillis, in
         }
         if (keepFd < -1) {
             throw new IllegalArgumentException("keepFd (" + keepFd + ") must be a descriptor or -1");
+        }
+        if (graceMillis < 0 || graceMillis > MAX_U32) {
+            throw new IllegalArgumentException("graceMillis (" + graceMillis + ") must be 0 to " + MAX_U32);
         }
         if (timeoutMillis < 0 || timeoutMillis > MAX_U32) {
             throw new IllegalArgumentException("timeoutMillis (" + timeoutMillis + ") must be 0 to " + MAX_U32);

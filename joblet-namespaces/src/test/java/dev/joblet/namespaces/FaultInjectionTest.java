@@ -94,7 +94,7 @@ class FaultInjectionTest {
         java.nio.file.Path detachDir = stage == Stage.DETACH ? Files.createTempDirectory("joblet-detach") : null;
         LaunchException e = catchThrowableOfType(LaunchException.class, () -> {
             if (detachDir != null) { // reached only by a detached launch
-                faults.launchDetached(request, new Detachment(detachDir, 65536, 0, -1));
+                faults.launchDetached(request, new Detachment(detachDir, 65536, 0, 0, -1));
             } else {
                 faults.launch(request, OutputHandler.DISCARD);
             }

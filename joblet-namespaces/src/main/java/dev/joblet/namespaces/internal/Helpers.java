@@ -89,7 +89,7 @@ public final class Helpers implements AutoCloseable {
             throw new IllegalArgumentException("a detached job has no stdin nor terminal (tty " + request.tty()
                     + ", stdin " + (request.stdin() != null) + ")");
         }
-        byte[] detach = Protocol.encodeDetach(d.stateDir().toString(), d.logCapBytes(), d.timeoutMillis(),
+        byte[] detach = Protocol.encodeDetach(d.stateDir().toString(), d.logCapBytes(), d.timeoutMillis(), d.graceMillis(),
                 d.keepFd());
         byte[] config = Protocol.encode(request);
         byte[] messages = new byte[detach.length + config.length];

@@ -182,12 +182,14 @@ public final class Protocol {
         return message(MSG_WARM, w.toByteArray());
     }
 
-    /** The detach message (helper.h MSG_DETACH): the job's state directory, its log cap and its timeout. */
-    public static byte[] encodeDetach(String stateDir, long logCapBytes, long timeoutMillis, int keepFd) {
+    /** The detach message (helper.h MSG_DETACH): the job's state directory, its log cap, timeout and grace. */
+    public static byte[] encodeDetach(String stateDir, long logCapBytes, long timeoutMillis, long graceMillis,
+            int keepFd) {
         Writer w = new Writer();
         w.str(stateDir);
         w.u32((int) logCapBytes);
         w.u32((int) timeoutMillis);
+        w.u32((int) graceMillis);
         w.u32(keepFd);
         return message(MSG_DETACH, w.toByteArray());
     }
