@@ -99,4 +99,28 @@ class RnxDetachedJobsTest {
         assertThat(badSince.status()).isEqualTo(Rnx.EXIT_USAGE);
         assertThat(badSince.err()).contains("--since (-1)");
     }
+
+    /** rnx run -d's JVM exits at once; the job ends later with no JVM running; another rnx reports its end. */
+    @Test
+    void aJobThatEndsWhileNoRnxRunsShowsItsExitCodeReasonAndUsage() throws Exception {
+        Run started = rnx("job", "run", "-d", "--", "sh", "-c", "sleep 2; exit 7");
+        assertThat(started.status()).as(started.err()).isZero();
+        String id = started.out().trim();
+        java.util.Properties st = new java.util.Properties();
+        try (var r = Files.newBufferedReader(state.resolve("jobs").resolve(id).resolve("status"))) {
+            st.load(r);
+        }
+        assertThat(st.getProperty("state")).as("running when rnx run -d returned").isEqualTo("running");
+        ProcessHandle supervisor = ProcessHandle.of(Long.parseLong(st.getProperty("supervisor_pid"))).orElseThrow();
+        assertThat(supervisor.onExit().get(60, TimeUnit.SECONDS).isAlive()).isFalse();
+
+        Run status = rnx("job", "status", id.substring(0, 6), "--json");
+        assertThat(status.status()).as(status.err()).isZero();
+        assertThat(status.out()).contains("\"state\":\"ENDED\"").contains("\"exitCode\":7")
+                .contains("\"reason\":\"exited\"").contains("\"signal\":null")
+                .containsPattern("\"memoryPeakBytes\":[1-9][0-9]*").containsPattern("\"cpuUserMicros\":[0-9]+");
+        Run text = rnx("job", "status", id.substring(0, 6));
+        assertThat(text.out()).contains("ENDED (exited)").contains("code 7");
+        assertThat(rnx("job", "delete", id).status()).isZero();
+    }
 }
