@@ -1,5 +1,7 @@
 package dev.joblet;
 
+import dev.joblet.cgroups.CgroupDriver;
+import dev.joblet.cgroups.CgroupStats;
 import dev.joblet.namespaces.DetachedSupervisors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A detached job ({@link Joblet#startDetached}), seen from any process: a handle on its state directory, which its
@@ -99,32 +100,29 @@ public final class DetachedJob {
     }
 
     /**
-     * What it uses: sampled live from its cgroups while it runs, its final figures once it ended ({@link Usage}'s -1
-     * for what is not known; CPU, memory peak and OOM kills here).
+     * What it uses: sampled live from its cgroups while it runs (CPU, memory peak, IO, pids peak, OOM kills), its
+     * final figures once it ended ({@link Usage}'s -1 for what is not known; CPU, memory peak and OOM kills there).
      */
     public Usage usage() throws IOException {
+        return sample().usage();
+    }
+
+    /**
+     * One sample of its usage: live from its cgroups, with the current memory and pids, while it runs; once it ended
+     * (or is lost) the final usage its supervisor recorded, not live.
+     */
+    public UsageSample sample() throws IOException {
         DetachedStatus s = status();
-        if (s.state() != DetachedStatus.State.RUNNING) {
-            return s.usage();
+        if (s.state() == DetachedStatus.State.RUNNING) {
+            CgroupStats c = CgroupDriver.statsOf(cgroupDirs());
+            // Read after the figures: a job that ended meanwhile (its cgroups removed) gives its recorded end instead.
+            DetachedStatus after = status();
+            if (after.state() == DetachedStatus.State.RUNNING) {
+                return new UsageSample(Instant.now(), true, Usage.of(c, 0), c.memoryCurrentBytes(), c.pidsCurrent());
+            }
+            s = after;
         }
-        List<Path> cgroups = cgroupDirs();
-        long user = figure(cgroups, "cpu.stat", "user_usec");
-        long sys = figure(cgroups, "cpu.stat", "system_usec");
-        if (user < 0) {
-            long ut = figure(cgroups, "cpuacct.stat", "user");
-            long st = figure(cgroups, "cpuacct.stat", "system");
-            user = ut < 0 ? -1 : ut * 10_000; // USER_HZ ticks
-            sys = st < 0 ? -1 : st * 10_000;
-        }
-        long peak = figure(cgroups, "memory.max_usage_in_bytes", null);
-        if (peak < 0) {
-            peak = figure(cgroups, "memory.peak", null);
-        }
-        long ooms = figure(cgroups, "memory.oom_control", "oom_kill");
-        if (ooms < 0) {
-            ooms = figure(cgroups, "memory.events", "oom_kill");
-        }
-        return new Usage(user, sys, -1, peak, -1, false, Math.max(0, ooms), -1, -1);
+        return new UsageSample(Instant.now(), false, s.usage(), -1, -1);
     }
 
     /** Waits until it ended (or is found {@code LOST}) and returns how. */
@@ -321,24 +319,6 @@ public final class DetachedJob {
         } catch (NoSuchFileException e) {
             return List.of();
         }
-    }
-
-    private static long figure(List<Path> dirs, String file, @Nullable String key) throws IOException {
-        for (Path d : dirs) {
-            for (String line : readLines(d.resolve(file))) {
-                try {
-                    if (key == null) {
-                        return Long.parseLong(line.trim());
-                    }
-                    if (line.startsWith(key + " ")) {
-                        return Long.parseLong(line.substring(key.length() + 1).trim());
-                    }
-                } catch (NumberFormatException e) {
-                    return -1;
-                }
-            }
-        }
-        return -1;
     }
 
     static long num(Properties p, String key, long otherwise) {

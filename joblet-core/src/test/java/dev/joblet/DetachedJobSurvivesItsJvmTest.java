@@ -95,4 +95,75 @@ class DetachedJobSurvivesItsJvmTest {
             assertThat(joblet.jobs()).isEmpty();
         }
     }
+
+    /**
+     * The job ends while no JVM that knows it runs (its starting JVM SIGKILLed first): the supervisor alone records
+     * the end, and a JVM that never saw the job finds its exit code, reason and final usage.
+     */
+    @Test
+    void aJobThatEndsWhileNoJvmRunsIsFoundWithItsExitCodeReasonAndUsage() throws Exception {
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp", System.getProperty("java.class.path"), DetachedStarter.class.getName(), state.toString(),
+                "sh", "-c", "echo before; sleep 2; echo after >&2; exit 7").redirectErrorStream(true).start();
+        String id;
+        try {
+            BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            List<String> seen = new ArrayList<>();
+            String line = in.readLine();
+            while (line != null && !line.startsWith("started ")) {
+                seen.add(line);
+                line = in.readLine();
+            }
+            assertThat(line).as("the child's output: %s", seen).isNotNull();
+            id = line.substring("started ".length());
+        } finally {
+            child.destroyForcibly();
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        // The supervisor's pid, read from the job's status file without any Joblet; then wait for the supervisor
+        // to exit (the job's end) by its process handle, so no JVM looks at the job while it ends.
+        Path dir = state.resolve("jobs").resolve(id);
+        java.util.Properties st = new java.util.Properties();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (st.getProperty("supervisor_pid") == null && System.nanoTime() < deadline) {
+            try (var r = java.nio.file.Files.newBufferedReader(dir.resolve("status"))) {
+                st.load(r);
+            } catch (java.nio.file.NoSuchFileException e) {
+                Thread.sleep(20);
+            }
+        }
+        long supervisorPid = Long.parseLong(st.getProperty("supervisor_pid", "0"));
+        java.util.Optional<ProcessHandle> supervisor = ProcessHandle.of(supervisorPid);
+        assertThat(supervisor).as("the supervisor runs after its JVM's SIGKILL: %s", st).isPresent();
+        assertThat(st.getProperty("state")).as("the job has not ended when its JVM is gone").isEqualTo("running");
+        assertThat(supervisor.orElseThrow().onExit().get(60, TimeUnit.SECONDS).isAlive()).isFalse();
+
+        try (Joblet joblet = Joblet.create(JobletConfig.builder().stateRoot(state).build())) {
+            DetachedJob job = joblet.get(id.substring(0, 5));
+            DetachedStatus end = job.await();
+            assertThat(job.status()).isEqualTo(end);
+            assertThat(end.state()).as(end.toString()).isEqualTo(DetachedStatus.State.ENDED);
+            assertThat(end.exitCode()).isEqualTo(7);
+            assertThat(end.signal()).isZero();
+            assertThat(end.reason()).isEqualTo("exited");
+            assertThat(end.name()).isEqualTo("survivor");
+            assertThat(end.endedAt()).isPresent();
+            assertThat(end.runtimeSoFar()).isGreaterThanOrEqualTo(Duration.ofMillis(1900));
+            assertThat(end.usage().memoryPeakBytes()).as("final usage recorded by the supervisor").isPositive();
+            assertThat(end.usage().cpuUserMicros()).isNotNegative();
+            assertThat(end.usage().cpuSystemMicros()).isNotNegative();
+            assertThat(job.usage()).isEqualTo(end.usage());
+            assertThat(end.stdoutBytes()).isEqualTo("before\n".length());
+            assertThat(end.stderrBytes()).isEqualTo("after\n".length());
+            assertThat(job.onExit().get(10, TimeUnit.SECONDS)).isEqualTo(end);
+            List<Path> cgroups = DetachedJobTest.cgroupsOf(job.directory());
+            assertThat(cgroups).isNotEmpty();
+            for (Path cg : cgroups) {
+                assertThat(cg).as("the supervisor removed its cgroups").doesNotExist();
+            }
+            job.delete(false);
+            assertThat(job.directory()).doesNotExist();
+        }
+    }
 }

@@ -64,6 +64,16 @@ public interface CgroupDriver extends AutoCloseable {
         return Drivers.forRootDetached(delegatedRoot);
     }
 
+    /**
+     * Reads, without changing anything, the usage of a job whose cgroup directories are {@code dirs} (as a job's
+     * {@link JobCgroup} had them: one v2 directory, or one per v1 hierarchy plus the hybrid unified one), made by
+     * another process perhaps (a detached job's). A v2 directory is told by its {@code cgroup.controllers}, a v1
+     * hierarchy by its controllers' files. Directories that are gone count as unknown (-1).
+     */
+    static CgroupStats statsOf(java.util.List<Path> dirs) {
+        return dev.joblet.cgroups.internal.DirStats.read(dev.joblet.cgroups.internal.NioCgroupFs.INSTANCE, dirs);
+    }
+
     CgroupLayout layout();
 
     /** The controllers jobs can use: mounted, and enabled or enableable under this process's cgroup. */

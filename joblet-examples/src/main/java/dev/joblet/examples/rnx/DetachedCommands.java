@@ -6,6 +6,7 @@ import dev.joblet.DetachedStatus;
 import dev.joblet.JobLookupException;
 import dev.joblet.Joblet;
 import dev.joblet.Usage;
+import dev.joblet.UsageSample;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The commands over detached jobs ({@code rnx job run --detach}): {@code list}, {@code status}, {@code log},
- * {@code stop}, {@code delete}, {@code delete-all}. Each works from any rnx process: the state is the directory the
+ * {@code metrics}, {@code stop}, {@code delete}, {@code delete-all}. Each works from any rnx process: the state is the directory the
  * jobs' supervisors keep. A job is named by its id or an unambiguous prefix of it.
  *
  * <p>Exit status: 0 done; 1 the state directory could not be read or changed; 2 bad usage; 3 no job has that id;
@@ -217,6 +218,62 @@ final class DetachedCommands {
                 case CUT -> err.println("rnx: the log was cut here (its cap reached, or the disk full): what the job"
                         + " wrote after this is not in it");
             }
+        }
+    }
+
+    @Command(name = "metrics", description = "Shows what a detached job uses, sampled live from its cgroups: CPU, memory"
+            + " current and peak, IO, pids; with -f every second until it ends. After its end: its final usage.")
+    static final class MetricsCommand extends Base {
+        @Parameters(index = "0", paramLabel = "ID", description = "The job's id or an unambiguous prefix.")
+        String id = "";
+
+        @Option(names = {"-f", "--follow"}, description = "Samples every second until the job ends (then its final"
+                + " usage).")
+        boolean follow;
+
+        MetricsCommand(PrintStream out, PrintStream err, Supplier<Joblet> joblet) {
+            super(out, err, joblet);
+        }
+
+        @Override
+        int execute() throws IOException, InterruptedException {
+            DetachedJob j = joblet.get().get(id);
+            if (!json) {
+                out.printf("%-19s  %-5s  %10s  %10s  %10s  %10s  %10s  %5s  %s%n", "TIME", "LIVE", "CPU_MS", "MEM",
+                        "MEM_PEAK", "IO_READ", "IO_WRITE", "PIDS", "OOM");
+            }
+            for (;;) {
+                UsageSample u = j.sample();
+                print(j, u);
+                out.flush();
+                if (!follow || !u.live()) {
+                    return 0;
+                }
+                Thread.sleep(1000);
+            }
+        }
+
+        private void print(DetachedJob j, UsageSample s) {
+            Usage u = s.usage();
+            long cpu = u.cpuUserMicros() < 0 || u.cpuSystemMicros() < 0 ? -1
+                    : (u.cpuUserMicros() + u.cpuSystemMicros()) / 1000;
+            if (json) {
+                out.println("{\"id\":" + JsonResult.string(j.id().toString()) + ",\"timeMs\":" + s.at().toEpochMilli()
+                        + ",\"live\":" + s.live() + ",\"cpuUserMicros\":" + u.cpuUserMicros() + ",\"cpuSystemMicros\":"
+                        + u.cpuSystemMicros() + ",\"cpuThrottledMicros\":" + u.cpuThrottledMicros()
+                        + ",\"memoryCurrentBytes\":" + s.memoryCurrentBytes() + ",\"memoryPeakBytes\":"
+                        + u.memoryPeakBytes() + ",\"ioReadBytes\":" + u.ioReadBytes() + ",\"ioWriteBytes\":"
+                        + u.ioWriteBytes() + ",\"pidsCurrent\":" + s.pidsCurrent() + ",\"pidsPeak\":" + u.pidsPeak()
+                        + ",\"oomKills\":" + u.oomKills() + "}");
+                return;
+            }
+            out.printf("%-19s  %-5s  %10s  %10s  %10s  %10s  %10s  %5s  %d%n", TIME.format(s.at()),
+                    s.live() ? "yes" : "ended", known(cpu), known(s.memoryCurrentBytes()), known(u.memoryPeakBytes()),
+                    known(u.ioReadBytes()), known(u.ioWriteBytes()), known(s.pidsCurrent()), u.oomKills());
+        }
+
+        private static String known(long v) {
+            return v < 0 ? "-" : Long.toString(v);
         }
     }
 

@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 /** {@code rnx job}: the group of job commands; alone, it prints its usage as an error. */
 @Command(name = "job", mixinStandardHelpOptions = true, versionProvider = Rnx.Version.class,
         description = "Runs and manages jobs.", subcommands = {RunCommand.class, DetachedCommands.ListCommand.class,
-            DetachedCommands.StatusCommand.class, DetachedCommands.LogCommand.class, DetachedCommands.StopCommand.class,
+            DetachedCommands.StatusCommand.class, DetachedCommands.LogCommand.class, DetachedCommands.MetricsCommand.class,
+            DetachedCommands.StopCommand.class,
             DetachedCommands.DeleteCommand.class, DetachedCommands.DeleteAllCommand.class, HelpCommand.class})
 final class JobCommand implements Callable<Integer> {
     @Spec

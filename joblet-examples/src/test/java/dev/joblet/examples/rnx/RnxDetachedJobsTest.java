@@ -99,4 +99,72 @@ class RnxDetachedJobsTest {
         assertThat(badSince.status()).isEqualTo(Rnx.EXIT_USAGE);
         assertThat(badSince.err()).contains("--since (-1)");
     }
+
+    /** rnx run -d's JVM exits at once; the job ends later with no JVM running; another rnx reports its end. */
+    @Test
+    void aJobThatEndsWhileNoRnxRunsShowsItsExitCodeReasonAndUsage() throws Exception {
+        Run started = rnx("job", "run", "-d", "--", "sh", "-c", "sleep 2; exit 7");
+        assertThat(started.status()).as(started.err()).isZero();
+        String id = started.out().trim();
+        java.util.Properties st = new java.util.Properties();
+        try (var r = Files.newBufferedReader(state.resolve("jobs").resolve(id).resolve("status"))) {
+            st.load(r);
+        }
+        assertThat(st.getProperty("state")).as("running when rnx run -d returned").isEqualTo("running");
+        ProcessHandle supervisor = ProcessHandle.of(Long.parseLong(st.getProperty("supervisor_pid"))).orElseThrow();
+        assertThat(supervisor.onExit().get(60, TimeUnit.SECONDS).isAlive()).isFalse();
+
+        Run status = rnx("job", "status", id.substring(0, 6), "--json");
+        assertThat(status.status()).as(status.err()).isZero();
+        assertThat(status.out()).contains("\"state\":\"ENDED\"").contains("\"exitCode\":7")
+                .contains("\"reason\":\"exited\"").contains("\"signal\":null")
+                .containsPattern("\"memoryPeakBytes\":[1-9][0-9]*").containsPattern("\"cpuUserMicros\":[0-9]+");
+        Run text = rnx("job", "status", id.substring(0, 6));
+        assertThat(text.out()).contains("ENDED (exited)").contains("code 7");
+        assertThat(rnx("job", "delete", id).status()).isZero();
+    }
+
+    /**
+     * metrics samples a running job's cgroups live (its memory in use grows, it has processes); -f samples each
+     * second until the job ends, then prints the final usage and returns; after the end: the final usage only.
+     */
+    @Test
+    void metricsSamplesARunningJobLiveAndFollowsItToItsEnd() throws Exception {
+        // Holds ~16 MiB in a shell variable for a while, then ends by itself.
+        Run started = rnx("job", "run", "-d", "--max-memory=128", "--", "sh", "-c",
+                "x=$(head -c 16777216 /dev/zero | tr '\\0' a); sleep 10; echo ${#x}");
+        assertThat(started.status()).as(started.err()).isZero();
+        String id = started.out().trim();
+        String prefix = id.substring(0, 7);
+
+        Run live = null;
+        for (int attempt = 0; attempt < 50; attempt++) {
+            live = rnx("job", "metrics", prefix, "--json");
+            assertThat(live.status()).as(live.err()).isZero();
+            if (live.out().matches("(?s).*\"memoryCurrentBytes\":[0-9]{8,}.*")) {
+                break; // the variable is there: 16 MiB and more in use
+            }
+        }
+        assertThat(live.out()).contains("\"id\":\"" + id + "\"").contains("\"live\":true")
+                .containsPattern("\"memoryCurrentBytes\":[0-9]{8,}").containsPattern("\"memoryPeakBytes\":[0-9]{8,}")
+                .containsPattern("\"pidsCurrent\":[1-9]").containsPattern("\"cpuUserMicros\":[0-9]+")
+                .containsPattern("\"ioReadBytes\":-?[0-9]+");
+        Run table = rnx("job", "metrics", prefix);
+        assertThat(table.out()).contains("CPU_MS", "MEM", "MEM_PEAK", "IO_READ", "PIDS");
+
+        Run followed = rnx("job", "metrics", prefix, "-f", "--json");
+        assertThat(followed.status()).as(followed.err()).isZero();
+        List<String> lines = followed.out().lines().toList();
+        assertThat(lines.size()).as("a sample a second, then the end: %s", lines).isGreaterThanOrEqualTo(2);
+        assertThat(lines.subList(0, lines.size() - 1)).allMatch(l -> l.contains("\"live\":true"));
+        assertThat(lines.get(lines.size() - 1)).contains("\"live\":false").contains("\"memoryCurrentBytes\":-1")
+                .containsPattern("\"memoryPeakBytes\":[0-9]{8,}");
+
+        Run after = rnx("job", "metrics", prefix, "--json");
+        assertThat(after.out().lines().toList()).singleElement().asString().contains("\"live\":false")
+                .containsPattern("\"memoryPeakBytes\":[0-9]{8,}");
+        Run unknown = rnx("job", "metrics", "ffffffff-0");
+        assertThat(unknown.status()).isEqualTo(DetachedCommands.EXIT_UNKNOWN);
+        assertThat(rnx("job", "delete", id).status()).isZero();
+    }
 }
