@@ -39,20 +39,6 @@ public final class LaunchRequest {
     /** A uid or gid that leaves the helper's own unchanged. */
     public static final int KEEP_ID = -1;
 
-    /** One resource limit: {@code resource} is the kernel's RLIMIT_* number; -1 is RLIM_INFINITY. */
-    public record Rlimit(int resource, long soft, long hard) {}
-
-    /**
-     * A new user namespace for the job, with the contents of its {@code uid_map} and {@code gid_map}
-     * (written by the helper from outside) and whether {@code setgroups} is denied first (needed when the
-     * helper is not privileged).
-     */
-    public record UserNamespace(String uidMap, String gidMap, boolean denySetgroups) {
-        public UserNamespace {
-            LaunchRequestChecks.requireNoNul("uidMap", uidMap);
-            LaunchRequestChecks.requireNoNul("gidMap", gidMap);
-        }
-    }
     private final @Nullable Path netns;
     private final boolean tty;
     private final boolean init;

@@ -73,7 +73,7 @@ class FaultInjectionTest {
             b.init(true);
         }
         if (fault == Stage.USERNS) {
-            b.userNamespace(new LaunchRequest.UserNamespace("0 65534 1\n", "0 65534 1\n", false));
+            b.userNamespace(new UserNamespace("0 65534 1\n", "0 65534 1\n", false));
         }
         return b;
     }

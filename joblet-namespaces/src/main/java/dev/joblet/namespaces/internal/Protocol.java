@@ -2,6 +2,8 @@ package dev.joblet.namespaces.internal;
 
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.MountOp;
+import dev.joblet.namespaces.Rlimit;
+import dev.joblet.namespaces.UserNamespace;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -144,7 +146,7 @@ public final class Protocol {
         w.bytes(mask);
         // Security fields, appended after the cpumask (config.c reads them in this order).
         int sec = (r.maskProc() ? SEC_MASK_PROC : 0);
-        LaunchRequest.UserNamespace userns = r.userNamespace();
+        UserNamespace userns = r.userNamespace();
         if (userns != null) {
             sec |= SEC_USERNS;
             if (userns.denySetgroups()) {
@@ -157,7 +159,7 @@ public final class Protocol {
         w.u32((int) r.capabilities());
         w.u32((int) (r.capabilities() >>> 32));
         w.u32(r.rlimits().size());
-        for (LaunchRequest.Rlimit l : r.rlimits()) {
+        for (Rlimit l : r.rlimits()) {
             w.u32(l.resource());
             w.u64(l.soft());
             w.u64(l.hard());

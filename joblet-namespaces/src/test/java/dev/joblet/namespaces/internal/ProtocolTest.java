@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.joblet.namespaces.BpfProgram;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.MountOp;
+import dev.joblet.namespaces.Rlimit;
 import dev.joblet.namespaces.Stage;
+import dev.joblet.namespaces.UserNamespace;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -124,8 +126,8 @@ class ProtocolTest {
     void securityFieldsFollowTheCpumaskInTheOrderConfigParseReadsThem() {
         BpfProgram filter = BpfProgram.of(new byte[] {6, 0, 0, 0, 0, 0, (byte) 0xff, 0x7f});
         Body d = Body.of(Protocol.encode(minimal().ids(65534, 65533).capabilities(1L << 10 | 1L << 33)
-                .rlimits(List.of(new LaunchRequest.Rlimit(7, 1024, -1))).seccompFilter(filter).maskProc(true)
-                .userNamespace(new LaunchRequest.UserNamespace("0 1000 1\n", "0 100 1\n", true)).build()));
+                .rlimits(List.of(new Rlimit(7, 1024, -1))).seccompFilter(filter).maskProc(true)
+                .userNamespace(new UserNamespace("0 1000 1\n", "0 100 1\n", true)).build()));
         d.skipTo("cpumask", 0);
         assertThat(d.u32()).isZero();
         assertThat(d.u32()).as("security flags")
