@@ -67,7 +67,7 @@ class FaultInjectionTest {
             b.maskProc(true);
         }
         if (fault == Stage.TTY) {
-            b.tty(true);
+            b.tty(true).terminalSize(new TerminalSize(30, 100)); // the size field on the wire too
         }
         if (fault == Stage.INIT) {
             b.init(true);

@@ -3,6 +3,7 @@ package dev.joblet.namespaces.internal;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.MountOp;
 import dev.joblet.namespaces.Rlimit;
+import dev.joblet.namespaces.TerminalSize;
 import dev.joblet.namespaces.UserNamespace;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -170,6 +171,8 @@ public final class Protocol {
         w.str(userns == null ? "" : userns.gidMap());
         Path netns = r.netns();
         w.str(netns == null ? "" : netns.toString());
+        TerminalSize size = r.terminalSize(); // set by console.c before the command starts; 0: none
+        w.u32(size == null ? 0 : size.rows() << 16 | size.columns());
         return message(MSG_CONFIG, w.toByteArray());
     }
 
