@@ -116,7 +116,13 @@ int config_parse(uint8_t *buf, size_t len, struct config *cfg) {
     cfg->uid_map = rd_str(&r);
     cfg->gid_map = rd_str(&r);
     cfg->netns = rd_str(&r);
+    uint32_t winsize = rd_u32(&r);
+    cfg->tty_rows = (uint16_t)(winsize >> 16);
+    cfg->tty_cols = (uint16_t)(winsize & 0xFFFF);
     if (r.err == 0 && r.pos != len) r.err = EBADMSG;
+    /* A size only for a terminal, and both or neither of rows and columns. */
+    if (r.err == 0 && winsize != 0 && (!(cfg->flags & CFG_TTY) || cfg->tty_rows == 0 || cfg->tty_cols == 0))
+        r.err = EINVAL;
     if (r.err == 0 && (argc == 0 || cfg->argv[0][0] == '\0' || cfg->staging[0] != '/' || cfg->workdir[0] != '/'))
         r.err = EINVAL;
     return r.err;

@@ -4,7 +4,8 @@
  * its terminal as /dev/pts/0 and ttyname(3) works. With CFG_TTY the helper's fd 0 is not the job's stdin but
  * the console socket, an AF_UNIX SOCK_SEQPACKET socket to the JVM (see helper.h): the child sends the master
  * over it (SCM_RIGHTS, one message of one byte), makes the slave its controlling terminal in a session of its
- * own, and its stdin, stdout and stderr, which closes the socket. All of this happens before the seccomp
+ * own, and its stdin, stdout and stderr, which closes the socket. The terminal gets the config's size
+ * (tty_rows x tty_cols) before the master is sent. All of this happens before the seccomp
  * filter goes in (with CFG_DEFER_EXEC too: child_main calls make_console right after pivot_root). Child only.
  */
 #include "helper.h"
@@ -68,6 +69,12 @@ void make_console(const struct config *cfg) {
     CONSOLE_STEP(1, slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
     /* The job's user owns its terminal (mode 620, as devpts makes it), as login(1) gives a user theirs. */
     if (cfg->uid != ID_KEEP || cfg->gid != ID_KEEP) CONSOLE_STEP(2, fchown(slave, cfg->uid, cfg->gid));
+    /* Its size from the config, before the master leaves and long before exec: the command's first TIOCGWINSZ
+     * (stty size, a full-screen program's first draw) sees it, with or without init, and no resize can race it. */
+    if (cfg->tty_rows != 0) {
+        struct winsize ws = {.ws_row = cfg->tty_rows, .ws_col = cfg->tty_cols};
+        CONSOLE_STEP(6, ioctl(slave, TIOCSWINSZ, &ws));
+    }
     CONSOLE_STEP(3, send_fd(0, master));
     close(master);
     CONSOLE_STEP(4, own_session());

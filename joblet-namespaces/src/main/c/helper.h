@@ -167,7 +167,8 @@ enum stage {
                           * sending MSG_MAPS_WRITTEN (supervisor); 2 (3): setresgid (setresuid) inside it (child) */
     ST_NETNS = 26,       /* setns into the network namespace prepared by the JVM */
     ST_TTY = 27,         /* the job's terminal (console.c); detail: 0 open /dev/pts/ptmx, 1 unlock and open the
-                          * slave, 2 chown it, 3 send the master, 4 setsid and TIOCSCTTY, 5 dup2 onto stdio */
+                          * slave, 2 chown it, 3 send the master, 4 setsid and TIOCSCTTY, 5 dup2 onto stdio,
+                          * 6 set its size (TIOCSWINSZ) */
     ST_INIT = 28,        /* CFG_INIT (init.c); detail: 0 sigprocmask, 1 fork, 2 setpgid, 3 tcsetpgrp */
     ST_SESSION = 29,     /* setsid: a session of its own; detail 0 the supervisor, 1 the child */
     ST_PRIORITY = 30,    /* a warm helper back to the JVM's priority; detail 0 the supervisor, 1 the child */
@@ -223,6 +224,9 @@ struct config {
     const char *uid_map;        /* SEC_USERNS: contents of /proc/<pid>/uid_map */
     const char *gid_map;
     const char *netns; /* path of a network namespace to join instead of a new one; "" = none */
+    /* CFG_TTY: the terminal's size, set before the command starts (console.c); 0 x 0 = left as the kernel makes it.
+     * On the wire one u32, rows << 16 | columns. */
+    uint16_t tty_rows, tty_cols;
 };
 
 /* config.c: parse the message body; returns 0 or an errno value. The config points into buf. */

@@ -87,6 +87,7 @@ static void use_config(const struct config *c) {
     use_str(c->uid_map);
     use_str(c->gid_map);
     use_str(c->netns);
+    if ((c->tty_rows == 0) != (c->tty_cols == 0) || (c->tty_rows != 0 && !(c->flags & CFG_TTY))) abort();
 }
 
 static void free_config(struct config *c) {

@@ -8,12 +8,14 @@ import dev.joblet.cgroups.JobCgroup;
 import dev.joblet.internal.HostFacts;
 import dev.joblet.internal.Syscalls;
 import dev.joblet.namespaces.LaunchRequest;
+import dev.joblet.namespaces.Rlimit;
+import dev.joblet.namespaces.UserNamespace;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,8 +138,8 @@ final class Host implements AutoCloseable {
 
     /** Puts the job's ids, capabilities, seccomp filter, rlimits and user namespace into the request. */
     void applySecurity(Security sec, JobIdentity id, LaunchRequest.Builder b) {
-        List<LaunchRequest.Rlimit> limits = new ArrayList<>();
-        sec.rlimits().forEach((r, l) -> limits.add(new LaunchRequest.Rlimit(r.resource(), l.soft(), l.hard())));
+        List<Rlimit> limits = new ArrayList<>();
+        sec.rlimits().forEach((r, l) -> limits.add(new Rlimit(r.resource(), l.soft(), l.hard())));
         b.ids(id.uid(), id.gid())
                 // every capability (privileged): change no capability set at all
                 .capabilities(sec.capabilities().size() == Capability.values().length ? LaunchRequest.ALL_CAPABILITIES
@@ -148,10 +150,10 @@ final class Host implements AutoCloseable {
                 .rlimits(limits);
         if (rootless()) {
             // An unprivileged helper may map exactly its own ids, once, after denying setgroups.
-            b.userNamespace(new LaunchRequest.UserNamespace(id.uid() + " " + HostFacts.euid() + " 1\n",
+            b.userNamespace(new UserNamespace(id.uid() + " " + HostFacts.euid() + " 1\n",
                     id.gid() + " " + HostFacts.egid() + " 1\n", true));
         } else if (sec.rootInUserNamespace()) {
-            b.userNamespace(new LaunchRequest.UserNamespace("0 " + id.hostUid() + " 1\n", "0 " + id.hostGid() + " 1\n", false));
+            b.userNamespace(new UserNamespace("0 " + id.hostUid() + " 1\n", "0 " + id.hostGid() + " 1\n", false));
         }
     }
 

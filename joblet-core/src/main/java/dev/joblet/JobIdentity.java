@@ -2,6 +2,7 @@ package dev.joblet;
 
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.MountOp;
+import dev.joblet.namespaces.UserNamespace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,9 +63,9 @@ record JobIdentity(int uid, int gid, int hostUid, int hostGid, @Nullable Path pa
         if (r.uid() == from.uid && r.gid() == from.gid) {
             b.ids(to.uid, to.gid);
         }
-        LaunchRequest.UserNamespace ns = r.userNamespace();
+        UserNamespace ns = r.userNamespace();
         if (ns != null && ns.uidMap().equals(from.uid + " " + from.hostUid + " 1\n")) {
-            b.userNamespace(new LaunchRequest.UserNamespace(to.uid + " " + to.hostUid + " 1\n",
+            b.userNamespace(new UserNamespace(to.uid + " " + to.hostUid + " 1\n",
                     to.gid + " " + to.hostGid + " 1\n", ns.denySetgroups()));
         }
         return b.build();

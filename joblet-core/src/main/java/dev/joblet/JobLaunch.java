@@ -7,6 +7,7 @@ import dev.joblet.namespaces.LaunchException;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.LaunchedProcess;
 import dev.joblet.namespaces.MountOp;
+import dev.joblet.namespaces.TerminalSize;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -281,6 +282,7 @@ final class JobLaunch {
                 .mounts(mounts)
                 .stdin(spec.stdin().orElse(null))
                 .tty(spec.tty())
+                .terminalSize(spec.tty ? new TerminalSize(spec.ttyRows, spec.ttyColumns) : null)
                 .init(spec.init());
         spec.cpus().ifPresent(c -> b.cpuAffinity(c.toBitSet()));
         host.applySecurity(spec.security(), identity, b);

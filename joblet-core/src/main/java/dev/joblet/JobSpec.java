@@ -50,6 +50,8 @@ public final class JobSpec {
      * test suite driving programs through pexpect needs, and 2% of that pool.
      */
     public static final int DEFAULT_PTYS_MAX = 64;
+    /** The size of a {@code tty(true)} job's terminal unless {@link Builder#tty(int, int)} gives one. */
+    public static final int DEFAULT_TTY_ROWS = 24, DEFAULT_TTY_COLUMNS = 80;
 
     static final MemorySize MIN_MEMORY = MemorySize.ofMegabytes(4);
     /**
@@ -93,6 +95,8 @@ public final class JobSpec {
     final Duration stopGrace;
     final byte @Nullable [] stdin;
     final boolean tty;
+    final int ttyRows;
+    final int ttyColumns;
     final boolean init;
     final MemorySize workspaceSize;
     final @Nullable MemorySize tmpSize; // null: the default (see tmpSize())
@@ -139,6 +143,8 @@ public final class JobSpec {
         this.stopGrace = b.stopGrace;
         this.stdin = b.stdin == null ? null : b.stdin.clone();
         this.tty = b.tty;
+        this.ttyRows = b.ttyRows;
+        this.ttyColumns = b.ttyColumns;
         this.init = b.init;
         this.ptysMax = b.ptysMax;
         if (tty && ptysMax == 0) {

@@ -45,6 +45,8 @@ abstract class SpecProcessOptions {
     Duration stopGrace = Duration.ofSeconds(2);
     byte @Nullable [] stdin;
     boolean tty;
+    int ttyRows = JobSpec.DEFAULT_TTY_ROWS;
+    int ttyColumns = JobSpec.DEFAULT_TTY_COLUMNS;
     boolean init;
     MemorySize workspaceSize = MemorySize.ofMegabytes(JobSpec.DEFAULT_WORKSPACE_MEGABYTES);
     @Nullable MemorySize tmpSize;
@@ -83,6 +85,8 @@ abstract class SpecProcessOptions {
         stopGrace = s.stopGrace;
         stdin = s.stdin;
         tty = s.tty;
+        ttyRows = s.ttyRows;
+        ttyColumns = s.ttyColumns;
         init = s.init;
         workspaceSize = s.workspaceSize;
         tmpSize = s.tmpSize;

@@ -86,10 +86,23 @@ abstract class SpecSandboxOptions extends SpecProcessOptions {
      * Gives the job a pseudo-terminal as stdin, stdout and stderr (its controlling terminal), for interactive
      * programs such as {@code top}: output then arrives on {@link Job#stdout()} only (with terminal line
      * endings), and {@link Job#terminalInput()} types into it. {@link #stdin(byte[])} bytes, if any, are typed
-     * first.
+     * first. The terminal starts {@value JobSpec#DEFAULT_TTY_ROWS} x {@value JobSpec#DEFAULT_TTY_COLUMNS}; see
+     * {@link #tty(int, int)} for another size.
      */
     public JobSpec.Builder tty(boolean value) {
         tty = value;
+        return self();
+    }
+
+    /**
+     * {@link #tty(boolean) tty(true)} with a terminal of {@code rows} x {@code columns} (each 1 to 65535), set before
+     * the command starts, so its first look at the size (e.g. {@code stty size}) sees it, with or without
+     * {@link #init(boolean) init}. {@link Job#resizeTerminal} changes it later.
+     */
+    public JobSpec.Builder tty(int rows, int columns) {
+        ttyRows = Args.between("tty rows", rows, 1, 0xFFFF);
+        ttyColumns = Args.between("tty columns", columns, 1, 0xFFFF);
+        tty = true;
         return self();
     }
 

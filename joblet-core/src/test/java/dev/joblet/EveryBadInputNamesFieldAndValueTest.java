@@ -62,6 +62,8 @@ class EveryBadInputNamesFieldAndValueTest {
         List<Case> cases = List.of(
                 // ---- the 20 of issue 16 ----
                 c("hostname null", () -> b().hostname(null), "hostname", "(null)"),
+                c("tty rows 0", () -> b().tty(0, 80), "tty rows", "(0)"),
+                c("tty columns 65536", () -> b().tty(24, 65536), "tty columns", "(65536)"),
                 c("workdir null", () -> b().workdir(null), "workdir", "(null)"),
                 c("stdin null", () -> b().stdin(null), "stdin", "(null)"),
                 c("capabilities null array", () -> b().capabilities((Capability[]) null), "capabilities", "(null)"),

@@ -38,7 +38,7 @@ class JobSpecToBuilderTest {
                 .io(IoLimit.of((int) disk[0], (int) disk[1]).writeBps(1000)).network(Network.HOST)
                 .volume(Path.of("/tmp"), "/mnt").memoryVolume("/scratch", MemorySize.ofMegabytes(1))
                 .timeout(Duration.ofSeconds(1)).stopGrace(Duration.ofSeconds(1))
-                .stdin("in".getBytes(StandardCharsets.UTF_8)).tty(true).init(true).workspaceSize(MemorySize.ofMegabytes(128))
+                .stdin("in".getBytes(StandardCharsets.UTF_8)).tty(30, 100).init(true).workspaceSize(MemorySize.ofMegabytes(128))
                 .tmpSize(MemorySize.ofMegabytes(32)).workspaceInodes(5).tmpInodes(6)
                 .outputBuffer(MemorySize.ofMegabytes(1)).user(1000, 1000)
                 .upload(Upload.bytes("x".getBytes(StandardCharsets.UTF_8), "x")).retainWorkspace(true)

@@ -61,7 +61,24 @@ class JobTerminalIsItsOwnDevptsTest {
             JobResult r = job.await();
             String out = output(job);
             assertThat(r.exitCode()).as(out).hasValue(0);
-            assertThat(out).startsWith("0 0\nready\n").contains("got hello\n").endsWith("40 120\n");
+            assertThat(out).startsWith(JobSpec.DEFAULT_TTY_ROWS + " " + JobSpec.DEFAULT_TTY_COLUMNS + "\nready\n").contains("got hello\n").endsWith("40 120\n");
+        }
+    }
+
+    @ParameterizedTest(name = "init: {0}")
+    @ValueSource(booleans = {false, true})
+    void theTerminalHasTheSpecsSizeBeforeTheCommandStartsAndResizesLater(boolean init) throws Exception {
+        // The command's very first look (no sleep, no wait for a resize) sees the size: it was set before exec.
+        try (Job job = Joblet.builder().tty(37, 111).init(init)
+                .command("bash", "-c", "stty size; echo ready; read -r line; stty size").start()) {
+            awaitOutput(job, "ready");
+            job.resizeTerminal(50, 132);
+            job.terminalInput().write("go\n".getBytes(StandardCharsets.US_ASCII));
+            job.terminalInput().flush();
+            JobResult r = job.await();
+            String out = output(job);
+            assertThat(r.exitCode()).as(out).hasValue(0);
+            assertThat(out).startsWith("37 111\nready\n").endsWith("50 132\n");
         }
     }
 

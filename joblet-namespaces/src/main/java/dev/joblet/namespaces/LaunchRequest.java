@@ -8,9 +8,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Everything the native helper needs to start one job. Immutable and thread-safe; built by a
- * {@link Builder}, which is not thread-safe. Validation of user input happens in the layer above; this
- * class checks only what would corrupt the wire format.
+ * Everything the native helper needs to start one job. Immutable and thread-safe; built by a {@link Builder}, which
+ * is not thread-safe. Validation of user input happens in the layer above; this class checks only what would corrupt
+ * the wire format.
  */
 public final class LaunchRequest {
     private final List<String> argv;
@@ -33,29 +33,15 @@ public final class LaunchRequest {
     private final BpfProgram seccomp;
     private final boolean maskProc;
     private final @Nullable UserNamespace userNamespace;
+    private final @Nullable Path netns;
+    private final boolean tty;
+    private final @Nullable TerminalSize terminalSize;
+    private final boolean init;
 
     /** Keep every capability (the default at this level; the layer above drops them). */
     public static final long ALL_CAPABILITIES = -1L;
     /** A uid or gid that leaves the helper's own unchanged. */
     public static final int KEEP_ID = -1;
-
-    /** One resource limit: {@code resource} is the kernel's RLIMIT_* number; -1 is RLIM_INFINITY. */
-    public record Rlimit(int resource, long soft, long hard) {}
-
-    /**
-     * A new user namespace for the job, with the contents of its {@code uid_map} and {@code gid_map}
-     * (written by the helper from outside) and whether {@code setgroups} is denied first (needed when the
-     * helper is not privileged).
-     */
-    public record UserNamespace(String uidMap, String gidMap, boolean denySetgroups) {
-        public UserNamespace {
-            LaunchRequestChecks.requireNoNul("uidMap", uidMap);
-            LaunchRequestChecks.requireNoNul("gidMap", gidMap);
-        }
-    }
-    private final @Nullable Path netns;
-    private final boolean tty;
-    private final boolean init;
 
     private LaunchRequest(Builder b) {
         this.argv = List.copyOf(b.argv);
@@ -80,8 +66,9 @@ public final class LaunchRequest {
         this.userNamespace = b.userNamespace;
         this.netns = b.netns;
         this.tty = b.tty;
+        this.terminalSize = b.terminalSize;
         this.init = b.init;
-        LaunchRequestChecks.check(argv, env, hostname, workdir, tty, mounts);
+        LaunchRequestChecks.check(argv, env, hostname, workdir, tty, terminalSize, mounts);
     }
 
     /**
@@ -119,6 +106,7 @@ public final class LaunchRequest {
         b.userNamespace = userNamespace;
         b.netns = netns;
         b.tty = tty;
+        b.terminalSize = terminalSize;
         b.init = init;
         return b;
     }
@@ -225,6 +213,11 @@ public final class LaunchRequest {
         return tty;
     }
 
+    /** With {@link #tty()}: its size, set before the command starts; null leaves it as the kernel makes it (0x0). */
+    public @Nullable TerminalSize terminalSize() {
+        return terminalSize;
+    }
+
     /**
      * Whether the helper's minimal init is the job's PID 1 (it forwards every signal to the command, reaps orphans and
      * ends with the command, whose exit status or signal is the job's), the command then PID 2; false: the command is
@@ -263,6 +256,7 @@ public final class LaunchRequest {
         private @Nullable UserNamespace userNamespace;
         private @Nullable Path netns;
         private boolean tty;
+        private @Nullable TerminalSize terminalSize;
         private boolean init;
 
         private Builder() {}
@@ -384,6 +378,12 @@ public final class LaunchRequest {
         /** Gives the job a pseudo-terminal as stdin, stdout and stderr (see {@link LaunchRequest#tty()}). */
         public Builder tty(boolean value) {
             tty = value;
+            return this;
+        }
+
+        /** The terminal's size before the command starts; needs {@link #tty(boolean) tty(true)}; null for none. */
+        public Builder terminalSize(@Nullable TerminalSize value) {
+            terminalSize = value;
             return this;
         }
 

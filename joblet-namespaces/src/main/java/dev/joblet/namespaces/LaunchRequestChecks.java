@@ -1,6 +1,7 @@
 package dev.joblet.namespaces;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The checks of {@link LaunchRequest} (only what would corrupt the wire format) and its root comparison, kept
@@ -11,7 +12,10 @@ final class LaunchRequestChecks {
 
     /** The checks run when a {@link LaunchRequest} is built. */
     static void check(List<String> argv, List<String> env, String hostname, String workdir, boolean tty,
-            List<MountOp> mounts) {
+            @Nullable TerminalSize terminalSize, List<MountOp> mounts) {
+        if (terminalSize != null && !tty) {
+            throw new IllegalArgumentException("terminalSize (" + terminalSize + ") needs tty (true)");
+        }
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("argv must not be empty");
         }

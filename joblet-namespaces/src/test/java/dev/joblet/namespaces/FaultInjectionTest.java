@@ -67,13 +67,13 @@ class FaultInjectionTest {
             b.maskProc(true);
         }
         if (fault == Stage.TTY) {
-            b.tty(true);
+            b.tty(true).terminalSize(new TerminalSize(30, 100)); // the size field on the wire too
         }
         if (fault == Stage.INIT) {
             b.init(true);
         }
         if (fault == Stage.USERNS) {
-            b.userNamespace(new LaunchRequest.UserNamespace("0 65534 1\n", "0 65534 1\n", false));
+            b.userNamespace(new UserNamespace("0 65534 1\n", "0 65534 1\n", false));
         }
         return b;
     }

@@ -33,12 +33,13 @@ class LaunchRequestTest {
                 .fault(Stage.CLONE, 1)
                 .ids(65534, 65534)
                 .capabilities(0)
-                .rlimits(List.of(new LaunchRequest.Rlimit(7, 1024, 4096)))
+                .rlimits(List.of(new Rlimit(7, 1024, 4096)))
                 .seccompFilter(BpfProgram.of(new byte[] {6, 0, 0, 0, 0, 0, (byte) 0xff, 0x7f}))
                 .maskProc(true)
-                .userNamespace(new LaunchRequest.UserNamespace("0 65534 1\n", "0 65534 1\n", true))
+                .userNamespace(new UserNamespace("0 65534 1\n", "0 65534 1\n", true))
                 .netns(Path.of("/proc/1/fd/9"))
                 .tty(true)
+                .terminalSize(new TerminalSize(30, 100))
                 .init(true)
                 .build();
     }
@@ -63,6 +64,14 @@ class LaunchRequestTest {
     void aTtyNeedsADevMountBecauseTheTerminalIsMadeInTheJobsOwnDevpts() {
         assertThatThrownBy(() -> LaunchRequest.builder().argv(List.of("tty")).mounts(List.of(MountOp.tmpfs("/tmp", "")))
                 .tty(true).build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tty (true) needs a /dev mount");
+    }
+
+    @Test
+    void aTerminalSizeNeedsATtyAndCellsTheKernelCanHold() {
+        assertThatThrownBy(() -> LaunchRequest.builder().argv(List.of("true")).terminalSize(TerminalSize.DEFAULT).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("terminalSize (24x80) needs tty (true)");
+        assertThatThrownBy(() -> new TerminalSize(0, 80)).hasMessage("terminal rows must be 1 to 65535, got 0");
+        assertThatThrownBy(() -> new TerminalSize(24, 65536)).hasMessage("terminal columns must be 1 to 65535, got 65536");
     }
 
     @Test

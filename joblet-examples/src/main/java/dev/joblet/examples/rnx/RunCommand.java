@@ -193,7 +193,12 @@ final class RunCommand implements Callable<Integer> {
     JobSpec toSpec() {
         JobSpec.Builder b = Joblet.builder();
         if (tty) {
-            b.tty(true);
+            int[] size = Terminal.size(); // rnx's own terminal's, set before the command starts
+            if (size != null) {
+                b.tty(size[0], size[1]);
+            } else {
+                b.tty(true);
+            }
         }
         List<String> argv = new ArrayList<>(args.size() + 1);
         argv.add(program);

@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Connects rnx's stdin to a tty job's terminal. When rnx itself runs in a terminal, that terminal is put in
- * raw mode (keys, Ctrl-C included, go to the job as typed) and given back as it was; the job's terminal gets
- * the size of rnx's controlling terminal, if it has one. When rnx's stdin is not a terminal (a pipe, a file), the
+ * raw mode (keys, Ctrl-C included, go to the job as typed) and given back as it was; the job's terminal starts with
+ * the size of rnx's controlling terminal, if it has one ({@link #size()}, put in the spec), and follows its changes. When rnx's stdin is not a terminal (a pipe, a file), the
  * job still has its terminal, as with {@code docker run -t}: what comes in is typed into it, and the end of it is
  * typed as the terminal's end of file (Ctrl-D), so that {@code echo hi | rnx job run --tty cat} ends. Not
  * thread-safe: one per job.
@@ -32,7 +32,6 @@ final class Terminal {
     static Terminal attach(Job job, InputStream in, PrintStream err) {
         String saved = null;
         Object previous = null;
-        copySize(job, err); // of rnx's controlling terminal (/dev/tty), even when stdin is a pipe
         if (interactive()) {
             saved = stty("-g");
             if (saved != null) {
@@ -69,15 +68,31 @@ final class Terminal {
         return new Terminal(relay, saved, previous);
     }
 
-    /** Gives the job's terminal the size of rnx's controlling terminal, when it has one. */
-    private static void copySize(Job job, PrintStream err) {
+    /**
+     * The size (rows, columns) of rnx's controlling terminal (/dev/tty, even when stdin is a pipe), or null when it
+     * has none. The job's spec carries it, so the job's terminal has it before the command starts.
+     */
+    static int @Nullable [] size() {
         String size = stty("size");
-        if (size != null && size.matches("[1-9]\\d* [1-9]\\d*")) {
-            String[] rc = size.split(" ");
+        if (size == null || !size.matches("[1-9]\\d{0,4} [1-9]\\d{0,4}")) {
+            return null;
+        }
+        String[] rc = size.split(" ");
+        int rows = Integer.parseInt(rc[0]);
+        int columns = Integer.parseInt(rc[1]);
+        return rows <= 0xFFFF && columns <= 0xFFFF ? new int[] {rows, columns} : null;
+    }
+
+    /** After a SIGWINCH: gives the job's terminal the new size of rnx's; a job that has ended has no terminal to size. */
+    private static void copySize(Job job, PrintStream err) {
+        int[] size = size();
+        if (size != null && job.isAlive()) {
             try {
-                job.resizeTerminal(Integer.parseInt(rc[0]), Integer.parseInt(rc[1]));
+                job.resizeTerminal(size[0], size[1]);
             } catch (IOException | RuntimeException e) {
-                err.println("rnx: cannot size the job's terminal: " + e.getMessage());
+                if (job.isAlive()) {
+                    err.println("rnx: cannot size the job's terminal: " + e.getMessage());
+                }
             }
         }
     }

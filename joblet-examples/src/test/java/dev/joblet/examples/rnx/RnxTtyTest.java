@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @NeedsRoot("to run real jobs")
 class RnxTtyTest {
@@ -24,6 +26,22 @@ class RnxTtyTest {
         String text = out.toString(StandardCharsets.UTF_8).replace("\r", "");
         assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
         assertThat(text).contains("all-stdio-are-terminals\n").contains("1\n");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--tty", "--init"})
+    void theJobsTerminalHasRnxsSizeOrTheDefaultWhenItsCommandStarts(String option) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] args = option.equals("--tty") ? new String[] {"job", "run", "--tty", "stty", "size"}
+                : new String[] {"job", "run", "--tty", "--init", "stty", "size"};
+        int code = Rnx.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        int[] own = Terminal.size(); // this test's controlling terminal, when it has one
+        String expected = own == null ? "24 80\n" : own[0] + " " + own[1] + "\n";
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).replace("\r", "")).isEqualTo(expected);
+        assertThat(err.toString(StandardCharsets.UTF_8)).doesNotContain("cannot size");
     }
 
     @Test

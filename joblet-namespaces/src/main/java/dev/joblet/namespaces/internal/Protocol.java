@@ -2,6 +2,9 @@ package dev.joblet.namespaces.internal;
 
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.MountOp;
+import dev.joblet.namespaces.Rlimit;
+import dev.joblet.namespaces.TerminalSize;
+import dev.joblet.namespaces.UserNamespace;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -144,7 +147,7 @@ public final class Protocol {
         w.bytes(mask);
         // Security fields, appended after the cpumask (config.c reads them in this order).
         int sec = (r.maskProc() ? SEC_MASK_PROC : 0);
-        LaunchRequest.UserNamespace userns = r.userNamespace();
+        UserNamespace userns = r.userNamespace();
         if (userns != null) {
             sec |= SEC_USERNS;
             if (userns.denySetgroups()) {
@@ -157,7 +160,7 @@ public final class Protocol {
         w.u32((int) r.capabilities());
         w.u32((int) (r.capabilities() >>> 32));
         w.u32(r.rlimits().size());
-        for (LaunchRequest.Rlimit l : r.rlimits()) {
+        for (Rlimit l : r.rlimits()) {
             w.u32(l.resource());
             w.u64(l.soft());
             w.u64(l.hard());
@@ -168,6 +171,8 @@ public final class Protocol {
         w.str(userns == null ? "" : userns.gidMap());
         Path netns = r.netns();
         w.str(netns == null ? "" : netns.toString());
+        TerminalSize size = r.terminalSize(); // set by console.c before the command starts; 0: none
+        w.u32(size == null ? 0 : size.rows() << 16 | size.columns());
         return message(MSG_CONFIG, w.toByteArray());
     }
 

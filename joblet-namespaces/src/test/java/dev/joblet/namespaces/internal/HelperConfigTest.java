@@ -136,10 +136,10 @@ class HelperConfigTest {
 
     /**
      * The fields after the cpumask, all empty: security (flags, uid, gid, caps (2 words), rlimits, seccomp, maps),
-     * then the netns path.
+     * then the netns path and the terminal's size.
      */
     private static Wire noSecurity(Wire w) {
-        return w.u32(0).u32(-1).u32(-1).u32(-1).u32(-1).u32(0).u32(0).str("").str("").str("");
+        return w.u32(0).u32(-1).u32(-1).u32(-1).u32(-1).u32(0).u32(0).str("").str("").str("").u32(0);
     }
 
     static final class Wire extends ByteArrayOutputStream {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.joblet.namespaces.BpfProgram;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.MountOp;
+import dev.joblet.namespaces.Rlimit;
+import dev.joblet.namespaces.UserNamespace;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,10 +47,10 @@ class ProtocolFuzzSeedsTest {
                 .cpuAffinity(cpus)
                 .ids(65534, 65534)
                 .capabilities(1L << 21)
-                .rlimits(List.of(new LaunchRequest.Rlimit(7, 1024, 4096), new LaunchRequest.Rlimit(4, 0, 0)))
+                .rlimits(List.of(new Rlimit(7, 1024, 4096), new Rlimit(4, 0, 0)))
                 .seccompFilter(BpfProgram.of(filter))
                 .maskProc(true)
-                .userNamespace(new LaunchRequest.UserNamespace("0 100000 65536\n", "0 100000 65536\n", true))
+                .userNamespace(new UserNamespace("0 100000 65536\n", "0 100000 65536\n", true))
                 .netns(Path.of("/run/netns/j"))
                 .build();
         Map<String, byte[]> seeds = new LinkedHashMap<>();

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.joblet.namespaces.BpfProgram;
 import dev.joblet.namespaces.LaunchRequest;
 import dev.joblet.namespaces.MountOp;
+import dev.joblet.namespaces.Rlimit;
 import dev.joblet.namespaces.Stage;
+import dev.joblet.namespaces.TerminalSize;
+import dev.joblet.namespaces.UserNamespace;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -95,8 +98,9 @@ class ProtocolTest {
         assertThat(d.u32()).as("seccomp instructions").isZero();
         assertThat(d.str()).as("uid_map").isEmpty();
         assertThat(d.str()).as("gid_map").isEmpty();
-        assertThat(d.str()).as("netns path, appended last").isEqualTo("/run/netns/j1");
-        assertThat(d.remaining()).as("nothing after the netns path").isZero();
+        assertThat(d.str()).as("netns path").isEqualTo("/run/netns/j1");
+        assertThat(d.u32()).as("terminal size, appended last: none").isZero();
+        assertThat(d.remaining()).as("nothing after the terminal size").isZero();
     }
 
     @Test
@@ -117,6 +121,7 @@ class ProtocolTest {
         assertThat(d.str()).isEmpty();
         assertThat(d.str()).isEmpty();
         assertThat(d.str()).as("netns: none").isEmpty();
+        assertThat(d.u32()).as("terminal size: none").isZero();
         assertThat(d.remaining()).isZero();
     }
 
@@ -124,8 +129,8 @@ class ProtocolTest {
     void securityFieldsFollowTheCpumaskInTheOrderConfigParseReadsThem() {
         BpfProgram filter = BpfProgram.of(new byte[] {6, 0, 0, 0, 0, 0, (byte) 0xff, 0x7f});
         Body d = Body.of(Protocol.encode(minimal().ids(65534, 65533).capabilities(1L << 10 | 1L << 33)
-                .rlimits(List.of(new LaunchRequest.Rlimit(7, 1024, -1))).seccompFilter(filter).maskProc(true)
-                .userNamespace(new LaunchRequest.UserNamespace("0 1000 1\n", "0 100 1\n", true)).build()));
+                .rlimits(List.of(new Rlimit(7, 1024, -1))).seccompFilter(filter).maskProc(true)
+                .userNamespace(new UserNamespace("0 1000 1\n", "0 100 1\n", true)).build()));
         d.skipTo("cpumask", 0);
         assertThat(d.u32()).isZero();
         assertThat(d.u32()).as("security flags")
@@ -144,8 +149,17 @@ class ProtocolTest {
         assertThat(d.bytes(8)).containsExactly(6, 0, 0, 0, 0, 0, 0xff, 0x7f);
         assertThat(d.str()).isEqualTo("0 1000 1\n");
         assertThat(d.str()).isEqualTo("0 100 1\n");
-        assertThat(d.str()).as("netns: none, appended last").isEmpty();
+        assertThat(d.str()).as("netns: none").isEmpty();
+        assertThat(d.u32()).as("terminal size, appended last: none").isZero();
         assertThat(d.remaining()).isZero();
+    }
+
+    @Test
+    void theTerminalSizeIsOneWordOfRowsAndColumnsAfterTheNetnsPath() {
+        byte[] m = Protocol.encode(minimal().tty(true).mounts(List.of(MountOp.dev("/dev")))
+                .terminalSize(new TerminalSize(37, 65535)).build());
+        int last = ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN).getInt(m.length - 4);
+        assertThat(last).as("rows << 16 | columns, the body's last word").isEqualTo(37 << 16 | 0xFFFF);
     }
 
     @Test
