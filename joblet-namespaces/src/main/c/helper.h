@@ -353,6 +353,9 @@ void detach_begin(const struct config *cfg, const struct detach *d);
 /* Supervisor, after the child exec'd: writes the status "running", answers MSG_STARTED, lets go of the JVM, then
  * logs the job's output until it ended, and writes its end. Never returns. */
 _Noreturn void detach_supervise(const struct config *cfg, int pidfd, int pid);
+/* procstatus.c: whether process pid catches or blocks SIGTERM (/proc/PID/status SigCgt, SigBlk); if neither, the
+ * kernel drops a TERM sent to a namespace's init. 1 when unknown. */
+int handles_term(int pid);
 
 /* Fault injection, compiled in only with -DJOBLET_FAULT_INJECTION (test builds): the errno to fail
  * the given stage with, or 0. */
