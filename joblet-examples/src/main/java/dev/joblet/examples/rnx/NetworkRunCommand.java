@@ -105,39 +105,51 @@ final class NetworkRunCommand implements Callable<Integer> {
         }
         List<Job> started = new ArrayList<>();
         List<Thread> printers = new ArrayList<>();
-        try (PrivateNetwork net = b.create(joblet.get())) {
-            err.println("rnx: network " + net.name() + " " + net.cidr() + " (gateway " + net.gateway() + ")");
-            try {
-                for (Map<String, String> group : List.of(serviceCommands, commands)) {
-                    for (Map.Entry<String, String> j : group.entrySet()) {
-                        Job job = joblet.get().start(Joblet.builder().network(net).hostname(j.getKey())
-                                .command("sh", "-c", j.getValue()).build());
-                        started.add(job);
-                        printers.add(print(j.getKey(), job.stdout(), out));
-                        printers.add(print(j.getKey(), job.stderr(), err));
+        // While this runs, a JVM shutdown (Ctrl-C, SIGTERM) interrupts it and waits for its clean-up below.
+        InterruptOnShutdown guard = InterruptOnShutdown.of(Thread.currentThread());
+        try {
+            try (PrivateNetwork net = b.create(joblet.get())) {
+                err.println("rnx: network " + net.name() + " " + net.cidr() + " (gateway " + net.gateway() + ")");
+                try {
+                    for (Map<String, String> group : List.of(serviceCommands, commands)) {
+                        for (Map.Entry<String, String> j : group.entrySet()) {
+                            Job job = joblet.get().start(Joblet.builder().network(net).hostname(j.getKey())
+                                    .command("sh", "-c", j.getValue()).build());
+                            started.add(job);
+                            printers.add(print(j.getKey(), job.stdout(), out));
+                            printers.add(print(j.getKey(), job.stderr(), err));
+                        }
                     }
+                    List<Job> serviceJobs = started.subList(0, serviceCommands.size());
+                    JobResult last = null;
+                    for (Job j : started.subList(serviceCommands.size(), started.size())) {
+                        last = j.await(); // every job to its end: its output is complete
+                    }
+                    for (Job s : serviceJobs) {
+                        s.stop(Duration.ofSeconds(2));
+                    }
+                    for (Job s : serviceJobs) {
+                        s.await();
+                    }
+                    for (Thread t : printers) {
+                        t.join(); // each ends at its stream's end: everything the job wrote is printed
+                    }
+                    return java.util.Objects.requireNonNull(last, "a job (--job is required)").shellCode();
+                } finally {
+                    started.forEach(Job::close);
                 }
-                List<Job> serviceJobs = started.subList(0, serviceCommands.size());
-                JobResult last = null;
-                for (Job j : started.subList(serviceCommands.size(), started.size())) {
-                    last = j.await(); // every job to its end: its output is complete
-                }
-                for (Job s : serviceJobs) {
-                    s.stop(Duration.ofSeconds(2));
-                }
-                for (Job s : serviceJobs) {
-                    s.await();
-                }
-                for (Thread t : printers) {
-                    t.join(); // each ends at its stream's end: everything the job wrote is printed
-                }
-                return java.util.Objects.requireNonNull(last, "a job (--job is required)").shellCode();
+            } catch (JobletException e) {
+                err.println("rnx: " + e.getMessage());
+                return Rnx.EXIT_START_FAILED;
+            } catch (InterruptedException e) { // Ctrl-C or SIGTERM: the guard's hook interrupted this thread
+                err.println("rnx: interrupted; stopped the network's jobs and removed the network");
+                return 130;
             } finally {
-                started.forEach(Job::close);
+                // The network's bridge, rules and namespaces go with the instance: before the guard lets the JVM exit.
+                joblet.get().close();
             }
-        } catch (JobletException e) {
-            err.println("rnx: " + e.getMessage());
-            return Rnx.EXIT_START_FAILED;
+        } finally {
+            guard.close();
         }
     }
 
