@@ -76,8 +76,11 @@ public final class LogStreamView implements LogStream {
     /** True if the log may drop this stream's oldest chunk (there is one). Guarded by the log. */
     boolean mayDrop() {
         long oldestEnd = ring.oldestStreamEnd();
+        // The 4 x capacity bound is for many tiny chunks; it never drops the stream's newest chunk, which holds its
+        // last bytes (one large read could otherwise leave a view, and a tail reader, with nothing).
         return oldestEnd <= holdFrom()
-                && (!keepsLast || oldestEnd <= ring.streamEnd() - capacity || ring.retainedCost() > 4L * capacity);
+                && (!keepsLast || oldestEnd <= ring.streamEnd() - capacity
+                        || (ring.retainedCost() > 4L * capacity && ring.oldest() != ring.newest()));
     }
 
     /** The ring grew by {@code len} bytes: true if waiting readers must be woken now. Guarded by the log. */
