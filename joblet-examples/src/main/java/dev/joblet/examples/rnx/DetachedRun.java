@@ -27,22 +27,12 @@ final class DetachedRun {
             err.println("rnx: " + e.getMessage());
             return Rnx.EXIT_USAGE;
         } catch (JobStartException e) {
-            return failed(out, err, String.valueOf(e.getMessage()), e.isCommandNotFound(), json);
+            return JobRunner.startFailed(out, err, String.valueOf(e.getMessage()), e.isCommandNotFound(), json);
         } catch (JobletException e) {
-            return failed(out, err, String.valueOf(e.getMessage()), false, json);
+            return JobRunner.startFailed(out, err, String.valueOf(e.getMessage()), false, json);
         }
         out.println(json ? "{\"id\":" + JsonResult.string(job.id().toString()) + "}" : job.id().toString());
         out.flush();
         return 0;
-    }
-
-    private static int failed(PrintStream out, PrintStream err, String message, boolean notFound, boolean json) {
-        err.println("rnx: " + message);
-        if (json) {
-            out.println(JsonResult.startFailure(message));
-        }
-        out.flush();
-        err.flush();
-        return notFound ? Rnx.EXIT_NOT_FOUND : Rnx.EXIT_START_FAILED;
     }
 }

@@ -103,6 +103,11 @@ final class JobRunner {
     }
 
     private int startFailed(String message, boolean notFound, boolean json) {
+        return startFailed(out, err, message, notFound, json);
+    }
+
+    /** Reports a job that could not start (on stderr; with {@code json}, its JSON line on stdout): 127 or 125. */
+    static int startFailed(PrintStream out, PrintStream err, String message, boolean notFound, boolean json) {
         err.println("rnx: " + message);
         if (json) {
             out.println(JsonResult.startFailure(message));
