@@ -206,6 +206,8 @@ int detach_parse(uint8_t *buf, size_t len, struct detach *d) {
     d->timeout_ms = rd_u32(&r);
     d->grace_ms = rd_u32(&r);
     d->keep_fd = (int32_t)rd_u32(&r);
+    uint64_t lo = rd_u32(&r);
+    d->start_at_ms = lo | (uint64_t)rd_u32(&r) << 32;
     if (r.err == 0 && (d->keep_fd < -1 || d->dir[0] != '/' || strlen(d->dir) >= 4096 || d->log_cap < 4096)) r.err = EINVAL;
     if (r.err == 0 && r.pos != len) r.err = EBADMSG;
     return r.err;

@@ -59,7 +59,7 @@ static uint64_t offsets[2];
 static int log_cut;
 static int log_errno;
 
-static uint64_t now_ms(clockid_t clock) {
+uint64_t detach_now_ms(clockid_t clock) {
     struct timespec ts;
     clock_gettime(clock, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
@@ -93,10 +93,11 @@ void detach_begin(const struct config *cfg, const struct detach *d) {
     close(pipes[0][1]);
     close(pipes[1][1]);
     pipes[0][1] = pipes[1][1] = -1;
+    detach_wait(cfg, d); /* a job to start later: waits here, nobody's child */
 }
 
 /* Field 22 of /proc/self/stat (p starts at the space before field 3; 19 steps reach the one before 22). */
-static unsigned long long own_start_time(void) {
+unsigned long long detach_start_time(void) {
     char buf[1024];
     int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
@@ -111,21 +112,30 @@ static unsigned long long own_start_time(void) {
     return p == NULL ? 0 : strtoull(p + 1, NULL, 10);
 }
 
-/* Replaces the status file with text, atomically, under the directory's lock; 0 or an errno value. */
-static int write_status(const char *text) {
+int detach_lock(void) {
     int lock = openat(dirfd_, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (lock < 0) return errno;
+    if (lock < 0) return -1;
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
     while (fcntl(lock, F_SETLKW, &fl) < 0 && errno == EINTR) {
     }
+    return lock;
+}
+
+int detach_replace_status(const char *text) {
     int err = 0;
     int fd = openat(dirfd_, "status.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (fd < 0) err = errno;
-    else {
-        if (write_exact(fd, text, strlen(text)) < 0 || fsync(fd) < 0) err = errno;
-        close(fd);
-        if (err == 0 && renameat(dirfd_, "status.tmp", dirfd_, "status") < 0) err = errno;
-    }
+    if (fd < 0) return errno;
+    if (write_exact(fd, text, strlen(text)) < 0 || fsync(fd) < 0) err = errno;
+    close(fd);
+    if (err == 0 && renameat(dirfd_, "status.tmp", dirfd_, "status") < 0) err = errno;
+    return err;
+}
+
+/* Replaces the status file with text, atomically, under the directory's lock; 0 or an errno value. */
+int detach_write_status(const char *text) {
+    int lock = detach_lock();
+    if (lock < 0) return errno;
+    int err = detach_replace_status(text);
     close(lock); /* drops the lock */
     return err;
 }
@@ -152,7 +162,7 @@ static int append(uint32_t stream, const uint8_t *data, uint32_t len, uint64_t o
     put_u32(hdr, stream);
     put_u32(hdr + 4, len);
     put_u64(hdr + 8, offset);
-    put_u64(hdr + 16, now_ms(CLOCK_REALTIME));
+    put_u64(hdr + 16, detach_now_ms(CLOCK_REALTIME));
     errno = 0;
     if (write_exact_at(logfd, hdr, REC_HEADER, log_size) < 0
             || (len > 0 && write_exact_at(logfd, data, len, log_size + REC_HEADER) < 0)) {
@@ -238,7 +248,7 @@ static long long cgroup_figure(const struct config *cfg, const char *file, const
 
 /* The job's cgroup directories, each rmdir'ed (waiting out, at most a second, a v1 cgroup that stays busy a while
  * after its last task); the owner directory <own>/joblet/detached stays, as drivers of live JVMs hold it. */
-static void remove_cgroups(const struct config *cfg) {
+void detach_remove_cgroups(const struct config *cfg) {
     struct timespec pause = {0, 10 * 1000 * 1000};
     for (uint32_t i = 0; i <= cfg->ncgroups; i++) {
         char dir[4096];
@@ -280,13 +290,13 @@ _Noreturn static void finish(const struct config *cfg, const siginfo_t *si, int 
             "state=ended\nsupervisor_pid=%d\nsupervisor_start=%llu\nexit_kind=%s\nexit_status=%d\nreason=%s\n"
             "ended_ms=%llu\ncpu_user_us=%lld\ncpu_system_us=%lld\nmemory_peak=%lld\noom_kills=%lld\nstdout_bytes=%llu\nstderr_bytes=%llu\n"
             "log_bytes=%llu\nlog_cut=%d\nlog_errno=%d\nwait_errno=%d\n",
-            (int)getpid(), own_start_time(), kind, si->si_status, reason, (unsigned long long)now_ms(CLOCK_REALTIME),
+            (int)getpid(), detach_start_time(), kind, si->si_status, reason, (unsigned long long)detach_now_ms(CLOCK_REALTIME),
             user, sys, peak, ooms, (unsigned long long)offsets[0], (unsigned long long)offsets[1],
             (unsigned long long)log_size, log_cut, log_errno, wait_err);
     if (fsync(logfd) < 0) { /* the status is written regardless */
     }
-    (void)write_status(text);
-    remove_cgroups(cfg); /* the job is dead and no JVM owns its cgroups */
+    (void)detach_write_status(text);
+    detach_remove_cgroups(cfg); /* the job is dead and no JVM owns its cgroups */
     _exit(0);
 }
 
@@ -301,22 +311,22 @@ _Noreturn void detach_supervise(const struct config *cfg, int pidfd, int pid) {
     int sigfd = signalfd(-1, &set, SFD_CLOEXEC);
     char text[512];
     snprintf(text, sizeof text, "state=running\nsupervisor_pid=%d\nsupervisor_start=%llu\njob_pid=%d\nstarted_ms=%llu\n",
-            (int)getpid(), own_start_time(), pid, (unsigned long long)now_ms(CLOCK_REALTIME));
+            (int)getpid(), detach_start_time(), pid, (unsigned long long)detach_now_ms(CLOCK_REALTIME));
     int err = fault_at(cfg, ST_DETACH);
     if (err == 0 && sigfd < 0) err = errno;
-    if (err == 0) err = write_status(text);
+    if (err == 0) err = detach_write_status(text);
     if (err != 0) {
         syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
         siginfo_t si;
         waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
-        remove_cgroups(cfg);
+        detach_remove_cgroups(cfg);
         die(ST_DETACH, err, 4, "write the status file");
     }
     (void)send_msg(STATUS_FD, MSG_STARTED, (int32_t)pid, (int32_t)getpid(), 0);
     close(STATUS_FD); /* the JVM is let go: from here on nothing it does (or its death) reaches the job */
     close(CTL_FD);
 
-    uint64_t deadline = det->timeout_ms == 0 ? 0 : now_ms(CLOCK_MONOTONIC) + det->timeout_ms;
+    uint64_t deadline = det->timeout_ms == 0 ? 0 : detach_now_ms(CLOCK_MONOTONIC) + det->timeout_ms;
     uint64_t kill_at = 0; /* after a timeout's SIGTERM: when SIGKILL follows */
     int killed = 0;
     uint64_t drain_until = 0;
@@ -328,7 +338,7 @@ _Noreturn void detach_supervise(const struct config *cfg, int pidfd, int pid) {
                 {.fd = pipes[1][0], .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
         if (exited && pipes[0][0] < 0 && pipes[1][0] < 0) finish(cfg, &si, wait_err);
         int wait = -1;
-        uint64_t now = now_ms(CLOCK_MONOTONIC);
+        uint64_t now = detach_now_ms(CLOCK_MONOTONIC);
         if (exited) {
             if (now >= drain_until) finish(cfg, &si, wait_err); /* a writer the job passed on holds a pipe: stop */
             wait = (int)(drain_until - now);
@@ -369,7 +379,7 @@ _Noreturn void detach_supervise(const struct config *cfg, int pidfd, int pid) {
             }
             init_exit_status(&si); /* CFG_INIT: the command's end, not init's */
             exited = 1;
-            drain_until = now_ms(CLOCK_MONOTONIC) + 2000;
+            drain_until = detach_now_ms(CLOCK_MONOTONIC) + 2000;
         }
     }
     syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);

@@ -74,8 +74,9 @@ enum message {
     MSG_MAPS_WRITTEN = 0x5350414D, /* "MAPS" */
     /* JVM -> supervisor, control pipe, just before MSG_CONFIG (after MSG_WARM, never with one in practice): the job
      * is detached (detach.c). Body = { string state directory of the job, u32 log cap in bytes, u32 timeout in ms
-     * (0 = none), i32 a descriptor of the JVM's to keep until the job ends (its host identity's lock; -1 = none) }
-     * (detach_parse). The supervisor then forks once (its parent exits: the JVM reaps it), owns the
+     * (0 = none), u32 grace in ms, i32 a descriptor of the JVM's to keep until the job ends (its host identity's lock;
+     * -1 = none), u64 when to start, in ms since the epoch (0 = now) } (detach_parse). A job to start later: the
+     * supervisor answers MSG_STARTED with a = 0 at once and waits itself (schedule.c). The supervisor then forks once (its parent exits: the JVM reaps it), owns the
      * job's stdout and stderr, writes the job's log and status into the directory, ignores the control pipe after
      * MSG_STARTED (whose b is then the supervisor's pid) and kills the job on timeout. Header shape. */
     MSG_DETACH = 0x48435444, /* "DTCH" */
@@ -176,7 +177,8 @@ enum stage {
     ST_FETCH_FD = 32,    /* pidfd_getfd of a descriptor the JVM holds (MNT_MOVE); detail = mount index */
     ST_LOGINUID = 33,    /* fixing the loginuid the job inherits (security.c lock_loginuid) */
     ST_DETACH = 34,      /* MSG_DETACH (detach.c); detail: 0 open the state directory, 1 open its log, 2 the output
-                          * pipes, 3 fork, 4 write the status file, 5 pidfd_getfd of the descriptor to keep */
+                          * pipes, 3 fork, 4 write the status file, 5 pidfd_getfd of the descriptor to keep, 6 the
+                          * signalfd of a scheduled job's wait (schedule.c) */
 };
 
 /* Security flags (the word after the cpumask). */
@@ -303,6 +305,9 @@ void remove_orphaned_cgroups(const struct config *cfg); /* the JVM is gone and t
  * err = errno. Call sites stay one line: if (fd < 0) die_errno(ST_CGROUP_OPEN, i, "open %s", path);
  */
 void die_on(int fd, int exit_code);
+/* Also call hook(stage, err, detail) before die() reports (a scheduled detached job's supervisor records its failure
+ * in the status file: no JVM reads its status pipe); die_on() clears it (the child reports on its own pipe). */
+void die_also(void (*hook)(int stage, int err, int detail));
 _Noreturn __attribute__((format(printf, 4, 5))) void die(int stage, int err, int detail, const char *fmt, ...);
 _Noreturn __attribute__((format(printf, 3, 4))) void die_errno(int stage, int detail, const char *fmt, ...);
 /* Exactly n bytes or -1: a short read is EBADMSG, an error its errno; EOF before the first byte returns 0 (errno
@@ -344,6 +349,7 @@ struct detach {
     uint32_t timeout_ms; /* 0 = none; then SIGTERM to the job */
     uint32_t grace_ms;   /* after the timeout's SIGTERM, SIGKILL this much later (at once if PID 1 ignores TERM) */
     int32_t keep_fd;     /* the JVM's descriptor number to copy (pidfd_getfd) and hold until the end; -1 = none */
+    uint64_t start_at_ms; /* 0 = now; else the wall-clock time (ms since the epoch) the supervisor waits for */
 };
 /* config.c: the body of MSG_DETACH; 0 or an errno value. The strings point into buf. */
 int detach_parse(uint8_t *buf, size_t len, struct detach *d);
@@ -353,6 +359,21 @@ void detach_begin(const struct config *cfg, const struct detach *d);
 /* Supervisor, after the child exec'd: writes the status "running", answers MSG_STARTED, lets go of the JVM, then
  * logs the job's output until it ended, and writes its end. Never returns. */
 _Noreturn void detach_supervise(const struct config *cfg, int pidfd, int pid);
+/* detach.c, for schedule.c: the directory's lock taken (an fd whose close drops it; -1 with errno), the status
+ * replaced (written beside, renamed; the caller holds the lock), the status written under the lock, the job's
+ * cgroups removed, the supervisor's start time (field 22 of /proc/self/stat), a clock in ms. */
+int detach_lock(void);
+int detach_replace_status(const char *text);
+int detach_write_status(const char *text);
+void detach_remove_cgroups(const struct config *cfg);
+unsigned long long detach_start_time(void);
+uint64_t detach_now_ms(clockid_t clock);
+/* schedule.c: with start_at_ms, called by detach_begin in the supervisor (nobody's child by then): writes the status
+ * "scheduled", answers MSG_STARTED with a = 0, lets go of the JVM and waits for the time. A cancel (SIGTERM, INT, HUP
+ * or USR1 while waiting) removes the cgroups, records "cancelled" and exits; at the time, under the lock, it records
+ * "starting" and returns with those signals still blocked (the child unblocks them; detach_supervise reads them).
+ * From then on a failure is recorded in the status (die_also). Returns at once without start_at_ms. */
+void detach_wait(const struct config *cfg, const struct detach *d);
 /* procstatus.c: whether process pid catches or blocks SIGTERM (/proc/PID/status SigCgt, SigBlk); if neither, the
  * kernel drops a TERM sent to a namespace's init. 1 when unknown. */
 int handles_term(int pid);

@@ -140,6 +140,9 @@ static void die_with_supervisor(const struct config *cfg, int errfd) {
 
 _Noreturn void child_main(const struct config *cfg, int errfd, const int *cgroup_fds) {
     die_on(errfd, 127);
+    sigset_t none; /* a scheduled detached job's supervisor blocks the stop signals before the clone (schedule.c) */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     die_with_supervisor(cfg, errfd);
     /* A session and process group of its own (the supervisor has its own too, see main): kill(0, ...), a
      * negative pgid, terminal job control and the SIGHUP of a session's end reach only the job's processes, and no

@@ -11,10 +11,16 @@
 /* Where die() reports and how it exits: the supervisor's status pipe until the child sets its error pipe. */
 static int die_fd = STATUS_FD;
 static int die_code = 1;
+static void (*die_hook)(int stage, int err, int detail);
 
 void die_on(int fd, int exit_code) {
     die_fd = fd;
     die_code = exit_code;
+    die_hook = NULL;
+}
+
+void die_also(void (*hook)(int stage, int err, int detail)) {
+    die_hook = hook;
 }
 
 void put_u32(uint8_t *p, uint32_t v) {
@@ -81,6 +87,7 @@ _Noreturn static void die_report(int stage, int err, int detail, const char *fmt
     (void)fmt;
     (void)ap;
 #endif
+    if (die_hook != NULL) die_hook(stage, err, detail);
     (void)send_msg(die_fd, MSG_ERROR, stage, err, detail); /* the reader may be gone: nothing else to do */
     _exit(die_code);
 }

@@ -50,53 +50,12 @@ public final class DetachedJob {
         return new DetachedLog(dir.resolve("log"));
     }
 
-    /** What is known now, read from its directory; a job whose supervisor is gone without an end is {@code LOST}. */
+    /**
+     * What is known now, read from its directory; a job whose supervisor is gone (or a zombie) without an end is
+     * {@code LOST} at once.
+     */
     public DetachedStatus status() throws IOException {
-        Properties job = DetachedStore.read(dir, "job");
-        Properties st = DetachedStore.read(dir, "status");
-        if (job.isEmpty() && !Files.isDirectory(dir)) {
-            throw new JobLookupException("detached job " + id + " is gone (deleted)", List.of());
-        }
-        List<String> command = new ArrayList<>();
-        int n = (int) num(job, "command.count", 0);
-        for (int i = 0; i < n; i++) {
-            command.add(job.getProperty("command." + i, ""));
-        }
-        Instant started = Instant.ofEpochMilli(num(st, "started_ms", num(job, "started_ms", 0)));
-        long timeout = num(job, "timeout_ms", 0);
-        DetachedStatus.State state;
-        String reason = null;
-        String s = st.getProperty("state", "");
-        int supervisor = (int) num(st, "supervisor_pid", 0);
-        if (s.equals("ended")) {
-            state = DetachedStatus.State.ENDED;
-            reason = st.getProperty("reason", "exited");
-        } else if (s.equals("running")) {
-            if (DetachedSupervisors.alive(supervisor, num(st, "supervisor_start", -1))) {
-                state = DetachedStatus.State.RUNNING;
-            } else {
-                state = DetachedStatus.State.LOST;
-                reason = "supervisor " + supervisor + " is gone without recording the end";
-            }
-        } else if (DetachedSupervisors.alive((int) num(job, "creator_pid", 0), num(job, "creator_start", -1))) {
-            state = DetachedStatus.State.STARTING;
-        } else {
-            state = DetachedStatus.State.LOST;
-            reason = "its start never finished (the starting process " + job.getProperty("creator_pid", "?")
-                    + " is gone)";
-        }
-        boolean exited = st.getProperty("exit_kind", "").equals("exited");
-        int exitStatus = (int) num(st, "exit_status", 0);
-        Instant ended = state == DetachedStatus.State.ENDED ? Instant.ofEpochMilli(num(st, "ended_ms", 0)) : null;
-        Usage usage = state == DetachedStatus.State.ENDED ? new Usage(num(st, "cpu_user_us", -1),
-                num(st, "cpu_system_us", -1), -1, num(st, "memory_peak", -1), -1, false,
-                Math.max(0, num(st, "oom_kills", 0)), -1, -1) : Usage.NONE;
-        return new DetachedStatus(id, job.getProperty("name", ""), command, state, started, ended, reason,
-                state == DetachedStatus.State.ENDED && exited ? exitStatus : -1,
-                state == DetachedStatus.State.ENDED && !exited ? exitStatus : 0, usage, num(st, "stdout_bytes", -1),
-                num(st, "stderr_bytes", -1), num(st, "log_cut", 0) != 0, (int) num(st, "log_errno", 0),
-                job.getProperty("runtime", "host"), job.getProperty("limits", ""),
-                timeout > 0 ? Duration.ofMillis(timeout) : null, supervisor);
+        return DetachedStatusFile.read(id, dir);
     }
 
     /**
@@ -214,6 +173,10 @@ public final class DetachedJob {
         if (s.hasEnded()) {
             throw new IllegalStateException("job " + id.shortForm() + " is not running: " + describeEnd(s));
         }
+        if (s.state() == DetachedStatus.State.SCHEDULED) {
+            throw new IllegalStateException("job " + id.shortForm() + " has not started (scheduled for "
+                    + s.scheduledAt() + "): cancel it instead");
+        }
         DetachedStatus now = s;
         boolean sent = DetachedStore.locked(dir, () -> signalRunning(now, DetachedSupervisors.STOP));
         if (sent && !grace.isZero()) {
@@ -227,6 +190,47 @@ public final class DetachedJob {
             DetachedStore.locked(dir, () -> signalRunning(again, DetachedSupervisors.KILL));
         }
         return await(Duration.ofSeconds(30));
+    }
+
+    /**
+     * Cancels it while it waits for its start time ({@link DetachOptions#startAt()}): its supervisor ends the wait,
+     * removes its cgroups and records it {@code CANCELLED} (its directory stays until {@link #delete}); returns that.
+     *
+     * @throws IllegalStateException when it is not scheduled (it started, ended, or was cancelled: the message says)
+     */
+    public DetachedStatus cancel() throws IOException, InterruptedException {
+        DetachedStatus s = status();
+        if (s.state() == DetachedStatus.State.SCHEDULED) {
+            DetachedStatus seen = s;
+            boolean sent = DetachedStore.locked(dir, () -> DetachedStatusFile.rawState(dir).equals("scheduled")
+                    && DetachedSupervisors.signal(seen.supervisorPid(), num(DetachedStore.read(dir, "status"),
+                            "supervisor_start", -1), DetachedSupervisors.STOP));
+            if (sent) {
+                s = await(Duration.ofSeconds(10));
+                if (s.state() == DetachedStatus.State.CANCELLED) {
+                    return s;
+                }
+            } else {
+                s = status();
+            }
+        }
+        throw new IllegalStateException("job " + id.shortForm() + " cannot be cancelled: " + (switch (s.state()) {
+            case STARTING, RUNNING -> "it has started (" + s.state().name().toLowerCase(java.util.Locale.ROOT)
+                    + "); stop it instead";
+            case CANCELLED -> "it is cancelled already";
+            case SCHEDULED -> "its supervisor did not answer";
+            case ENDED, LOST -> "it is not scheduled: " + describeEnd(s);
+        }));
+    }
+
+    /** A scheduled job cancelled, or stopped when it started meanwhile. */
+    private DetachedStatus cancelOrStop() throws IOException, InterruptedException {
+        try {
+            return cancel();
+        } catch (IllegalStateException e) {
+            DetachedStatus s = status();
+            return s.hasEnded() ? s : stop(Duration.ZERO);
+        }
     }
 
     private boolean signalRunning(DetachedStatus s, int signal) throws IOException {
@@ -256,11 +260,13 @@ public final class DetachedJob {
     public void delete(boolean force) throws IOException, InterruptedException {
         DetachedStatus s = status();
         if (!s.hasEnded()) {
+            boolean scheduled = s.state() == DetachedStatus.State.SCHEDULED;
             if (!force) {
                 throw new IllegalStateException("job " + id.shortForm() + " is " + s.state().name().toLowerCase(
-                        java.util.Locale.ROOT) + "; stop it first (or delete it with force)");
+                        java.util.Locale.ROOT) + "; " + (scheduled ? "cancel" : "stop") + " it first (or delete it with"
+                        + " force)");
             }
-            s = stop(Duration.ZERO);
+            s = scheduled ? cancelOrStop() : stop(Duration.ZERO);
             if (!s.hasEnded()) {
                 throw new IOException("job " + id.shortForm() + " did not end after SIGKILL");
             }
@@ -322,21 +328,19 @@ public final class DetachedJob {
     }
 
     static long num(Properties p, String key, long otherwise) {
-        String v = p.getProperty(key);
-        if (v == null) {
-            return otherwise;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            return otherwise;
-        }
+        return DetachedStatusFile.num(p, key, otherwise);
     }
 
     /** "exited with code 3", "killed by signal 9 (timeout)", "lost: ...". */
     static String describeEnd(DetachedStatus s) {
         if (s.state() == DetachedStatus.State.LOST) {
             return "lost: " + s.reason();
+        }
+        if (s.state() == DetachedStatus.State.CANCELLED) {
+            return "cancelled before it started";
+        }
+        if (s.exitCode() < 0 && s.signal() == 0) {
+            return String.valueOf(s.reason());
         }
         return (s.exitCode() >= 0 ? "exited with code " + s.exitCode() : "killed by signal " + s.signal())
                 + " (" + s.reason() + ")";

@@ -66,7 +66,8 @@ final class DetachedLaunch {
                 long timeout = spec.timeout().map(t -> Math.max(1, t.toMillis())).orElse(0L);
                 p = owner.launcher().launchDetached(request, new Detachment(dir, options.logCap().bytes(),
                         Math.min(timeout, Detachment.MAX_U32), Math.min(spec.stopGrace().toMillis(), Detachment.MAX_U32),
-                        lease == null ? -1 : lease.lockFd()));
+                        lease == null ? -1 : lease.lockFd(),
+                        options.startAtIfAny().map(java.time.Instant::toEpochMilli).orElse(0L)));
             } catch (LaunchException e) {
                 if (e.isCommandNotFound()) {
                     throw new JobStartException("\"" + program + "\": not found in runtime " + spec.runtime() + " (job "
@@ -81,7 +82,8 @@ final class DetachedLaunch {
             if (lease != null) {
                 lease.handOff(); // the supervisor holds the identity's lock until the job ended
             }
-            log.debug("detached job {} started: pid {}, supervisor {}", id.shortForm(), p.jobPid(), p.supervisorPid());
+            log.debug("detached job {} {}: pid {}, supervisor {}", id.shortForm(), p.scheduled() ? "scheduled" : "started",
+                    p.jobPid(), p.supervisorPid());
             return new DetachedJob(id, dir, owner.events());
         }
     }
@@ -114,6 +116,7 @@ final class DetachedLaunch {
         p.setProperty("limits", limits(spec));
         p.setProperty("timeout_ms", Long.toString(spec.timeout().map(java.time.Duration::toMillis).orElse(0L)));
         p.setProperty("log_cap", Long.toString(options.logCap().bytes()));
+        options.startAtIfAny().ifPresent(at -> p.setProperty("start_at_ms", Long.toString(at.toEpochMilli())));
         int self = (int) ProcessHandle.current().pid();
         p.setProperty("creator_pid", Integer.toString(self));
         p.setProperty("creator_start", Long.toString(DetachedSupervisors.startTime(self)));

@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param command its command line
  * @param state its state (see {@link State})
  * @param started when it was started (the JVM's clock)
- * @param ended when it ended, or null
+ * @param ended when it ended (cancelled); for a {@link State#LOST} job the last time it was known to run; else null
  * @param reason how it ended: {@code exited}, {@code signal}, {@code timeout}, {@code oom}, {@code stopped}; for a
  *     {@link State#LOST} job what is known; null while it runs
  * @param exitCode its exit code, or -1 when it did not exit (signal) or has not ended
@@ -28,13 +28,17 @@ import org.jspecify.annotations.Nullable;
  * @param limits its limits, as text ({@code cpu=50% memory=64MiB pids=100}, "" for none)
  * @param timeout its timeout, or null
  * @param supervisorPid its supervisor's pid (0 before the supervisor reported)
+ * @param scheduledAt when a scheduled job starts (or was to start), or null for one started at once
  */
 public record DetachedStatus(JobId id, String name, List<String> command, State state, Instant started,
         @Nullable Instant ended, @Nullable String reason, int exitCode, int signal, Usage usage, long stdoutBytes,
         long stderrBytes, boolean logCut, int logErrno, String runtime, String limits, @Nullable Duration timeout,
-        int supervisorPid) {
+        int supervisorPid, @Nullable Instant scheduledAt) {
     /** The states of a detached job. */
     public enum State {
+        /** Its supervisor waits for its start time ({@link DetachOptions#startAt()}); {@link DetachedJob#cancel()}
+         * ends the wait. */
+        SCHEDULED,
         /** Its directory is made and its supervisor has not reported yet (the launch is under way). */
         STARTING,
         /** Its supervisor runs and the job has not ended. */
@@ -43,7 +47,9 @@ public record DetachedStatus(JobId id, String name, List<String> command, State 
         ENDED,
         /** Its supervisor is gone without recording an end (killed, or the host rebooted), or its start never
          * finished: what is left can be deleted. */
-        LOST
+        LOST,
+        /** It was cancelled while scheduled: it never started, nothing of it is left but this record. */
+        CANCELLED
     }
 
     public DetachedStatus {
@@ -54,17 +60,25 @@ public record DetachedStatus(JobId id, String name, List<String> command, State 
         return Optional.ofNullable(ended);
     }
 
+    public Optional<Instant> scheduledFor() {
+        return Optional.ofNullable(scheduledAt);
+    }
+
     public Optional<String> endReason() {
         return Optional.ofNullable(reason);
     }
 
-    /** How long it ran (until now while it runs). */
+    /** How long it ran (until now while it runs; zero while scheduled or once cancelled; a lost job's stops growing). */
     public Duration runtimeSoFar() {
+        if (state == State.SCHEDULED || state == State.CANCELLED) {
+            return Duration.ZERO;
+        }
         Instant end = ended != null ? ended : Instant.now();
-        return Duration.between(started, end);
+        return end.isBefore(started) ? Duration.ZERO : Duration.between(started, end);
     }
 
+    /** Whether it is over: ended, lost or cancelled. */
     public boolean hasEnded() {
-        return state == State.ENDED || state == State.LOST;
+        return state == State.ENDED || state == State.LOST || state == State.CANCELLED;
     }
 }

@@ -21,9 +21,16 @@ public final class DetachedSupervisors {
 
     private DetachedSupervisors() {}
 
-    /** Whether the supervisor {@code pid} that started at {@code startTime} still runs. */
+    /**
+     * Whether the supervisor {@code pid} that started at {@code startTime} still runs: a zombie (killed, not yet
+     * reaped by whoever inherited it) or a dying process ({@code X}) runs no more.
+     */
     public static boolean alive(int pid, long startTime) {
-        return pid > 0 && startTime(pid) == startTime;
+        if (pid <= 0) {
+            return false;
+        }
+        String[] f = statFields(pid);
+        return f.length > 19 && !f[0].equals("Z") && !f[0].equals("X") && parse(f[19]) == startTime;
     }
 
     /**
@@ -64,24 +71,32 @@ public final class DetachedSupervisors {
 
     /** Field 22 of {@code /proc/<pid>/stat}, or -1 when there is no such process. */
     public static long startTime(int pid) {
+        String[] f = statFields(pid);
+        return f.length > 19 ? parse(f[19]) : -1;
+    }
+
+    private static long parse(String field) {
+        try {
+            return Long.parseLong(field);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The fields of {@code /proc/<pid>/stat} from field 3 (the state) on; none when there is no such process. */
+    private static String[] statFields(int pid) {
         String stat;
         try {
             stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
-            return -1;
+            return new String[0];
         } catch (IOException e) {
-            return -1;
+            return new String[0];
         }
         int close = stat.lastIndexOf(')');
-        if (close < 0) {
-            return -1;
+        if (close < 0 || close + 2 > stat.length()) {
+            return new String[0];
         }
-        String[] fields = stat.substring(close + 2).trim().split(" ");
-        // fields[0] is field 3 (state): field 22 is fields[19]
-        try {
-            return fields.length > 19 ? Long.parseLong(fields[19]) : -1;
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return stat.substring(close + 2).trim().split(" "); // [0] is field 3 (state): field 22 is [19]
     }
 }

@@ -15,10 +15,18 @@ import java.nio.file.Path;
  *     PID 1 neither catches nor blocks SIGTERM, which the kernel would then drop)
  * @param keepFd a descriptor of this process the supervisor copies and holds until the job ended (the lock of the
  *     job's host identity), or -1
+ * @param startAtMillis 0 to start now, else when to start (ms since the epoch): the supervisor answers at once
+ *     ({@link DetachedProcess#jobPid()} 0) and waits itself, until then cancelled by SIGTERM (schedule.c)
  */
-public record Detachment(Path stateDir, long logCapBytes, long timeoutMillis, long graceMillis, int keepFd) {
+public record Detachment(Path stateDir, long logCapBytes, long timeoutMillis, long graceMillis, int keepFd,
+        long startAtMillis) {
     public static final long MIN_LOG_CAP = 4096;
     public static final long MAX_U32 = 0xFFFF_FFFFL;
+
+    /** A job to start now. */
+    public Detachment(Path stateDir, long logCapBytes, long timeoutMillis, long graceMillis, int keepFd) {
+        this(stateDir, logCapBytes, timeoutMillis, graceMillis, keepFd, 0);
+    }
 
     public Detachment {
         if (!stateDir.isAbsolute()) {
@@ -32,6 +40,9 @@ public record Detachment(Path stateDir, long logCapBytes, long timeoutMillis, lo
         }
         if (graceMillis < 0 || graceMillis > MAX_U32) {
             throw new IllegalArgumentException("graceMillis (" + graceMillis + ") must be 0 to " + MAX_U32);
+        }
+        if (startAtMillis < 0) {
+            throw new IllegalArgumentException("startAtMillis (" + startAtMillis + ") must be 0 (now) or a time");
         }
         if (timeoutMillis < 0 || timeoutMillis > MAX_U32) {
             throw new IllegalArgumentException("timeoutMillis (" + timeoutMillis + ") must be 0 to " + MAX_U32);

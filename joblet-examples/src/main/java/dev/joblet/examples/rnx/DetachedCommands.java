@@ -63,22 +63,38 @@ final class DetachedCommands {
             try {
                 return execute();
             } catch (JobLookupException e) {
-                err.println("rnx: " + e.getMessage());
-                return e.ambiguous() ? EXIT_AMBIGUOUS : EXIT_UNKNOWN;
+                return fail(e.getMessage(), e.ambiguous() ? EXIT_AMBIGUOUS : EXIT_UNKNOWN, e.candidates());
             } catch (IllegalStateException e) {
-                err.println("rnx: " + e.getMessage());
-                return EXIT_STATE;
+                return fail(e.getMessage(), EXIT_STATE, List.of());
             } catch (IllegalArgumentException e) {
-                err.println("rnx: " + e.getMessage());
-                return Rnx.EXIT_USAGE;
+                return fail(e.getMessage(), Rnx.EXIT_USAGE, List.of());
             } catch (IOException e) {
-                err.println("rnx: " + e.getMessage());
-                return EXIT_IO;
+                return fail(e.getMessage(), EXIT_IO, List.of());
             }
+        }
+
+        /** Reports a failure: "rnx: message" on stderr; with --json also its JSON on stdout (see errorJson). */
+        final int fail(@Nullable String message, int exit, List<String> candidates) {
+            err.println("rnx: " + message);
+            if (json) {
+                out.println(errorJson(message, exit, candidates));
+            }
+            out.flush();
+            err.flush();
+            return exit;
         }
     }
 
-    @Command(name = "list", description = "Lists detached jobs: id, name or command, state, started, runtime, limits.")
+    /**
+     * An error with --json: {@code {"error":{"exit":3,"message":"...","candidates":[...]}}} ({@code candidates}: the
+     * ids an ambiguous prefix matches, else empty), on stdout; the message is on stderr too.
+     */
+    static String errorJson(@Nullable String message, int exit, List<String> candidates) {
+        return "{\"error\":{\"exit\":" + exit + ",\"message\":" + JsonResult.string(message) + ",\"candidates\":["
+                + candidates.stream().map(JsonResult::string).collect(Collectors.joining(",")) + "]}}";
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists detached jobs: id, name or command, state, started, runtime, limits.")
     static final class ListCommand extends Base {
         ListCommand(PrintStream out, PrintStream err, Supplier<Joblet> joblet) {
             super(out, err, joblet);
@@ -88,7 +104,7 @@ final class DetachedCommands {
         int execute() throws IOException {
             List<DetachedJob> jobs = joblet.get().jobs();
             if (!json) {
-                out.printf("%-8s  %-30s  %-8s  %-19s  %9s  %s%n", "ID", "NAME/COMMAND", "STATE", "STARTED", "RUNTIME",
+                out.printf("%-8s  %-30s  %-9s  %-19s  %9s  %s%n", "ID", "NAME/COMMAND", "STATE", "STARTED", "RUNTIME",
                         "LIMITS");
             }
             for (DetachedJob j : jobs) {
@@ -102,15 +118,18 @@ final class DetachedCommands {
                     out.println(statusJson(s));
                 } else {
                     String what = s.name().isEmpty() ? String.join(" ", s.command()) : s.name();
-                    out.printf("%-8s  %-30s  %-8s  %-19s  %9s  %s%n", s.id().shortForm(), cut(what, 30), s.state(),
-                            TIME.format(s.started()), duration(s.runtimeSoFar()), s.limits());
+                    Instant at = s.scheduledAt();
+                    String started = s.state() == DetachedStatus.State.SCHEDULED && at != null ? "at " + TIME.format(at)
+                            : s.state() == DetachedStatus.State.CANCELLED ? "-" : TIME.format(s.started());
+                    out.printf("%-8s  %-30s  %-9s  %-19s  %9s  %s%n", s.id().shortForm(), cut(what, 30), s.state(),
+                            started, duration(s.runtimeSoFar()), s.limits());
                 }
             }
             return 0;
         }
     }
 
-    @Command(name = "status", description = "Shows one detached job: state, exit, end reason, usage, log size.")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows one detached job: state, exit, end reason, usage, log size.")
     static final class StatusCommand extends Base {
         @Parameters(index = "0", paramLabel = "ID", description = "The job's id or an unambiguous prefix.")
         String id = "";
@@ -132,7 +151,10 @@ final class DetachedCommands {
             out.println("name:      " + s.name());
             out.println("command:   " + String.join(" ", s.command()));
             out.println("state:     " + s.state() + (s.reason() != null ? " (" + s.reason() + ")" : ""));
-            out.println("started:   " + TIME.format(s.started()));
+            s.scheduledFor().ifPresent(at -> out.println("scheduled: " + TIME.format(at)));
+            if (s.state() != DetachedStatus.State.SCHEDULED && s.state() != DetachedStatus.State.CANCELLED) {
+                out.println("started:   " + TIME.format(s.started()));
+            }
             s.endedAt().ifPresent(e -> out.println("ended:     " + TIME.format(e)));
             out.println("runtime:   " + duration(s.runtimeSoFar()));
             if (s.state() == DetachedStatus.State.ENDED) {
@@ -143,14 +165,17 @@ final class DetachedCommands {
             }
             out.println("limits:    " + s.limits());
             out.println("runtime fs:" + " " + s.runtime());
-            out.println("usage:     cpu " + (u.cpuUserMicros() + u.cpuSystemMicros()) / 1000 + " ms, memory peak "
-                    + u.memoryPeakBytes() + " bytes, oom kills " + u.oomKills());
+            out.println("usage:     cpu " + (u.cpuUserMicros() < 0 || u.cpuSystemMicros() < 0 ? "unknown"
+                    : (u.cpuUserMicros() + u.cpuSystemMicros()) / 1000 + " ms") + ", memory peak "
+                    + bytes(u.memoryPeakBytes()) + ", io read " + bytes(u.ioReadBytes()) + ", io write "
+                    + bytes(u.ioWriteBytes()) + ", pids peak " + (u.pidsPeak() < 0 ? "unknown" : u.pidsPeak())
+                    + ", oom kills " + u.oomKills());
             out.println("directory: " + j.directory());
             return 0;
         }
     }
 
-    @Command(name = "log", description = "Prints a detached job's output (stdout to stdout, stderr to stderr) from its "
+    @Command(name = "log", mixinStandardHelpOptions = true, description = "Prints a detached job's output (stdout to stdout, stderr to stderr) from its "
             + "log on disk; with -f, follows it until the job ends.")
     static final class LogCommand extends Base {
         @Parameters(index = "0", paramLabel = "ID", description = "The job's id or an unambiguous prefix.")
@@ -221,7 +246,7 @@ final class DetachedCommands {
         }
     }
 
-    @Command(name = "metrics", description = "Shows what a detached job uses, sampled live from its cgroups: CPU, memory"
+    @Command(name = "metrics", mixinStandardHelpOptions = true, description = "Shows what a detached job uses, sampled live from its cgroups: CPU, memory"
             + " current and peak, IO, pids; with -f every second until it ends. After its end: its final usage.")
     static final class MetricsCommand extends Base {
         @Parameters(index = "0", paramLabel = "ID", description = "The job's id or an unambiguous prefix.")
@@ -277,89 +302,6 @@ final class DetachedCommands {
         }
     }
 
-    @Command(name = "stop", description = "Stops a detached job: SIGTERM, then SIGKILL after the grace period.")
-    static final class StopCommand extends Base {
-        @Parameters(index = "0", paramLabel = "ID", description = "The job's id or an unambiguous prefix.")
-        String id = "";
-
-        @Option(names = "--grace", paramLabel = "DURATION", description = "How long SIGTERM has before SIGKILL (default 10s;"
-                + " 0 kills at once).")
-        String grace = "10s";
-
-        StopCommand(PrintStream out, PrintStream err, Supplier<Joblet> joblet) {
-            super(out, err, joblet);
-        }
-
-        @Override
-        int execute() throws IOException, InterruptedException {
-            Duration g;
-            try {
-                g = grace.equals("0") ? Duration.ZERO : OptionValues.duration(grace);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--grace (\"" + grace + "\"): " + e.getMessage(), e);
-            }
-            DetachedStatus s = joblet.get().get(id).stop(g);
-            if (json) {
-                out.println(statusJson(s));
-            } else {
-                out.println(s.id().shortForm() + " " + s.state() + " (" + s.reason() + ")");
-            }
-            return 0;
-        }
-    }
-
-    @Command(name = "delete", description = "Deletes an ended detached job: its state, its log, what is left of it.")
-    static final class DeleteCommand extends Base {
-        @Parameters(index = "0", paramLabel = "ID", description = "The job's id or an unambiguous prefix.")
-        String id = "";
-
-        @Option(names = "--force", description = "Kills the job first if it still runs.")
-        boolean force;
-
-        DeleteCommand(PrintStream out, PrintStream err, Supplier<Joblet> joblet) {
-            super(out, err, joblet);
-        }
-
-        @Override
-        int execute() throws IOException, InterruptedException {
-            DetachedJob j = joblet.get().get(id);
-            j.delete(force);
-            out.println(json ? "{\"deleted\":" + JsonResult.string(j.id().toString()) + "}" : "deleted " + j.id());
-            return 0;
-        }
-    }
-
-    @Command(name = "delete-all", description = "Deletes every ended detached job (with --force, running ones too).")
-    static final class DeleteAllCommand extends Base {
-        @Option(names = "--force", description = "Kills running jobs first and deletes them too.")
-        boolean force;
-
-        DeleteAllCommand(PrintStream out, PrintStream err, Supplier<Joblet> joblet) {
-            super(out, err, joblet);
-        }
-
-        @Override
-        int execute() throws IOException, InterruptedException {
-            int kept = 0;
-            for (DetachedJob j : joblet.get().jobs()) {
-                try {
-                    if (!force && !j.status().hasEnded()) {
-                        kept++;
-                        continue;
-                    }
-                    j.delete(force);
-                    out.println(json ? "{\"deleted\":" + JsonResult.string(j.id().toString()) + "}" : "deleted " + j.id());
-                } catch (JobLookupException e) {
-                    // deleted meanwhile by another rnx
-                }
-            }
-            if (kept > 0 && !json) {
-                err.println("rnx: " + kept + " running job(s) kept (stop them, or use --force)");
-            }
-            return 0;
-        }
-    }
-
     static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
             .withZone(ZoneId.systemDefault());
 
@@ -367,10 +309,17 @@ final class DetachedCommands {
         return s.length() <= n ? s : s.substring(0, n - 1) + "…";
     }
 
+    /** "unknown", "1 byte", "42 bytes". */
+    static String bytes(long n) {
+        return n < 0 ? "unknown" : n == 1 ? "1 byte" : n + " bytes";
+    }
+
+    /** A human duration: 0.4s, 2.0s, 1m03s, 2h05m. */
     static String duration(Duration d) {
         long s = d.toSeconds();
-        return s < 60 ? String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0) : s < 3600 ? s / 60 + "m" + s % 60 + "s"
-                : s / 3600 + "h" + s / 60 % 60 + "m";
+        return s < 60 ? String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0)
+                : s < 3600 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60)
+                : String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60);
     }
 
     static String statusJson(DetachedStatus s) {
@@ -384,6 +333,7 @@ final class DetachedCommands {
                 + ",\"command\":[" + s.command().stream().map(JsonResult::string).collect(Collectors.joining(",")) + "]"
                 + ",\"state\":" + JsonResult.string(s.state().name())
                 + ",\"startedMs\":" + s.started().toEpochMilli()
+                + ",\"scheduledMs\":" + s.scheduledFor().map(t -> String.valueOf(t.toEpochMilli())).orElse("null")
                 + ",\"endedMs\":" + (ended == null ? "null" : String.valueOf(ended.toEpochMilli()))
                 + ",\"runtimeMs\":" + s.runtimeSoFar().toMillis()
                 + ",\"reason\":" + JsonResult.string(s.reason())
@@ -395,6 +345,8 @@ final class DetachedCommands {
                 + ",\"stdoutBytes\":" + s.stdoutBytes() + ",\"stderrBytes\":" + s.stderrBytes()
                 + ",\"logCut\":" + s.logCut()
                 + ",\"usage\":{\"cpuUserMicros\":" + u.cpuUserMicros() + ",\"cpuSystemMicros\":" + u.cpuSystemMicros()
-                + ",\"memoryPeakBytes\":" + u.memoryPeakBytes() + ",\"oomKills\":" + u.oomKills() + "}}";
+                + ",\"memoryPeakBytes\":" + u.memoryPeakBytes() + ",\"ioReadBytes\":" + u.ioReadBytes()
+                + ",\"ioWriteBytes\":" + u.ioWriteBytes() + ",\"pidsPeak\":" + u.pidsPeak()
+                + ",\"oomKills\":" + u.oomKills() + "}}";
     }
 }

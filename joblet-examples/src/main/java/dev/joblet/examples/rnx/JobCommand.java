@@ -10,8 +10,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "job", mixinStandardHelpOptions = true, versionProvider = Rnx.Version.class,
         description = "Runs and manages jobs.", subcommands = {RunCommand.class, DetachedCommands.ListCommand.class,
             DetachedCommands.StatusCommand.class, DetachedCommands.LogCommand.class, DetachedCommands.MetricsCommand.class,
-            DetachedCommands.StopCommand.class,
-            DetachedCommands.DeleteCommand.class, DetachedCommands.DeleteAllCommand.class, HelpCommand.class})
+            DetachedControl.CancelCommand.class,
+            DetachedControl.StopCommand.class, DetachedControl.DeleteCommand.class,
+            DetachedControl.DeleteAllCommand.class, HelpCommand.class})
 final class JobCommand implements Callable<Integer> {
     @Spec
     @SuppressWarnings("NullAway.Init")

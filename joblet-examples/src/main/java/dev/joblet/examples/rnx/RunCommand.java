@@ -168,7 +168,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         JobSpec jobSpec = toSpec();
         if (detach) {
-            return DetachedRun.start(out, err, joblet.get(), jobSpec, detachOptions(), schedule, json);
+            return DetachedRun.start(out, err, joblet.get(), jobSpec, detachOptions(), json);
         }
         if (name != null || logCap != null) {
             throw new ParameterException(spec.commandLine(), (name != null ? "--name (\"" + name + "\")"
@@ -186,6 +186,9 @@ final class RunCommand implements Callable<Integer> {
         dev.joblet.DetachOptions[] o = {dev.joblet.DetachOptions.DEFAULT};
         set("--name", name, v -> o[0] = o[0].withName(v));
         set("--log-cap", logCap, v -> o[0] = o[0].withLogCap(OptionValues.memory(v)));
+        // The supervisor waits for the time (no rnx, no daemon): the job is SCHEDULED until then (rnx job cancel).
+        set("--schedule", schedule, v -> o[0] = o[0].withStartAt(dev.joblet.engine.StartTimes.parse(v,
+                java.time.Instant.now())));
         return o[0];
     }
 

@@ -90,7 +90,7 @@ public final class Helpers implements AutoCloseable {
                     + ", stdin " + (request.stdin() != null) + ")");
         }
         byte[] detach = Protocol.encodeDetach(d.stateDir().toString(), d.logCapBytes(), d.timeoutMillis(), d.graceMillis(),
-                d.keepFd());
+                d.keepFd(), d.startAtMillis());
         byte[] config = Protocol.encode(request);
         byte[] messages = new byte[detach.length + config.length];
         System.arraycopy(detach, 0, messages, 0, detach.length);

@@ -187,15 +187,16 @@ public final class Protocol {
         return message(MSG_WARM, w.toByteArray());
     }
 
-    /** The detach message (helper.h MSG_DETACH): the job's state directory, its log cap, timeout and grace. */
+    /** The detach message (helper.h MSG_DETACH): the job's state directory, log cap, timeout, grace, when to start. */
     public static byte[] encodeDetach(String stateDir, long logCapBytes, long timeoutMillis, long graceMillis,
-            int keepFd) {
+            int keepFd, long startAtMillis) {
         Writer w = new Writer();
         w.str(stateDir);
         w.u32((int) logCapBytes);
         w.u32((int) timeoutMillis);
         w.u32((int) graceMillis);
         w.u32(keepFd);
+        w.u64(startAtMillis);
         return message(MSG_DETACH, w.toByteArray());
     }
 
