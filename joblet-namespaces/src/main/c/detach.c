@@ -266,6 +266,7 @@ void detach_remove_cgroups(const struct config *cfg) {
 }
 
 static int stop_requested;
+static unsigned long long started_ms; /* the job's exec, recorded again in the final status */
 static int timed_out;
 
 _Noreturn static void finish(const struct config *cfg, const siginfo_t *si, int wait_err) {
@@ -287,10 +288,10 @@ _Noreturn static void finish(const struct config *cfg, const siginfo_t *si, int 
             : si->si_code == CLD_EXITED ? "exited" : "signal";
     char text[2048];
     snprintf(text, sizeof text,
-            "state=ended\nsupervisor_pid=%d\nsupervisor_start=%llu\nexit_kind=%s\nexit_status=%d\nreason=%s\n"
+            "state=ended\nsupervisor_pid=%d\nsupervisor_start=%llu\nstarted_ms=%llu\nexit_kind=%s\nexit_status=%d\nreason=%s\n"
             "ended_ms=%llu\ncpu_user_us=%lld\ncpu_system_us=%lld\nmemory_peak=%lld\noom_kills=%lld\nstdout_bytes=%llu\nstderr_bytes=%llu\n"
             "log_bytes=%llu\nlog_cut=%d\nlog_errno=%d\nwait_errno=%d\n",
-            (int)getpid(), detach_start_time(), kind, si->si_status, reason, (unsigned long long)detach_now_ms(CLOCK_REALTIME),
+            (int)getpid(), detach_start_time(), started_ms, kind, si->si_status, reason, (unsigned long long)detach_now_ms(CLOCK_REALTIME),
             user, sys, peak, ooms, (unsigned long long)offsets[0], (unsigned long long)offsets[1],
             (unsigned long long)log_size, log_cut, log_errno, wait_err);
     if (fsync(logfd) < 0) { /* the status is written regardless */
@@ -311,7 +312,7 @@ _Noreturn void detach_supervise(const struct config *cfg, int pidfd, int pid) {
     int sigfd = signalfd(-1, &set, SFD_CLOEXEC);
     char text[512];
     snprintf(text, sizeof text, "state=running\nsupervisor_pid=%d\nsupervisor_start=%llu\njob_pid=%d\nstarted_ms=%llu\n",
-            (int)getpid(), detach_start_time(), pid, (unsigned long long)detach_now_ms(CLOCK_REALTIME));
+            (int)getpid(), detach_start_time(), pid, started_ms = (unsigned long long)detach_now_ms(CLOCK_REALTIME));
     int err = fault_at(cfg, ST_DETACH);
     if (err == 0 && sigfd < 0) err = errno;
     if (err == 0) err = detach_write_status(text);
