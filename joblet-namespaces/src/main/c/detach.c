@@ -12,7 +12,8 @@
  *           (field 22 of /proc/<pid>/stat: a reader tells a live supervisor from a recycled pid), job_pid,
  *           started_ms. At the end, state=ended with exit_kind (exited, killed, dumped), exit_status, reason
  *           (exited, signal, timeout, oom, stopped; lost when waitid failed), ended_ms, the final usage read
- *           from the job's cgroups (cpu_user_us, cpu_system_us, memory_peak, oom_kills; -1 when not known), stdout_bytes, stderr_bytes (everything the job
+ *           from the job's cgroups (usage.c: cpu_user_us, cpu_system_us, cpu_throttled_us, memory_peak, oom_kills,
+ *           pids_peak, io_read_bytes, io_write_bytes; -1 when not known), stdout_bytes, stderr_bytes (everything the job
  *           wrote, logged or not), log_cut (0 or 1) and log_errno (why it was cut early: 0 for the cap).
  *   log     records { u32 stream, u32 length, u64 offset, u64 time_ms } + length bytes, little-endian; stream 1 is
  *           stdout, 2 stderr, offset the position of the first byte in its stream; stream 3 is the cut record
@@ -213,39 +214,6 @@ static ssize_t pump(int i) {
     return n;
 }
 
-/* The first number found in any of the job's cgroup directories for file (key: the line's key, or NULL for a
- * file holding one number); -1 when none. */
-static long long cgroup_figure(const struct config *cfg, const char *file, const char *key) {
-    for (uint32_t i = 0; i <= cfg->ncgroups; i++) {
-        const char *base = i < cfg->ncgroups ? cfg->cgroup_procs[i] : NULL;
-        char path[4096 + 64];
-        if (base != NULL) {
-            const char *slash = strrchr(base, '/');
-            if (slash == NULL) continue;
-            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - base), base, file);
-        } else if (cfg->cgroup2_dir[0] != '\0') {
-            snprintf(path, sizeof path, "%s/%s", cfg->cgroup2_dir, file);
-        } else {
-            continue;
-        }
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) continue;
-        char text[4096];
-        ssize_t n = read(fd, text, sizeof text - 1);
-        close(fd);
-        if (n <= 0) continue;
-        text[n] = '\0';
-        if (key == NULL) return strtoll(text, NULL, 10);
-        size_t klen = strlen(key);
-        for (char *line = text; line != NULL && *line != '\0';) {
-            if (strncmp(line, key, klen) == 0 && line[klen] == ' ') return strtoll(line + klen + 1, NULL, 10);
-            line = strchr(line, '\n');
-            if (line != NULL) line++;
-        }
-    }
-    return -1;
-}
-
 /* The job's cgroup directories, each rmdir'ed (waiting out, at most a second, a v1 cgroup that stays busy a while
  * after its last task); the owner directory <own>/joblet/detached stays, as drivers of live JVMs hold it. */
 void detach_remove_cgroups(const struct config *cfg) {
@@ -270,16 +238,10 @@ static unsigned long long started_ms; /* the job's exec, recorded again in the f
 static int timed_out;
 
 _Noreturn static void finish(const struct config *cfg, const siginfo_t *si, int wait_err) {
-    long long user = cgroup_figure(cfg, "cpu.stat", "user_usec"), sys = cgroup_figure(cfg, "cpu.stat", "system_usec");
-    if (user < 0) { /* v1: cpuacct.stat counts USER_HZ (100) ticks */
-        long long ut = cgroup_figure(cfg, "cpuacct.stat", "user"), st = cgroup_figure(cfg, "cpuacct.stat", "system");
-        user = ut < 0 ? -1 : ut * 10000;
-        sys = st < 0 ? -1 : st * 10000;
-    }
-    long long peak = cgroup_figure(cfg, "memory.max_usage_in_bytes", NULL);
-    if (peak < 0) peak = cgroup_figure(cfg, "memory.peak", NULL);
-    long long ooms = cgroup_figure(cfg, "memory.oom_control", "oom_kill");
-    if (ooms < 0) ooms = cgroup_figure(cfg, "memory.events", "oom_kill");
+    char usage[512];
+    usage_format(cfg, usage, sizeof usage);
+    long long ooms = usage_figure(cfg, "memory.oom_control", "oom_kill");
+    if (ooms < 0) ooms = usage_figure(cfg, "memory.events", "oom_kill");
     const char *kind = si->si_code == CLD_EXITED ? "exited" : si->si_code == CLD_DUMPED ? "dumped" : "killed";
     const char *reason = wait_err != 0 ? "lost"
             : timed_out ? "timeout"
@@ -289,10 +251,10 @@ _Noreturn static void finish(const struct config *cfg, const siginfo_t *si, int 
     char text[2048];
     snprintf(text, sizeof text,
             "state=ended\nsupervisor_pid=%d\nsupervisor_start=%llu\nstarted_ms=%llu\nexit_kind=%s\nexit_status=%d\nreason=%s\n"
-            "ended_ms=%llu\ncpu_user_us=%lld\ncpu_system_us=%lld\nmemory_peak=%lld\noom_kills=%lld\nstdout_bytes=%llu\nstderr_bytes=%llu\n"
+            "ended_ms=%llu\n%sstdout_bytes=%llu\nstderr_bytes=%llu\n"
             "log_bytes=%llu\nlog_cut=%d\nlog_errno=%d\nwait_errno=%d\n",
             (int)getpid(), detach_start_time(), started_ms, kind, si->si_status, reason, (unsigned long long)detach_now_ms(CLOCK_REALTIME),
-            user, sys, peak, ooms, (unsigned long long)offsets[0], (unsigned long long)offsets[1],
+            usage, (unsigned long long)offsets[0], (unsigned long long)offsets[1],
             (unsigned long long)log_size, log_cut, log_errno, wait_err);
     if (fsync(logfd) < 0) { /* the status is written regardless */
     }

@@ -366,6 +366,10 @@ int detach_lock(void);
 int detach_replace_status(const char *text);
 int detach_write_status(const char *text);
 void detach_remove_cgroups(const struct config *cfg);
+/* usage.c: the number for key in file (NULL: a file of one number) from the job's cgroup directories, -1 when not
+ * known; usage_format writes the final usage's status lines (key=value\n each) into out. */
+long long usage_figure(const struct config *cfg, const char *file, const char *key);
+int usage_format(const struct config *cfg, char *out, size_t size);
 unsigned long long detach_start_time(void);
 uint64_t detach_now_ms(clockid_t clock);
 /* schedule.c: with start_at_ms, called by detach_begin in the supervisor (nobody's child by then): writes the status

@@ -81,6 +81,19 @@ class DetachedJobTest {
     }
 
     @Test
+    void theFinalUsageRecordsIoAndPidsPeak() throws Exception {
+        // Three sleeps at once besides the shell: the pids cgroup saw at least four tasks.
+        DetachedJob job = joblet.startDetached(Joblet.builder()
+                .command("sh", "-c", "sleep 0.3 & sleep 0.3 & sleep 0.3 & wait").build(), DetachOptions.DEFAULT);
+        DetachedStatus s = job.await(Duration.ofSeconds(30));
+        assertThat(s.state()).as(s.toString()).isEqualTo(DetachedStatus.State.ENDED);
+        assertThat(s.usage().pidsPeak()).as(s.toString()).isGreaterThanOrEqualTo(4);
+        assertThat(s.usage().ioReadBytes()).as("IO read known").isNotNegative();
+        assertThat(s.usage().ioWriteBytes()).as("IO written known").isNotNegative();
+        assertThat(s.usage().memoryPeakBytes()).isPositive();
+    }
+
+    @Test
     void theSupervisorKillsItOnTimeout() throws Exception {
         DetachedJob job = joblet.startDetached(Joblet.builder().command("sleep", "60").timeout(Duration.ofSeconds(1))
                 .build(), DetachOptions.DEFAULT);
