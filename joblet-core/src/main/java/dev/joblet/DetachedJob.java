@@ -134,13 +134,26 @@ public final class DetachedJob {
     /**
      * Delivers its log from {@code position} ({@code 0}: the beginning) to {@code sink}, history first, then live
      * until the job ended and everything it wrote is delivered; returns the position after the last record.
+     *
+     * @throws JobLookupException when the job is deleted meanwhile (the message names the offset followed to)
      */
     public long follow(long position, Consumer<DetachedLog.Entry> sink) throws IOException, InterruptedException {
         DetachedLog log = log();
         log.requireBoundary(position);
         long pos = position;
         for (;;) {
-            List<DetachedLog.Entry> got = log.read(pos, 1 << 20);
+            List<DetachedLog.Entry> got;
+            DetachedStatus now;
+            try {
+                got = log.read(pos, 1 << 20);
+                now = got.isEmpty() ? status() : null;
+            } catch (NoSuchFileException | JobLookupException e) {
+                if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw e;
+                }
+                throw new JobLookupException("job " + id.shortForm() + " was deleted while its log was followed"
+                        + " (followed up to offset " + pos + ")", List.of());
+            }
             for (DetachedLog.Entry e : got) {
                 sink.accept(e);
                 pos = e.next();
@@ -148,7 +161,7 @@ public final class DetachedJob {
             if (!got.isEmpty()) {
                 continue;
             }
-            if (status().hasEnded()) {
+            if (now != null && now.hasEnded()) {
                 List<DetachedLog.Entry> rest = log.read(pos, Integer.MAX_VALUE); // written before the end was
                 for (DetachedLog.Entry e : rest) {
                     sink.accept(e);

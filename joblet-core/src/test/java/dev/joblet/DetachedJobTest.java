@@ -94,6 +94,26 @@ class DetachedJobTest {
     }
 
     @Test
+    void followingAJobDeletedMeanwhileEndsWithAClearError() throws Exception {
+        DetachedJob job = joblet.startDetached(Joblet.builder().command("sh", "-c", "echo hi; exec sleep 600").build(),
+                DetachOptions.DEFAULT);
+        List<DetachedLog.Entry> seen = new ArrayList<>();
+        // The sink runs in follow's thread: the job is deleted (as another rnx would) between two reads of its log.
+        assertThatThrownBy(() -> job.follow(0, e -> {
+            seen.add(e);
+            try {
+                job.delete(true);
+            } catch (Exception x) {
+                throw new IllegalStateException(x);
+            }
+        })).isInstanceOf(JobLookupException.class)
+                .hasMessageContaining("job " + job.id().shortForm() + " was deleted while its log was followed")
+                .hasMessageContaining("offset 27");
+        assertThat(text(seen, DetachedLog.Stream.STDOUT)).isEqualTo("hi\n");
+        assertThat(job.directory()).doesNotExist();
+    }
+
+    @Test
     void theSupervisorKillsItOnTimeout() throws Exception {
         DetachedJob job = joblet.startDetached(Joblet.builder().command("sleep", "60").timeout(Duration.ofSeconds(1))
                 .build(), DetachOptions.DEFAULT);
