@@ -2,7 +2,6 @@ package dev.joblet.junit;
 
 import dev.joblet.JobRuntime;
 import dev.joblet.JobSpec;
-import dev.joblet.Joblet;
 import dev.joblet.JobletException;
 import dev.joblet.MemorySize;
 import dev.joblet.Network;
@@ -53,37 +52,15 @@ public final class Fixture implements BeforeAllCallback, AfterAllCallback, Befor
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(Fixture.class);
     private static final Pattern SHARED_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    private final List<String> command;
-    private final String runtime;
-    private final Network network;
-    private final boolean isolated;
-    private final List<Integer> exposed;
-    private final List<WaitStrategy> waits;
-    private final Duration stopGrace;
-    private final @Nullable String sharedName;
-    private final @Nullable MemorySize memory;
-    private final int cpu;
-    private final Map<String, String> env;
-    private final @Nullable Consumer<JobSpec.Builder> customizer;
+    private final FixtureDefinition def;
 
     /** The running fixture of this registration; null before its scope starts and after it ends. */
     private volatile @Nullable FixtureRun run;
     /** Whether {@link #run} is for the class (a static field, or shared) rather than for one test. */
     private volatile boolean classScoped;
 
-    private Fixture(Builder b) {
-        this.command = List.copyOf(b.command);
-        this.runtime = b.runtime;
-        this.exposed = List.copyOf(b.exposed);
-        this.isolated = b.network == null ? !exposed.isEmpty() : false;
-        this.network = b.network == null ? Network.NONE : b.network;
-        this.waits = List.copyOf(b.waits);
-        this.stopGrace = b.stopGrace;
-        this.sharedName = b.sharedName;
-        this.memory = b.memory;
-        this.cpu = b.cpu;
-        this.env = Map.copyOf(b.env);
-        this.customizer = b.customizer;
+    private Fixture(FixtureDefinition def) {
+        this.def = def;
     }
 
     /** A builder of a fixture running {@code command} (the program and its arguments). Not thread-safe. */
@@ -101,7 +78,7 @@ public final class Fixture implements BeforeAllCallback, AfterAllCallback, Befor
     public FixtureProcess process() {
         FixtureRun r = run;
         if (r == null) {
-            throw new IllegalStateException(description() + " is not running: use it from a test or its @BeforeEach/@AfterEach"
+            throw new IllegalStateException(def.description() + " is not running: use it from a test or its @BeforeEach/@AfterEach"
                     + " (a static field runs for the class, an instance field for each test)");
         }
         return r.process();
@@ -121,9 +98,11 @@ public final class Fixture implements BeforeAllCallback, AfterAllCallback, Befor
 
     @Override
     public void beforeAll(ExtensionContext ec) throws Exception {
+        String sharedName = def.sharedName();
         if (sharedName != null) {
-            Shared s = ec.getRoot().getStore(NS).getOrComputeIfAbsent("shared:" + sharedName, k -> new Shared(this), Shared.class);
-            run = s.join(this);
+            SharedFixture s = ec.getRoot().getStore(NS).getOrComputeIfAbsent("shared:" + sharedName, k -> new SharedFixture(def),
+                    SharedFixture.class);
+            run = s.join(def);
         } else {
             FixtureRun r = startOrExplain();
             ec.getStore(NS).put(this, r); // closed with the class's store should afterAll not run
@@ -134,7 +113,7 @@ public final class Fixture implements BeforeAllCallback, AfterAllCallback, Befor
 
     @Override
     public void afterAll(ExtensionContext ec) {
-        if (sharedName != null) {
+        if (def.sharedName() != null) {
             run = null; // the run's store stops it at the end
             return;
         }
@@ -151,7 +130,7 @@ public final class Fixture implements BeforeAllCallback, AfterAllCallback, Befor
             return;
         }
         if (run != null) {
-            throw new IllegalStateException(description() + " in an instance field runs once per test, but another test of"
+            throw new IllegalStateException(def.description() + " in an instance field runs once per test, but another test of"
                     + " the same instance is using it (@TestInstance(PER_CLASS) with concurrent tests): make the field static");
         }
         FixtureRun r = startOrExplain();
@@ -172,7 +151,7 @@ public final class Fixture implements BeforeAllCallback, AfterAllCallback, Befor
     }
 
     private FixtureRun startOrExplain() throws JobletException, InterruptedException {
-        return FixtureRun.start(this);
+        return FixtureRun.start(def);
     }
 
     private static void failOn(List<String> problems) {
@@ -181,115 +160,30 @@ public final class Fixture implements BeforeAllCallback, AfterAllCallback, Befor
         }
     }
 
-    /** The one run of a shared fixture, in the root store: started by the first class, closed at the end of the run. */
-    private static final class Shared implements AutoCloseable {
-        private final Fixture first;
-        private @Nullable FixtureRun run; // guarded by this
-        private @Nullable RuntimeException failure; // guarded by this: a failed start fails every class alike
-
-        Shared(Fixture first) {
-            this.first = first;
-        }
-
-        synchronized FixtureRun join(Fixture f) throws InterruptedException {
-            if (!f.definition().equals(first.definition())) {
-                throw new IllegalArgumentException("shared fixture \"" + f.sharedName + "\" is defined differently here ("
-                        + f.definition() + ") than where it was started (" + first.definition() + ")");
-            }
-            if (failure != null) {
-                throw new IllegalStateException("shared fixture \"" + f.sharedName + "\" did not start: " + failure.getMessage(), failure);
-            }
-            if (run == null) {
-                try {
-                    run = FixtureRun.start(first);
-                } catch (JobletException | RuntimeException e) {
-                    failure = e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
-                    throw failure;
-                }
-            }
-            return run;
-        }
-
-        @Override
-        public synchronized void close() {
-            if (run != null) {
-                run.close();
-            }
-        }
-    }
-
-    // ---- the definition, for FixtureRun ----
-
-    String description() {
-        return (sharedName == null ? "" : "shared ") + "fixture \"" + String.join(" ", command) + "\"";
-    }
-
-    /** What makes two definitions the same fixture, in words (a shared fixture must be defined alike everywhere). */
-    String definition() {
-        return command + " runtime " + runtime + " on " + (isolated ? "an isolated network" : network) + " exposing " + exposed
-                + " waiting for " + waits + ", stop grace " + stopGrace + ", memory " + memory + ", cpu " + cpu + ", env " + env.keySet()
-                + (customizer == null ? "" : ", customized");
-    }
-
-    boolean isolated() {
-        return isolated;
-    }
-
-    Network network() {
-        return network;
-    }
-
-    List<Integer> exposedPorts() {
-        return exposed;
-    }
-
-    List<WaitStrategy> waitStrategies() {
-        return waits;
-    }
-
-    Duration stopGrace() {
-        return stopGrace;
-    }
-
-    /** The job's spec on {@code net}; bad values throw IllegalArgumentException naming the field. */
-    JobSpec spec(Network net) {
-        JobSpec.Builder b = Joblet.builder().command(command).runtime(JobRuntime.named(runtime)).network(net).stopGrace(stopGrace);
-        if (memory != null) {
-            b.memory(memory);
-        }
-        if (cpu != 0) {
-            b.cpu(cpu);
-        }
-        env.forEach(b::env);
-        if (net instanceof PrivateNetwork) {
-            for (int p : exposed) {
-                b.publish(p, 0);
-            }
-        }
-        if (customizer != null) {
-            customizer.accept(b);
-        }
-        return b.build();
+    /** What the builder set, for {@link FixtureRun#start}. */
+    FixtureDefinition definition() {
+        return def;
     }
 
     @Override
     public String toString() {
-        return "Fixture{" + definition() + "}";
+        return "Fixture{" + def.definition() + "}";
     }
 
     /** Builds a {@link Fixture}; every setter checks its value at once and names it. Not thread-safe. */
     public static final class Builder {
-        private final List<String> command;
-        private String runtime = "host";
-        private @Nullable Network network;
-        private final List<Integer> exposed = new ArrayList<>();
-        private final List<WaitStrategy> waits = new ArrayList<>();
-        private Duration stopGrace = Duration.ZERO;
-        private @Nullable String sharedName;
-        private @Nullable MemorySize memory;
-        private int cpu;
-        private final Map<String, String> env = new LinkedHashMap<>();
-        private @Nullable Consumer<JobSpec.Builder> customizer;
+        // Package-private: FixtureDefinition copies them at build().
+        final List<String> command;
+        String runtime = "host";
+        @Nullable Network network;
+        final List<Integer> exposed = new ArrayList<>();
+        final List<WaitStrategy> waits = new ArrayList<>();
+        Duration stopGrace = Duration.ZERO;
+        @Nullable String sharedName;
+        @Nullable MemorySize memory;
+        int cpu;
+        final Map<String, String> env = new LinkedHashMap<>();
+        @Nullable Consumer<JobSpec.Builder> customizer;
 
         Builder(String... command) {
             if (command == null || command.length == 0) {
@@ -431,9 +325,9 @@ public final class Fixture implements BeforeAllCallback, AfterAllCallback, Befor
             for (WaitStrategy w : waits) {
                 w.validate(targets);
             }
-            Fixture f = new Fixture(this);
-            f.spec(Network.NONE); // the job's own checks (runtime, limits, the customizer's settings), now
-            return f;
+            FixtureDefinition def = new FixtureDefinition(this);
+            def.spec(Network.NONE); // the job's own checks (runtime, limits, the customizer's settings), now
+            return new Fixture(def);
         }
     }
 }

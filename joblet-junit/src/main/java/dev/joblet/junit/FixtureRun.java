@@ -18,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One started {@link Fixture}: owns its job and, for {@link Fixture.Builder#isolatedNetwork}, the private network
- * it made; {@link #stop()} ends both (once) and says what went wrong. Thread-safe.
+ * One started {@link Fixture} (of its {@link FixtureDefinition}): owns its job and, for
+ * {@link Fixture.Builder#isolatedNetwork}, the private network it made; {@link #stop()} ends both (once) and says
+ * what went wrong. Thread-safe.
  */
 final class FixtureRun implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FixtureRun.class);
@@ -27,13 +28,13 @@ final class FixtureRun implements AutoCloseable {
     /** Isolated networks take a /28 of this /16 (16 addresses: a gateway and up to 13 jobs). */
     private static final int NET_BASE = (10 << 24) | (247 << 16);
 
-    private final Fixture fixture;
+    private final FixtureDefinition fixture;
     private final Job job;
     private final @Nullable PrivateNetwork ownNetwork;
     private final FixtureProcess process;
     private @Nullable List<String> stopped; // guarded by this: the problems found by the one stop
 
-    private FixtureRun(Fixture fixture, Job job, @Nullable PrivateNetwork ownNetwork, FixtureProcess process) {
+    private FixtureRun(FixtureDefinition fixture, Job job, @Nullable PrivateNetwork ownNetwork, FixtureProcess process) {
         this.fixture = fixture;
         this.job = job;
         this.ownNetwork = ownNetwork;
@@ -44,12 +45,12 @@ final class FixtureRun implements AutoCloseable {
         return process;
     }
 
-    Fixture fixture() {
+    FixtureDefinition fixture() {
         return fixture;
     }
 
     /** Makes the network (if its own), starts the job, waits for it; on failure nothing of it remains. */
-    static FixtureRun start(Fixture f) throws JobletException, InterruptedException {
+    static FixtureRun start(FixtureDefinition f) throws JobletException, InterruptedException {
         PrivateNetwork own = f.isolated() ? createIsolatedNetwork() : null;
         Job job;
         try {

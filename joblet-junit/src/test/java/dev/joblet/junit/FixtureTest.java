@@ -182,7 +182,7 @@ class FixtureTest {
         String trap = "trap 'echo got TERM; exit 0' TERM; echo up; while :; do sleep 0.05; done";
         for (Duration grace : List.of(Duration.ZERO, Duration.ofSeconds(5))) {
             Fixture f = Fixture.builder("bash", "-c", trap).waitingFor(Wait.forLogMessage("up")).stopGrace(grace).build();
-            FixtureRun run = FixtureRun.start(f);
+            FixtureRun run = FixtureRun.start(f.definition());
             FixtureProcess p = run.process();
             assertThat(run.stop()).isEmpty();
             dev.joblet.JobResult result = p.job().onExit().join();
