@@ -12,11 +12,53 @@ public final class FixtureProcess {
     private final Job job;
     private final List<String> readyGroups;
     private final String description;
+    private final List<Integer> exposed;
 
     FixtureProcess(Job job, List<String> readyGroups, String description) {
+        this(job, readyGroups, description, List.of());
+    }
+
+    FixtureProcess(Job job, List<String> readyGroups, String description, List<Integer> exposed) {
         this.job = job;
         this.readyGroups = List.copyOf(readyGroups);
         this.description = description;
+        this.exposed = List.copyOf(exposed);
+    }
+
+    /** The host to connect to from the test: {@code 127.0.0.1}, where exposed ports are published. */
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    /**
+     * The port on {@link #host()} where the fixture's {@code port} is published (Testcontainers'
+     * {@code getMappedPort}); on {@link dev.joblet.Network#HOST} the port itself.
+     *
+     * @throws IllegalArgumentException when {@code port} is not one of the fixture's exposed ports
+     */
+    public int mappedPort(int port) {
+        if (exposed.contains(port)) {
+            return job.publishedPort(port);
+        }
+        if (job.spec().network() == dev.joblet.Network.HOST) {
+            return port;
+        }
+        throw new IllegalArgumentException("mappedPort (" + port + ") is not an exposed port of " + description
+                + " (exposed: " + exposed + ")");
+    }
+
+    /** The ports published with {@code Fixture.Builder.exposedPorts}, in their order. */
+    public List<Integer> exposedPorts() {
+        return exposed;
+    }
+
+    /** The fixture's address on its private network (for other jobs of that network); empty on none or host. */
+    public java.util.Optional<String> address() {
+        return job.address();
+    }
+
+    int reachablePort(int port) {
+        return mappedPort(port);
     }
 
     /** The underlying job: output streams, result, stop. */

@@ -66,6 +66,10 @@ public @interface JobletFixture {
     /** How long to wait for readiness before failing the test. */
     int readyTimeoutSeconds() default 30;
 
-    /** How long the stop after the test waits after SIGTERM before SIGKILL, in milliseconds. */
-    long stopGraceMillis() default 2000;
+    /**
+     * How long the stop after the test waits after SIGTERM before SIGKILL, in milliseconds. Default 0: the fixture
+     * is killed at once (its state is thrown away anyway, and a grace would be paid by every test); give one to a
+     * fixture that must flush something on SIGTERM.
+     */
+    long stopGraceMillis() default 0;
 }

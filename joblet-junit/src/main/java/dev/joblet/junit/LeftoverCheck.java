@@ -73,4 +73,32 @@ final class LeftoverCheck {
         }
         return found;
     }
+
+    /** A route of the host for {@code cidr} (a private network's bridge), from /proc/net/route; empty when none is. */
+    static List<String> routeLeftovers(String cidr) {
+        int slash = cidr.indexOf('/');
+        String[] q = cidr.substring(0, slash).split("\\.");
+        long addr = 0;
+        for (String part : q) {
+            addr = (addr << 8) | Integer.parseInt(part);
+        }
+        int prefix = Integer.parseInt(cidr.substring(slash + 1));
+        long mask = prefix == 0 ? 0 : (0xffffffffL << (32 - prefix)) & 0xffffffffL;
+        List<String> found = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/net/route"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length < 8 || f[0].equals("Iface")) {
+                    continue;
+                }
+                // Destination and Mask are the address's bytes in host (little-endian) order, in hex
+                if (Long.reverseBytes(Long.parseLong(f[1], 16) << 32) == addr && Long.reverseBytes(Long.parseLong(f[7], 16) << 32) == mask) {
+                    found.add("the host still routes " + cidr + " to " + f[0]);
+                }
+            }
+        } catch (IOException e) {
+            found.add("cannot read /proc/net/route: " + e.getMessage());
+        }
+        return found;
+    }
 }
