@@ -50,7 +50,7 @@ final class RootlessDefaults {
         if (!asked.isEmpty()) {
             String what = String.join(", ", asked) + (asked.size() == 1 ? " limit" : " limits");
             throw new JobStartException("no delegated cgroup: the limits asked for cannot be enforced: the " + what
-                    + " needs a cgroup this JVM (uid " + HostFacts.euid() + ") may write (a delegated cgroup v2 subtree, or"
+                    + (asked.size() == 1 ? " needs" : " need") + " a cgroup this JVM (uid " + HostFacts.euid() + ") may write (a delegated cgroup v2 subtree, or"
                     + " v1 directories given to this user), and " + cgroupProblem + "; run the JVM in a cgroup delegated to"
                     + " this user (cgroup v2 with systemd: 'systemd-run --user --scope -p Delegate=yes java ...'; see "
                     + DELEGATION_DOC + "), or leave the " + what + " out (the default pids and memory limits are then"
