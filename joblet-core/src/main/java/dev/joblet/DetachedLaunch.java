@@ -30,11 +30,11 @@ final class DetachedLaunch {
 
     private DetachedLaunch() {}
 
-    static DetachedJob start(Joblet owner, DetachedStore store, JobSpec spec, DetachOptions options)
+    static DetachedJob start(Joblet owner, DetachedStore store, JobSpec asked, DetachOptions options)
             throws JobletException {
-        refuseWhatNeedsTheJvm(spec);
+        refuseWhatNeedsTheJvm(asked);
         Host host = owner.host();
-        host.requireLaunchable(spec);
+        JobSpec spec = host.requireLaunchable(asked);
         Runtimes.Resolved resolved = spec.runtime().isHost() ? null
                 : Runtimes.resolve(spec.runtime(), owner.config().runtimesRoot());
         JobId id = JobId.random();

@@ -40,6 +40,8 @@ final class Host implements AutoCloseable {
     /** The host identities of this instance's jobs (root only), made on first use. Guarded by lock. */
     private @Nullable HostIdentities identities;
     private boolean stagingReady; // guarded by lock
+    /** Rootless: why no cgroup can be made ("" when one can), found on first need. Guarded by lock. */
+    private @Nullable String cgroupProblem;
     private boolean closed; // guarded by lock
 
     /** @param system whether this is {@link Joblet#system()}'s, whose config comes from the system properties */
@@ -54,8 +56,32 @@ final class Host implements AutoCloseable {
         return rootless;
     }
 
-    /** Fails before anything starts when this host cannot give the job what its spec asks for. */
-    void requireLaunchable(JobSpec spec) throws JobStartException {
+    /**
+     * Why this rootless process cannot create cgroups, or null when it can (or is root): found once, by making and
+     * removing one empty cgroup where jobs' go.
+     */
+    @Nullable String cgroupProblem() {
+        if (!rootless) {
+            return null;
+        }
+        synchronized (lock) {
+            if (cgroupProblem == null) {
+                try {
+                    cgroups().create("probe-" + JobId.random(), CgroupLimits.builder().build()).remove();
+                    cgroupProblem = "";
+                } catch (IOException | RuntimeException e) {
+                    cgroupProblem = String.valueOf(e.getMessage());
+                }
+            }
+            return cgroupProblem.isEmpty() ? null : cgroupProblem;
+        }
+    }
+
+    /**
+     * Fails before anything starts when this host cannot give the job what its spec asks for; returns the spec as it
+     * runs here (rootless without a cgroup: {@link RootlessDefaults#adapt}).
+     */
+    JobSpec requireLaunchable(JobSpec spec) throws JobStartException {
         if (spec.security().seccomp().isEnabled() && !Syscalls.supportedArch()) {
             throw new JobStartException("the default seccomp filter is built for x86_64 and this JVM runs on "
                     + System.getProperty("os.arch") + "; run without one with seccomp(SeccompPolicy.disabled())",
@@ -71,6 +97,8 @@ final class Host implements AutoCloseable {
                     + " for a non-root job user; ask for rootInUserNamespace() (capabilities over the job's own namespaces)",
                     "check privileges", "EPERM", false, null);
         }
+        String problem = spec.needsCgroup() ? cgroupProblem() : null;
+        return problem == null ? spec : RootlessDefaults.adapt(spec, problem);
     }
 
     /**
@@ -134,6 +162,11 @@ final class Host implements AutoCloseable {
                                 + " mapping jobs into it is not implemented yet"
                         : "no subordinate range in /etc/subuid for " + user),
                 "run the JVM as root for a host identity per job; rootless, run untrusted jobs under a dedicated user");
+    }
+
+    /** What a default job gets here (which defaults hold, which are replaced), for checkEnvironment(). */
+    EnvironmentCheck defaultsCheck() {
+        return RootlessDefaults.check(rootless, cgroupProblem());
     }
 
     /** Puts the job's ids, capabilities, seccomp filter, rlimits and user namespace into the request. */

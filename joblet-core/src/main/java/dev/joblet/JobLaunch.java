@@ -72,12 +72,12 @@ final class JobLaunch {
         return start(owner, spec, given, Faults.NONE);
     }
 
-    static Job start(Joblet owner, JobSpec spec, @Nullable JobId given, Faults faults) throws JobletException {
+    static Job start(Joblet owner, JobSpec asked, @Nullable JobId given, Faults faults) throws JobletException {
         if (Thread.currentThread().isInterrupted()) {
-            throw interruptedStart(spec, "before anything was made", null);
+            throw interruptedStart(asked, "before anything was made", null);
         }
         Machinery machinery = new Machinery(owner);
-        machinery.requireLaunchable(spec);
+        JobSpec spec = machinery.requireLaunchable(asked);
         Runtimes.Resolved resolved = spec.runtime().isHost() ? null
                 : Runtimes.resolve(spec.runtime(), owner.config().runtimesRoot());
         try {
@@ -357,8 +357,8 @@ final class JobLaunch {
             this.owner = owner;
         }
 
-        void requireLaunchable(JobSpec spec) throws JobStartException {
-            owner.host().requireLaunchable(spec);
+        JobSpec requireLaunchable(JobSpec spec) throws JobStartException {
+            return owner.host().requireLaunchable(spec);
         }
 
         WarmPool.@Nullable Entry claimWarm(JobSpec spec) throws JobStartException {

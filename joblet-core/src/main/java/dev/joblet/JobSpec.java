@@ -82,6 +82,7 @@ public final class JobSpec {
     final @Nullable MemorySize memory;
     final @Nullable CpuSet cpus;
     final long pidsMax;
+    final boolean memoryAsked, pidsMaxAsked; // set by the caller (see RootlessDefaults), not the defaults
     final int ptysMax;
     final long ioBps;
     final int cpuWeight;
@@ -127,6 +128,8 @@ public final class JobSpec {
         this.memory = b.memory;
         this.cpus = b.cpus;
         this.pidsMax = b.pidsMax;
+        this.memoryAsked = b.memoryAsked;
+        this.pidsMaxAsked = b.pidsMaxAsked;
         this.ioBps = b.ioBps;
         this.cpuWeight = b.cpuWeight;
         this.memoryHigh = b.memoryHigh;

@@ -202,7 +202,7 @@ public final class Joblet implements AutoCloseable {
     public List<EnvironmentCheck> checkEnvironment() {
         requireOpen("check the environment");
         return Stream.concat(new EnvironmentProbe(Path.of("/proc"), Path.of("/sys")).run().stream(),
-                Stream.of(host.identityCheck())).toList();
+                Stream.of(host.identityCheck(), host.defaultsCheck())).toList();
     }
 
     /**

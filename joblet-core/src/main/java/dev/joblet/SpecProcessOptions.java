@@ -32,6 +32,8 @@ abstract class SpecProcessOptions {
     @Nullable MemorySize memory = JobSpec.DEFAULT_MEMORY;
     @Nullable CpuSet cpus;
     long pidsMax = JobSpec.DEFAULT_PIDS_MAX;
+    /** Whether memory(...) or pidsMax(...) was called: a limit asked for is enforced or refused, never replaced. */
+    boolean memoryAsked, pidsMaxAsked;
     int ptysMax = JobSpec.DEFAULT_PTYS_MAX;
     long ioBps;
     int cpuWeight;
@@ -72,6 +74,8 @@ abstract class SpecProcessOptions {
         memory = s.memory;
         cpus = s.cpus;
         pidsMax = s.pidsMax;
+        memoryAsked = s.memoryAsked;
+        pidsMaxAsked = s.pidsMaxAsked;
         ptysMax = s.ptysMax;
         ioBps = s.ioBps;
         cpuWeight = s.cpuWeight;
@@ -194,6 +198,7 @@ abstract class SpecProcessOptions {
      */
     public JobSpec.Builder memory(MemorySize limit) {
         memory = Args.atLeast("memory", limit, JobSpec.MIN_MEMORY);
+        memoryAsked = true;
         return self();
     }
 
@@ -228,6 +233,7 @@ abstract class SpecProcessOptions {
                     + " (the kernel's PID_MAX_LIMIT)");
         }
         pidsMax = max;
+        pidsMaxAsked = true;
         return self();
     }
 

@@ -22,6 +22,10 @@ final class RootlessEscapeRunner {
 
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        if (args[0].equals("defaults")) {
+            defaults(out);
+            return;
+        }
         boolean cgroup = args[0].equals("cgroup");
         String hostPid = args[1];
         String hostPort = args[2];
@@ -48,6 +52,24 @@ final class RootlessEscapeRunner {
             out.println(run(MEMORY_BOMB, false, Joblet.builder().memory(MemorySize.ofMegabytes(32))
                     .command("python3", "-c", "x = bytearray(256 << 20); print('ESCAPED')")));
         }
+    }
+
+    /**
+     * {@code defaults}: default jobs in a JVM with no cgroup of its own: what holds inside one, a fork bomb against the
+     * replacement of the pids limit, limits asked for (refused), and checkEnvironment()'s "default job".
+     */
+    private static void defaults(PrintStream out) {
+        out.println(run("default job", false, Joblet.builder().command("sh", "-c", "id -u; tail -n +3 /proc/net/dev"
+                + " | cut -d: -f1 | tr -d ' '; grep -E 'Max (processes|data size)' /proc/self/limits | tr -s ' ';"
+                + " df -k /tmp | tail -1 | tr -s ' ' | cut -d' ' -f1,2")));
+        out.println(run("default fork bomb", false, Joblet.builder().command("perl", "-e", "my $n = 1; while (1) {"
+                + " my $p = fork(); if (!defined $p) { print \"forks stopped at $n: $!\\n\"; last }"
+                + " if ($p == 0) { sleep 60; exit 0 } $n++ }")));
+        out.println(run("asked memory", false, Joblet.builder().memory(MemorySize.ofMegabytes(64)).command("true")));
+        out.println(run("asked pids", false, Joblet.builder().pidsMax(64).command("true")));
+        String check = Joblet.system().checkEnvironment().stream().filter(c -> c.name().equals("default job"))
+                .map(c -> c.status() + ": " + c.detail()).findFirst().orElse("none");
+        out.println(json("check", false, 0, "", check, ""));
     }
 
     private static String run(String name, boolean userns, JobSpec.Builder b) {

@@ -148,6 +148,34 @@ class RootlessEscapeSuiteTest {
         assertThat(dirs).noneMatch(Files::exists);
     }
 
+    /**
+     * A default job starts in a JVM with no cgroup of its own (issue 21): its pids limit is an RLIMIT_NPROC counted in
+     * the job's own user namespace, so the fork bomb stops at exactly the default although this user's JVM has
+     * threads of its own outside; memory is an RLIMIT_DATA and /tmp keeps its size; network none, nobody inside;
+     * limits asked for are refused, naming the limit; checkEnvironment() says what was replaced.
+     */
+    @Test
+    void aDefaultJobStartsWithoutACgroupWithItsDefaultsReplaced() throws Exception {
+        Map<String, Result> r = runAsNobody("defaults", List.of()).stream()
+                .collect(Collectors.toMap(Result::attempt, x -> x));
+        Result job = r.get("default job");
+        assertThat(job.error()).as("start error").isEmpty();
+        assertThat(job.exit()).as("exit; output %s", job.output()).isZero();
+        assertThat(job.output().lines().map(String::strip).toList()).as(job.output()).startsWith("65534", "lo")
+                .contains("Max processes 1024 1024 processes", "Max data size 536870912 536870912 bytes",
+                        "tmpfs 524288");
+        Result bomb = r.get("default fork bomb");
+        assertThat(bomb.error()).as("start error").isEmpty();
+        // Exactly the default: the JVM's own threads (same host uid) do not count against the job's processes.
+        assertThat(bomb.output()).as("fork bomb").contains("forks stopped at " + JobSpec.DEFAULT_PIDS_MAX + ": ");
+        assertThat(bomb.exit()).isZero();
+        assertThat(r.get("asked memory").error()).contains("no delegated cgroup", "limits asked for cannot be enforced",
+                "the memory limit needs a cgroup", RootlessDefaults.DELEGATION_DOC);
+        assertThat(r.get("asked pids").error()).contains("the pids limit needs a cgroup");
+        assertThat(r.get("check").output()).startsWith("LIMITED: rootless without a cgroup of its own")
+                .contains("RLIMIT_NPROC 1024 counted in the job's own user namespace", "RLIMIT_DATA 512 MiB");
+    }
+
     private static String key(String attempt, boolean userns) {
         return attempt + "/" + userns;
     }

@@ -115,10 +115,10 @@ public final class EnvironmentProbe {
             Set<Controller> c = d.availableControllers();
             String seen = d.layout() + ", controllers usable: " + c;
             if (!root && !Files.isWritable(ownCgroupDir())) {
-                return new EnvironmentCheck(name, Status.LIMITED, seen + "; this user cannot create cgroups: jobs asking for limits"
-                        + " (the default pids limit included) will not start",
+                return new EnvironmentCheck(name, Status.LIMITED, seen + "; this user cannot create cgroups: a limit asked for is"
+                        + " refused; a default job starts with its pids and memory limits replaced (see 'default job')",
                         "run the JVM in a delegated cgroup v2 (systemd-run --user --scope -p Delegate=yes java ...), or ask for"
-                                + " no limits with pidsMax(0) and noMemoryLimit()");
+                                + " no cgroup limit");
             }
             return ok(name, seen);
         } catch (Exception e) {

@@ -35,7 +35,7 @@ class EnvironmentProbeTest {
         List<EnvironmentCheck> checks = Joblet.system().checkEnvironment();
         assertThat(checks).extracting(EnvironmentCheck::name)
                 .containsExactly("privileges", "user namespaces", "cgroups", "seccomp", "landlock", "overlayfs",
-                        "private networks", "host identity per job");
+                        "private networks", "host identity per job", "default job");
         for (EnvironmentCheck c : checks) {
             assertThat(c.fix().isEmpty()).as("a fix exactly when something is missing: %s", c)
                     .isEqualTo(c.status() == EnvironmentCheck.Status.OK);
