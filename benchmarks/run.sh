@@ -38,7 +38,7 @@ fi
 jar="$here/target/benchmarks.jar"
 if [ "$build" = 1 ] || [ ! -f "$jar" ]; then
   echo "building benchmarks/target/benchmarks.jar ..."
-  (cd "$root" && mvn -q -B -pl benchmarks -am -Dmaven.test.skip=true install)
+  (cd "$root" && mvn -q -B -pl benchmarks -am -Dmaven.test.skip=true package)   # package, not install: nothing goes into ~/.m2
 fi
 
 # bubblewrap: install it if missing and we can; otherwise the row is skipped, saying why.
