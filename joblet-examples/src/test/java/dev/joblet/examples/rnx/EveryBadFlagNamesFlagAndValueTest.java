@@ -85,7 +85,9 @@ class EveryBadFlagNamesFlagAndValueTest {
                 row("--job", "bad", "network", "run", "n1", "--cidr=10.9.0.0/24", "--job", "bad"),
                 row("NAME", "N_1", "network", "run", "N_1", "--cidr=10.9.0.0/24", "--job", "a=true"),
                 row("runtime", "(bogus)", "runtime", "install", "bogus"),
-                row("runtime", "(../x)", "runtime", "info", "../x"));
+                row("runtime", "(../x)", "runtime", "info", "../x"),
+                row("--timeout", "soon", "runtime", "test", "host", "--timeout=soon"),
+                row("runtime", "(../x)", "runtime", "test", "../x"));
     }
 
     @ParameterizedTest(name = "{0}")
