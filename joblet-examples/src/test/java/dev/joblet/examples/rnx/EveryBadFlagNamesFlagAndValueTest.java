@@ -87,7 +87,11 @@ class EveryBadFlagNamesFlagAndValueTest {
                 row("runtime", "(bogus)", "runtime", "install", "bogus"),
                 row("runtime", "(../x)", "runtime", "info", "../x"),
                 row("--timeout", "soon", "runtime", "test", "host", "--timeout=soon"),
-                row("runtime", "(../x)", "runtime", "test", "../x"));
+                row("runtime", "(../x)", "runtime", "test", "../x"),
+                row("--interval", "5ms", "monitor", "top", "--interval=5ms"),
+                row("--interval", "often", "monitor", "watch", "--interval=often"),
+                row("--count", "-1", "monitor", "top", "--count=-1"),
+                row("--sort", "disk", "monitor", "top", "--sort=disk"));
     }
 
     @ParameterizedTest(name = "{0}")
