@@ -42,16 +42,40 @@ import org.slf4j.LoggerFactory;
 public final class RuntimeInstaller {
     private static final Logger log = LoggerFactory.getLogger(RuntimeInstaller.class);
 
-    /** A runtime this installer knows how to build. */
-    public record Recipe(String name, String description, List<String> packages, String check) {}
+    /**
+     * A runtime this installer knows how to build; {@code check} is the Python the build runs to accept the tree,
+     * {@code imports} the modules {@link #checks()} imports one by one.
+     */
+    public record Recipe(String name, String description, List<String> packages, String check, List<String> imports) {
+        public Recipe {
+            packages = List.copyOf(packages);
+            imports = List.copyOf(imports);
+        }
+
+        /**
+         * The smoke checks its manifest declares ({@code rnx runtime test}): the interpreter's version, then each
+         * import on its own, so a failure names the module.
+         */
+        public Map<String, String> checks() {
+            Map<String, String> checks = new java.util.LinkedHashMap<>();
+            checks.put("python", "python3 -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version; "
+                    + "print(sys.version.split()[0])'");
+            for (String module : imports) {
+                checks.put(module, "python3 -c 'import " + module + "; print(getattr(" + module
+                        + ", \"__version__\", \"\"))'");
+            }
+            return checks;
+        }
+    }
 
     private static final List<String> BASE = List.of("bash", "coreutils", "procps", "python3");
     private static final List<Recipe> RECIPES = List.of(
             new Recipe("python-3.11", "Python 3.11 from Debian packages (bash, coreutils, procps)", BASE,
-                    "import sys; assert sys.version_info[:2] == (3, 11), sys.version"),
+                    "import sys; assert sys.version_info[:2] == (3, 11), sys.version", List.of()),
             new Recipe("python-3.11-ml", "Python 3.11 with numpy, pandas, scikit-learn and pip from Debian packages",
                     concat(BASE, List.of("python3-numpy", "python3-pandas", "python3-sklearn", "python3-pip")),
-                    "import sys, numpy, pandas, sklearn; assert sys.version_info[:2] == (3, 11), sys.version"));
+                    "import sys, numpy, pandas, sklearn; assert sys.version_info[:2] == (3, 11), sys.version",
+                    List.of("numpy", "pandas", "sklearn")));
 
     /** What an install did. */
     public record Result(String name, boolean built, Duration took, long sizeBytes, Path directory) {}
@@ -157,7 +181,7 @@ public final class RuntimeInstaller {
                     check(recipe, build.resolve("rootfs"));
                 }
                 RuntimeManifest manifest = RuntimeManifest.of(name, "debian " + suite + " " + LocalDate.now(ZoneId.systemDefault()),
-                        recipe.description(), Map.of("PYTHONDONTWRITEBYTECODE", "1"), List.of());
+                        recipe.description(), Map.of("PYTHONDONTWRITEBYTECODE", "1"), List.of(), recipe.checks());
                 Files.writeString(build.resolve(RuntimeManifest.FILE_NAME), manifest.format(), StandardCharsets.UTF_8);
                 publish(build, dir);
             } catch (IOException | JobletException | RuntimeException | InterruptedException e) {

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
  * env.PYTHONDONTWRITEBYTECODE = 1
  * # a host path bound into every job, read-only unless it ends in :rw
  * mount = /srv/models:/models
+ * # a smoke check ({@code rnx runtime test}): one command per line, run by the runtime's /bin/sh, in order
+ * check.numpy = python3 -c 'import numpy'
  * </pre>
  *
  * {@code name} is required and must equal the runtime's directory name; every other key is optional. An unknown key
@@ -42,18 +44,28 @@ public final class RuntimeManifest {
     private final String description;
     private final Map<String, String> env;
     private final List<Volume> mounts;
+    /** Check name to shell command, in the order the manifest gives them. */
+    private final Map<String, String> checks;
 
-    private RuntimeManifest(String name, String version, String description, Map<String, String> env, List<Volume> mounts) {
+    private RuntimeManifest(String name, String version, String description, Map<String, String> env, List<Volume> mounts,
+            Map<String, String> checks) {
         this.name = name;
         this.version = version;
         this.description = description;
         this.env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
         this.mounts = List.copyOf(mounts);
+        this.checks = Collections.unmodifiableMap(new LinkedHashMap<>(checks));
     }
 
     /** A manifest with these fields; checks them as {@link #parse} does. */
     public static RuntimeManifest of(String name, String version, String description, Map<String, String> env,
             List<Volume> mounts) {
+        return of(name, version, description, env, mounts, Map.of());
+    }
+
+    /** A manifest with these fields and smoke checks (name to shell command, in the map's order). */
+    public static RuntimeManifest of(String name, String version, String description, Map<String, String> env,
+            List<Volume> mounts, Map<String, String> checks) {
         check(NAME.matcher(name).matches(), "name", name, "must be letters, digits, '.', '_' or '-' (at most 64)");
         checkText("version", version);
         checkText("description", description);
@@ -65,7 +77,8 @@ public final class RuntimeManifest {
             checkText("mount", m.source().toString());
             checkText("mount", m.target());
         }
-        return new RuntimeManifest(name, version, description, env, mounts);
+        checks.forEach(RuntimeManifest::checkCheck);
+        return new RuntimeManifest(name, version, description, env, mounts, checks);
     }
 
     /** Reads and checks a manifest file. */
@@ -82,6 +95,7 @@ public final class RuntimeManifest {
         String description = "";
         Map<String, String> env = new LinkedHashMap<>();
         List<Volume> mounts = new ArrayList<>();
+        Map<String, String> checks = new LinkedHashMap<>();
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
@@ -111,9 +125,14 @@ public final class RuntimeManifest {
                     env.put(var, checkText(key, value));
                 } else if (key.equals("mount")) {
                     mounts.add(mount(value));
+                } else if (key.startsWith("check.")) {
+                    String check = key.substring(6);
+                    checkCheck(check, value);
+                    check(!checks.containsKey(check), key, value, "is given twice");
+                    checks.put(check, value);
                 } else {
                     throw new IllegalArgumentException("unknown field (" + key
-                            + "); fields are name, version, description, env.NAME, mount");
+                            + "); fields are name, version, description, env.NAME, mount, check.NAME");
                 }
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + e.getMessage(), e);
@@ -122,7 +141,13 @@ public final class RuntimeManifest {
         if (name == null) {
             throw new IllegalArgumentException(source + ": field name is missing");
         }
-        return new RuntimeManifest(name, version, description, env, mounts);
+        return new RuntimeManifest(name, version, description, env, mounts, checks);
+    }
+
+    private static void checkCheck(String check, String command) {
+        check(NAME.matcher(check).matches(), "check." + check, check, "must be letters, digits, '.', '_' or '-' (at most 64)");
+        checkText("check." + check, command);
+        check(!command.isBlank(), "check." + check, command, "must be a command");
     }
 
     /** {@code HOST:JOB[:ro|:rw]}; the host path must be absolute. */
@@ -169,6 +194,7 @@ public final class RuntimeManifest {
             sb.append("mount = ").append(m.source()).append(':').append(m.target()).append(m.writable() ? ":rw" : ":ro")
                     .append('\n');
         }
+        checks.forEach((k, v) -> sb.append("check.").append(k).append(" = ").append(v).append('\n'));
         return sb.toString();
     }
 
@@ -196,6 +222,14 @@ public final class RuntimeManifest {
         return mounts;
     }
 
+    /**
+     * The runtime's smoke checks ({@code rnx runtime test}): check name to a command for the runtime's {@code /bin/sh
+     * -c}, in the manifest's order; empty when it declares none.
+     */
+    public Map<String, String> checks() {
+        return checks;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof RuntimeManifest)) {
@@ -203,12 +237,12 @@ public final class RuntimeManifest {
         }
         RuntimeManifest m = (RuntimeManifest) o;
         return name.equals(m.name) && version.equals(m.version) && description.equals(m.description)
-                && env.equals(m.env) && mounts.equals(m.mounts);
+                && env.equals(m.env) && mounts.equals(m.mounts) && checks.equals(m.checks);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, version, description, env, mounts);
+        return Objects.hash(name, version, description, env, mounts, checks);
     }
 
     @Override

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class RuntimeManifestTest {
     private static final String GOOD = "# a comment\n\nname = python-3.11-ml\nversion = debian bookworm 2025-05-20\n"
             + "description = Python with numpy = fast\nenv.PYTHONDONTWRITEBYTECODE = 1\nenv.EMPTY =\n"
-            + "mount = /srv/models:/models\nmount = /srv/out:/out:rw\n";
+            + "mount = /srv/models:/models\nmount = /srv/out:/out:rw\ncheck.numpy = python3 -c 'import numpy'\n"
+            + "check.ls = ls /\n";
 
     @Test
     void parsesEveryField() {
@@ -22,6 +23,16 @@ class RuntimeManifestTest {
         assertThat(m.env()).containsExactly(Map.entry("PYTHONDONTWRITEBYTECODE", "1"), Map.entry("EMPTY", ""));
         assertThat(m.mounts()).containsExactly(new Volume(Path.of("/srv/models"), "/models", false),
                 new Volume(Path.of("/srv/out"), "/out", true));
+        assertThat(m.checks()).containsExactly(Map.entry("numpy", "python3 -c 'import numpy'"), Map.entry("ls", "ls /"));
+    }
+
+    @Test
+    void theMlRecipeChecksTheInterpreterThenEachImport() {
+        RuntimeInstaller.Recipe ml = RuntimeInstaller.recipe("python-3.11-ml");
+        assertThat(ml.checks().keySet()).containsExactly("python", "numpy", "pandas", "sklearn");
+        assertThat(ml.checks().get("numpy")).startsWith("python3 -c 'import numpy;");
+        RuntimeManifest m = RuntimeManifest.of("python-3.11-ml", "", "", Map.of(), List.of(), ml.checks());
+        assertThat(RuntimeManifest.parse("m", m.format())).isEqualTo(m);
     }
 
     @Test
@@ -52,6 +63,12 @@ class RuntimeManifestTest {
                 .hasMessageStartingWith("f:2: ").hasMessageContaining("must not be under /proc");
         assertThatThrownBy(() -> RuntimeManifest.parse("f", "name = a\nmount = /a:/b:rx\n"))
                 .hasMessageContaining("must end in :ro or :rw");
+        assertThatThrownBy(() -> RuntimeManifest.parse("f", "name = a\ncheck.a b = true\n"))
+                .hasMessageStartingWith("f:2: field check.a b (a b)");
+        assertThatThrownBy(() -> RuntimeManifest.parse("f", "name = a\ncheck.x = true\ncheck.x = false\n"))
+                .hasMessageStartingWith("f:3: field check.x (false) is given twice");
+        assertThatThrownBy(() -> RuntimeManifest.parse("f", "name = a\ncheck.x =\n"))
+                .hasMessageStartingWith("f:2: field check.x () must be a command");
         assertThatThrownBy(() -> RuntimeManifest.parse("f", "version = 1\n"))
                 .hasMessage("f: field name is missing");
     }

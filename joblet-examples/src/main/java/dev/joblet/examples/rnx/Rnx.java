@@ -32,6 +32,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "rnx", mixinStandardHelpOptions = true, versionProvider = Rnx.Version.class,
         description = "Runs Linux commands as isolated, resource-limited jobs.",
         subcommands = {JobCommand.class, RuntimeCommand.class, NetworkCommand.class, DoctorCommand.class,
+            MonitorCommand.class,
             HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  rnx job run ps aux", "  rnx job run --max-memory=256 --timeout=5m -- python3 -c 'print(42)'",

@@ -25,9 +25,9 @@ import picocli.CommandLine.Spec;
             "Runtimes live under /var/lib/joblet/runtimes for root (~/.local/share/joblet/runtimes otherwise; "
                 + "JOBLET_RUNTIMES or -Djoblet.runtimes=DIR to change it)."},
         subcommands = {RuntimeCommand.ListCmd.class, RuntimeCommand.InfoCmd.class, RuntimeCommand.ValidateCmd.class,
-            RuntimeCommand.RemoveCmd.class, RuntimeCommand.InstallCmd.class, HelpCommand.class},
+            RuntimeCommand.RemoveCmd.class, RuntimeCommand.InstallCmd.class, RuntimeTestCommand.class, HelpCommand.class},
         footerHeading = "%nExamples:%n",
-        footer = {"  rnx runtime install python-3.11-ml", "  rnx runtime list",
+        footer = {"  rnx runtime install python-3.11-ml", "  rnx runtime list", "  rnx runtime test python-3.11-ml",
             "  rnx job run --runtime=python-3.11-ml python3 -c 'import numpy; print(numpy.__version__)'"})
 final class RuntimeCommand implements Callable<Integer> {
     static final int EXIT_FAILED = 1;

@@ -105,7 +105,7 @@ final class Terminal {
         return isTerminal(0);
     }
 
-    private static boolean isTerminal(int fd) {
+    static boolean isTerminal(int fd) {
         try {
             String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");

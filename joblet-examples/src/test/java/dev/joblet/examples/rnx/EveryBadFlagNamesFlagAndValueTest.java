@@ -85,7 +85,13 @@ class EveryBadFlagNamesFlagAndValueTest {
                 row("--job", "bad", "network", "run", "n1", "--cidr=10.9.0.0/24", "--job", "bad"),
                 row("NAME", "N_1", "network", "run", "N_1", "--cidr=10.9.0.0/24", "--job", "a=true"),
                 row("runtime", "(bogus)", "runtime", "install", "bogus"),
-                row("runtime", "(../x)", "runtime", "info", "../x"));
+                row("runtime", "(../x)", "runtime", "info", "../x"),
+                row("--timeout", "soon", "runtime", "test", "host", "--timeout=soon"),
+                row("runtime", "(../x)", "runtime", "test", "../x"),
+                row("--interval", "5ms", "monitor", "top", "--interval=5ms"),
+                row("--interval", "often", "monitor", "watch", "--interval=often"),
+                row("--count", "-1", "monitor", "top", "--count=-1"),
+                row("--sort", "disk", "monitor", "top", "--sort=disk"));
     }
 
     @ParameterizedTest(name = "{0}")
