@@ -2,7 +2,8 @@
 # A newcomer's quickstart, checked: takes the quickstart text (the dependency snippet, the example and the run
 # commands, each a fenced block between markers), builds a fresh consumer Maven project from exactly that text
 # against the library as deployed (to a staging directory; nothing is installed into ~/.m2), and runs it with each
-# JDK (17 and 25 where installed). Fails when a block is missing, when the example does not compile (javac lint,
+# JDK (17 and 25 where installed), as root and (when run as root) again as an ordinary user, nobody (uid 65534:
+# rootless, no delegated cgroup), with its own HOME and its own copies of all it reads. Fails when a block is missing, when the example does not compile (javac lint,
 # -Werror) or does not run, and on any warning printed by Maven, javac, the JVM, SLF4J or the library.
 #
 # The text (markers, each around one fenced block):
@@ -13,7 +14,7 @@
 # The consumer's Maven resolves Joblet from the staging directory and everything else from ~/.m2 read as a file
 # repository (never written), into a throwaway local repository: no network. Cost: one `deploy` without tests of
 # joblet-core and what it needs (3 to 8 minutes on 2 loaded cores; ./test's build before it has compiled it all),
-# then per JDK one small Maven build and a job (~30 s).
+# then per JDK and user one small Maven build and a job (~30 s).
 #
 #   scripts/quickstart-check.sh [TEXT_FILE]    (default: README.md)
 #   JDKS="/usr/lib/jvm/a /usr/lib/jvm/b" scripts/quickstart-check.sh
@@ -134,42 +135,78 @@ EOF
 block java >"$app/src/main/java/Hello.java"
 block run >"$work/run.sh"
 
+# The run block, driven: `mvn` is Maven with the settings given and a throwaway local repository (Maven itself
+# runs on the JDK running this script: Maven 3.8 on JDK 24+ warns about its own jansi), `java` is this JDK's.
+cat >"$work/drive.sh" <<'EOF'
+set -euo pipefail
+settings=$1 repo=$2 jdk=$3 app=$4 run=$5
+cd "$app"
+mvn() { command mvn -B -ntp -s "$settings" -Dmaven.repo.local="$repo" "$@"; }
+java() { "$jdk/bin/java" "$@"; }
+export -f mvn java
+export settings repo jdk
+bash -euo pipefail "$run"
+EOF
+
+# One run of the quickstart with each JDK, in the work directory $1 (its hello/, settings.xml, run.sh), as the
+# user $2 (root: as this script; else a uid run by setpriv with HOME=$1/home), expecting "... as $3".
 fail=0
-for jdk in "${jdks[@]}"; do
-    v=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
-    echo "quickstart-check: JDK $v ($jdk)"
-    rm -rf "$app/target" "$work/repo"
-    # The run block as written; `mvn` is Maven with the settings above and a throwaway local repository (Maven
-    # itself runs on the JDK running this script: Maven 3.8 on JDK 24+ warns about its own jansi), `java` is
-    # this JDK's.
-    (
-        cd "$app"
-        mvn() { command mvn -B -ntp -s "$work/settings.xml" -Dmaven.repo.local="$work/repo" "$@"; }
-        java() { "$jdk/bin/java" "$@"; }
-        export -f mvn java
-        export work jdk
-        bash -euo pipefail "$work/run.sh"
-    ) >"$work/jdk$v.raw.out" 2>"$work/jdk$v.raw.err" && rc=0 || rc=$?
-    # Maven 3.8's console library writes colour resets (ESC[0m) even in batch mode: not text anyone reads.
-    for f in out err; do sed 's/\x1b\[[0-9;]*m//g' "$work/jdk$v.raw.$f" >"$work/jdk$v.$f"; done
-    # The example compiled by this JDK's javac too, with every lint and -Werror.
-    if [ -f "$app/target/cp.txt" ]; then
-        "$jdk/bin/javac" --release 17 -Xlint:all -Werror -cp "$(cat "$app/target/cp.txt")" -d "$work/javac$v" \
-            "$app/src/main/java/Hello.java" >>"$work/jdk$v.err" 2>&1 || { echo "  javac $v: the example does not compile cleanly" >&2; fail=1; }
-    fi
-    sed 's/^/  | /' "$work/jdk$v.out"
-    if [ $rc != 0 ]; then
-        cat "$work/jdk$v.err" >&2; echo "quickstart-check: the quickstart failed on JDK $v (exit $rc)" >&2; fail=1; continue
-    fi
-    if grep -qi 'warn' "$work/jdk$v.out" "$work/jdk$v.err"; then
-        grep -i 'warn' "$work/jdk$v.out" "$work/jdk$v.err" >&2
-        echo "quickstart-check: a warning was printed on JDK $v" >&2; fail=1
-    fi
-    if grep -qiE 'error|exception' "$work/jdk$v.err"; then
-        cat "$work/jdk$v.err" >&2; echo "quickstart-check: an error was printed on JDK $v" >&2; fail=1
-    fi
-    grep -q '^hello from job-[0-9a-f]\{8\} as job$' "$work/jdk$v.out" && grep -q '^EXITED, exit code 0$' "$work/jdk$v.out" \
-        || { echo "quickstart-check: the example did not print what the text says on JDK $v" >&2; fail=1; }
-done
+check() {
+    local w=$1 user=$2 expect=$3 jdk v rc tag
+    for jdk in "${jdks[@]}"; do
+        v=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
+        tag="jdk$v.$user"
+        echo "quickstart-check: JDK $v ($jdk) as $user"
+        rm -rf "$w/hello/target" "$w/repo"
+        if [ "$user" = root ]; then
+            bash "$work/drive.sh" "$w/settings.xml" "$w/repo" "$jdk" "$w/hello" "$w/run.sh" \
+                >"$w/$tag.raw.out" 2>"$w/$tag.raw.err" && rc=0 || rc=$?
+        else
+            setpriv --reuid="$user" --regid="$user" --clear-groups -- env -i PATH="$PATH" HOME="$w/home" LANG=C.UTF-8 \
+                bash "$work/drive.sh" "$w/settings.xml" "$w/repo" "$jdk" "$w/hello" "$w/run.sh" \
+                >"$w/$tag.raw.out" 2>"$w/$tag.raw.err" && rc=0 || rc=$?
+        fi
+        # Maven 3.8's console library writes colour resets (ESC[0m) even in batch mode: not text anyone reads.
+        for f in out err; do sed 's/\x1b\[[0-9;]*m//g' "$w/$tag.raw.$f" >"$w/$tag.$f"; done
+        # The example compiled by this JDK's javac too, with every lint and -Werror.
+        if [ -f "$w/hello/target/cp.txt" ]; then
+            "$jdk/bin/javac" --release 17 -Xlint:all -Werror -cp "$(cat "$w/hello/target/cp.txt")" -d "$w/javac$v" \
+                "$w/hello/src/main/java/Hello.java" >>"$w/$tag.err" 2>&1 || { echo "  javac $v: the example does not compile cleanly" >&2; fail=1; }
+        fi
+        sed 's/^/  | /' "$w/$tag.out"
+        if [ $rc != 0 ]; then
+            cat "$w/$tag.err" >&2; echo "quickstart-check: the quickstart failed on JDK $v as $user (exit $rc)" >&2; fail=1; continue
+        fi
+        if grep -qi 'warn' "$w/$tag.out" "$w/$tag.err"; then
+            grep -i 'warn' "$w/$tag.out" "$w/$tag.err" >&2
+            echo "quickstart-check: a warning was printed on JDK $v as $user" >&2; fail=1
+        fi
+        if grep -qiE 'error|exception' "$w/$tag.err"; then
+            cat "$w/$tag.err" >&2; echo "quickstart-check: an error was printed on JDK $v as $user" >&2; fail=1
+        fi
+        grep -q "^hello from job-[0-9a-f]\{8\} as $expect\$" "$w/$tag.out" && grep -q '^EXITED, exit code 0$' "$w/$tag.out" \
+            || { echo "quickstart-check: the example did not print what the text says on JDK $v as $user" >&2; fail=1; }
+    done
+}
+check "$work" root job
+
+# As an ordinary user (nobody, uid 65534: rootless, no delegated cgroup, so the example is a default job with its
+# limits replaced): its own HOME and a copy of everything it reads, owned by it: the consumer, the staged library
+# and, as its only other repository, the artifacts the run as root resolved (its throwaway local repository).
+# QUICKSTART_AS_USER=0 leaves this out.
+if [ "${QUICKSTART_AS_USER:-1}" = 1 ] && [ "$(id -u)" = 0 ] && [ -d "$work/repo" ]; then
+    nw=$(mktemp -d /tmp/joblet-quickstart-nobody.XXXXXX)
+    trap 'rm -rf "$nw"' EXIT
+    chmod 755 "$nw"
+    mkdir -p "$nw/home" "$nw/hello"
+    cp -r "$app/src" "$app/pom.xml" "$nw/hello/"
+    cp "$work/run.sh" "$nw/"
+    cp -r "$stage" "$nw/staging"
+    cp -r "$work/repo" "$nw/m2"
+    sed -e "s|file://$stage|file://$nw/staging|g" -e "s|file://$HOME/.m2/repository|file://$nw/m2|g" \
+        "$work/settings.xml" >"$nw/settings.xml"
+    chown -R 65534:65534 "$nw"
+    check "$nw" 65534 nobody
+fi
 [ $fail = 0 ] || exit 1
 echo "quickstart-check: passed ($text, JDKs: ${jdks[*]})"

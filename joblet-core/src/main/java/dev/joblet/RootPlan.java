@@ -94,7 +94,7 @@ final class RootPlan {
         }
         volumes.addAll(spec.volumes());
         for (Volume v : volumes) {
-            checkSource(v);
+            checkSource(v, id, spec.security());
             ops.add(MountOp.bind(v.source().toString(), v.target(), !v.writable()));
         }
         for (MemoryVolume m : spec.memoryVolumes()) {
@@ -135,11 +135,12 @@ final class RootPlan {
     }
 
     /**
-     * An early, clear error for a volume source that is missing or reached through a link. What is bound is decided
-     * by the helper alone, which resolves the source once by the same rule and binds from that descriptor (a check
-     * here cannot go stale: it only names the error sooner).
+     * An early, clear error for a volume source that is missing or reached through a link, or writable but not for
+     * the job ({@link VolumeAccess}, which also hands an {@link Volume#ownedByJob()} source to the job). What is
+     * bound is decided by the helper alone, which resolves the source once by the same rule and binds from that
+     * descriptor (a check here cannot go stale: it only names the error sooner).
      */
-    private static void checkSource(Volume v) throws JobStartException {
+    private static void checkSource(Volume v, JobIdentity id, Security sec) throws JobStartException {
         int fd;
         try {
             fd = HostFiles.openPath(v.source().toString());
@@ -158,6 +159,7 @@ final class RootPlan {
                 throw new JobStartException("volume source " + v.source() + " is a symbolic link; links are never followed:"
                         + " name the real path", "volume " + v.source(), "ELOOP", false, null);
             }
+            VolumeAccess.prepare(v, fd, id, sec);
         } catch (java.io.IOException e) {
             throw new JobStartException("volume source " + v.source() + ": " + e.getMessage(), "volume " + v.source(), null,
                     false, e);

@@ -112,6 +112,8 @@ class EscapeSuiteTest {
         Path secret = Files.createTempFile(Path.of("/root"), "joblet-secret", "");
         try {
             Files.writeString(secret, "host secret");
+            // Writable for the job's user (a writable volume it may not write is refused before it starts).
+            Files.setPosixFilePermissions(vol, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
             Files.createSymbolicLink(vol.resolve("link"), secret);
             Files.createSymbolicLink(vol.resolve("up"), Path.of("../../../../root"));
             try (Job job = Joblet.builder().volume(new Volume(vol, "/data", true))

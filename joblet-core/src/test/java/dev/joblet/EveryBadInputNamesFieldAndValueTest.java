@@ -169,6 +169,10 @@ class EveryBadInputNamesFieldAndValueTest {
                 c("Volume target relative", () -> new Volume(Path.of("/tmp"), "x", false), "volume target", "(x)"),
                 c("Volume.named null", () -> Volume.named(null), "volume name", "(null)"),
                 c("Volume.named bad", () -> Volume.named("../x"), "volume name", "(../x)"),
+                c("Volume.ownedByJob top-level", () -> new Volume(Path.of("/srv"), "/x", true).ownedByJob(),
+                        "volume source", "(/srv)"),
+                c("Volume handed over read-only", () -> new Volume(Path.of("/srv/x"), "/x", false, true), "volume source",
+                        "(/srv/x)"),
                 c("MemoryVolume size small", () -> new MemoryVolume("/m", MemorySize.ofBytes(10)), "memory volume size",
                         "(10 bytes)"),
                 // ---- IoLimit ----

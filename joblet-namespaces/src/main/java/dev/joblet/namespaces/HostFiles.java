@@ -26,7 +26,7 @@ public final class HostFiles {
     private static final int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_EXCL = 0x80, O_NOCTTY = 0x100;
     private static final int O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
     private static final long RESOLVE_NO_MAGICLINKS = 2, RESOLVE_NO_SYMLINKS = 4, RESOLVE_BENEATH = 8;
-    private static final int AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     private static final long SYS_OPENAT2 = 437, SYS_FSOPEN = 430, SYS_FSCONFIG = 431, SYS_FSMOUNT = 432;
     private static final int FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6;
     private static final int MOUNT_ATTR_NOSUID = 0x2, MOUNT_ATTR_NODEV = 0x4;
@@ -279,6 +279,16 @@ public final class HostFiles {
     public static void chown(int dirfd, byte[] name, int uid, int gid) throws IOException {
         if (sys().fchownat(dirfd, c(name), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
             throw failure("chown " + new String(name, StandardCharsets.UTF_8), Native.errno());
+        }
+    }
+
+    /**
+     * Gives what the descriptor {@code fd} (an {@code O_PATH} one too) names to uid and gid: that very inode,
+     * whatever its path became since it was opened, never what a link points to.
+     */
+    public static void chown(int fd, int uid, int gid) throws IOException {
+        if (sys().fchownat(fd, c(""), uid, gid, AT_EMPTY_PATH) != 0) {
+            throw failure("chown", Native.errno());
         }
     }
 
