@@ -8,7 +8,9 @@ public enum Language {
     /** {@code bash -c <code>}. */
     BASH("bash"),
     /** {@code python3 -c <code>}. */
-    PYTHON3("python3");
+    PYTHON3("python3"),
+    /** {@code node -e <code>}; the runtime must have Node.js. */
+    NODE("node");
 
     private final String program;
 
@@ -22,10 +24,10 @@ public enum Language {
     }
 
     List<String> argv(String code) {
-        return List.of(program, "-c", code);
+        return List.of(program, this == NODE ? "-e" : "-c", code);
     }
 
-    /** Parses "bash", "sh", "python", "python3" or "py" (case-insensitive), as models tend to write them. */
+    /** Parses "bash", "sh", "python", "python3", "py", "node" or "js" (case-insensitive), as models tend to write them. */
     public static Language parse(String name) {
         switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "bash":
@@ -36,8 +38,13 @@ public enum Language {
             case "python3":
             case "py":
                 return PYTHON3;
+            case "node":
+            case "nodejs":
+            case "js":
+            case "javascript":
+                return NODE;
             default:
-                throw new IllegalArgumentException("language (" + name + ") must be bash or python3");
+                throw new IllegalArgumentException("language (" + name + ") must be bash, python3 or node");
         }
     }
 }

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs code snippets as sandboxed jobs: each {@link #run} is a new job with the sandbox's runtime, limits and
  * timeout, no network unless asked, and a fresh tmpfs {@code /work}. A {@link SandboxSession} keeps {@code /work}
- * between calls. Immutable and thread-safe: any number of threads may run snippets at once.
+ * between calls, and live interpreters for {@link SandboxSession#runCode}. Thread-safe: any number of threads may run
+ * snippets at once. Its configuration is immutable; its one piece of state is the pool of ready sessions
+ * ({@link Builder#readySessions}), which {@link #close()} ends.
  *
  * <pre>{@code
  * Sandbox sandbox = Sandbox.builder().memory(MemorySize.ofMegabytes(256)).timeout(Duration.ofSeconds(10)).build();
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * r.stdout();   // "42\n"
  * }</pre>
  */
-public final class Sandbox {
+public final class Sandbox implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
 
     /** Longest snippet accepted: it is passed as one argument, and Linux caps one argument at 128 KiB. */
@@ -40,8 +42,11 @@ public final class Sandbox {
     private final Path sessionRoot;
     /** Where the snippets' jobs start; the caller's (the sandbox does not close it). */
     private final @org.jspecify.annotations.Nullable Joblet joblet;
+    /** Sessions started ahead of {@link #openSession()}; null when {@link Builder#readySessions} is 0. */
+    private final @org.jspecify.annotations.Nullable SessionPool pool;
 
     private Sandbox(Builder b) {
+        this.pool = b.readySessions > 0 ? new SessionPool(this, b.readySessions) : null;
         this.joblet = b.joblet;
         this.template = b.spec.build();
         this.outputLimit = b.outputLimit;
@@ -65,14 +70,34 @@ public final class Sandbox {
         return execute(specFor(language, code, null));
     }
 
-    /** Opens a session whose calls share {@code /work}; it closes itself after the idle timeout. */
+    /**
+     * Opens a session whose calls share {@code /work}; it closes itself after the idle timeout. With
+     * {@link Builder#readySessions ready sessions}, one of those is handed out (its interpreter already runs).
+     */
     public SandboxSession openSession() throws IOException {
+        if (pool != null) {
+            SandboxSession ready = pool.take();
+            if (ready != null) {
+                return ready;
+            }
+        }
         return openSession(idleTimeout);
     }
 
     /** Opens a session that closes itself when no call was made for {@code idle}. */
     public SandboxSession openSession(Duration idle) throws IOException {
-        idle = requirePositive("idleTimeout", idle);
+        return newSession(requirePositive("idleTimeout", idle));
+    }
+
+    /** Closes the ready sessions not handed out (those handed out are their callers' to close). Idempotent. */
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    SandboxSession newSession(Duration idle) throws IOException {
         dev.joblet.Security sec = template.security();
         // The session's calls share /work, so they run as one host identity: pinned by the template, or one reserved
         // for the session's life (each call would otherwise get its own and could not write the last one's files).
@@ -88,6 +113,11 @@ public final class Sandbox {
             }
             throw e;
         }
+    }
+
+    /** The longest a cell may run: the template's timeout, else (practically) forever. */
+    Duration cellTimeout() {
+        return template.timeout().orElse(FOREVER);
     }
 
     JobSpec specFor(Language language, String code, @org.jspecify.annotations.Nullable SessionDirectory workspace) {
@@ -124,7 +154,7 @@ public final class Sandbox {
     }
 
     /** The instance the snippets start on: the one given to the builder, else {@link Joblet#system()}. */
-    private Joblet joblet() {
+    Joblet joblet() {
         return joblet != null ? joblet : Joblet.system();
     }
 
@@ -171,6 +201,7 @@ public final class Sandbox {
         private Duration idleTimeout = Duration.ofMinutes(10);
         private Path sessionRoot = Path.of(System.getProperty("java.io.tmpdir"));
         private @org.jspecify.annotations.Nullable Joblet joblet;
+        private int readySessions;
 
         private Builder() {
             outputBuffer();
@@ -257,6 +288,20 @@ public final class Sandbox {
                 throw new IllegalArgumentException("sessionRoot (" + dir + ") must be an absolute path");
             }
             sessionRoot = dir;
+            return this;
+        }
+
+        /**
+         * How many sessions to keep started ahead, interpreter running, so that {@link Sandbox#openSession()} returns
+         * at once (default 0; 1 or 2 suit an agent that opens sessions one after another; at most 16). They start
+         * in the background from the first {@code openSession()} on, each holding a job and its {@code /work}
+         * until handed out; {@link Sandbox#close()} ends those not handed out.
+         */
+        public Builder readySessions(int count) {
+            if (count < 0 || count > 16) {
+                throw new IllegalArgumentException("readySessions (" + count + ") must be between 0 and 16");
+            }
+            readySessions = count;
             return this;
         }
 

@@ -4,6 +4,7 @@ import dev.joblet.JobletException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -15,13 +16,27 @@ import org.slf4j.LoggerFactory;
  * Successive snippets in one sandbox: every call runs with the sandbox's limits and sees the same {@code /work},
  * so files written by one call are there for the next; {@link #put} and {@link #get} move files in and out.
  *
- * <p>Each call is its own job (own PID namespace, cgroup and timeout, so each call gets its own end reason
- * and usage); what persists is {@code /work}, a private host directory bound into every call. Background
- * processes do not outlive their call. Unlike a one-shot run, the session's {@code /work} is bounded by the
+ * <p>Each {@link #run} is its own job (own PID namespace, cgroup and timeout, so each call gets its own end reason
+ * and usage); what persists is {@code /work}, a private host directory bound into every call. Processes a
+ * {@code run} leaves in the background do not outlive it.
+ *
+ * <p>{@link #runCode} runs cells in live interpreters, as a notebook does: variables, imports and the working
+ * directory persist between cells; the result holds the last expression's value and the error with its
+ * traceback. The interpreters (one per language) and the processes from {@link #start} run in one more job, the
+ * session job, started at the first {@code runCode} or {@code start} (or ahead, by the sandbox's pool), with the
+ * sandbox's limits for the whole session and the sandbox's timeout for each cell; it sees the same {@code /work}.
+ * <pre>{@code
+ * try (SandboxSession s = sandbox.openSession()) {
+ *     s.runCode("import math\nr = 2");
+ *     s.runCode("math.pi * r ** 2").value();              // Optional[12.566370614359172]
+ *     BackgroundProcess server = s.start("python3 -m http.server 8000");
+ *     s.runCode(Language.BASH, "sleep 1; curl -s localhost:8000 | head -1", OutputListener.NONE);
+ * }
+ * }</pre> Unlike a one-shot run, the session's {@code /work} is bounded by the
  * host directory's filesystem, not by a tmpfs size.
  *
  * <p>Thread-safe: calls are serialized. The session closes itself after the idle timeout with no call;
- * {@link #close()} (idempotent) removes the directory. Calls on a closed session throw
+ * {@link #close()} (idempotent) ends the session job (interpreters, background processes) and removes the directory. Calls on a closed session throw
  * {@link IllegalStateException}.
  */
 public final class SandboxSession implements AutoCloseable {
@@ -37,6 +52,8 @@ public final class SandboxSession implements AutoCloseable {
     private final Duration idleTimeout;
     /** The host identity reserved for the session's calls (null: the template pins one); released on close. */
     private final dev.joblet.@Nullable ReservedIdentity identity;
+    /** The session job with the live interpreters; started at the first runCode or start. Guarded by this. */
+    private @Nullable LiveInterpreter live;
     private @Nullable ScheduledFuture<?> idleTask; // guarded by this
     private @Nullable String closedBecause; // guarded by this
 
@@ -73,6 +90,120 @@ public final class SandboxSession implements AutoCloseable {
         } finally {
             armIdleTimer();
         }
+    }
+
+    /** Longest cell {@link #runCode} takes. */
+    public static final int MAX_CELL_BYTES = 8 * 1024 * 1024;
+
+    /** Runs a Python cell; see {@link #runCode(Language, String, Duration, OutputListener)}. */
+    public CellResult runCode(String code) throws JobletException, InterruptedException {
+        return runCode(Language.PYTHON3, code);
+    }
+
+    /** Runs a cell; see {@link #runCode(Language, String, Duration, OutputListener)}. */
+    public CellResult runCode(Language language, String code) throws JobletException, InterruptedException {
+        return runCode(language, code, sandbox.cellTimeout(), OutputListener.NONE);
+    }
+
+    /** Runs a cell, streaming its output; see {@link #runCode(Language, String, Duration, OutputListener)}. */
+    public CellResult runCode(Language language, String code, OutputListener listener)
+            throws JobletException, InterruptedException {
+        return runCode(language, code, sandbox.cellTimeout(), listener);
+    }
+
+    /**
+     * Runs a cell in the session's live interpreter for {@code language}: what earlier cells of that language
+     * defined is still there. Output goes to {@code listener} as it is written (on the session's reader thread)
+     * and into the result. A cell still running after {@code timeout} is interrupted (KeyboardInterrupt, SIGINT)
+     * and ends as TIMED_OUT with the state kept; one that ignores the interrupt is killed after 1 s and its
+     * interpreter restarted ({@link CellResult#restarted()}). An interpreter that dies is restarted and the cell
+     * ends as CRASHED; when the whole session job died (e.g. for memory), the next call starts a new one.
+     *
+     * @throws JobletException when the session job cannot start (e.g. no python3 in the runtime)
+     * @throws InterruptedException when interrupted while waiting: the cell is interrupted, the state is kept
+     */
+    public synchronized CellResult runCode(Language language, String code, Duration timeout, OutputListener listener)
+            throws JobletException, InterruptedException {
+        Objects.requireNonNull(language, "language");
+        Objects.requireNonNull(code, "code");
+        Objects.requireNonNull(listener, "listener");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout (" + timeout + ") must be positive");
+        }
+        if (code.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("code must not contain NUL characters");
+        }
+        int bytes = code.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_CELL_BYTES) {
+            throw new IllegalArgumentException("code (" + bytes + " bytes) must be at most " + MAX_CELL_BYTES + " bytes");
+        }
+        requireOpen("runCode");
+        disarmIdleTimer();
+        try {
+            return interpreter().run(language, code, timeout, listener);
+        } finally {
+            armIdleTimer();
+        }
+    }
+
+    /** Starts {@code bash -c command} in the background; see {@link #start(String, OutputListener)}. */
+    public BackgroundProcess start(String command) throws JobletException, InterruptedException {
+        return start(command, OutputListener.NONE);
+    }
+
+    /**
+     * Starts {@code bash -c command} in the background of the session job: it runs beside later cells (same
+     * {@code /work}, network and limits) until it ends, {@link BackgroundProcess#kill()}, or the session closes.
+     */
+    public synchronized BackgroundProcess start(String command, OutputListener listener)
+            throws JobletException, InterruptedException {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(listener, "listener");
+        if (command.isBlank() || command.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("command (" + command + ") must be non-blank and free of NUL characters");
+        }
+        requireOpen("start");
+        disarmIdleTimer();
+        try {
+            return interpreter().start(command, listener);
+        } finally {
+            armIdleTimer();
+        }
+    }
+
+    /** Starts the session job now (the pool does it ahead of need); no-op when it runs. */
+    synchronized void startInterpreter() throws JobletException, InterruptedException {
+        requireOpen("startInterpreter");
+        interpreter();
+    }
+
+    /** True when open with a running session job (a pool's check before handing it out). */
+    synchronized boolean isReady() {
+        return closedBecause == null && live != null && live.isAlive();
+    }
+
+    /** Restarts the idle timer (a session handed out by the pool). */
+    synchronized void touch() {
+        if (closedBecause == null) {
+            disarmIdleTimer();
+            armIdleTimer();
+        }
+    }
+
+    private LiveInterpreter interpreter() throws JobletException, InterruptedException {
+        LiveInterpreter li = live;
+        if (li != null && !li.isAlive()) {
+            log.debug("session {}: its job ended ({}); starting a new one", workspace, li.endedBecause());
+            li.close();
+            li = null;
+            live = null;
+        }
+        if (li == null) {
+            li = LiveInterpreter.start(sandbox.joblet(), sandbox.specFor(Language.PYTHON3, "", workspace),
+                    sandbox.outputLimit());
+            live = li;
+        }
+        return li;
     }
 
     /**
@@ -153,6 +284,10 @@ public final class SandboxSession implements AutoCloseable {
     private void closeLocked(String why) {
         closedBecause = why;
         disarmIdleTimer();
+        if (live != null) {
+            live.close(); // first: its processes write into the directory removed next
+            live = null;
+        }
         try {
             workspace.delete();
         } catch (IOException e) {

@@ -40,7 +40,7 @@ class SandboxBuilderTest {
                 .hasMessage("idleTimeout (PT-1S) must be positive");
         assertThatThrownBy(() -> Sandbox.builder().sessionRoot(Path.of("rel")))
                 .hasMessage("sessionRoot (rel) must be an absolute path");
-        assertThatThrownBy(() -> Language.parse("ruby")).hasMessage("language (ruby) must be bash or python3");
+        assertThatThrownBy(() -> Language.parse("ruby")).hasMessage("language (ruby) must be bash, python3 or node");
         assertThat(Language.parse(" Python ")).isEqualTo(Language.PYTHON3);
     }
 

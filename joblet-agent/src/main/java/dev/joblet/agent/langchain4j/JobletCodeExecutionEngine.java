@@ -1,6 +1,7 @@
 package dev.joblet.agent.langchain4j;
 
 import dev.joblet.JobletException;
+import dev.joblet.agent.CellResult;
 import dev.joblet.agent.ExecutionResult;
 import dev.joblet.agent.Language;
 import dev.joblet.agent.Sandbox;
@@ -12,7 +13,8 @@ import java.util.Objects;
  * LangChain4j's {@link CodeExecutionEngine} backed by a Joblet sandbox: every {@link #execute} runs the code as
  * an isolated, limited job and returns {@link ExecutionResult#toToolText()} (status line, stdout, stderr), so a
  * model sees failures, timeouts and truncation rather than only stdout. Backed by a {@link Sandbox}, each call
- * starts clean; backed by a {@link SandboxSession}, calls share {@code /work}. Thread-safe.
+ * starts clean; backed by a {@link SandboxSession}, calls share {@code /work}; with {@link #interpreter}, calls are
+ * cells of the session's live interpreter and return the last expression's value. Thread-safe.
  *
  * <p>Code the sandbox refuses (too long, NUL characters) comes back as an {@code error:} text for the model to
  * correct. A sandbox that cannot start at all (interpreter missing, host not set up) is not the model's doing:
@@ -24,7 +26,7 @@ public final class JobletCodeExecutionEngine implements CodeExecutionEngine {
 
     @FunctionalInterface
     private interface Runner {
-        ExecutionResult run(Language language, String code) throws JobletException, InterruptedException;
+        String run(Language language, String code) throws JobletException, InterruptedException;
     }
 
     private JobletCodeExecutionEngine(Runner runner, Language language) {
@@ -35,13 +37,31 @@ public final class JobletCodeExecutionEngine implements CodeExecutionEngine {
     /** Each call runs in a fresh sandbox. */
     public static JobletCodeExecutionEngine of(Sandbox sandbox, Language language) {
         Objects.requireNonNull(sandbox, "sandbox");
-        return new JobletCodeExecutionEngine(sandbox::run, language);
+        return new JobletCodeExecutionEngine((l, c) -> sandbox.run(l, c).toToolText(), language);
     }
 
     /** Calls share the session's {@code /work}. */
     public static JobletCodeExecutionEngine of(SandboxSession session, Language language) {
         Objects.requireNonNull(session, "session");
-        return new JobletCodeExecutionEngine(session::run, language);
+        return new JobletCodeExecutionEngine((l, c) -> session.run(l, c).toToolText(), language);
+    }
+
+    /**
+     * Calls run as cells of the session's live interpreter ({@link SandboxSession#runCode}), as LangChain4j's
+     * GraalVM engine does: state persists between calls, and a cell that succeeds returns the value of its last
+     * expression ({@code sum(range(10))} gives {@code "45"}), after its stdout if it printed any, or its stdout when
+     * it has no value. A cell that fails returns {@link CellResult#toToolText()} (status, traceback).
+     */
+    public static JobletCodeExecutionEngine interpreter(SandboxSession session, Language language) {
+        Objects.requireNonNull(session, "session");
+        return new JobletCodeExecutionEngine((l, c) -> notebookText(session.runCode(l, c)), language);
+    }
+
+    private static String notebookText(CellResult r) {
+        if (!r.isSuccess()) {
+            return r.toToolText();
+        }
+        return r.value().map(v -> r.stdout() + v).orElse(r.stdout());
     }
 
     public Language language() {
@@ -51,7 +71,7 @@ public final class JobletCodeExecutionEngine implements CodeExecutionEngine {
     @Override
     public String execute(String code) {
         try {
-            return runner.run(language, code).toToolText();
+            return runner.run(language, code);
         } catch (IllegalArgumentException e) {
             return "error: " + e.getMessage();
         } catch (JobletException e) {

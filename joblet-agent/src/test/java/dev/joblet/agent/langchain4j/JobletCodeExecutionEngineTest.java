@@ -37,4 +37,15 @@ class JobletCodeExecutionEngineTest {
             assertThat(engine.execute("cat note")).contains("stdout:\nremembered\n");
         }
     }
+
+    @Test
+    void interpreterBackedCallsKeepStateAndReturnTheLastValue() throws Exception {
+        try (SandboxSession s = Sandbox.builder().sessionRoot(root).build().openSession()) {
+            CodeExecutionEngine engine = JobletCodeExecutionEngine.interpreter(s, Language.PYTHON3);
+            assertThat(engine.execute("sum(range(10))")).isEqualTo("45");
+            assertThat(engine.execute("n = 6")).isEmpty();
+            assertThat(engine.execute("print('n is', n)\nn * 7")).isEqualTo("n is 6\n42");
+            assertThat(engine.execute("undefined_name")).startsWith("status: ERROR").contains("NameError");
+        }
+    }
 }
