@@ -10,6 +10,7 @@ module dev.joblet.agent {
     requires static transitive org.jspecify;
     requires org.slf4j;
     requires transitive dev.joblet;
+    requires dev.joblet.namespaces;
     requires static transitive langchain4j.core;
     requires static com.fasterxml.jackson.databind;
 

@@ -36,10 +36,14 @@ public final class Sandbox implements AutoCloseable {
     /** Longest snippet accepted: it is passed as one argument, and Linux caps one argument at 128 KiB. */
     public static final int MAX_CODE_BYTES = 100_000;
 
+    /** The largest file a session reads or writes unless {@link Builder#fileLimit} says otherwise. */
+    public static final MemorySize DEFAULT_FILE_LIMIT = MemorySize.ofMegabytes(64);
+
     private final JobSpec template;
     private final int outputLimit;
     private final Duration idleTimeout;
     private final Path sessionRoot;
+    private final long fileLimit;
     /** Where the snippets' jobs start; the caller's (the sandbox does not close it). */
     private final @org.jspecify.annotations.Nullable Joblet joblet;
     /** Sessions started ahead of {@link #openSession()}; null when {@link Builder#readySessions} is 0. */
@@ -52,6 +56,7 @@ public final class Sandbox implements AutoCloseable {
         this.outputLimit = b.outputLimit;
         this.idleTimeout = b.idleTimeout;
         this.sessionRoot = b.sessionRoot;
+        this.fileLimit = b.fileLimit;
     }
 
     /** A builder with safe defaults: host runtime, no network, 512 MiB, 128 processes, 30 s, 64 KiB of output. */
@@ -67,7 +72,13 @@ public final class Sandbox implements AutoCloseable {
      * @throws InterruptedException when interrupted while waiting; the job is killed first
      */
     public ExecutionResult run(Language language, String code) throws JobletException, InterruptedException {
-        return execute(specFor(language, code, null));
+        return run(language, code, RunOptions.DEFAULTS);
+    }
+
+    /** As {@link #run(Language, String)}, with this call's environment, stdin, timeout or limits. */
+    public ExecutionResult run(Language language, String code, RunOptions options)
+            throws JobletException, InterruptedException {
+        return execute(specFor(language, code, options, null, null));
     }
 
     /**
@@ -81,12 +92,12 @@ public final class Sandbox implements AutoCloseable {
                 return ready;
             }
         }
-        return openSession(idleTimeout);
+        return openWithoutNetwork(SessionOptions.DEFAULTS);
     }
 
     /** Opens a session that closes itself when no call was made for {@code idle}. */
     public SandboxSession openSession(Duration idle) throws IOException {
-        return newSession(requirePositive("idleTimeout", idle));
+        return openWithoutNetwork(SessionOptions.builder().idleTimeout(requirePositive("idleTimeout", idle)).build());
     }
 
     /** Closes the ready sessions not handed out (those handed out are their callers' to close). Idempotent. */
@@ -97,17 +108,51 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /** A new session (not from the pool) with no network of its own: what the pool fills itself with. */
     SandboxSession newSession(Duration idle) throws IOException {
+        return openWithoutNetwork(SessionOptions.builder().idleTimeout(requirePositive("idleTimeout", idle)).build());
+    }
+
+    private SandboxSession openWithoutNetwork(SessionOptions options) throws IOException {
+        try {
+            return openSession(options);
+        } catch (JobletException e) { // only making a network throws it, and these options have no allow-list
+            throw new IllegalStateException("no network was asked for, yet: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens a session with these options: its idle timeout, and its egress allow-list (a private network of
+     * the session's own, removed when it closes).
+     *
+     * @throws IOException when the session's directory cannot be made
+     * @throws JobletException when its network cannot be made (e.g. not root)
+     */
+    public SandboxSession openSession(SessionOptions options) throws IOException, JobletException {
+        Objects.requireNonNull(options, "options");
+        Duration idle = options.idleTimeout() != null ? requirePositive("idleTimeout", options.idleTimeout()) : idleTimeout;
         dev.joblet.Security sec = template.security();
         // The session's calls share /work, so they run as one host identity: pinned by the template, or one reserved
         // for the session's life (each call would otherwise get its own and could not write the last one's files).
         dev.joblet.ReservedIdentity reserved = sec.ownIdentity() ? joblet().reserveIdentity() : null;
+        dev.joblet.PrivateNetwork network = null;
+        SessionDirectory dir = null;
         try {
             // The host ids the job's files belong to: its own uid, or the host ids its user namespace maps root to.
             int uid = reserved != null ? reserved.uid() : sec.rootInUserNamespace() ? sec.hostUid() : sec.uid();
             int gid = reserved != null ? reserved.gid() : sec.rootInUserNamespace() ? sec.hostGid() : sec.gid();
-            return new SandboxSession(this, SessionDirectory.create(sessionRoot, uid, gid), idle, reserved);
-        } catch (IOException | RuntimeException e) {
+            if (!options.egress().isEmpty()) {
+                network = SessionNetwork.create(joblet(), options);
+            }
+            dir = SessionDirectory.create(sessionRoot, uid, gid, fileLimit);
+            return new SandboxSession(this, dir, idle, reserved, network);
+        } catch (IOException | JobletException | RuntimeException e) {
+            if (dir != null) {
+                dir.delete();
+            }
+            if (network != null) {
+                network.close();
+            }
             if (reserved != null) {
                 reserved.close();
             }
@@ -120,7 +165,10 @@ public final class Sandbox implements AutoCloseable {
         return template.timeout().orElse(FOREVER);
     }
 
-    JobSpec specFor(Language language, String code, @org.jspecify.annotations.Nullable SessionDirectory workspace) {
+    JobSpec specFor(Language language, String code, RunOptions options,
+            @org.jspecify.annotations.Nullable SessionDirectory workspace,
+            @org.jspecify.annotations.Nullable Network network) {
+        Objects.requireNonNull(options, "options");
         Objects.requireNonNull(language, "language");
         Objects.requireNonNull(code, "code");
         if (code.indexOf('\0') >= 0) {
@@ -132,6 +180,10 @@ public final class Sandbox implements AutoCloseable {
                     + " bytes; put larger programs into a session's files with put() and run them from there");
         }
         JobSpec.Builder b = template.toBuilder().command(language.argv(code));
+        options.applyTo(b);
+        if (network != null) {
+            b.network(network);
+        }
         if (workspace != null) {
             b.volume(workspace.volume());
             if (template.security().ownIdentity()) { // the session's reserved identity
@@ -172,6 +224,11 @@ public final class Sandbox implements AutoCloseable {
         return idleTimeout;
     }
 
+    /** The largest file a session reads or writes ({@link SandboxSession#read}, {@link SandboxSession#write}). */
+    public MemorySize fileLimit() {
+        return MemorySize.ofBytes(fileLimit);
+    }
+
     /** The longest delay a timer takes: Long.MAX_VALUE nanoseconds, about 292 years (as the core's timeouts). */
     private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
 
@@ -191,20 +248,29 @@ public final class Sandbox implements AutoCloseable {
      * messages name the field and the value.
      */
     public static final class Builder {
-        private JobSpec.Builder spec = Joblet.builder().command("true")
-                .memory(MemorySize.ofMegabytes(512))
-                .pidsMax(128)
-                .timeout(Duration.ofSeconds(30))
-                .stopGrace(Duration.ofMillis(500))
-                .network(Network.NONE);
+        /** A job spec with nothing named: what {@link #template} compares a template's fields with. */
+        private static final JobSpec PLAIN = Joblet.builder().command("true").build();
+
+        private JobSpec.Builder spec = defaults();
         private int outputLimit = 64 * 1024;
         private Duration idleTimeout = Duration.ofMinutes(10);
         private Path sessionRoot = Path.of(System.getProperty("java.io.tmpdir"));
+        private long fileLimit = DEFAULT_FILE_LIMIT.bytes();
         private @org.jspecify.annotations.Nullable Joblet joblet;
         private int readySessions;
 
         private Builder() {
             outputBuffer();
+        }
+
+        /** The sandbox's safe defaults. */
+        private static JobSpec.Builder defaults() {
+            return Joblet.builder().command("true")
+                    .memory(MemorySize.ofMegabytes(512))
+                    .pidsMax(128)
+                    .timeout(Duration.ofSeconds(30))
+                    .stopGrace(Duration.ofMillis(500))
+                    .network(Network.NONE);
         }
 
         /** Starts the snippets on {@code value} instead of {@link Joblet#system()}; the caller closes it. */
@@ -214,11 +280,37 @@ public final class Sandbox implements AutoCloseable {
         }
 
         /**
-         * Starts from this job spec instead of the defaults (its command is replaced per snippet); for what
-         * this builder has no method for, e.g. read-only volumes or environment.
+         * Starts from this job spec (its command is replaced per snippet), for what this builder has no method
+         * for, e.g. read-only volumes or environment, but keeps the sandbox's safe defaults for what the template
+         * leaves as a plain {@link JobSpec} has it. The rule: a field of {@code value} equal to the plain JobSpec
+         * default keeps the sandbox's default instead; so a template that names only {@code env} still runs with
+         * a 30 s timeout, 128 processes, a 500 ms stop grace, no network and 512 MiB. These fields are:
+         * timeout (none in a JobSpec), pidsMax ({@value JobSpec#DEFAULT_PIDS_MAX}), stopGrace, network
+         * ({@link Network#NONE} in both) and memory. A JobSpec does not record what was named, so a template that
+         * names exactly a JobSpec default (e.g. {@code pidsMax(1024)}) gets the sandbox's value: set that one
+         * with this builder's method after {@code template}. Methods called before {@code template} are replaced
+         * by the template's values.
          */
         public Builder template(JobSpec value) {
-            spec = value.toBuilder();
+            Objects.requireNonNull(value, "template");
+            JobSpec sandboxDefaults = defaults().build();
+            JobSpec.Builder b = value.toBuilder();
+            if (value.timeout().isEmpty()) {
+                sandboxDefaults.timeout().ifPresent(b::timeout);
+            }
+            if (value.pidsMax() == PLAIN.pidsMax()) {
+                b.pidsMax(sandboxDefaults.pidsMax());
+            }
+            if (value.stopGrace().equals(PLAIN.stopGrace())) {
+                b.stopGrace(sandboxDefaults.stopGrace());
+            }
+            if (value.network().equals(PLAIN.network())) {
+                b.network(sandboxDefaults.network());
+            }
+            if (value.memory().equals(PLAIN.memory())) {
+                sandboxDefaults.memory().ifPresent(b::memory);
+            }
+            spec = b;
             outputBuffer();
             return this;
         }
@@ -279,6 +371,19 @@ public final class Sandbox implements AutoCloseable {
         /** How long a session may go without a call before it closes itself (default 10 minutes). */
         public Builder idleTimeout(Duration value) {
             idleTimeout = requirePositive("idleTimeout", value);
+            return this;
+        }
+
+        /**
+         * The largest file a session reads or writes (default 64 MiB, at most 1 GiB): a larger one is refused,
+         * naming its path and size, before anything is read or written.
+         */
+        public Builder fileLimit(MemorySize limit) {
+            Objects.requireNonNull(limit, "fileLimit");
+            if (limit.bytes() < 1 || limit.bytes() > 1024L * 1024 * 1024) {
+                throw new IllegalArgumentException("fileLimit (" + limit + ") must be between 1 byte and 1 GiB");
+            }
+            fileLimit = limit.bytes();
             return this;
         }
 

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SandboxSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SandboxSession.class);
-    /** Largest file {@link #get} returns. */
+    /** Largest file {@link #get} returns by default; see {@link Sandbox.Builder#fileLimit}. */
     public static final long MAX_GET_BYTES = 64L * 1024 * 1024;
 
     /** One timer thread for all sessions' idle timeouts; it exists only while some timeout is pending. */
@@ -54,12 +54,15 @@ public final class SandboxSession implements AutoCloseable {
     private final dev.joblet.@Nullable ReservedIdentity identity;
     /** The session job with the live interpreters; started at the first runCode or start. Guarded by this. */
     private @Nullable LiveInterpreter live;
+    /** The session's private network with its egress allow-list (null: none); closed on close. */
+    private final dev.joblet.@Nullable PrivateNetwork network;
     private @Nullable ScheduledFuture<?> idleTask; // guarded by this
     private @Nullable String closedBecause; // guarded by this
 
     SandboxSession(Sandbox sandbox, SessionDirectory workspace, Duration idleTimeout,
-            dev.joblet.@Nullable ReservedIdentity identity) {
+            dev.joblet.@Nullable ReservedIdentity identity, dev.joblet.@Nullable PrivateNetwork network) {
         this.identity = identity;
+        this.network = network;
         this.sandbox = sandbox;
         this.workspace = workspace;
         this.idleTimeout = idleTimeout;
@@ -82,11 +85,17 @@ public final class SandboxSession implements AutoCloseable {
     }
 
     /** Runs a snippet in this session's sandbox; see {@link Sandbox#run}. */
-    public synchronized ExecutionResult run(Language language, String code) throws JobletException, InterruptedException {
+    public ExecutionResult run(Language language, String code) throws JobletException, InterruptedException {
+        return run(language, code, RunOptions.DEFAULTS);
+    }
+
+    /** As {@link #run(Language, String)}, with this call's environment, stdin, timeout or limits. */
+    public synchronized ExecutionResult run(Language language, String code, RunOptions options)
+            throws JobletException, InterruptedException {
         requireOpen("run");
         disarmIdleTimer();
         try {
-            return sandbox.execute(sandbox.specFor(language, code, workspace));
+            return sandbox.execute(sandbox.specFor(language, code, options, workspace, network));
         } finally {
             armIdleTimer();
         }
@@ -199,7 +208,8 @@ public final class SandboxSession implements AutoCloseable {
             live = null;
         }
         if (li == null) {
-            li = LiveInterpreter.start(sandbox.joblet(), sandbox.specFor(Language.PYTHON3, "", workspace),
+            li = LiveInterpreter.start(sandbox.joblet(),
+                    sandbox.specFor(Language.PYTHON3, "", RunOptions.DEFAULTS, workspace, network),
                     sandbox.outputLimit());
             live = li;
         }
@@ -210,31 +220,97 @@ public final class SandboxSession implements AutoCloseable {
      * Writes a file into {@code /work}, creating parent directories. {@code path} is relative to {@code /work}
      * (or starts with {@code /work/}) and must not contain {@code ..}.
      */
-    public synchronized void put(String path, byte[] content) throws IOException {
-        requireOpen("put");
+    public void put(String path, byte[] content) throws IOException {
+        fileCall("put", () -> {
+            workspace.put("put", path, content);
+            return Boolean.TRUE;
+        });
+    }
+
+    /** Reads a regular file of {@code /work} (at most {@link Sandbox#fileLimit()} bytes); links are not followed. */
+    public byte[] get(String path) throws IOException {
+        return fileCall("get", () -> workspace.get("get", path));
+    }
+
+    /** True when {@code /work/path} exists (a link there counts; it is not followed). */
+    public boolean exists(String path) throws IOException {
+        return fileCall("exists", () -> workspace.exists("exists", path));
+    }
+
+    /**
+     * Writes (replaces) a regular file of {@code /work}, making missing parent directories (given to the jobs'
+     * user). Refused, naming the path and the size, when {@code content} is larger than {@link Sandbox#fileLimit()};
+     * refused when the path has a symbolic link on the way or at the end, or is a directory.
+     *
+     * <p>Files of a session are confined to its {@code /work} even while a job of the session runs: every
+     * path is resolved once beneath the directory's descriptor, refusing every link ({@code openat2} with
+     * {@code RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS}), and used through descriptors from then on, so neither a
+     * planted link nor a directory swapped during the call makes the JVM touch a host file outside.
+     */
+    public void write(String path, byte[] content) throws IOException {
+        put(path, content);
+    }
+
+    /** Writes a UTF-8 text file; as {@link #write(String, byte[])}. */
+    public void write(String path, String text) throws IOException {
+        put(path, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Reads a regular file of {@code /work}; refused, naming the path and the size, when it is larger than
+     * {@link Sandbox#fileLimit()}, and when it is a link, a directory or anything but a regular file.
+     */
+    public byte[] read(String path) throws IOException {
+        return get(path);
+    }
+
+    /** Reads a file as UTF-8 text; as {@link #read}. */
+    public String readText(String path) throws IOException {
+        return new String(get(path), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The entries of a directory of {@code /work} ({@code ""} or {@code "/work"} for {@code /work} itself),
+     * sorted by name, with their type (file, directory, link) and size; links are listed, never followed.
+     */
+    public java.util.List<FileEntry> list(String path) throws IOException {
+        return fileCall("list", () -> workspace.list("list", path));
+    }
+
+    /** Makes a directory of {@code /work} with its missing parents; an existing directory is fine. */
+    public void makeDirectory(String path) throws IOException {
+        fileCall("makeDirectory", () -> {
+            workspace.makeDirectory("makeDirectory", path);
+            return Boolean.TRUE;
+        });
+    }
+
+    /**
+     * Removes a file, a link (never what it points to) or a directory with everything in it.
+     *
+     * @return false when there was nothing to remove
+     */
+    public boolean remove(String path) throws IOException {
+        return fileCall("remove", () -> workspace.remove("remove", path));
+    }
+
+    /** The private network of the session's egress allow-list, when it has one. */
+    public java.util.Optional<dev.joblet.PrivateNetwork> network() {
+        return java.util.Optional.ofNullable(network);
+    }
+
+    private interface FileCall<T> {
+        T call() throws IOException;
+    }
+
+    private synchronized <T> T fileCall(String method, FileCall<T> call) throws IOException {
+        requireOpen(method);
         disarmIdleTimer();
         try {
-            workspace.put(path, content);
+            return call.call();
         } finally {
             armIdleTimer();
         }
-    }
-
-    /** Reads a regular file of {@code /work} (at most {@value #MAX_GET_BYTES} bytes); links are not followed. */
-    public synchronized byte[] get(String path) throws IOException {
-        requireOpen("get");
-        disarmIdleTimer();
-        try {
-            return workspace.get(path, MAX_GET_BYTES);
-        } finally {
-            armIdleTimer();
-        }
-    }
-
-    /** True when {@code /work/path} exists. */
-    public synchronized boolean exists(String path) throws IOException {
-        requireOpen("exists");
-        return workspace.exists(path);
     }
 
     public synchronized boolean isOpen() {
@@ -292,6 +368,9 @@ public final class SandboxSession implements AutoCloseable {
             workspace.delete();
         } catch (IOException e) {
             log.warn("session {}: cannot remove its directory: {}", workspace, e.getMessage());
+        }
+        if (network != null) {
+            network.close(); // every call's job has ended: it goes now
         }
         if (identity != null) {
             identity.close(); // calls are serialized and each closed its job: none runs as it now

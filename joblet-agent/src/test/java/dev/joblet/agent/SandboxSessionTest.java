@@ -122,7 +122,7 @@ class SandboxSessionTest {
         }
     }
 
-    private interface Condition {
+    interface Condition {
         boolean holds() throws Exception;
     }
 
