@@ -50,7 +50,7 @@ public final class JobResult {
         } else if (stopped != null) {
             return new JobResult(id, stopped, status.signalled() ? -1 : status.code(),
                     status.signalled() ? status.code() : 0, startedAt, end,
-                    stopped == EndReason.TIMED_OUT ? "timed out after " + spec.timeout().orElseThrow() : "stopped", usage);
+                    stopped == EndReason.TIMED_OUT ? "timed out after " + human(spec.timeout().orElseThrow()) : "stopped", usage);
         } else if (status.signalled()) {
             boolean oom = status.code() == SIGKILL && usage.oomKills() > 0;
             return new JobResult(id, oom ? EndReason.OOM_KILLED : EndReason.SIGNALLED, -1, status.code(), startedAt, end,
@@ -59,6 +59,23 @@ public final class JobResult {
                     usage);
         }
         return new JobResult(id, EndReason.EXITED, status.code(), 0, startedAt, end, "", usage);
+    }
+
+    /** A human duration for messages: "250 ms", "2 s", "1.5 s", "1 min 3 s", "2 h 5 min" (never ISO "PT2S"). */
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000) {
+            return ms + " ms";
+        } else if (ms < 60_000) {
+            return ms % 1000 == 0 ? ms / 1000 + " s"
+                    : java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + " s";
+        }
+        long s = d.toSeconds();
+        if (s < 3600) {
+            return s / 60 + " min" + (s % 60 == 0 ? "" : " " + s % 60 + " s");
+        }
+        long m = s / 60 % 60;
+        return s / 3600 + " h" + (m == 0 ? "" : " " + m + " min");
     }
 
     public JobId jobId() {

@@ -138,7 +138,7 @@ class JobIsolationTest {
         try (Job slow = Joblet.builder().command("sleep", "100").timeout(Duration.ofMillis(300)).stopGrace(Duration.ZERO).start()) {
             JobResult t = run(slow);
             assertThat(t.reason()).isEqualTo(EndReason.TIMED_OUT);
-            assertThat(t.message()).contains("timed out");
+            assertThat(t.message()).isEqualTo("timed out after 300 ms");
         }
     }
 

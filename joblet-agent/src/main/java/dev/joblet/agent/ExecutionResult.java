@@ -101,7 +101,7 @@ public final class ExecutionResult {
         return job.signal();
     }
 
-    /** Why the job ended, in words, for reasons other than EXITED (e.g. "timed out after PT5S"). */
+    /** Why the job ended, in words, for reasons other than EXITED (e.g. "timed out after 5 s"). */
     public String message() {
         return job.message();
     }
