@@ -84,6 +84,11 @@ class EveryBadFlagNamesFlagAndValueTest {
                         "--allow-egress=10.1.0.1/16", "--job", "a=true"),
                 row("--job", "bad", "network", "run", "n1", "--cidr=10.9.0.0/24", "--job", "bad"),
                 row("NAME", "N_1", "network", "run", "N_1", "--cidr=10.9.0.0/24", "--job", "a=true"),
+                row("--size", "lots", "volume", "create", "v1", "--size=lots"),
+                row("--size", "1k", "volume", "create", "v1", "--size=1k"),
+                row("--type", "disk", "volume", "create", "v1", "--size=8m", "--type=disk"),
+                row("NAME", "N/1", "volume", "create", "N/1", "--size=8m"),
+                row("NAME", "../x", "volume", "remove", "../x"),
                 row("runtime", "(bogus)", "runtime", "install", "bogus"),
                 row("runtime", "(../x)", "runtime", "info", "../x"));
     }
