@@ -224,6 +224,12 @@ public final class Joblet implements AutoCloseable {
         return Volume.named(name, config.volumesRoot());
     }
 
+    /** The managed, sized volumes of {@link JobletConfig#volumesRoot()}: create, list, remove, mount into a spec. */
+    public Volumes volumes() {
+        requireOpen("manage volumes");
+        return Volumes.of(config);
+    }
+
     /** Fails, saying so, when this instance is closed: {@code what} is what the caller asked for. */
     private void requireOpen(String what) {
         synchronized (lock) {
@@ -234,8 +240,7 @@ public final class Joblet implements AutoCloseable {
     }
 
     private String closedReason() {
-        return this == system ? "Joblet.system() is closed (the JVM is shutting down, or it was closed)"
-                : "this Joblet is closed";
+        return this == system ? "Joblet.system() is closed (the JVM is shutting down, or it was closed)" : "this Joblet is closed";
     }
 
     /**
@@ -358,8 +363,7 @@ public final class Joblet implements AutoCloseable {
         return events.executor();
     }
 
-    /** This instance's log delivery threads. */
-    java.util.concurrent.Executor logDelivery() {
+    java.util.concurrent.Executor logDelivery() { // this instance's log delivery threads
         return logDelivery.executor();
     }
 
@@ -376,8 +380,7 @@ public final class Joblet implements AutoCloseable {
         }
     }
 
-    /** The network namespaces made ahead for cold starts. */
-    NetnsPool netnsPool() {
+    NetnsPool netnsPool() { // the network namespaces made ahead for cold starts
         return netns;
     }
 
@@ -387,13 +390,11 @@ public final class Joblet implements AutoCloseable {
         netns.drain();
     }
 
-    /** Jobs this instance still tracks (tests). */
-    int trackedJobs() {
+    int trackedJobs() { // jobs this instance still tracks (tests)
         return jobs.size();
     }
 
-    /** Forgets a job its caller closed. */
-    void closed(Job job) {
+    void closed(Job job) { // forgets a job its caller closed
         jobs.remove(job);
     }
 }

@@ -36,6 +36,13 @@ public record Volume(Path source, String target, boolean writable, boolean hande
             throw new IllegalArgumentException("volume name (" + name + ") must be letters, digits, '.', '_' or '-'");
         }
         Path dir = root.resolve(name);
+        if (Volumes.isManaged(root, name)) { // a sized volume: its filesystem, mounted again if need be
+            try {
+                return new Volumes(root, Path.of("/proc")).mount(name);
+            } catch (JobletException e) {
+                throw new UncheckedIOException(new IOException(e.getMessage(), e));
+            }
+        }
         try {
             if (!Files.isDirectory(root)) {
                 // Only root (and the jobs, through their bind mounts) reach the volumes.

@@ -31,8 +31,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "rnx", mixinStandardHelpOptions = true, versionProvider = Rnx.Version.class,
         description = "Runs Linux commands as isolated, resource-limited jobs.",
-        subcommands = {JobCommand.class, RuntimeCommand.class, NetworkCommand.class, DoctorCommand.class,
-            MonitorCommand.class,
+        subcommands = {JobCommand.class, RuntimeCommand.class, NetworkCommand.class, VolumeCommand.class,
+            DoctorCommand.class, MonitorCommand.class,
             HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  rnx job run ps aux", "  rnx job run --max-memory=256 --timeout=5m -- python3 -c 'print(42)'",
@@ -119,6 +119,9 @@ public final class Rnx implements Callable<Integer> {
                 if (DetachedCommands.Base.class.isAssignableFrom(cls)) {
                     return cls.getDeclaredConstructor(PrintStream.class, PrintStream.class, Supplier.class)
                             .newInstance(out, err, session);
+                }
+                if (VolumeCommand.Base.class.isAssignableFrom(cls)) {
+                    return cls.getDeclaredConstructor(Supplier.class).newInstance(session);
                 }
                 if (cls == NetworkRunCommand.class) {
                     return cls.cast(new NetworkRunCommand(session));
