@@ -100,7 +100,8 @@ class AgentLoopExampleTest {
             assertThat(answer).isEqualTo("The total is 200.");
             assertThat(model.seen).hasSize(4);
             assertThat(model.seen.get(0).toolSpecifications().stream().map(ToolSpecification::name).collect(Collectors.toSet()))
-                    .containsExactlyInAnyOrder("run_python", "run_bash", "write_file", "read_file");
+                    .containsExactlyInAnyOrder("run_python", "run_bash", "write_file", "read_file", "run_cell",
+                            "start_process", "process_output", "list_files", "make_directory", "remove_file");
             ToolExecutionResultMessage pythonResult = (ToolExecutionResultMessage) model.seen.get(2).messages().get(4);
             assertThat(pythonResult.id()).isEqualTo("2");
             assertThat(pythonResult.text()).startsWith("status: EXITED, exit code 0");
