@@ -1,6 +1,7 @@
 package dev.joblet;
 
 import dev.joblet.internal.SafePaths;
+import dev.joblet.namespaces.DetachedTmpfs;
 import dev.joblet.namespaces.HostFiles;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -39,7 +40,7 @@ public final class Workspace implements AutoCloseable {
     static Workspace create(JobId id, MemorySize size, long inodes, List<Upload> uploads, int uid, int gid)
             throws IOException {
         // Owned by the job's user, so it stays writable after the privilege drop.
-        Workspace w = new Workspace(HostFiles.detachedTmpfs("size=" + size.bytes() + ",nr_inodes=" + inodes
+        Workspace w = new Workspace(DetachedTmpfs.create("size=" + size.bytes() + ",nr_inodes=" + inodes
                 + ",mode=0755,uid=" + uid + ",gid=" + gid));
         try {
             for (Upload u : uploads) {

@@ -53,7 +53,7 @@ final class LiveInterpreter implements AutoCloseable {
     private final int outputLimit;
     private final Thread reader;
     private final CompletableFuture<Set<String>> ready = new CompletableFuture<>();
-    private final Map<String, Cell> cells = new ConcurrentHashMap<>();
+    private final Map<String, RunningCell> cells = new ConcurrentHashMap<>();
     private final Map<String, BackgroundProcess> background = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     /** Why the job ended (null while it runs): set by the reader thread before it fails the pending work. */
@@ -131,7 +131,7 @@ final class LiveInterpreter implements AutoCloseable {
      */
     CellResult run(Language language, String code, Duration timeout, OutputListener listener) throws InterruptedException {
         String id = "c" + ids.incrementAndGet();
-        Cell cell = new Cell(language, listener, outputLimit);
+        RunningCell cell = new RunningCell(language, listener, outputLimit);
         cells.put(id, cell);
         try {
             String why = ended;
@@ -220,7 +220,7 @@ final class LiveInterpreter implements AutoCloseable {
             why = endReason(why);
             ended = why;
             job.close();
-            for (Cell c : cells.values()) {
+            for (RunningCell c : cells.values()) {
                 c.crash(why);
             }
             for (BackgroundProcess p : background.values()) {
@@ -287,7 +287,7 @@ final class LiveInterpreter implements AutoCloseable {
     }
 
     private void dispatch(String type, String id, byte[] payload) {
-        Cell cell = cells.get(id);
+        RunningCell cell = cells.get(id);
         BackgroundProcess bg = background.get(id);
         switch (type) {
             case "out":
@@ -341,71 +341,5 @@ final class LiveInterpreter implements AutoCloseable {
 
     String jobId() {
         return job.id().shortForm();
-    }
-
-    /** One running cell: written by the reader thread only, published through {@link #result}. */
-    private static final class Cell {
-        final Language language;
-        final OutputListener listener;
-        final OutputTail out;
-        final OutputTail err;
-        final long startNanos = System.nanoTime();
-        final CompletableFuture<CellResult> result = new CompletableFuture<>();
-        @Nullable String value;
-        CellResult.@Nullable Failure error;
-
-        Cell(Language language, OutputListener listener, int limit) {
-            this.language = language;
-            this.listener = Objects.requireNonNull(listener, "listener");
-            this.out = new OutputTail(limit);
-            this.err = new OutputTail(limit);
-        }
-
-        void output(boolean stdout, byte[] chunk) {
-            String text = (stdout ? out : err).add(chunk);
-            if (!text.isEmpty()) {
-                if (stdout) {
-                    listener.stdout(text);
-                } else {
-                    listener.stderr(text);
-                }
-            }
-        }
-
-        void done(String status, boolean restarted, String rest) {
-            Integer exit = null;
-            String message = rest;
-            if (language == Language.BASH && rest.matches("[0-9]+")) {
-                exit = Integer.parseInt(rest);
-                message = "";
-            }
-            CellResult.Status s;
-            switch (status) {
-                case "ok":
-                    s = CellResult.Status.OK;
-                    break;
-                case "timeout":
-                    s = CellResult.Status.TIMED_OUT;
-                    break;
-                case "interrupted":
-                    s = CellResult.Status.INTERRUPTED;
-                    break;
-                case "crashed":
-                    s = CellResult.Status.CRASHED;
-                    break;
-                default:
-                    s = CellResult.Status.ERROR;
-            }
-            complete(s, restarted, message, exit);
-        }
-
-        void crash(String why) {
-            complete(CellResult.Status.CRASHED, true, why + "; a new sandbox starts with the next call, background processes ended", null);
-        }
-
-        private void complete(CellResult.Status s, boolean restarted, String message, @Nullable Integer exit) {
-            result.complete(new CellResult(language, s, out, err, value, error, restarted, message, exit,
-                    Duration.ofNanos(System.nanoTime() - startNanos)));
-        }
     }
 }

@@ -131,33 +131,7 @@ public final class Sandbox implements AutoCloseable {
     public SandboxSession openSession(SessionOptions options) throws IOException, JobletException {
         Objects.requireNonNull(options, "options");
         Duration idle = options.idleTimeout() != null ? requirePositive("idleTimeout", options.idleTimeout()) : idleTimeout;
-        dev.joblet.Security sec = template.security();
-        // The session's calls share /work, so they run as one host identity: pinned by the template, or one reserved
-        // for the session's life (each call would otherwise get its own and could not write the last one's files).
-        dev.joblet.ReservedIdentity reserved = sec.ownIdentity() ? joblet().reserveIdentity() : null;
-        dev.joblet.PrivateNetwork network = null;
-        SessionDirectory dir = null;
-        try {
-            // The host ids the job's files belong to: its own uid, or the host ids its user namespace maps root to.
-            int uid = reserved != null ? reserved.uid() : sec.rootInUserNamespace() ? sec.hostUid() : sec.uid();
-            int gid = reserved != null ? reserved.gid() : sec.rootInUserNamespace() ? sec.hostGid() : sec.gid();
-            if (!options.egress().isEmpty()) {
-                network = SessionNetwork.create(joblet(), options);
-            }
-            dir = SessionDirectory.create(sessionRoot, uid, gid, fileLimit);
-            return new SandboxSession(this, dir, idle, reserved, network);
-        } catch (IOException | JobletException | RuntimeException e) {
-            if (dir != null) {
-                dir.delete();
-            }
-            if (network != null) {
-                network.close();
-            }
-            if (reserved != null) {
-                reserved.close();
-            }
-            throw e;
-        }
+        return SessionOpening.open(this, options, idle, sessionRoot, fileLimit);
     }
 
     /** The longest a cell may run: the template's timeout, else (practically) forever. */

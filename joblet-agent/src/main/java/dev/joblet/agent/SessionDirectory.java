@@ -30,7 +30,7 @@ import java.util.List;
  * serializes; owns one descriptor, closed by {@link #delete()}.
  */
 final class SessionDirectory {
-    private static final int ENOENT = 2, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, ENOTEMPTY = 39;
+    private static final int ENOENT = 2, EEXIST = 17, ENOTDIR = 20;
     private final Path dir;
     /** O_PATH descriptor of {@link #dir}; -1 once deleted. */
     private int root;
@@ -354,7 +354,7 @@ final class SessionDirectory {
             }
             try {
                 if (st.isDirectory()) {
-                    removeTree(parent, name);
+                    FileTrees.removeTree(parent, name);
                 } else {
                     HostFiles.unlink(parent, name, false);
                 }
@@ -364,53 +364,6 @@ final class SessionDirectory {
             return true;
         } finally {
             HostFiles.close(parent);
-        }
-    }
-
-    /** Removes the directory {@code name} of {@code parent} and everything in it, through descriptors only. */
-    private static void removeTree(int parent, byte[] name) throws IOException {
-        int pathFd = HostFiles.openDirectoryEntry(parent, name); // a link swapped in: ELOOP/ENOTDIR, nothing removed
-        try {
-            int d = HostFiles.reopenDirectory(pathFd);
-            try {
-                for (HostFiles.Entry e : HostFiles.list(d)) {
-                    HostFiles.Stat st = HostFiles.statEntry(d, e.name());
-                    if (st == null) {
-                        continue;
-                    }
-                    if (st.isDirectory()) {
-                        removeTree(d, e.name());
-                    } else {
-                        unlinkIfPresent(d, e.name(), false);
-                    }
-                }
-            } finally {
-                HostFiles.close(d);
-            }
-        } finally {
-            HostFiles.close(pathFd);
-        }
-        try {
-            HostFiles.unlink(parent, name, true);
-        } catch (HostFiles.ErrnoException e) {
-            if (e.errno() != ENOENT && e.errno() != ENOTEMPTY) {
-                throw e;
-            }
-            if (e.errno() == ENOTEMPTY) { // a running job wrote into it meanwhile
-                throw new IOException("not empty: a job wrote into it while it was removed", e);
-            }
-        }
-    }
-
-    private static void unlinkIfPresent(int dir, byte[] name, boolean directory) throws IOException {
-        try {
-            HostFiles.unlink(dir, name, directory);
-        } catch (HostFiles.ErrnoException e) {
-            if (e.errno() == EISDIR) { // a file swapped for a directory
-                removeTree(dir, name);
-            } else if (e.errno() != ENOENT) {
-                throw e;
-            }
         }
     }
 
@@ -425,7 +378,7 @@ final class SessionDirectory {
             root = -1;
             HostFiles.Stat st = HostFiles.statEntry(up, bytes(dir.getFileName().toString()));
             if (st != null && st.isDirectory()) {
-                removeTree(up, bytes(dir.getFileName().toString()));
+                FileTrees.removeTree(up, bytes(dir.getFileName().toString()));
             }
         } finally {
             HostFiles.close(up);

@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
  * {@code RESOLVE_NO_MAGICLINKS}), and from then on the file is used through its {@code O_PATH} descriptor: its type
  * and size come from {@code fstat}, its contents from a reopening of that very descriptor, a directory's entries
  * from {@code getdents64} on it and each entry from an {@code openat} relative to it that never follows a link.
- * Nothing is checked by path and then opened by path again. Also the detached tmpfs ({@code fsopen}/{@code fsmount})
- * that a job's workspace lives on: it is in no mount namespace of the host, so it goes with the last descriptor.
+ * Nothing is checked by path and then opened by path again (the detached tmpfs of a job's workspace is
+ * {@link DetachedTmpfs}).
  * Stateless and thread-safe; every descriptor returned belongs to the caller (close it with {@link #close}).
  */
 public final class HostFiles {
@@ -27,9 +27,7 @@ public final class HostFiles {
     private static final int O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
     private static final long RESOLVE_NO_MAGICLINKS = 2, RESOLVE_NO_SYMLINKS = 4, RESOLVE_BENEATH = 8;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
-    private static final long SYS_OPENAT2 = 437, SYS_FSOPEN = 430, SYS_FSCONFIG = 431, SYS_FSMOUNT = 432;
-    private static final int FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6;
-    private static final int MOUNT_ATTR_NOSUID = 0x2, MOUNT_ATTR_NODEV = 0x4;
+    private static final long SYS_OPENAT2 = 437;
     private static final int S_IFMT = 0170000, S_IFDIR = 0040000, S_IFREG = 0100000, S_IFLNK = 0120000;
     private static final int STAT_SIZE = 144, DIRENT_BUF = 32 * 1024;
 
@@ -68,11 +66,11 @@ public final class HostFiles {
 
     private HostFiles() {}
 
-    private static HostFileCalls sys() {
+    static HostFileCalls sys() {
         return Holder.SYS;
     }
 
-    private static byte[] c(String s) {
+    static byte[] c(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         byte[] z = java.util.Arrays.copyOf(b, b.length + 1);
         return z;
@@ -82,7 +80,7 @@ public final class HostFiles {
         return java.util.Arrays.copyOf(s, s.length + 1);
     }
 
-    private static IOException failure(String what, int errno) {
+    static IOException failure(String what, int errno) {
         return new ErrnoException(what + ": " + Native.describe(errno), errno);
     }
 
@@ -360,41 +358,6 @@ public final class HostFiles {
                 return out.toByteArray();
             }
             out.write(buf, 0, (int) n);
-        }
-    }
-
-    /**
-     * A new tmpfs ({@code nosuid,nodev}) with these options ({@code size=...,mode=...,uid=...,gid=...}), mounted
-     * nowhere: the descriptor returned (an {@code O_PATH} one of its root) is the only way to it, until a helper
-     * moves it into a job's root ({@link MountOp#move}). It is gone when the last descriptor and the last mount of
-     * it are.
-     */
-    public static int detachedTmpfs(String options) throws IOException {
-        long fs = sys().syscall(SYS_FSOPEN, c("tmpfs"), 1 /* FSOPEN_CLOEXEC */);
-        if (fs < 0) {
-            throw failure("fsopen tmpfs", Native.errno());
-        }
-        try {
-            for (String opt : options.split(",")) {
-                int eq = opt.indexOf('=');
-                if (eq <= 0) {
-                    throw new IllegalArgumentException("tmpfs option (" + opt + ") must be key=value");
-                }
-                if (sys().syscall(SYS_FSCONFIG, (int) fs, FSCONFIG_SET_STRING, c(opt.substring(0, eq)),
-                        c(opt.substring(eq + 1)), 0) < 0) {
-                    throw failure("fsconfig tmpfs " + opt, Native.errno());
-                }
-            }
-            if (sys().syscall(SYS_FSCONFIG, (int) fs, FSCONFIG_CMD_CREATE, null, null, 0) < 0) {
-                throw failure("fsconfig tmpfs create (" + options + ")", Native.errno());
-            }
-            long mnt = sys().syscall(SYS_FSMOUNT, (int) fs, 1 /* FSMOUNT_CLOEXEC */, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-            if (mnt < 0) {
-                throw failure("fsmount tmpfs", Native.errno());
-            }
-            return (int) mnt;
-        } finally {
-            sys().close((int) fs);
         }
     }
 

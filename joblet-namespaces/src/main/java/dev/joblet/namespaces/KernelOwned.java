@@ -18,7 +18,7 @@ import jnr.ffi.annotations.SaveError;
  *   <li>{@link #unnamedFile}: a file with no name ({@code O_TMPFILE}) in a directory's filesystem;
  * </ul>
  *
- * <p>The detached workspace tmpfs is {@link HostFiles#detachedTmpfs}.
+ * <p>The detached workspace tmpfs is {@link DetachedTmpfs#create}.
  */
 public final class KernelOwned {
     private static final int O_RDWR = 2, O_CLOEXEC = 0x80000, O_TMPFILE = 0x410000; // O_TMPFILE includes O_DIRECTORY

@@ -26,7 +26,7 @@ public record MountOp(Kind kind, String source, String target, boolean readOnly,
         DEV(4),
         DIR(5),
         SYMLINK(6),
-        /** A detached mount (see {@link HostFiles#detachedTmpfs}) held by this JVM as a descriptor, moved in. */
+        /** A detached mount (see {@link DetachedTmpfs#create}) held by this JVM as a descriptor, moved in. */
         MOVE(7),
         /**
          * A read-only file at the target holding {@code data} followed by the job's hostname and a newline (its
